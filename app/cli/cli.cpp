@@ -1,0 +1,265 @@
+#include "cli.h"
+
+#include "conv2d.h"
+#include "npy.h"
+#include "shape.h"
+#include "validate.h"
+
+#include <functional>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#ifndef CONVSCOPE_VERSION
+#define CONVSCOPE_VERSION "0.0.0"
+#endif
+
+namespace convscope::cli {
+
+using namespace convscope::core;
+
+namespace {
+
+struct Command {
+    std::string name;
+    std::string summary;
+    std::string usage;
+    std::function<int(const std::vector<std::string> &, std::ostream &, std::ostream &)> run;
+};
+
+const std::string kConvUsage =
+    "usage: convscope conv --input X.npy --weight W.npy [--bias B.npy]\n"
+    "                      [--stride SH,SW] [--padding PH,PW|same|valid]\n"
+    "                      [--padding-mode zeros|reflect|replicate|circular]\n"
+    "                      [--dilation DH,DW] [--groups G] [--threads T] --output OUT.npy\n"
+    "\n"
+    "Computes torch.nn.functional.conv2d (after F.pad for non-zero padding modes).\n"
+    "  X: float32/float64 .npy [N, C_in, H, W] or [C_in, H, W]\n"
+    "  W: [C_out, C_in/groups, kH, kW]; B: [C_out]\n"
+    "A single integer means the same value for height and width. Defaults: stride 1,\n"
+    "padding 0, zeros, dilation 1, groups 1. The output is written atomically.\n";
+
+const std::string kShapeUsage =
+    "usage: convscope shape --input-shape N,C,H,W --out-channels C --kernel K[,K]\n"
+    "                       [--stride S[,S]] [--padding P[,P]|same|valid] [--dilation D[,D]]\n"
+    "                       [--groups G] [--padding-mode MODE] [--no-bias]\n"
+    "\n"
+    "Prints the output shape as PyTorch writes it, the module repr, the effective padding\n"
+    "per side, the parameter count and the multiply-accumulate count.\n";
+
+std::vector<Command> &commands();
+
+std::string topUsage()
+{
+    std::ostringstream s;
+    s << "usage: convscope [IMAGE]                 open the desktop app\n"
+         "       convscope <command> [options]     run a command headless\n"
+         "       convscope --help | --version\n\ncommands:\n";
+    for (const auto &c : commands())
+        s << "  " << std::left << std::setw(10) << c.name << c.summary << "\n";
+    s << "\nRun 'convscope <command> --help' for a command's options.\n";
+    return s.str();
+}
+
+bool wantsHelp(const std::vector<std::string> &args)
+{
+    for (const auto &a : args)
+        if (a == "--help" || a == "-h")
+            return true;
+    return false;
+}
+
+} // namespace
+
+std::string version()
+{
+    return CONVSCOPE_VERSION;
+}
+
+const std::vector<OptionSpec> &convOptionSpecs()
+{
+    static const std::vector<OptionSpec> specs{
+        {"stride"}, {"padding"}, {"padding-mode"}, {"dilation"}, {"groups"}};
+    return specs;
+}
+
+void applyConvOptions(const ParsedArgs &a, Conv2dParams &p)
+{
+    if (auto v = a.value("stride")) {
+        auto [h, w] = parsePair(*v, "stride");
+        p.stride = {h, w};
+    }
+    if (auto v = a.value("padding")) {
+        if (*v == "same") {
+            p.paddingKind = PaddingKind::Same;
+        } else if (*v == "valid") {
+            p.paddingKind = PaddingKind::Valid;
+        } else {
+            const bool numeric = !v->empty() && v->find_first_not_of("-0123456789,") == std::string::npos;
+            if (!numeric)
+                throw ValueError("Invalid padding string: '" + *v
+                                 + "' (expected 'same', 'valid', an integer or PH,PW)");
+            auto [h, w] = parsePair(*v, "padding");
+            p.paddingKind = PaddingKind::Explicit;
+            p.padding = {h, w};
+        }
+    }
+    if (auto v = a.value("padding-mode")) {
+        auto mode = parsePaddingMode(*v);
+        if (!mode)
+            throw ValueError("Unrecognised padding mode '" + *v
+                             + "': expected one of zeros, reflect, replicate, circular");
+        p.paddingMode = *mode;
+    }
+    if (auto v = a.value("dilation")) {
+        auto [h, w] = parsePair(*v, "dilation");
+        p.dilation = {h, w};
+    }
+    if (auto v = a.value("groups"))
+        p.groups = parseInt(*v, "groups");
+}
+
+int runConv(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    if (wantsHelp(args)) {
+        out << kConvUsage;
+        return 0;
+    }
+    auto specs = convOptionSpecs();
+    specs.insert(specs.end(), {{"input"}, {"weight"}, {"bias"}, {"output"}, {"threads"}});
+    const ParsedArgs a = parseArgs(args, specs, "conv");
+    if (!a.positional().empty())
+        throw UsageError("unexpected argument '" + a.positional().front() + "'");
+    for (const char *required : {"input", "weight", "output"})
+        if (!a.has(required))
+            throw UsageError(std::string("missing required option '--") + required + "'");
+
+    Conv2dParams p;
+    applyConvOptions(a, p);
+    ForwardOptions options;
+    if (auto t = a.value("threads")) {
+        options.threads = parseInt(*t, "threads");
+        if (options.threads < 0)
+            throw ValueError("invalid threads '" + *t + "': expected 0 (all cores) or a positive count");
+    }
+
+    const Tensor input = readNpy(*a.value("input"));
+    const Tensor weight = readNpy(*a.value("weight"));
+    std::optional<Tensor> bias;
+    if (auto b = a.value("bias"))
+        bias = readNpy(*b);
+    p.bias = bias.has_value();
+    if (auto e = validate(p, input.shape, weight.shape, bias ? &bias->shape : nullptr)) {
+        err << "convscope conv: " << e->message << "\n";
+        return 1;
+    }
+    p.outChannels = static_cast<int>(weight.dim(0));
+    p.inChannels = static_cast<int>(weight.dim(1) * p.groups);
+    p.kernel = {static_cast<int>(weight.dim(2)), static_cast<int>(weight.dim(3))};
+
+    Tensor result;
+    conv2d(input, weight, bias ? &*bias : nullptr, p, result, options);
+    writeNpy(*a.value("output"), result);
+    return 0;
+}
+
+int runShape(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    if (wantsHelp(args)) {
+        out << kShapeUsage;
+        return 0;
+    }
+    auto specs = convOptionSpecs();
+    specs.insert(specs.end(), {{"input-shape"}, {"out-channels"}, {"kernel"}, {"no-bias", false}});
+    const ParsedArgs a = parseArgs(args, specs, "shape");
+    if (!a.positional().empty())
+        throw UsageError("unexpected argument '" + a.positional().front() + "'");
+    for (const char *required : {"input-shape", "out-channels", "kernel"})
+        if (!a.has(required))
+            throw UsageError(std::string("missing required option '--") + required + "'");
+
+    const auto dims = parseIntList(*a.value("input-shape"), "input shape");
+    if (dims.size() != 4 && dims.size() != 3)
+        throw ValueError("invalid input shape '" + *a.value("input-shape")
+                         + "': expected N,C,H,W (or C,H,W)");
+    const Shape inShape(dims.begin(), dims.end());
+    Conv2dParams p;
+    p.inChannels = static_cast<int>(inShape[inShape.size() - 3]);
+    p.outChannels = parseInt(*a.value("out-channels"), "out channels");
+    auto [kh, kw] = parsePair(*a.value("kernel"), "kernel_size");
+    p.kernel = {kh, kw};
+    p.bias = !a.has("no-bias");
+    applyConvOptions(a, p);
+    if (auto e = validate(p, inShape)) {
+        err << "convscope shape: " << e->message << "\n";
+        return 1;
+    }
+    Shape os = outputShape(p, inShape);
+    if (inShape.size() == 3)
+        os.erase(os.begin());
+    const SidePadding pad = effectivePadding(p);
+    out << "torch.Size(" << formatShape(os) << ")\n";
+    out << "module:     " << torchRepr(p) << "\n";
+    out << "padding:    top " << pad.top << ", bottom " << pad.bottom << ", left " << pad.left
+        << ", right " << pad.right << "\n";
+    out << "weight:     " << formatShape(weightShape(p)) << "\n";
+    out << "parameters: " << parameterCount(p) << "\n";
+    out << "MACs:       " << macCount(p, inShape) << "\n";
+    return 0;
+}
+
+namespace {
+
+std::vector<Command> &commands()
+{
+    static std::vector<Command> list{
+        {"conv", "run Conv2d on .npy tensors (PyTorch semantics)", kConvUsage, runConv},
+        {"shape", "print the output shape, padding, parameters and MACs", kShapeUsage, runShape},
+    };
+    return list;
+}
+
+} // namespace
+
+int runCli(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    if (args.empty())
+        return kOpenGui;
+    const std::string &first = args.front();
+    if (first == "--help" || first == "-h" || first == "help") {
+        out << topUsage();
+        return 0;
+    }
+    if (first == "--version") {
+        out << "convscope " << version() << "\n";
+        return 0;
+    }
+    for (const auto &c : commands()) {
+        if (c.name != first)
+            continue;
+        const std::vector<std::string> rest(args.begin() + 1, args.end());
+        try {
+            return c.run(rest, out, err);
+        } catch (const UsageError &e) {
+            err << "convscope " << c.name << ": " << e.what() << "\n"
+                << "Try 'convscope " << c.name << " --help' for usage.\n";
+            return 2;
+        } catch (const std::exception &e) {
+            err << "convscope " << c.name << ": " << e.what() << "\n";
+            return 1;
+        }
+    }
+    if (first.size() > 1 && first[0] == '-') {
+        err << "convscope: unknown option '" << first << "'\nTry 'convscope --help' for usage.\n";
+        return 2;
+    }
+    // Anything else is an image to open in the desktop app.
+    if (args.size() > 1) {
+        err << "convscope: unexpected argument '" << args[1]
+            << "' after the image\nTry 'convscope --help' for usage.\n";
+        return 2;
+    }
+    return kOpenGui;
+}
+
+} // namespace convscope::cli

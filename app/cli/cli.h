@@ -1,0 +1,31 @@
+#pragma once
+// The convscope command line: subcommand dispatch and each subcommand as a function that
+// writes to the given streams and returns the exit code (0 ok, 1 bad value or failure,
+// 2 usage error). Qt-free, so tests call it without a process.
+#include "args.h"
+#include "conv2dparams.h"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace convscope::cli {
+
+// Returned by runCli when the arguments ask for the GUI instead of a subcommand.
+constexpr int kOpenGui = -1;
+
+int runCli(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+
+int runConv(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+int runShape(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+
+// The options every Conv2d-shaped subcommand shares.
+const std::vector<OptionSpec> &convOptionSpecs();
+
+// Reads --stride, --padding, --padding-mode, --dilation and --groups into `p` (fields not
+// given keep their values). Throws ValueError.
+void applyConvOptions(const ParsedArgs &a, core::Conv2dParams &p);
+
+std::string version();
+
+} // namespace convscope::cli

@@ -1,0 +1,37 @@
+#pragma once
+// A float32 tensor in C (row-major) order: NCHW for images and feature maps,
+// [C_out, C_in/groups, kH, kW] for weights, [C_out] for bias.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace convscope::core {
+
+using Shape = std::vector<std::int64_t>;
+
+// Number of elements of a shape (1 for a rank-0 shape).
+std::int64_t numel(const Shape &shape);
+
+// PyTorch's way of writing a size: "[1, 3, 8, 8]".
+std::string formatShape(const Shape &shape);
+
+struct Tensor {
+    Shape shape;
+    std::vector<float> data;
+
+    Tensor() = default;
+    explicit Tensor(Shape s, float fill = 0.0f);
+    Tensor(Shape s, std::vector<float> values);
+
+    std::int64_t size() const { return static_cast<std::int64_t>(data.size()); }
+    int rank() const { return static_cast<int>(shape.size()); }
+    std::int64_t dim(int i) const { return shape.at(static_cast<std::size_t>(i)); }
+
+    // Element access for rank-4 tensors (no bounds checks beyond debug asserts).
+    float &at(std::int64_t n, std::int64_t c, std::int64_t y, std::int64_t x);
+    float at(std::int64_t n, std::int64_t c, std::int64_t y, std::int64_t x) const;
+
+    bool operator==(const Tensor &) const = default;
+};
+
+} // namespace convscope::core
