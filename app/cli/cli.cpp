@@ -20,13 +20,6 @@ using namespace convscope::core;
 
 namespace {
 
-struct Command {
-    std::string name;
-    std::string summary;
-    std::string usage;
-    std::function<int(const std::vector<std::string> &, std::ostream &, std::ostream &)> run;
-};
-
 const std::string kConvUsage =
     "usage: convscope conv --input X.npy --weight W.npy [--bias B.npy]\n"
     "                      [--stride SH,SW] [--padding PH,PW|same|valid]\n"
@@ -213,13 +206,18 @@ namespace {
 std::vector<Command> &commands()
 {
     static std::vector<Command> list{
-        {"conv", "run Conv2d on .npy tensors (PyTorch semantics)", kConvUsage, runConv},
-        {"shape", "print the output shape, padding, parameters and MACs", kShapeUsage, runShape},
+        {"conv", "run Conv2d on .npy tensors (PyTorch semantics)", runConv},
+        {"shape", "print the output shape, padding, parameters and MACs", runShape},
     };
     return list;
 }
 
 } // namespace
+
+void addCommand(Command command)
+{
+    commands().push_back(std::move(command));
+}
 
 int runCli(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
 {

@@ -5,6 +5,7 @@
 #include "args.h"
 #include "conv2dparams.h"
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,18 @@ namespace convscope::cli {
 
 // Returned by runCli when the arguments ask for the GUI instead of a subcommand.
 constexpr int kOpenGui = -1;
+
+// A subcommand: name, one-line summary for --help, and the function that runs it.
+// Functions throw UsageError (exit 2 + hint) or any std::exception (exit 1 + message).
+struct Command {
+    std::string name;
+    std::string summary;
+    std::function<int(const std::vector<std::string> &, std::ostream &, std::ostream &)> run;
+};
+
+// Registers a subcommand that lives outside this Qt-free library (e.g. `export`, which
+// needs QImage). Call before runCli.
+void addCommand(Command command);
 
 int runCli(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
 
