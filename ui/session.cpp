@@ -1,0 +1,253 @@
+#include "session.h"
+
+#include "shape.h"
+
+#include <QFileInfo>
+#include <QImageReader>
+
+#include <algorithm>
+
+namespace convscope::ui {
+
+Session::Session(QObject *parent) : QObject(parent)
+{
+    // A teaching default: RGB in, 8 maps, 3x3 kernel, 'same'-sized output via padding 1.
+    m_params.inChannels = 3;
+    m_params.outChannels = 8;
+    m_params.kernel = {3, 3};
+    m_params.padding = {1, 1};
+    // A blank placeholder keeps inputTensor() non-null before the first image arrives.
+    QImage blank(64, 64, QImage::Format_RGB32);
+    blank.fill(Qt::gray);
+    m_image = blank;
+    m_imageSource = tr("blank");
+    rebuildPreview();
+    rebuildInput();
+    ensureWeightShape(true);
+}
+
+Session::~Session() = default;
+
+QImage Session::readImage(const QString &path, QString *error)
+{
+    if (!QFileInfo::exists(path)) {
+        if (error)
+            *error = tr("%1: no such file").arg(path);
+        return {};
+    }
+    QImageReader reader(path);
+    reader.setAutoTransform(true); // EXIF orientation: phone photos stand upright
+    QImage img = reader.read();
+    if (img.isNull()) {
+        if (error)
+            *error = tr("%1: cannot read the image (%2)").arg(path, reader.errorString());
+        return {};
+    }
+    return img;
+}
+
+bool Session::loadImage(const QString &path, QString *error)
+{
+    QImage img = readImage(path, error);
+    if (img.isNull())
+        return false;
+    return setImage(img, path);
+}
+
+bool Session::setImage(const QImage &image, const QString &source)
+{
+    if (image.isNull())
+        return false;
+    m_image = image.convertToFormat(QImage::Format_RGB32);
+    m_imageSource = source;
+    rebuildPreview();
+    rebuildInput();
+    emit imageChanged();
+    return true;
+}
+
+void Session::setPreviewLimit(int pixels)
+{
+    pixels = std::max(0, pixels);
+    if (pixels == m_previewLimit)
+        return;
+    m_previewLimit = pixels;
+    const QSize before = m_preview.size();
+    rebuildPreview();
+    if (m_preview.size() != before) {
+        rebuildInput();
+        emit imageChanged();
+    }
+}
+
+void Session::rebuildPreview()
+{
+    const int longest = std::max(m_image.width(), m_image.height());
+    if (m_previewLimit > 0 && longest > m_previewLimit)
+        m_preview = m_image.scaled(m_previewLimit, m_previewLimit, Qt::KeepAspectRatio,
+                                   Qt::SmoothTransformation);
+    else
+        m_preview = m_image;
+}
+
+void Session::rebuildInput()
+{
+    m_input = std::make_shared<const core::Tensor>(
+        imageToTensor(m_preview, m_params.inChannels == 1 ? 1 : 3));
+    ++m_inputRevision;
+}
+
+void Session::setParams(const core::Conv2dParams &p)
+{
+    if (p == m_params)
+        return;
+    const bool channelsChanged = p.inChannels != m_params.inChannels;
+    m_params = p;
+    if (channelsChanged)
+        rebuildInput();
+    ensureWeightShape(false);
+    emit paramsChanged();
+    if (channelsChanged)
+        emit imageChanged();
+}
+
+void Session::ensureWeightShape(bool force)
+{
+    const core::Shape wanted = core::weightShape(m_params);
+    // Invalid parameters (e.g. groups not dividing the channels) may give an empty or
+    // nonsensical shape: keep the old weights, the validation error is what the user sees.
+    const bool sensible = m_params.groups > 0 && m_params.inChannels % m_params.groups == 0 &&
+                          std::all_of(wanted.begin(), wanted.end(), [](auto d) { return d > 0; });
+    if (!sensible)
+        return;
+    if (!force && m_weight && m_weight->shape == wanted && m_bias &&
+        m_bias->shape == core::Shape{m_params.outChannels})
+        return;
+    auto [w, b] = m_initializer ? m_initializer(m_params) : defaultWeights(m_params);
+    if (w.shape != wanted || b.shape != core::Shape{m_params.outChannels})
+        std::tie(w, b) = defaultWeights(m_params); // a broken initializer must not break us
+    m_weight = std::make_shared<const core::Tensor>(std::move(w));
+    m_bias = std::make_shared<const core::Tensor>(std::move(b));
+    ++m_weightsRevision;
+    emit weightsChanged();
+}
+
+bool Session::setWeights(core::Tensor weight, core::Tensor bias)
+{
+    if (weight.shape != core::weightShape(m_params) ||
+        bias.shape != core::Shape{m_params.outChannels})
+        return false;
+    m_weight = std::make_shared<const core::Tensor>(std::move(weight));
+    m_bias = std::make_shared<const core::Tensor>(std::move(bias));
+    ++m_weightsRevision;
+    emit weightsChanged();
+    return true;
+}
+
+void Session::setWeightInitializer(WeightInitializer init)
+{
+    m_initializer = std::move(init);
+    ensureWeightShape(true);
+}
+
+std::pair<core::Tensor, core::Tensor> Session::defaultWeights(const core::Conv2dParams &p)
+{
+    const core::Shape shape = core::weightShape(p);
+    core::Tensor w(shape, 0.0f);
+    core::Tensor b(core::Shape{p.outChannels}, 0.0f);
+    const std::int64_t cout = shape[0], cin = shape[1], kh = shape[2], kw = shape[3];
+    for (std::int64_t o = 0; o < cout; ++o) {
+        for (std::int64_t i = 0; i < cin; ++i) {
+            for (std::int64_t y = 0; y < kh; ++y) {
+                for (std::int64_t x = 0; x < kw; ++x) {
+                    float v = 0.0f;
+                    switch (o % 4) {
+                    case 0: v = 1.0f / float(kh * kw); break; // box blur
+                    case 1: // horizontal edge: bottom rows minus top rows
+                        v = y < kh / 2 ? -1.0f : (2 * y + 1 == kh ? 0.0f : 1.0f);
+                        v /= float(kw * std::max<std::int64_t>(1, kh / 2));
+                        break;
+                    case 2: // vertical edge: right columns minus left columns
+                        v = x < kw / 2 ? -1.0f : (2 * x + 1 == kw ? 0.0f : 1.0f);
+                        v /= float(kh * std::max<std::int64_t>(1, kw / 2));
+                        break;
+                    case 3: v = (y == kh / 2 && x == kw / 2) ? 1.0f : 0.0f; break; // identity
+                    }
+                    w.data[static_cast<std::size_t>(((o * cin + i) * kh + y) * kw + x)] =
+                        v / float(cin);
+                }
+            }
+        }
+    }
+    return {std::move(w), std::move(b)};
+}
+
+void Session::setGradient(Gradient g)
+{
+    if (g == m_gradient)
+        return;
+    m_gradient = g;
+    emit displayChanged();
+}
+
+void Session::setRangeMode(RangeMode mode)
+{
+    if (mode == m_rangeMode)
+        return;
+    m_rangeMode = mode;
+    emit displayChanged();
+}
+
+void Session::setResult(std::shared_ptr<const ComputeResult> result)
+{
+    m_result = std::move(result);
+    emit resultChanged();
+}
+
+void Session::setValidationError(std::optional<core::ValidationError> error)
+{
+    const bool same = (!error && !m_error) ||
+                      (error && m_error && error->field == m_error->field &&
+                       error->message == m_error->message);
+    if (same)
+        return;
+    m_error = std::move(error);
+    emit validationChanged();
+}
+
+bool Session::resultIsCurrent() const
+{
+    return m_result && !m_error && m_result->params == m_params &&
+           m_result->inputRevision == m_inputRevision &&
+           m_result->weightsRevision == m_weightsRevision;
+}
+
+core::Tensor imageToTensor(const QImage &image, int channels)
+{
+    const QImage rgb = image.format() == QImage::Format_RGB32 || image.format() ==
+                                                                     QImage::Format_ARGB32
+                           ? image
+                           : image.convertToFormat(QImage::Format_RGB32);
+    const std::int64_t h = rgb.height(), w = rgb.width();
+    core::Tensor t(core::Shape{1, channels, h, w});
+    float *out = t.data.data();
+    const std::size_t plane = static_cast<std::size_t>(h * w);
+    constexpr float inv = 1.0f / 255.0f;
+    for (int y = 0; y < h; ++y) {
+        const auto *line = reinterpret_cast<const QRgb *>(rgb.constScanLine(y));
+        const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+        for (int x = 0; x < w; ++x) {
+            const QRgb px = line[x];
+            if (channels == 1) {
+                out[row + x] = (0.299f * qRed(px) + 0.587f * qGreen(px) + 0.114f * qBlue(px)) * inv;
+            } else {
+                out[row + x] = qRed(px) * inv;
+                out[plane + row + x] = qGreen(px) * inv;
+                out[2 * plane + row + x] = qBlue(px) * inv;
+            }
+        }
+    }
+    return t;
+}
+
+} // namespace convscope::ui

@@ -1,0 +1,165 @@
+#pragma once
+// The one model of the desktop app: the image, the Conv2d parameters, the weights and bias,
+// the display settings and the latest computed result. Widgets read it and edit it through
+// its setters (parameter edits go through undo commands, see commands.h); the compute
+// controller turns its state into results. Exporters and session files read it only.
+//
+// Threading: a Session lives on the GUI thread. The tensors it hands out are immutable and
+// shared (std::shared_ptr<const ...>), so a worker thread can keep using a snapshot while the
+// user edits on.
+#include "colormap.h"
+#include "conv2dparams.h"
+#include "tensor.h"
+#include "validate.h"
+
+#include <QImage>
+#include <QObject>
+#include <QString>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace convscope::ui {
+
+// Which channels of the image are fed to the engine. Stored as params().inChannels
+// (1 or 3) so that undo/redo of parameters covers it too.
+enum class InputMode { Grayscale, Rgb };
+
+// How the feature maps share their colour scale.
+enum class RangeMode {
+    PerMap, // each map spans its own min..max (shows structure in weak channels)
+    Global, // one range across all maps (makes channels comparable)
+};
+
+// One finished forward pass, immutable once published.
+struct ComputeResult {
+    core::Conv2dParams params;         // the parameters it was computed with
+    std::shared_ptr<const core::Tensor> input;  // [1, C_in, H, W], values in [0, 1]
+    std::shared_ptr<const core::Tensor> weight; // [C_out, C_in/groups, kH, kW]
+    std::shared_ptr<const core::Tensor> bias;   // [C_out]; nullptr when params.bias is false
+    core::Tensor output;               // [1, C_out, H_out, W_out]
+    double computeMs = 0.0;            // validate + conv2d, wall clock on the worker
+    std::uint64_t inputRevision = 0;   // Session::inputRevision() at the time of the run
+    std::uint64_t weightsRevision = 0; // Session::weightsRevision() at the time of the run
+};
+
+// Produces weights [C_out, C_in/groups, kH, kW] and bias [C_out] for a parameter set.
+// The kernel panel installs one for its presets / seeded initialisation.
+using WeightInitializer =
+    std::function<std::pair<core::Tensor, core::Tensor>(const core::Conv2dParams &)>;
+
+class Session : public QObject {
+    Q_OBJECT
+public:
+    explicit Session(QObject *parent = nullptr);
+    ~Session() override;
+
+    // ---- image ---------------------------------------------------------------------------
+    // Reads an image file (any QImageReader format, EXIF orientation applied). On failure
+    // returns a null image and a message in *error.
+    static QImage readImage(const QString &path, QString *error);
+
+    // Loads a file; on failure the current image stays and the message is returned in *error.
+    bool loadImage(const QString &path, QString *error);
+    // Replaces the image (e.g. pasted from the clipboard). `source` is shown to the user
+    // ("clipboard", a file path, "sample"). A null image is refused (returns false).
+    bool setImage(const QImage &image, const QString &source);
+
+    const QImage &image() const { return m_image; }          // full resolution, as loaded
+    const QString &imageSource() const { return m_imageSource; }
+    const QImage &previewImage() const { return m_preview; } // what is fed (maybe downscaled)
+    bool isDownscaled() const { return m_preview.size() != m_image.size(); }
+
+    // Longest side, in pixels, of the image fed to the live view; 0 = no limit.
+    int previewLimit() const { return m_previewLimit; }
+    void setPreviewLimit(int pixels);
+
+    // The engine input built from previewImage(): [1, C, H, W] float32 in [0, 1], with
+    // C = params().inChannels (grayscale uses Rec. 601 luma). Never null.
+    std::shared_ptr<const core::Tensor> inputTensor() const { return m_input; }
+    // Bumped whenever inputTensor() changes (image, preview limit or input mode).
+    std::uint64_t inputRevision() const { return m_inputRevision; }
+
+    // ---- parameters ----------------------------------------------------------------------
+    const core::Conv2dParams &params() const { return m_params; }
+    // Stores the parameters (unvalidated: invalid ones are a normal, displayed state).
+    // Changing inChannels (1 <-> 3) rebuilds the input tensor. When the weight shape changes
+    // the weights are re-made by the weight initializer. Use the undo commands from the UI.
+    void setParams(const core::Conv2dParams &p);
+    InputMode inputMode() const
+    {
+        return m_params.inChannels == 1 ? InputMode::Grayscale : InputMode::Rgb;
+    }
+
+    // ---- weights -------------------------------------------------------------------------
+    std::shared_ptr<const core::Tensor> weight() const { return m_weight; }
+    // Always [C_out] (zeros by default), also while params().bias is false, so switching
+    // bias back on restores the values.
+    std::shared_ptr<const core::Tensor> bias() const { return m_bias; }
+    // Replaces weights and bias. The shapes must match weightShape(params()) and [C_out];
+    // returns false (and changes nothing) otherwise.
+    bool setWeights(core::Tensor weight, core::Tensor bias);
+    std::uint64_t weightsRevision() const { return m_weightsRevision; }
+    // Installs the function used when the weight shape changes; re-makes the weights now.
+    void setWeightInitializer(WeightInitializer init);
+    // The built-in deterministic default: output channel c gets, for every input channel,
+    // kernel (c mod 4) of {box blur, horizontal edge, vertical edge, identity}, divided by
+    // the number of input channels per group; zero bias.
+    static std::pair<core::Tensor, core::Tensor> defaultWeights(const core::Conv2dParams &p);
+
+    // ---- display -------------------------------------------------------------------------
+    Gradient gradient() const { return m_gradient; }
+    void setGradient(Gradient g);
+    RangeMode rangeMode() const { return m_rangeMode; }
+    void setRangeMode(RangeMode mode);
+
+    // ---- results (written by ComputeController) ------------------------------------------
+    // The last successfully computed result, possibly for older parameters; may be null.
+    std::shared_ptr<const ComputeResult> result() const { return m_result; }
+    void setResult(std::shared_ptr<const ComputeResult> result);
+    // Why the current parameters cannot be computed, if they cannot.
+    const std::optional<core::ValidationError> &validationError() const { return m_error; }
+    void setValidationError(std::optional<core::ValidationError> error);
+    // True when result() was computed from exactly the current params, input and weights.
+    bool resultIsCurrent() const;
+
+signals:
+    void imageChanged();   // image(), previewImage() and inputTensor() changed
+    void paramsChanged();  // params() changed (inputTensor() too if inChannels changed)
+    void weightsChanged(); // weight() and/or bias() changed
+    void displayChanged(); // gradient() or rangeMode() changed
+    void resultChanged();  // result() changed
+    void validationChanged(); // validationError() changed
+
+private:
+    void rebuildPreview();
+    void rebuildInput();
+    void ensureWeightShape(bool force);
+
+    QImage m_image;
+    QImage m_preview;
+    QString m_imageSource;
+    int m_previewLimit = 2048;
+    std::shared_ptr<const core::Tensor> m_input;
+    std::uint64_t m_inputRevision = 0;
+
+    core::Conv2dParams m_params;
+    std::shared_ptr<const core::Tensor> m_weight;
+    std::shared_ptr<const core::Tensor> m_bias;
+    std::uint64_t m_weightsRevision = 0;
+    WeightInitializer m_initializer;
+
+    Gradient m_gradient = Gradient::Diverging;
+    RangeMode m_rangeMode = RangeMode::PerMap;
+
+    std::shared_ptr<const ComputeResult> m_result;
+    std::optional<core::ValidationError> m_error;
+};
+
+// The image tensor [1, channels, H, W] in [0, 1] for an image (channels 1 = luma, 3 = RGB).
+core::Tensor imageToTensor(const QImage &image, int channels);
+
+} // namespace convscope::ui
