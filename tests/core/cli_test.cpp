@@ -1,0 +1,344 @@
+// The command line, driven in-process through convscope::cli::runCli: exit codes (0 ok,
+// 1 bad value, 2 usage error), what is printed, and that `conv` never leaves an output file
+// behind when it fails.
+#include "cli/cli.h"
+#include "npy.h"
+#include "test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace convscope;
+using convscope::test::hasSubstr;
+using convscope::test::TempDir;
+
+namespace {
+
+struct Result {
+    int code;
+    std::string out;
+    std::string err;
+};
+
+Result runArgs(const std::vector<std::string> &args)
+{
+    std::ostringstream out, err;
+    const int code = cli::runCli(args, out, err);
+    return {code, out.str(), err.str()};
+}
+
+std::string firstLine(const std::string &text)
+{
+    return text.substr(0, text.find('\n'));
+}
+
+const std::vector<std::string> kTutorial{"shape",    "--input-shape", "40,40,32,32",
+                                         "--out-channels", "100",     "--kernel",
+                                         "3",        "--stride",      "2",
+                                         "--padding", "3"};
+
+std::vector<std::string> tutorialWith(std::initializer_list<std::string> extra)
+{
+    std::vector<std::string> args = kTutorial;
+    args.insert(args.end(), extra);
+    return args;
+}
+
+// A conv job in a temporary folder: 1..9 as [1, 1, 3, 3] and a 3x3 ones kernel.
+struct ConvJob {
+    TempDir dir;
+    std::string input = dir.file("x.npy");
+    std::string weight = dir.file("w.npy");
+    std::string output = dir.file("out.npy");
+
+    ConvJob()
+    {
+        core::writeNpy(input, core::Tensor({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9}));
+        core::writeNpy(weight, core::Tensor({1, 1, 3, 3}, 1.0f));
+    }
+    std::vector<std::string> args(std::initializer_list<std::string> extra) const
+    {
+        std::vector<std::string> a{"conv", "--input", input, "--weight", weight, "--output",
+                                   output};
+        a.insert(a.end(), extra);
+        return a;
+    }
+    bool outputExists() const { return std::filesystem::exists(output); }
+};
+
+} // namespace
+
+// ---- top level ----
+
+TEST(Cli, help_exitsZeroAndListsCommands)
+{
+    const Result r = runArgs({"--help"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_TRUE(hasSubstr(r.out, "conv"));
+    EXPECT_TRUE(hasSubstr(r.out, "shape"));
+}
+
+TEST(Cli, version_exitsZeroAndPrintsTheName)
+{
+    const Result r = runArgs({"--version"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out.rfind("convscope ", 0), 0u) << r.out;
+}
+
+TEST(Cli, noArguments_asksForTheGui)
+{
+    EXPECT_EQ(runArgs({}).code, cli::kOpenGui);
+}
+
+TEST(Cli, unknownTopLevelOption_exitsTwoWithHint)
+{
+    const Result r = runArgs({"--frobnicate"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(hasSubstr(r.err, "unknown option '--frobnicate'"));
+    EXPECT_TRUE(hasSubstr(r.err, "Try 'convscope --help'"));
+}
+
+TEST(Cli, subcommandHelp_exitsZeroWithUsage)
+{
+    for (const char *cmd : {"conv", "shape"}) {
+        const Result r = runArgs({cmd, "--help"});
+        EXPECT_EQ(r.code, 0) << cmd;
+        EXPECT_TRUE(hasSubstr(r.out, std::string("usage: convscope ") + cmd));
+    }
+}
+
+// ---- shape ----
+
+TEST(CliShape, tutorialExample_printsTorchSizeFirst)
+{
+    const Result r = runArgs(kTutorial);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(firstLine(r.out), "torch.Size([40, 100, 18, 18])");
+    EXPECT_TRUE(r.err.empty());
+}
+
+TEST(CliShape, tutorialExample_printsReprPaddingParametersAndMacs)
+{
+    const Result r = runArgs(kTutorial);
+    // repr as torch prints it; 100*40*9 + 100 parameters; 40*100*18*18 outputs * 360 taps
+    EXPECT_TRUE(hasSubstr(
+        r.out, "Conv2d(40, 100, kernel_size=(3, 3), stride=(2, 2), padding=(3, 3))\n"));
+    EXPECT_TRUE(hasSubstr(r.out, "top 3, bottom 3, left 3, right 3\n"));
+    EXPECT_TRUE(hasSubstr(r.out, "parameters: 36100\n"));
+    EXPECT_TRUE(hasSubstr(r.out, "MACs:       466560000\n"));
+}
+
+TEST(CliShape, sameEvenKernel_printsTheExtraPixelBottomRight)
+{
+    const Result r = runArgs({"shape", "--input-shape", "1,3,7,9", "--out-channels", "2", "--kernel",
+                          "4,2", "--padding", "same"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(firstLine(r.out), "torch.Size([1, 2, 7, 9])");
+    EXPECT_TRUE(hasSubstr(r.out, "top 1, bottom 2, left 0, right 1\n"));
+}
+
+TEST(CliShape, unbatchedInput_printsA3dSize)
+{
+    const Result r =
+        runArgs({"shape", "--input-shape", "3,8,8", "--out-channels", "4", "--kernel", "3"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(firstLine(r.out), "torch.Size([4, 6, 6])");
+}
+
+TEST(CliShape, negativeDilation_isABadValueNotAnUnknownOption)
+{
+    const Result r = runArgs(tutorialWith({"--dilation", "-1,1"}));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, "dilation should be greater than zero, but got [-1, 1]"));
+    EXPECT_FALSE(hasSubstr(r.err, "unknown option"));
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST(CliShape, unknownOption_exitsTwoWithUsageHint)
+{
+    const Result r = runArgs(tutorialWith({"--bogus", "1"}));
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(hasSubstr(r.err, "unknown option '--bogus'"));
+    EXPECT_TRUE(hasSubstr(r.err, "Try 'convscope shape --help' for usage."));
+}
+
+TEST(CliShape, singleDashOption_isUnknown)
+{
+    EXPECT_EQ(runArgs(tutorialWith({"-x"})).code, 2);
+}
+
+TEST(CliShape, missingValue_exitsTwo)
+{
+    const Result r = runArgs({"shape", "--input-shape"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(hasSubstr(r.err, "needs a value"));
+}
+
+TEST(CliShape, missingRequiredOption_exitsTwo)
+{
+    const Result r = runArgs({"shape", "--input-shape", "1,3,8,8", "--kernel", "3"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(hasSubstr(r.err, "--out-channels"));
+}
+
+TEST(CliShape, repeatedOption_exitsTwo)
+{
+    EXPECT_EQ(runArgs(tutorialWith({"--stride", "1"})).code, 2);
+}
+
+TEST(CliShape, strayPositionalArgument_exitsTwo)
+{
+    EXPECT_EQ(runArgs(tutorialWith({"extra"})).code, 2);
+}
+
+TEST(CliShape, badValues_exitOneNamingTheValue)
+{
+    struct {
+        std::vector<std::string> extra;
+        std::string expect;
+    } cases[] = {
+        {{"--groups", "7"}, "divisible by groups"},
+        {{"--padding", "full"}, "Invalid padding string: 'full'"},
+        {{"--padding-mode", "foo"}, "'foo'"},
+        {{"--stride", "1,2,3"}, "but got stride=[1, 2, 3]"},
+        {{"--groups", "two"}, "'two'"},
+        {{"--padding", "-1"}, "negative padding"},
+    };
+    for (const auto &c : cases) {
+        std::vector<std::string> args = kTutorial;
+        // replace a tutorial option rather than repeating it
+        for (std::size_t i = 0; i + 1 < args.size(); ++i)
+            if (args[i] == c.extra[0]) {
+                args.erase(args.begin() + long(i), args.begin() + long(i) + 2);
+                break;
+            }
+        args.insert(args.end(), c.extra.begin(), c.extra.end());
+        const Result r = runArgs(args);
+        EXPECT_EQ(r.code, 1) << c.extra[0] << " " << c.extra[1] << ": " << r.err;
+        EXPECT_TRUE(hasSubstr(r.err, c.expect));
+    }
+}
+
+TEST(CliShape, inputShapeWithWrongRank_exitsOne)
+{
+    const Result r =
+        runArgs({"shape", "--input-shape", "8,8", "--out-channels", "4", "--kernel", "3"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, "8,8"));
+}
+
+// ---- conv ----
+
+TEST(CliConv, zerosPadding_writesHandComputedSums)
+{
+    ConvJob job;
+    const Result r = runArgs(job.args({"--padding", "1"}));
+    ASSERT_EQ(r.code, 0) << r.err;
+    // zero-padded 3x3 neighbourhood sums of 1..9
+    EXPECT_EQ(core::readNpy(job.output),
+              core::Tensor({1, 1, 3, 3}, {12, 21, 16, 27, 45, 33, 24, 39, 28}));
+}
+
+TEST(CliConv, biasFile_isAddedAndPresenceTurnsBiasOn)
+{
+    ConvJob job;
+    const std::string bias = job.dir.file("b.npy");
+    core::writeNpy(bias, core::Tensor({1}, {0.5f}));
+    const Result r = runArgs(job.args({"--bias", bias, "--padding", "valid"}));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(core::readNpy(job.output), core::Tensor({1, 1, 1, 1}, {45.5f}));
+}
+
+TEST(CliConv, badDilation_exitsOneAndWritesNothing)
+{
+    ConvJob job;
+    const Result r = runArgs(job.args({"--dilation", "-1,1"}));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, "dilation"));
+    EXPECT_FALSE(hasSubstr(r.err, "unknown option"));
+    EXPECT_FALSE(job.outputExists());
+}
+
+TEST(CliConv, channelMismatch_exitsOneAndWritesNothing)
+{
+    ConvJob job;
+    core::writeNpy(job.weight, core::Tensor({2, 3, 3, 3}, 1.0f));
+    const Result r = runArgs(job.args({}));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, "to have 3 channels, but got 1 channels instead"));
+    EXPECT_FALSE(job.outputExists());
+    EXPECT_EQ(job.dir.entryCount(), 2); // x.npy, w.npy: no temporary file either
+}
+
+TEST(CliConv, missingInputFile_exitsOneAndWritesNothing)
+{
+    ConvJob job;
+    std::filesystem::remove(job.input);
+    const Result r = runArgs(job.args({}));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, job.input));
+    EXPECT_FALSE(job.outputExists());
+}
+
+TEST(CliConv, malformedWeightFile_exitsOneAndWritesNothing)
+{
+    ConvJob job;
+    {
+        std::ofstream f(job.weight, std::ios::binary | std::ios::trunc);
+        f << "not numpy";
+    }
+    const Result r = runArgs(job.args({}));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, "not a .npy file"));
+    EXPECT_FALSE(job.outputExists());
+}
+
+TEST(CliConv, failedRun_leavesAnExistingOutputUntouched)
+{
+    ConvJob job;
+    {
+        std::ofstream f(job.output, std::ios::binary);
+        f << "previous";
+    }
+    EXPECT_EQ(runArgs(job.args({"--stride", "0"})).code, 1);
+    std::ifstream f(job.output, std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(content, "previous");
+}
+
+TEST(CliConv, outputIntoMissingFolder_exitsOne)
+{
+    ConvJob job;
+    const Result r = runArgs({"conv", "--input", job.input, "--weight", job.weight, "--output",
+                          job.dir.file("missing/out.npy")});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_FALSE(std::filesystem::exists(job.dir.path() / "missing"));
+}
+
+TEST(CliConv, missingRequiredOption_exitsTwoAndWritesNothing)
+{
+    ConvJob job;
+    const Result r = runArgs({"conv", "--input", job.input, "--output", job.output});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(hasSubstr(r.err, "--weight"));
+    EXPECT_FALSE(job.outputExists());
+}
+
+TEST(CliConv, unknownOption_exitsTwoAndWritesNothing)
+{
+    ConvJob job;
+    const Result r = runArgs(job.args({"--colour", "red"}));
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(hasSubstr(r.err, "Try 'convscope conv --help'"));
+    EXPECT_FALSE(job.outputExists());
+}
+
+TEST(CliConv, negativeThreads_exitsOne)
+{
+    ConvJob job;
+    EXPECT_EQ(runArgs(job.args({"--threads", "-1"})).code, 1);
+    EXPECT_FALSE(job.outputExists());
+}
