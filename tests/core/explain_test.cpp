@@ -1,0 +1,170 @@
+#include "explain.h"
+
+#include "conv2d.h"
+#include "padding.h"
+#include "reference_conv.h"
+#include "shape.h"
+#include "validate.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace convscope::core;
+
+namespace {
+
+Tensor randomTensor(Shape shape, std::mt19937 &rng)
+{
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    Tensor t(std::move(shape));
+    for (float &v : t.data)
+        v = dist(rng);
+    return t;
+}
+
+} // namespace
+
+TEST(Explain, replicatePadding_handComputedValue)
+{
+    // input [[1, 2], [3, 4]], weight [[1, 10], [100, 1000]], padding 1 replicate, bias 0.5.
+    const Tensor input({1, 1, 2, 2}, {1, 2, 3, 4});
+    const Tensor weight({1, 1, 2, 2}, {1, 10, 100, 1000});
+    const Tensor bias({1}, {0.5f});
+    Conv2dParams p;
+    p.kernel = {2, 2};
+    p.padding = {1, 1};
+    p.paddingMode = PaddingMode::Replicate;
+    // Output (0, 0) reads rows -1, 0 and columns -1, 0: all copies of pixel (0, 0) = 1.
+    const Explanation e = explainOutput(input, weight, &bias, p, 0, 0, 0, 0);
+    EXPECT_DOUBLE_EQ(e.total, 1 + 10 + 100 + 1000 + 0.5);
+    ASSERT_EQ(e.channels.size(), 1u);
+    ASSERT_EQ(e.channels[0].terms.size(), 4u);
+    const ExplainTerm &corner = e.channels[0].terms[0];
+    EXPECT_TRUE(corner.tap.inPadding);
+    EXPECT_EQ(corner.tap.py, -1);
+    EXPECT_EQ(corner.tap.sy, 0);
+    EXPECT_EQ(corner.tap.sx, 0);
+    EXPECT_EQ(corner.input, 1.0f);
+    // Output (0, 1): rows -1, 0 -> 0, 0; columns 0, 1: 1*1 + 2*10 + 1*100 + 2*1000 + 0.5.
+    EXPECT_DOUBLE_EQ(explainOutput(input, weight, &bias, p, 0, 0, 0, 1).total, 2121.5);
+    // Zero padding: only pixel (0, 0) under weight 1000 is real.
+    p.paddingMode = PaddingMode::Zeros;
+    const Explanation z = explainOutput(input, weight, &bias, p, 0, 0, 0, 0);
+    EXPECT_DOUBLE_EQ(z.total, 1000.5);
+    EXPECT_TRUE(z.channels[0].terms[0].tap.readsZero());
+    EXPECT_EQ(z.channels[0].terms[0].input, 0.0f);
+}
+
+TEST(Explain, groups_listOnlyTheOutputsGroupChannels)
+{
+    std::mt19937 rng(3);
+    Conv2dParams p;
+    p.inChannels = 6;
+    p.outChannels = 9;
+    p.groups = 3;
+    const Tensor input = randomTensor({1, 6, 5, 5}, rng);
+    const Tensor weight = randomTensor(weightShape(p), rng);
+    // Output channel 7 is in group 7 / (9 / 3) = 2, which reads input channels 4 and 5.
+    const Explanation e = explainOutput(input, weight, nullptr, p, 0, 7, 1, 1);
+    EXPECT_EQ(e.group, 2);
+    ASSERT_EQ(e.channels.size(), 2u);
+    EXPECT_EQ(e.channels[0].inputChannel, 4);
+    EXPECT_EQ(e.channels[1].inputChannel, 5);
+    EXPECT_EQ(e.channels[1].weightChannel, 1);
+    EXPECT_FALSE(e.bias);
+}
+
+TEST(Explain, everyModeAndGroups_totalEqualsEngineOutput)
+{
+    std::mt19937 rng(1125);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int checked = 0, paddedTerms = 0;
+    for (PaddingMode mode : {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate,
+                             PaddingMode::Circular})
+        for (int groups : {1, 2, 4}) // 4 = depthwise on 4 input channels
+            for (int trial = 0; trial < 6; ++trial) {
+                Conv2dParams p;
+                p.inChannels = 4;
+                p.outChannels = groups * pick(1, 2);
+                p.groups = groups;
+                p.kernel = {pick(1, 4), pick(1, 4)};
+                p.dilation = {pick(1, 2), pick(1, 2)};
+                p.paddingMode = mode;
+                p.bias = trial % 2 == 0;
+                if (trial % 3 == 0) {
+                    p.paddingKind = PaddingKind::Same;
+                } else {
+                    p.stride = {pick(1, 3), pick(1, 3)};
+                    p.padding = {pick(0, 2), pick(0, 2)};
+                }
+                const Shape inShape{2, 4, pick(5, 8), pick(5, 8)};
+                ASSERT_FALSE(validate(p, inShape)) << torchRepr(p);
+                const Tensor input = randomTensor(inShape, rng);
+                const Tensor weight = randomTensor(weightShape(p), rng);
+                const Tensor bias = randomTensor({p.outChannels}, rng);
+                const Tensor *b = p.bias ? &bias : nullptr;
+                const Tensor ref = referenceConv2d(input, weight, b, p);
+                Tensor fast;
+                ASSERT_EQ(conv2d(input, weight, b, p, fast), ForwardStatus::Done);
+                ASSERT_EQ(fast.shape, ref.shape);
+                for (std::int64_t n = 0; n < ref.dim(0); ++n)
+                    for (std::int64_t o = 0; o < ref.dim(1); ++o)
+                        for (std::int64_t y = 0; y < ref.dim(2); ++y)
+                            for (std::int64_t x = 0; x < ref.dim(3); ++x) {
+                                const Explanation e = explainOutput(input, weight, b, p, n, o, y, x);
+                                // The oracle accumulates in the same order: bit-identical.
+                                ASSERT_EQ(e.value, ref.at(n, o, y, x))
+                                    << torchRepr(p) << " " << toString(mode);
+                                // The fast engine may sum in another order and in float:
+                                // allow a few ulps of the largest partial sum.
+                                double magnitude = b ? std::abs(bias.data[std::size_t(o)]) : 0.0;
+                                double subtotals = b ? bias.data[std::size_t(o)] : 0.0;
+                                for (const auto &ch : e.channels) {
+                                    subtotals += ch.subtotal;
+                                    for (const auto &t : ch.terms) {
+                                        magnitude += std::abs(t.product);
+                                        paddedTerms += t.tap.inPadding;
+                                        // Each term reads what the padding mode puts there.
+                                        const std::int64_t H = inShape[2], W = inShape[3];
+                                        const std::int64_t sy = sourceIndex(t.tap.py, H, mode);
+                                        const std::int64_t sx = sourceIndex(t.tap.px, W, mode);
+                                        const float want =
+                                            sy < 0 || sx < 0 ? 0.0f
+                                                             : input.at(n, ch.inputChannel, sy, sx);
+                                        ASSERT_EQ(t.input, want);
+                                        ASSERT_EQ(t.weight,
+                                                  weight.at(o, ch.weightChannel, t.tap.ky, t.tap.kx));
+                                    }
+                                }
+                                ASSERT_NEAR(e.value, fast.at(n, o, y, x), 1e-6 * magnitude + 1e-7)
+                                    << torchRepr(p) << " " << toString(mode);
+                                ASSERT_NEAR(subtotals, e.total, 1e-12 * magnitude + 1e-15);
+                                ASSERT_EQ(e.channels.size(), std::size_t(4 / groups));
+                                ++checked;
+                            }
+            }
+    EXPECT_GT(checked, 5000);
+    EXPECT_GT(paddedTerms, 1000);
+}
+
+TEST(Explain, unbatchedInputAndBadPosition)
+{
+    std::mt19937 rng(5);
+    Conv2dParams p;
+    p.inChannels = 2;
+    p.outChannels = 3;
+    p.padding = {1, 1};
+    p.paddingMode = PaddingMode::Circular;
+    const Tensor input = randomTensor({2, 4, 4}, rng);
+    const Tensor weight = randomTensor(weightShape(p), rng);
+    const Tensor ref = referenceConv2d(input, weight, nullptr, p);
+    const Explanation e = explainOutput(input, weight, nullptr, p, 0, 2, 3, 0);
+    EXPECT_EQ(e.value, ref.data[std::size_t((2 * 4 + 3) * 4 + 0)]);
+    EXPECT_NE(formatExplanation(e).find("copies (0, 3)"), std::string::npos)
+        << formatExplanation(e); // column -1 wraps to 3, row 4 to 0
+    EXPECT_THROW(explainOutput(input, weight, nullptr, p, 1, 0, 0, 0), std::out_of_range);
+    EXPECT_THROW(explainOutput(input, weight, nullptr, p, 0, 3, 0, 0), std::out_of_range);
+    EXPECT_THROW(explainOutput(input, weight, nullptr, p, 0, 0, 4, 0), std::out_of_range);
+}
