@@ -1,0 +1,308 @@
+// The fast engine (core::conv2d) against the oracle (referenceConv2d) over a deterministic
+// sample of the parameter grid, plus thread-count bit-identity and cancel latency.
+#include "conv2d.h"
+#include "reference_conv.h"
+#include "shape.h"
+#include "validate.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <sstream>
+
+using namespace convscope::core;
+
+namespace {
+
+struct Case {
+    std::int64_t n = 1, c = 1, h = 1, w = 1, o = 1;
+    bool batched = true;
+    Conv2dParams p;
+};
+
+std::string describe(const Case &k)
+{
+    static const char *modes[] = {"zeros", "reflect", "replicate", "circular"};
+    static const char *kinds[] = {"explicit", "same", "valid"};
+    std::ostringstream s;
+    s << "input " << (k.batched ? "[" + std::to_string(k.n) + ", " : "[") << k.c << ", " << k.h
+      << ", " << k.w << "] out_channels " << k.o << " kernel (" << k.p.kernel.h << ", "
+      << k.p.kernel.w << ") stride (" << k.p.stride.h << ", " << k.p.stride.w << ") padding "
+      << kinds[int(k.p.paddingKind)] << " (" << k.p.padding.h << ", " << k.p.padding.w
+      << ") mode " << modes[int(k.p.paddingMode)] << " dilation (" << k.p.dilation.h << ", "
+      << k.p.dilation.w << ") groups " << k.p.groups << " bias " << (k.p.bias ? "yes" : "no");
+    return s.str();
+}
+
+Tensor randomTensor(Shape shape, std::mt19937 &rng, float scale = 1.0f)
+{
+    Tensor t(std::move(shape));
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    for (float &v : t.data)
+        v = dist(rng) * scale;
+    return t;
+}
+
+struct Inputs {
+    Tensor x, w, b;
+};
+
+Inputs makeInputs(const Case &k, std::uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    Inputs in;
+    in.x = randomTensor(k.batched ? Shape{k.n, k.c, k.h, k.w} : Shape{k.c, k.h, k.w}, rng);
+    const std::int64_t fanIn = k.c / k.p.groups * k.p.kernel.h * k.p.kernel.w;
+    in.w = randomTensor(weightShape(k.p), rng, 1.0f / std::sqrt(float(fanIn)));
+    in.b = randomTensor({k.o}, rng);
+    return in;
+}
+
+// Max |fast - ref| / max(1, |ref|); the first offending index goes to `where`.
+double worstError(const Tensor &fast, const Tensor &ref, std::size_t &where)
+{
+    double worst = 0;
+    for (std::size_t i = 0; i < ref.data.size(); ++i) {
+        const double r = ref.data[i];
+        const double e = std::abs(double(fast.data[i]) - r) / std::max(1.0, std::abs(r));
+        if (!(e <= worst)) { // also catches NaN
+            worst = std::isnan(e) ? INFINITY : e;
+            where = i;
+        }
+    }
+    return worst;
+}
+
+void expectMatchesReference(const Case &k, std::uint32_t seed, int threads = 1)
+{
+    const Inputs in = makeInputs(k, seed);
+    const Tensor *bias = k.p.bias ? &in.b : nullptr;
+    const Tensor ref = referenceConv2d(in.x, in.w, bias, k.p);
+    Tensor fast;
+    ForwardOptions options;
+    options.threads = threads;
+    ASSERT_EQ(conv2d(in.x, in.w, bias, k.p, fast, options), ForwardStatus::Done) << describe(k);
+    ASSERT_EQ(fast.shape, ref.shape) << describe(k);
+    std::size_t where = 0;
+    const double err = worstError(fast, ref, where);
+    EXPECT_LE(err, 1e-4) << describe(k) << "\n  first worst element " << where << ": fast "
+                         << fast.data[where] << " reference " << ref.data[where];
+}
+
+// Draws a valid configuration for the given padding mode, padding kind and group layout
+// (0: groups 1, 1: groups 2, 2: depthwise, 3: depthwise with multiplier 2).
+Case drawCase(std::mt19937 &rng, PaddingMode mode, PaddingKind kind, int groupLayout)
+{
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    for (;;) {
+        Case k;
+        k.batched = pick(0, 5) != 0;
+        k.n = k.batched ? pick(1, 3) : 1;
+        switch (groupLayout) {
+        case 0: k.c = pick(1, 5); k.o = pick(1, 11); k.p.groups = 1; break;
+        case 1: k.c = 2 * pick(1, 3); k.o = 2 * pick(1, 6); k.p.groups = 2; break;
+        case 2: k.c = pick(1, 5); k.o = k.c; k.p.groups = int(k.c); break;
+        default: k.c = pick(1, 4); k.o = 2 * k.c; k.p.groups = int(k.c); break;
+        }
+        k.h = pick(1, 23);
+        k.w = pick(1, 41);
+        k.p.kernel = {pick(1, 7), pick(1, 7)};
+        k.p.stride = kind == PaddingKind::Same ? Hw{1, 1} : Hw{pick(1, 3), pick(1, 3)};
+        k.p.dilation = {pick(1, 3), pick(1, 3)};
+        k.p.paddingKind = kind;
+        k.p.padding = {pick(0, 4), pick(0, 4)};
+        k.p.paddingMode = mode;
+        k.p.bias = pick(0, 3) != 0;
+        k.p.inChannels = int(k.c);
+        k.p.outChannels = int(k.o);
+        const Shape inShape = k.batched ? Shape{k.n, k.c, k.h, k.w} : Shape{k.c, k.h, k.w};
+        if (!validate(k.p, inShape))
+            return k;
+    }
+}
+
+} // namespace
+
+TEST(Conv2dFast, parameterGrid_matchesReference)
+{
+    // Every padding mode x padding kind x group layout, several random draws each: kernel
+    // 1..7 (even and non-square), stride 1..3, dilation 1..3, batch 1..3 or unbatched, odd
+    // and even sizes. Deterministic seed, so a failure reproduces.
+    std::mt19937 rng(20261125);
+    int cases = 0;
+    for (PaddingMode mode : {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate,
+                             PaddingMode::Circular})
+        for (PaddingKind kind : {PaddingKind::Explicit, PaddingKind::Same, PaddingKind::Valid})
+            for (int layout = 0; layout < 4; ++layout)
+                for (int draw = 0; draw < 10; ++draw) {
+                    const Case k = drawCase(rng, mode, kind, layout);
+                    expectMatchesReference(k, rng());
+                    ++cases;
+                    if (HasFailure())
+                        return; // one fully described failure is more useful than hundreds
+                }
+    EXPECT_EQ(cases, 4 * 3 * 4 * 10);
+}
+
+TEST(Conv2dFast, wideRowsAndManyChannels_matchReference)
+{
+    // Rows wider than a register block (the kernel stores straight into the output there),
+    // channel counts that leave partial blocks of 8, and a deep reduction.
+    std::mt19937 rng(7);
+    for (int variant = 0; variant < 6; ++variant) {
+        Case k;
+        k.n = 1 + variant % 2;
+        k.c = variant < 3 ? 3 : 13;
+        k.o = 19 + variant;
+        k.h = 29 + variant;
+        k.w = 150 + 7 * variant;
+        k.p.kernel = {3 + variant % 3, 2 + variant % 4};
+        k.p.stride = {1 + variant % 2, 1 + variant / 3};
+        k.p.dilation = {1 + variant / 4, 1};
+        k.p.padding = {variant % 3, 2};
+        k.p.paddingMode = static_cast<PaddingMode>(variant % 4);
+        k.p.groups = variant == 5 ? 1 : (variant % 2 ? 1 : int(k.c) == 13 ? 1 : 3);
+        if (k.o % k.p.groups != 0)
+            k.o += k.p.groups - k.o % k.p.groups;
+        k.p.inChannels = int(k.c);
+        k.p.outChannels = int(k.o);
+        ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
+        expectMatchesReference(k, rng());
+    }
+}
+
+TEST(Conv2dFast, emptyBatch_givesEmptyOutput)
+{
+    Case k;
+    k.n = 0;
+    k.c = 3;
+    k.o = 4;
+    k.h = 9;
+    k.w = 11;
+    k.p.inChannels = 3;
+    k.p.outChannels = 4;
+    const Inputs in = makeInputs(k, 1);
+    Tensor out;
+    EXPECT_EQ(conv2d(in.x, in.w, &in.b, k.p, out), ForwardStatus::Done);
+    EXPECT_EQ(out.shape, (Shape{0, 4, 7, 9}));
+    EXPECT_TRUE(out.data.empty());
+}
+
+TEST(Conv2dFast, resultIsBitIdenticalForAnyThreadCount)
+{
+    // Sizes big enough that every thread gets several tasks.
+    std::vector<Case> cases(3);
+    cases[0].c = 3, cases[0].o = 8, cases[0].h = 211, cases[0].w = 333;
+    cases[1].c = 24, cases[1].o = 20, cases[1].h = 57, cases[1].w = 61, cases[1].n = 2;
+    cases[1].p.stride = {2, 1};
+    cases[2].c = 16, cases[2].o = 16, cases[2].h = 120, cases[2].w = 96;
+    cases[2].p.groups = 16, cases[2].p.paddingMode = PaddingMode::Reflect;
+    for (Case &k : cases) {
+        k.p.padding = {1, 1};
+        k.p.inChannels = int(k.c);
+        k.p.outChannels = int(k.o);
+        ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
+        const Inputs in = makeInputs(k, 3);
+        Tensor one;
+        ForwardOptions options;
+        options.threads = 1;
+        ASSERT_EQ(conv2d(in.x, in.w, &in.b, k.p, one, options), ForwardStatus::Done);
+        for (int threads : {2, 3, 5, 0}) {
+            Tensor many;
+            options.threads = threads;
+            ASSERT_EQ(conv2d(in.x, in.w, &in.b, k.p, many, options), ForwardStatus::Done);
+            ASSERT_EQ(many.shape, one.shape);
+            EXPECT_EQ(std::memcmp(many.data.data(), one.data.data(), one.data.size() * sizeof(float)), 0)
+                << "threads " << threads << ": " << describe(k);
+        }
+    }
+}
+
+TEST(Conv2dFast, progressIsMonotoneAndEndsAtOne)
+{
+    Case k;
+    k.c = 3, k.o = 8, k.h = 400, k.w = 600;
+    k.p.padding = {1, 1};
+    k.p.inChannels = 3;
+    k.p.outChannels = 8;
+    const Inputs in = makeInputs(k, 5);
+    std::vector<double> seen;
+    ForwardOptions options;
+    options.progress = [&](double f) {
+        seen.push_back(f);
+        return true;
+    };
+    Tensor out;
+    ASSERT_EQ(conv2d(in.x, in.w, &in.b, k.p, out, options), ForwardStatus::Done);
+    ASSERT_GE(seen.size(), 2u);
+    EXPECT_EQ(seen.front(), 0.0);
+    EXPECT_EQ(seen.back(), 1.0);
+    for (std::size_t i = 1; i < seen.size(); ++i)
+        EXPECT_LE(seen[i - 1], seen[i]) << "call " << i;
+}
+
+TEST(Conv2dFast, cancelBeforeStart_returnsCancelled)
+{
+    Case k;
+    k.c = 3, k.o = 4, k.h = 64, k.w = 64;
+    k.p.inChannels = 3;
+    k.p.outChannels = 4;
+    const Inputs in = makeInputs(k, 6);
+    ForwardOptions options;
+    int calls = 0;
+    options.progress = [&](double) {
+        ++calls;
+        return false;
+    };
+    Tensor out;
+    EXPECT_EQ(conv2d(in.x, in.w, &in.b, k.p, out, options), ForwardStatus::Cancelled);
+    EXPECT_EQ(calls, 1);
+}
+
+// A 4K RGB photo through 8 maps: cancel once the run is well under way (while padding the
+// input, and while computing), and measure how long conv2d takes to return after the
+// callback said no.
+void expectCancelWithin20ms(double cancelAt, int threads)
+{
+    Tensor x({3, 2160, 3840});
+    for (std::size_t i = 0; i < x.data.size(); ++i)
+        x.data[i] = float(int(i % 251) - 125) / 125.0f;
+    Tensor w({8, 3, 3, 3}, 0.1f);
+    Tensor b({8}, 0.5f);
+    Conv2dParams p;
+    p.inChannels = 3;
+    p.outChannels = 8;
+    p.padding = {1, 1};
+    p.paddingMode = PaddingMode::Reflect;
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point cancelledAt{};
+    bool cancelled = false;
+    ForwardOptions options;
+    options.threads = threads;
+    options.progress = [&](double f) {
+        if (!cancelled && f >= cancelAt) {
+            cancelled = true;
+            cancelledAt = Clock::now();
+        }
+        return !cancelled;
+    };
+    Tensor out;
+    const ForwardStatus status = conv2d(x, w, &b, p, out, options);
+    const auto returnedAt = Clock::now();
+    ASSERT_TRUE(cancelled) << "the run finished before reaching " << cancelAt;
+    EXPECT_EQ(status, ForwardStatus::Cancelled);
+    const double ms = std::chrono::duration<double, std::milli>(returnedAt - cancelledAt).count();
+    EXPECT_LT(ms, 20.0) << "cancel at " << cancelAt << " with " << threads << " threads";
+}
+
+TEST(Conv2dFast, cancelOn4kImage_returnsWithin20ms)
+{
+    for (int threads : {1, 2}) {
+        expectCancelWithin20ms(1e-9, threads); // first report inside the padding phase
+        expectCancelWithin20ms(0.3, threads);  // inside the kernel phase
+    }
+}
