@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "bench.h"
+
 #include "conv2d.h"
 #include "npy.h"
 #include "shape.h"
@@ -208,6 +210,7 @@ std::vector<Command> &commands()
     static std::vector<Command> list{
         {"conv", "run Conv2d on .npy tensors (PyTorch semantics)", runConv},
         {"shape", "print the output shape, padding, parameters and MACs", runShape},
+        {"bench", "time the engine on benchmark configurations (configs.json)", runBench},
     };
     return list;
 }

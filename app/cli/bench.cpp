@@ -1,0 +1,404 @@
+#include "bench.h"
+
+#include "args.h"
+#include "conv2d.h"
+#include "shape.h"
+#include "validate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <variant>
+
+namespace convscope::cli {
+
+using namespace convscope::core;
+
+namespace {
+
+const std::string kBenchUsage =
+    "usage: convscope bench --config-file CONFIGS.json [--only NAME] [--threads T] [--json]\n"
+    "\n"
+    "Times the engine's Conv2d forward on each configuration (x ~ N(0,1), weight ~\n"
+    "N(0,1)/sqrt(fan_in), bias ~ N(0,1), float32, zeros padding): warm-up, then repeated runs\n"
+    "for at least a second. Prints median and minimum milliseconds and GFLOP/s, or with\n"
+    "--json one object {\"results\": [{\"name\", \"median_ms\", \"min_ms\", \"runs\"}]}.\n"
+    "--threads 0 (the default) uses every core.\n";
+
+// A deliberately small JSON reader: configs.json only needs objects, arrays, strings,
+// numbers and the three literals. Errors name the byte offset.
+struct JsonValue;
+using JsonObject = std::map<std::string, JsonValue>;
+using JsonArray = std::vector<JsonValue>;
+struct JsonValue {
+    std::variant<std::nullptr_t, bool, double, std::string, std::shared_ptr<JsonArray>,
+                 std::shared_ptr<JsonObject>>
+        v;
+};
+
+class JsonReader {
+public:
+    explicit JsonReader(const std::string &text) : m_text(text) {}
+
+    JsonValue document()
+    {
+        JsonValue v = value(0);
+        skipSpace();
+        if (m_pos != m_text.size())
+            fail("unexpected text after the JSON value");
+        return v;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string &what) const
+    {
+        throw ValueError("malformed JSON at byte " + std::to_string(m_pos) + ": " + what);
+    }
+    void skipSpace()
+    {
+        while (m_pos < m_text.size()
+               && (m_text[m_pos] == ' ' || m_text[m_pos] == '\n' || m_text[m_pos] == '\t'
+                   || m_text[m_pos] == '\r'))
+            ++m_pos;
+    }
+    void expect(char c)
+    {
+        skipSpace();
+        if (m_pos >= m_text.size() || m_text[m_pos] != c)
+            fail(std::string("expected '") + c + "'");
+        ++m_pos;
+    }
+    JsonValue value(int depth)
+    {
+        if (depth > 64)
+            fail("nested too deeply");
+        skipSpace();
+        if (m_pos >= m_text.size())
+            fail("unexpected end of input");
+        const char c = m_text[m_pos];
+        if (c == '{')
+            return object(depth);
+        if (c == '[')
+            return array(depth);
+        if (c == '"')
+            return {string()};
+        if (c == '-' || (c >= '0' && c <= '9'))
+            return {number()};
+        for (const char *word : {"true", "false", "null"})
+            if (m_text.compare(m_pos, std::strlen(word), word) == 0) {
+                m_pos += std::strlen(word);
+                if (word[0] == 'n')
+                    return {nullptr};
+                return {word[0] == 't'};
+            }
+        fail(std::string("unexpected character '") + c + "'");
+    }
+    JsonValue object(int depth)
+    {
+        auto obj = std::make_shared<JsonObject>();
+        expect('{');
+        skipSpace();
+        if (m_pos < m_text.size() && m_text[m_pos] == '}') {
+            ++m_pos;
+            return {obj};
+        }
+        for (;;) {
+            skipSpace();
+            if (m_pos >= m_text.size() || m_text[m_pos] != '"')
+                fail("expected a string key");
+            std::string key = string();
+            expect(':');
+            (*obj)[key] = value(depth + 1);
+            skipSpace();
+            if (m_pos < m_text.size() && m_text[m_pos] == ',') {
+                ++m_pos;
+                continue;
+            }
+            expect('}');
+            return {obj};
+        }
+    }
+    JsonValue array(int depth)
+    {
+        auto arr = std::make_shared<JsonArray>();
+        expect('[');
+        skipSpace();
+        if (m_pos < m_text.size() && m_text[m_pos] == ']') {
+            ++m_pos;
+            return {arr};
+        }
+        for (;;) {
+            arr->push_back(value(depth + 1));
+            skipSpace();
+            if (m_pos < m_text.size() && m_text[m_pos] == ',') {
+                ++m_pos;
+                continue;
+            }
+            expect(']');
+            return {arr};
+        }
+    }
+    std::string string()
+    {
+        ++m_pos; // opening quote
+        std::string s;
+        while (m_pos < m_text.size() && m_text[m_pos] != '"') {
+            char c = m_text[m_pos++];
+            if (static_cast<unsigned char>(c) < 0x20)
+                fail("control character in a string");
+            if (c == '\\') {
+                if (m_pos >= m_text.size())
+                    break;
+                const char e = m_text[m_pos++];
+                switch (e) {
+                case '"': case '\\': case '/': c = e; break;
+                case 'n': c = '\n'; break;
+                case 't': c = '\t'; break;
+                case 'r': c = '\r'; break;
+                case 'b': c = '\b'; break;
+                case 'f': c = '\f'; break;
+                default: fail("unsupported escape in a string");
+                }
+            }
+            s += c;
+        }
+        if (m_pos >= m_text.size())
+            fail("unterminated string");
+        ++m_pos;
+        return s;
+    }
+    double number()
+    {
+        const std::size_t start = m_pos;
+        if (m_text[m_pos] == '-')
+            ++m_pos;
+        while (m_pos < m_text.size()
+               && (std::isdigit(static_cast<unsigned char>(m_text[m_pos])) || m_text[m_pos] == '.'
+                   || m_text[m_pos] == 'e' || m_text[m_pos] == 'E' || m_text[m_pos] == '+'
+                   || m_text[m_pos] == '-'))
+            ++m_pos;
+        const std::string token = m_text.substr(start, m_pos - start);
+        std::size_t used = 0;
+        double d = 0;
+        try {
+            d = std::stod(token, &used);
+        } catch (const std::exception &) {
+            used = 0;
+        }
+        if (used != token.size() || token.empty()) {
+            m_pos = start;
+            fail("bad number '" + token + "'");
+        }
+        return d;
+    }
+
+    const std::string &m_text;
+    std::size_t m_pos = 0;
+};
+
+std::int64_t intField(const JsonObject &obj, const std::string &key, const std::string &where,
+                      std::int64_t minimum)
+{
+    auto it = obj.find(key);
+    if (it == obj.end())
+        throw ValueError(where + ": missing field \"" + key + "\"");
+    const double *d = std::get_if<double>(&it->second.v);
+    if (!d || *d != std::floor(*d) || *d < double(minimum) || *d > 1e9)
+        throw ValueError(where + ": field \"" + key + "\" must be an integer >= "
+                         + std::to_string(minimum));
+    return static_cast<std::int64_t>(*d);
+}
+
+Conv2dParams paramsOf(const BenchConfig &c)
+{
+    Conv2dParams p;
+    p.inChannels = static_cast<int>(c.inChannels);
+    p.outChannels = static_cast<int>(c.outChannels);
+    p.kernel = {c.kernel, c.kernel};
+    p.stride = {c.stride, c.stride};
+    p.padding = {c.padding, c.padding};
+    p.dilation = {c.dilation, c.dilation};
+    p.groups = c.groups;
+    return p;
+}
+
+Tensor randomTensor(Shape shape, std::mt19937 &rng, float scale)
+{
+    Tensor t(std::move(shape));
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    for (float &v : t.data)
+        v = dist(rng) * scale;
+    return t;
+}
+
+struct Timing {
+    double medianMs = 0, minMs = 0;
+    int runs = 0;
+};
+
+Timing timeConfig(const BenchConfig &c, int threads)
+{
+    const Conv2dParams p = paramsOf(c);
+    std::mt19937 rng(0);
+    const Tensor x = randomTensor({c.n, c.inChannels, c.height, c.width}, rng, 1.0f);
+    const std::int64_t fanIn = c.inChannels / c.groups * c.kernel * c.kernel;
+    const Tensor w = randomTensor(weightShape(p), rng, 1.0f / std::sqrt(float(fanIn)));
+    const Tensor b = randomTensor({c.outChannels}, rng, 1.0f);
+    Tensor out;
+    ForwardOptions options;
+    options.threads = threads;
+
+    using Clock = std::chrono::steady_clock;
+    // Warm-up: the first calls allocate the workspaces and start the pool's threads.
+    const auto warmStart = Clock::now();
+    for (int i = 0; i < 3 || Clock::now() - warmStart < std::chrono::milliseconds(200); ++i) {
+        conv2d(x, w, &b, p, out, options);
+        if (i >= 20)
+            break;
+    }
+    std::vector<double> ms;
+    const auto start = Clock::now();
+    while (ms.size() < 10 || (Clock::now() - start < std::chrono::seconds(1) && ms.size() < 2000)) {
+        const auto t0 = Clock::now();
+        conv2d(x, w, &b, p, out, options);
+        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    Timing t;
+    t.runs = static_cast<int>(ms.size());
+    t.minMs = ms.front();
+    t.medianMs = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+    return t;
+}
+
+std::string jsonString(const std::string &s)
+{
+    std::string r = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\')
+            r += '\\';
+        r += c;
+    }
+    return r + "\"";
+}
+
+} // namespace
+
+std::vector<BenchConfig> parseBenchConfigs(const std::string &json)
+{
+    const JsonValue doc = JsonReader(json).document();
+    const auto *root = std::get_if<std::shared_ptr<JsonObject>>(&doc.v);
+    if (!root)
+        throw ValueError("expected a JSON object with a \"configs\" array");
+    auto it = (*root)->find("configs");
+    const auto *list = it == (*root)->end() ? nullptr : std::get_if<std::shared_ptr<JsonArray>>(&it->second.v);
+    if (!list)
+        throw ValueError("expected a JSON object with a \"configs\" array");
+    std::vector<BenchConfig> configs;
+    for (std::size_t i = 0; i < (*list)->size(); ++i) {
+        const std::string where = "configs[" + std::to_string(i) + "]";
+        const auto *obj = std::get_if<std::shared_ptr<JsonObject>>(&(**list)[i].v);
+        if (!obj)
+            throw ValueError(where + ": expected an object");
+        const JsonObject &o = **obj;
+        BenchConfig c;
+        auto name = o.find("name");
+        const std::string *s = name == o.end() ? nullptr : std::get_if<std::string>(&name->second.v);
+        if (!s || s->empty())
+            throw ValueError(where + ": missing string field \"name\"");
+        c.name = *s;
+        const std::string at = where + " (" + c.name + ")";
+        c.n = intField(o, "N", at, 0);
+        c.inChannels = intField(o, "C_in", at, 1);
+        c.height = intField(o, "H", at, 1);
+        c.width = intField(o, "W", at, 1);
+        c.outChannels = intField(o, "C_out", at, 1);
+        c.kernel = static_cast<int>(intField(o, "k", at, 1));
+        c.stride = static_cast<int>(intField(o, "stride", at, 1));
+        c.padding = static_cast<int>(intField(o, "padding", at, 0));
+        c.dilation = static_cast<int>(intField(o, "dilation", at, 1));
+        c.groups = static_cast<int>(intField(o, "groups", at, 1));
+        if (auto e = validate(paramsOf(c), {c.n, c.inChannels, c.height, c.width}))
+            throw ValueError(at + ": " + e->message);
+        configs.push_back(c);
+    }
+    return configs;
+}
+
+int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostream &)
+{
+    for (const auto &a : args)
+        if (a == "--help" || a == "-h") {
+            out << kBenchUsage;
+            return 0;
+        }
+    const ParsedArgs a =
+        parseArgs(args, {{"config-file"}, {"only"}, {"threads"}, {"json", false}}, "bench");
+    if (!a.positional().empty())
+        throw UsageError("unexpected argument '" + a.positional().front() + "'");
+    if (!a.has("config-file"))
+        throw UsageError("missing required option '--config-file'");
+    int threads = 0;
+    if (auto t = a.value("threads")) {
+        threads = parseInt(*t, "threads");
+        if (threads < 0)
+            throw ValueError("invalid threads '" + *t + "': expected 0 (all cores) or a positive count");
+    }
+    const std::string path = *a.value("config-file");
+    std::ifstream f(path, std::ios::binary);
+    if (!f)
+        throw ValueError(path + ": cannot open file for reading (does it exist?)");
+    std::ostringstream text;
+    text << f.rdbuf();
+    std::vector<BenchConfig> configs;
+    try {
+        configs = parseBenchConfigs(text.str());
+    } catch (const ValueError &e) {
+        throw ValueError(path + ": " + e.what());
+    }
+    if (auto only = a.value("only")) {
+        std::erase_if(configs, [&](const BenchConfig &c) { return c.name != *only; });
+        if (configs.empty())
+            throw ValueError("no configuration named '" + *only + "' in " + path);
+    }
+
+    const bool json = a.has("json");
+    if (json) {
+        out << "{\"results\": [";
+    } else {
+        out << std::left << std::setw(11) << "config" << std::right << std::setw(9) << "GFLOP"
+            << std::setw(11) << "median ms" << std::setw(10) << "min ms" << std::setw(7) << "runs"
+            << std::setw(9) << "GFLOP/s" << "\n";
+    }
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        const BenchConfig &c = configs[i];
+        const Timing t = timeConfig(c, threads);
+        const double gflop =
+            2.0 * double(macCount(paramsOf(c), {c.n, c.inChannels, c.height, c.width})) / 1e9;
+        if (json) {
+            out << (i ? ", " : "") << "{\"name\": " << jsonString(c.name)
+                << ", \"median_ms\": " << std::setprecision(6) << t.medianMs
+                << ", \"min_ms\": " << t.minMs << ", \"runs\": " << t.runs << "}";
+        } else {
+            out << std::left << std::setw(11) << c.name << std::right << std::fixed
+                << std::setprecision(3) << std::setw(9) << gflop << std::setw(11) << t.medianMs
+                << std::setw(10) << t.minMs << std::setw(7) << t.runs << std::setprecision(1)
+                << std::setw(9) << (t.medianMs > 0 ? gflop / t.medianMs * 1e3 : 0.0) << "\n"
+                << std::defaultfloat;
+        }
+        out.flush();
+    }
+    if (json)
+        out << "]}\n";
+    return 0;
+}
+
+} // namespace convscope::cli

@@ -1,0 +1,73 @@
+// `convscope bench`: the configs.json reader and the JSON output compare.py parses.
+#include "cli/bench.h"
+#include "cli/args.h"
+#include "cli/cli.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+using namespace convscope::cli;
+
+namespace {
+
+const char *kOneConfig = R"({"note": "x", "configs": [
+  {"name": "tiny", "N": 1, "C_in": 3, "H": 20, "W": 24, "C_out": 4, "k": 3, "stride": 1,
+   "padding": 1, "dilation": 1, "groups": 1}]})";
+
+std::string errorOf(const std::string &json)
+{
+    try {
+        parseBenchConfigs(json);
+    } catch (const ValueError &e) {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST(Bench, parsesTheSharedConfigFormat)
+{
+    const auto configs = parseBenchConfigs(kOneConfig);
+    ASSERT_EQ(configs.size(), 1u);
+    EXPECT_EQ(configs[0].name, "tiny");
+    EXPECT_EQ(configs[0].inChannels, 3);
+    EXPECT_EQ(configs[0].width, 24);
+    EXPECT_EQ(configs[0].kernel, 3);
+    EXPECT_EQ(configs[0].padding, 1);
+}
+
+TEST(Bench, rejectsMalformedFilesWithAClearMessage)
+{
+    EXPECT_NE(errorOf(R"({"configs": [)").find("malformed JSON at byte"), std::string::npos);
+    EXPECT_NE(errorOf(R"({"configs": []} x)").find("unexpected text after"), std::string::npos);
+    EXPECT_NE(errorOf(R"({"configs": [{"name": "a"}]})").find("missing field \"N\""),
+              std::string::npos);
+    EXPECT_NE(errorOf(R"([1, 2])").find("\"configs\" array"), std::string::npos);
+    const std::string frac = R"({"configs": [{"name": "a", "N": 1.5, "C_in": 3, "H": 8, "W": 8,
+        "C_out": 4, "k": 3, "stride": 1, "padding": 1, "dilation": 1, "groups": 1}]})";
+    EXPECT_NE(errorOf(frac).find("\"N\" must be an integer"), std::string::npos);
+    const std::string badGroups = R"({"configs": [{"name": "a", "N": 1, "C_in": 3, "H": 8, "W": 8,
+        "C_out": 4, "k": 3, "stride": 1, "padding": 1, "dilation": 1, "groups": 2}]})";
+    EXPECT_NE(errorOf(badGroups).find("groups"), std::string::npos);
+}
+
+TEST(Bench, jsonOutputNamesEveryResult)
+{
+    const std::string path = ::testing::TempDir() + "convscope_bench_test.json";
+    std::ofstream(path) << kOneConfig;
+    std::ostringstream out, err;
+    const int code = runCli({"bench", "--config-file", path, "--only", "tiny", "--threads", "1", "--json"},
+                            out, err);
+    EXPECT_EQ(code, 0) << err.str();
+    const std::string s = out.str();
+    EXPECT_EQ(s.rfind("{\"results\": [{\"name\": \"tiny\", \"median_ms\": ", 0), 0u) << s;
+    EXPECT_NE(s.find("\"runs\": "), std::string::npos) << s;
+    std::ostringstream out2, err2;
+    EXPECT_EQ(runCli({"bench", "--config-file", path, "--only", "nope"}, out2, err2), 1);
+    EXPECT_NE(err2.str().find("no configuration named 'nope'"), std::string::npos) << err2.str();
+    std::remove(path.c_str());
+}
