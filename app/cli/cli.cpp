@@ -1,9 +1,8 @@
 #include "cli.h"
 
-#include "bench.h"
-
 #include "conv2d.h"
 #include "npy.h"
+#include "rf.h"
 #include "shape.h"
 #include "validate.h"
 
@@ -210,7 +209,7 @@ std::vector<Command> &commands()
     static std::vector<Command> list{
         {"conv", "run Conv2d on .npy tensors (PyTorch semantics)", runConv},
         {"shape", "print the output shape, padding, parameters and MACs", runShape},
-        {"bench", "time the engine on benchmark configurations (configs.json)", runBench},
+        {"rf", "receptive field of a layer stack (r, jump, start, padding; --at Y,X)", runRf},
     };
     return list;
 }

@@ -1,0 +1,186 @@
+// `convscope rf`, driven in-process through convscope::cli::runCli.
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/rf.h"
+#include "receptivefield.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <sstream>
+
+using namespace convscope;
+
+namespace {
+
+struct Result {
+    int code;
+    std::string out;
+    std::string err;
+};
+
+Result rf(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "rf");
+    std::ostringstream out, err;
+    const int code = cli::runCli(args, out, err);
+    return {code, out.str(), err.str()};
+}
+
+bool contains(const std::string &text, const std::string &part)
+{
+    return text.find(part) != std::string::npos;
+}
+
+// The table rows of one axis ("H" or "W"), split into words. The spec column has a varying
+// number of words, so callers index the numeric columns from the right.
+std::vector<std::vector<std::string>> axisRows(const std::string &out, const std::string &axis)
+{
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream lines(out);
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::istringstream words(line);
+        std::vector<std::string> w;
+        for (std::string word; words >> word;)
+            w.push_back(word);
+        // A table row: the axis word followed by exactly ten numeric columns.
+        const auto it = std::find(w.begin(), w.end(), axis);
+        if (it != w.end() && w.end() - it == 11)
+            rows.push_back(w);
+    }
+    return rows;
+}
+
+const std::vector<std::string> kDistill{"--input-size", "32,32", "--layer", "k=3,s=1,p=1",
+                                        "--layer",      "k=3,s=2,p=1", "--layer", "k=2,s=2",
+                                        "--layer",      "k=3,d=2,p=2"};
+
+} // namespace
+
+TEST(RfCli, distillExample_printsIssueRAndJ)
+{
+    const Result r = rf(kDistill);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(r.err.empty());
+    for (const char *axis : {"H", "W"}) {
+        const auto rows = axisRows(r.out, axis);
+        ASSERT_EQ(rows.size(), 4u) << r.out;
+        const char *wantR[] = {"3", "5", "7", "23"}, *wantJ[] = {"1", "2", "4", "4"};
+        for (std::size_t l = 0; l < 4; ++l) {
+            const auto &w = rows[l];
+            // ... pad r j start centre unreached
+            EXPECT_EQ(w[w.size() - 5], wantR[l]) << r.out;
+            EXPECT_EQ(w[w.size() - 4], wantJ[l]) << r.out;
+        }
+    }
+}
+
+TEST(RfCli, table_agreesWithCoreForUnevenStack)
+{
+    const Result r = rf({"--input-size", "13,9", "--layer", "k=4x2,p=same,mode=replicate",
+                         "--layer", "k=3,s=3x2,d=2x1,p=1x0"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const core::LayerStack stack{cli::parseLayerSpec("k=4x2,p=same,mode=replicate"),
+                                 cli::parseLayerSpec("k=3,s=3x2,d=2x1,p=1x0")};
+    const auto table = core::receptiveFields(stack, {13, 9});
+    for (const char *axis : {"H", "W"}) {
+        const auto rows = axisRows(r.out, axis);
+        ASSERT_EQ(rows.size(), 2u) << r.out;
+        for (std::size_t l = 0; l < 2; ++l) {
+            const core::AxisField &f = axis[0] == 'H' ? table[l].h : table[l].w;
+            const auto &w = rows[l];
+            const std::size_t n = w.size();
+            EXPECT_EQ(w[n - 10], std::to_string(f.inSize));
+            EXPECT_EQ(w[n - 9], std::to_string(f.outSize));
+            EXPECT_EQ(w[n - 8], std::to_string(f.kernelEff));
+            EXPECT_EQ(w[n - 6], std::to_string(f.padBefore) + "+" + std::to_string(f.padAfter));
+            EXPECT_EQ(w[n - 5], std::to_string(f.r));
+            EXPECT_EQ(w[n - 4], std::to_string(f.j));
+            EXPECT_EQ(w[n - 3], std::to_string(f.start));
+            EXPECT_EQ(w[n - 1], std::to_string(f.unreached));
+        }
+    }
+    // 'same' with k = 4: 3 padding rows, the odd one at the bottom.
+    EXPECT_EQ(table[0].h.padBefore, 1);
+    EXPECT_EQ(table[0].h.padAfter, 2);
+}
+
+TEST(RfCli, at_printsInputBoxOfLastLayerOutput)
+{
+    auto args = kDistill;
+    args.insert(args.end(), {"--at", "2,3"});
+    const Result r = rf(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    // start -10, j 4, r 23: rows -10 + 2*4 = -2 .. 20, cols -10 + 3*4 = 2 .. 24.
+    EXPECT_TRUE(contains(r.out, "rows -2..20, cols 2..24 (23 x 23)")) << r.out;
+    EXPECT_TRUE(contains(r.out, "layer 4 taps: 9 (3 x 3)")) << r.out;
+}
+
+TEST(RfCli, badValues_exit1NamingTheValue)
+{
+    Result r = rf({"--input-size", "8", "--layer", "k=3,q=1"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(contains(r.err, "unknown key 'q'")) << r.err;
+
+    r = rf({"--input-size", "8", "--layer", "k=4,s=2", "--layer", "k=5"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(contains(r.err, "layer 2")) << r.err;
+    EXPECT_TRUE(contains(r.err, "Kernel size can't be greater than actual input size")) << r.err;
+
+    r = rf({"--input-size", "8", "--layer", "k=3,s=2,p=same"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(contains(r.err, "padding='same' is not supported for strided")) << r.err;
+
+    r = rf({"--input-size", "8", "--layer", "k=3x", "--at", "0,0"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(contains(r.err, "invalid kernel size '3x'")) << r.err;
+
+    r = rf({"--input-size", "8", "--layer", "k=3", "--at", "6,0"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(contains(r.err, "expected 0 <= y < 6")) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+
+    r = rf({"--input-size", "0,4", "--layer", "k=1"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(contains(r.err, "positive")) << r.err;
+}
+
+TEST(RfCli, usageErrors_exit2WithHint)
+{
+    for (const auto &args : std::vector<std::vector<std::string>>{
+             {"--input-size", "8"}, {"--layer", "k=3"}, {"--input-size", "8", "--layer", "k=3", "--frob"},
+             {"--input-size", "8", "--layer", "k=3", "extra"}}) {
+        const Result r = rf(args);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_TRUE(contains(r.err, "Try 'convscope rf --help'")) << r.err;
+    }
+}
+
+TEST(RfCli, help_documentsLayerSyntaxAndIsListed)
+{
+    const Result r = rf({"--help"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_TRUE(contains(r.out, "k=KHxKW")) << r.out;
+    std::ostringstream out, err;
+    EXPECT_EQ(cli::runCli({"--help"}, out, err), 0);
+    EXPECT_TRUE(contains(out.str(), "\n  rf ")) << out.str();
+}
+
+TEST(RfCli, parseLayerSpec_readsEveryKey)
+{
+    const core::Conv2dParams p = cli::parseLayerSpec("k=3x5,s=2x1,p=valid,d=1x2,mode=reflect");
+    EXPECT_EQ(p.kernel, (core::Hw{3, 5}));
+    EXPECT_EQ(p.stride, (core::Hw{2, 1}));
+    EXPECT_EQ(p.paddingKind, core::PaddingKind::Valid);
+    EXPECT_EQ(p.dilation, (core::Hw{1, 2}));
+    EXPECT_EQ(p.paddingMode, core::PaddingMode::Reflect);
+    EXPECT_EQ(cli::formatLayerSpec(p), "k=3x5 s=2x1 p=valid d=1x2 mode=reflect");
+    const core::Conv2dParams q = cli::parseLayerSpec("p=2x0,k=2");
+    EXPECT_EQ(q.padding, (core::Hw{2, 0}));
+    EXPECT_EQ(q.paddingKind, core::PaddingKind::Explicit);
+    EXPECT_THROW(cli::parseLayerSpec("k=3,"), cli::ValueError);
+    EXPECT_THROW(cli::parseLayerSpec("k=3,k=3"), cli::ValueError);
+    EXPECT_THROW(cli::parseLayerSpec("k=3x5x7"), cli::ValueError);
+    EXPECT_THROW(cli::parseLayerSpec("k=3,p=half"), cli::ValueError);
+}
