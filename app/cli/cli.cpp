@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "bench.h"
+
 #include "conv2d.h"
 #include "npy.h"
 #include "rf.h"
@@ -210,6 +212,7 @@ std::vector<Command> &commands()
         {"conv", "run Conv2d on .npy tensors (PyTorch semantics)", runConv},
         {"shape", "print the output shape, padding, parameters and MACs", runShape},
         {"rf", "receptive field of a layer stack (r, jump, start, padding; --at Y,X)", runRf},
+        {"bench", "time the engine on benchmark configurations (configs.json)", runBench},
     };
     return list;
 }
