@@ -291,8 +291,9 @@ int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream 
                               + std::to_string(w) + " image"
                         : std::string())
             << "\n";
-        out << "  layer " << L + 1 << " taps: " << taps.size() << " (" << stack[L].kernel.h
-            << " x " << stack[L].kernel.w << "), " << paddedTaps << " in its padding\n";
+        out << "  layer taps:  " << taps.size() << " (" << stack[L].kernel.h << " x "
+            << stack[L].kernel.w << ") of layer " << L + 1 << ", " << paddedTaps
+            << " in its padding\n";
         out << "  input taps:  " << sampled << " (" << reach.h.taps.size() << " rows x "
             << reach.w.taps.size() << " cols) sampled by layer 1, " << sampled - sampledInside
             << " in the padding\n";

@@ -114,7 +114,7 @@ TEST(RfCli, at_printsInputBoxOfLastLayerOutput)
     ASSERT_EQ(r.code, 0) << r.err;
     // start -10, j 4, r 23: rows -10 + 2*4 = -2 .. 20, cols -10 + 3*4 = 2 .. 24.
     EXPECT_TRUE(contains(r.out, "rows -2..20, cols 2..24 (23 x 23)")) << r.out;
-    EXPECT_TRUE(contains(r.out, "layer 4 taps: 9 (3 x 3)")) << r.out;
+    EXPECT_TRUE(contains(r.out, "layer taps:  9 (3 x 3) of layer 4")) << r.out;
 }
 
 TEST(RfCli, badValues_exit1NamingTheValue)
