@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqcustomplot-dev libeigen3-dev
+  qt6-svg-dev
   libgtest-dev googletest
   xvfb xauth python3 python3-numpy
 )

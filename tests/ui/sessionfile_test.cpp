@@ -1,0 +1,292 @@
+// Sessions survive a save/open round trip exactly, and anything malformed or newer is
+// refused with a message and no state.
+#include "npy.h"
+#include "sessionfile.h"
+#include "shape.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <functional>
+#include <random>
+
+using namespace convscope;
+using namespace convscope::ui;
+
+namespace {
+
+core::Tensor randomTensor(core::Shape shape, unsigned seed)
+{
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    core::Tensor t(std::move(shape));
+    for (auto &v : t.data)
+        v = dist(gen);
+    return t;
+}
+
+// Two layers that exercise every parameter kind: tuple values, groups, 'same', reflect,
+// no bias, ReLU in between.
+SessionState makeSession(const QString &imagePath)
+{
+    SessionState s;
+    s.imagePath = imagePath;
+    s.imagePng = QByteArray("\x89PNG\r\n\x1a\n-not-really", 20);
+    s.inputMode = InputMode::Rgb;
+    LayerState a;
+    a.params.inChannels = 3;
+    a.params.outChannels = 6;
+    a.params.kernel = {3, 5};
+    a.params.stride = {2, 1};
+    a.params.padding = {1, 2};
+    a.params.dilation = {1, 2};
+    a.params.groups = 3;
+    a.params.paddingMode = core::PaddingMode::Reflect;
+    a.weight = randomTensor(core::weightShape(a.params), 1);
+    a.bias = randomTensor({6}, 2);
+    a.relu = true;
+    LayerState b;
+    b.params.inChannels = 6;
+    b.params.outChannels = 4;
+    b.params.paddingKind = core::PaddingKind::Same;
+    b.params.bias = false;
+    b.weight = randomTensor(core::weightShape(b.params), 3);
+    s.layers = {a, b};
+    s.view.gradient = Gradient::Viridis;
+    s.view.rangeMode = RangeMode::Global;
+    return s;
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void writeAll(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+}
+
+} // namespace
+
+class SessionFileTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void roundTripRestoresEverything()
+    {
+        QTemporaryDir dir;
+        const SessionState s = makeSession(dir.filePath("images/cat.png"));
+        const QString path = dir.filePath("lesson.convscope.json");
+        QString error;
+        QVERIFY2(saveSession(path, s, &error), qPrintable(error));
+        const auto loaded = loadSession(path, &error);
+        QVERIFY2(loaded, qPrintable(error));
+        QVERIFY(loaded->layers[0].params == s.layers[0].params);
+        QVERIFY(loaded->layers[1].params == s.layers[1].params);
+        QVERIFY(loaded->layers[0].weight == s.layers[0].weight); // bit-exact floats
+        QVERIFY(loaded->layers[0].bias == s.layers[0].bias);
+        QVERIFY(loaded->layers[1].weight == s.layers[1].weight);
+        QCOMPARE(loaded->imagePath, s.imagePath);
+        QCOMPARE(loaded->imagePng, s.imagePng);
+        QVERIFY(*loaded == s);
+        // The image path is stored relative, so a folder moved as a whole still works.
+        const QJsonObject o = QJsonDocument::fromJson(readAll(path)).object();
+        QCOMPARE(o["image"].toObject()["path"].toString(), QStringLiteral("images/cat.png"));
+        QCOMPARE(o["format_version"].toInt(), kSessionFormatVersion);
+    }
+
+    void rejectsMalformedSessions_data()
+    {
+        QTest::addColumn<QString>("edit"); // which corruption to apply
+        QTest::addColumn<QString>("expected"); // a fragment of the message
+        QTest::newRow("not json") << "notjson" << "not valid JSON";
+        QTest::newRow("array") << "array" << "not an object";
+        QTest::newRow("newer") << "newer" << "newer convscope";
+        QTest::newRow("no version") << "noversion" << "format_version";
+        QTest::newRow("stride string") << "stridestring" << "'stride'";
+        QTest::newRow("groups float") << "groupsfloat" << "'groups' must be an integer";
+        QTest::newRow("weight shape") << "weightshape" << "expected weight of shape";
+        QTest::newRow("weight data count") << "datacount" << "needs 90 values";
+        QTest::newRow("weight data type") << "datatype" << "finite numbers";
+        QTest::newRow("channels between layers") << "chain" << "input channels";
+        QTest::newRow("bad groups") << "badgroups" << "divisible by groups";
+        QTest::newRow("no layers") << "nolayers" << "'layers'";
+        QTest::newRow("bad colormap") << "colormap" << "colormap";
+        QTest::newRow("bias missing") << "nobias" << "bias";
+        QTest::newRow("bad base64") << "base64" << "base64";
+    }
+
+    void rejectsMalformedSessions()
+    {
+        QFETCH(QString, edit);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("s.convscope.json");
+        QString error;
+        QVERIFY(saveSession(path, makeSession(dir.filePath("cat.png")), &error));
+        QJsonObject o = QJsonDocument::fromJson(readAll(path)).object();
+        QJsonArray layers = o["layers"].toArray();
+        QJsonObject l0 = layers[0].toObject();
+        QJsonObject p0 = l0["params"].toObject();
+        QJsonObject w0 = l0["weight"].toObject();
+        QByteArray bytes;
+        const auto setLayer0 = [&] {
+            l0["params"] = p0;
+            l0["weight"] = w0;
+            layers[0] = l0;
+            o["layers"] = layers;
+        };
+        if (edit == "notjson") {
+            bytes = "{\"format_version\": 1, ";
+        } else if (edit == "array") {
+            bytes = "[1, 2]";
+        } else if (edit == "newer") {
+            o["format_version"] = kSessionFormatVersion + 1;
+        } else if (edit == "noversion") {
+            o.remove("format_version");
+        } else if (edit == "stridestring") {
+            p0["stride"] = "2";
+            setLayer0();
+        } else if (edit == "groupsfloat") {
+            p0["groups"] = 1.5;
+            setLayer0();
+        } else if (edit == "weightshape") {
+            w0["shape"] = QJsonArray{6, 1, 3, 3};
+            w0["data"] = QJsonArray::fromVariantList(QVariantList(54, 0.5));
+            setLayer0();
+        } else if (edit == "datacount") {
+            QJsonArray d = w0["data"].toArray();
+            d.removeLast();
+            w0["data"] = d;
+            setLayer0();
+        } else if (edit == "datatype") {
+            QJsonArray d = w0["data"].toArray();
+            d[0] = "0.5";
+            w0["data"] = d;
+            setLayer0();
+        } else if (edit == "chain") {
+            QJsonObject l1 = layers[1].toObject();
+            QJsonObject p1 = l1["params"].toObject();
+            p1["in_channels"] = 3; // layer 0 makes 6 channels
+            l1["params"] = p1;
+            l1["weight"] = QJsonObject{{"shape", QJsonArray{4, 3, 3, 3}},
+                                       {"data", QJsonArray::fromVariantList(QVariantList(108, 0.0))}};
+            layers[1] = l1;
+            o["layers"] = layers;
+        } else if (edit == "badgroups") {
+            p0["groups"] = 4;
+            setLayer0();
+        } else if (edit == "nolayers") {
+            o["layers"] = QJsonArray();
+        } else if (edit == "colormap") {
+            o["view"] = QJsonObject{{"colormap", "jet"}, {"range_mode", "global"}};
+        } else if (edit == "nobias") {
+            l0.remove("bias");
+            setLayer0();
+        } else if (edit == "base64") {
+            QJsonObject image = o["image"].toObject();
+            image["png_base64"] = "***";
+            o["image"] = image;
+        }
+        if (bytes.isEmpty())
+            bytes = QJsonDocument(o).toJson();
+        writeAll(path, bytes);
+        error.clear();
+        const auto loaded = loadSession(path, &error);
+        QVERIFY(!loaded);
+        QVERIFY2(error.contains(expected), qPrintable(error));
+        QVERIFY2(error.contains(path), qPrintable(error)); // the message names the file
+    }
+
+    void missingFileIsAnError()
+    {
+        QString error;
+        QVERIFY(!loadSession("/nonexistent/x.convscope.json", &error));
+        QVERIFY(error.contains("/nonexistent/x.convscope.json"));
+    }
+
+    void saveRefusesInconsistentLayersAndKeepsOldFile()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("s.convscope.json");
+        QString error;
+        QVERIFY(saveSession(path, makeSession({}), &error));
+        const QByteArray before = readAll(path);
+        SessionState bad = makeSession({});
+        bad.layers[0].weight = core::Tensor({6, 1, 3, 3});
+        QVERIFY(!saveSession(path, bad, &error));
+        QVERIFY2(error.contains("expected weight of shape"), qPrintable(error));
+        QCOMPARE(readAll(path), before);
+    }
+
+    void paramsJsonRoundTrip()
+    {
+        for (auto kind : {core::PaddingKind::Explicit, core::PaddingKind::Same, core::PaddingKind::Valid}) {
+            core::Conv2dParams p;
+            p.inChannels = 4;
+            p.outChannels = 8;
+            p.kernel = {1, 7};
+            p.paddingKind = kind;
+            p.padding = {0, 3};
+            p.paddingMode = core::PaddingMode::Circular;
+            p.groups = 2;
+            p.bias = false;
+            QString error;
+            const auto back = paramsFromJson(paramsToJson(p), &error);
+            QVERIFY2(back, qPrintable(error));
+            if (kind == core::PaddingKind::Explicit)
+                QVERIFY(*back == p);
+            else
+                QCOMPARE(back->paddingKind, kind);
+        }
+    }
+
+    void importWeightsChecksShapes()
+    {
+        QTemporaryDir dir;
+        core::Conv2dParams p;
+        p.inChannels = 3;
+        p.outChannels = 4;
+        const core::Tensor w = randomTensor({4, 3, 3, 3}, 7);
+        const core::Tensor b = randomTensor({4}, 8);
+        core::writeNpy(dir.filePath("w.npy").toStdString(), w);
+        core::writeNpy(dir.filePath("b.npy").toStdString(), b);
+        core::writeNpy(dir.filePath("w5.npy").toStdString(), core::Tensor({4, 3, 5, 5}));
+        core::writeNpy(dir.filePath("b3.npy").toStdString(), core::Tensor({3}));
+
+        QString error;
+        auto ok = importWeights(dir.filePath("w.npy"), dir.filePath("b.npy"), p, &error);
+        QVERIFY2(ok, qPrintable(error));
+        QVERIFY(ok->weight == w);
+        QVERIFY(ok->bias && *ok->bias == b);
+        auto noBias = importWeights(dir.filePath("w.npy"), {}, p, &error);
+        QVERIFY(noBias && !noBias->bias);
+
+        QVERIFY(!importWeights(dir.filePath("w5.npy"), {}, p, &error));
+        QCOMPARE(error, QStringLiteral("'w5.npy': expected weight of shape [C_out, C_in/groups, kH, kW] = "
+                                       "[4, 3, 3, 3], got [4, 3, 5, 5]"));
+        QVERIFY(!importWeights(dir.filePath("w.npy"), dir.filePath("b3.npy"), p, &error));
+        QCOMPARE(error, QStringLiteral("'b3.npy': expected bias of shape [C_out] = [4], got [3]"));
+        p.groups = 3; // now the weight must be [4?] -- 4 is not divisible by 3, shape [4, 1, 3, 3]
+        QVERIFY(!importWeights(dir.filePath("w.npy"), {}, p, &error));
+        QVERIFY2(error.contains("[4, 1, 3, 3]"), qPrintable(error));
+        p.groups = 1;
+        p.bias = false;
+        QVERIFY(!importWeights(dir.filePath("w.npy"), dir.filePath("b.npy"), p, &error));
+        QVERIFY2(error.contains("bias=False"), qPrintable(error));
+        QVERIFY(!importWeights(dir.filePath("missing.npy"), {}, p, &error));
+        QVERIFY2(error.contains("missing.npy"), qPrintable(error));
+    }
+};
+
+QTEST_MAIN(SessionFileTest)
+#include "sessionfile_test.moc"

@@ -1,0 +1,33 @@
+#pragma once
+// "Copy as PyTorch": a runnable Python script that builds the same nn.Conv2d (or an
+// nn.Sequential stack with ReLUs), loads the weights, bias and input from .npy files that
+// convscope exported (numpy only, no PIL), prints the output shape and, when convscope's
+// output.npy is there, compares.
+#include "sessionfile.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace convscope::ui {
+
+struct SnippetFiles {
+    // Where the .npy files are when the script does not run from a file (pasted into a
+    // REPL or notebook). When run as a file, the script looks next to itself first.
+    QString folder;
+    QString inputNpy;        // file name of the input tensor [1, C, H, W]
+    QStringList weightNpy;   // one per layer
+    QStringList biasNpy;     // one per layer; empty string when the layer has no bias
+    QString outputNpy;       // convscope's output to compare with; empty = no comparison
+    double tolerance = 1e-4; // max |torch - convscope| that counts as a match
+};
+
+// The constructor call as Python source, every argument spelt out, e.g.
+// nn.Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), dilation=(1, 1),
+//           groups=1, bias=True, padding_mode="zeros")
+QString torchConstructor(const core::Conv2dParams &p);
+
+QString pytorchSnippet(const std::vector<LayerState> &layers, const SnippetFiles &files);
+
+} // namespace convscope::ui

@@ -1,0 +1,464 @@
+#include "sessionfile.h"
+
+#include "npy.h"
+#include "shape.h"
+#include "validate.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+#include <cmath>
+#include <limits>
+
+#ifndef CONVSCOPE_VERSION
+#define CONVSCOPE_VERSION "0.0.0"
+#endif
+
+namespace convscope::ui {
+
+using core::Conv2dParams;
+using core::Hw;
+using core::Shape;
+using core::Tensor;
+
+namespace {
+
+QString shapeText(const Shape &s)
+{
+    return QString::fromStdString(core::formatShape(s));
+}
+
+QJsonArray pairJson(Hw v)
+{
+    return QJsonArray{v.h, v.w};
+}
+
+// Strict readers: each sets *error naming the field (with `where` as context) and returns
+// false when the value is missing or has the wrong type.
+bool readInt(const QJsonObject &o, const QString &key, const QString &where, int *out,
+             QString *error)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined()) {
+        *error = QStringLiteral("%1: missing field '%2'").arg(where, key);
+        return false;
+    }
+    const double d = v.toDouble(std::nan(""));
+    if (!v.isDouble() || d != std::floor(d) || d < std::numeric_limits<int>::min()
+        || d > std::numeric_limits<int>::max()) {
+        *error = QStringLiteral("%1: field '%2' must be an integer").arg(where, key);
+        return false;
+    }
+    *out = static_cast<int>(d);
+    return true;
+}
+
+bool readPair(const QJsonObject &o, const QString &key, const QString &where, Hw *out,
+              QString *error)
+{
+    const QJsonValue v = o.value(key);
+    const QJsonArray a = v.toArray();
+    bool ok = v.isArray() && a.size() == 2;
+    for (const auto &x : a)
+        ok = ok && x.isDouble() && x.toDouble() == std::floor(x.toDouble())
+             && std::fabs(x.toDouble()) <= std::numeric_limits<int>::max();
+    if (!ok) {
+        *error = QStringLiteral("%1: field '%2' must be a list of 2 integers [h, w]").arg(where, key);
+        return false;
+    }
+    *out = {a[0].toInt(), a[1].toInt()};
+    return true;
+}
+
+QJsonObject tensorToJson(const Tensor &t)
+{
+    QJsonArray shape;
+    for (auto d : t.shape)
+        shape.append(static_cast<qint64>(d));
+    QJsonArray data;
+    for (float v : t.data)
+        data.append(static_cast<double>(v)); // float -> double is exact; JSON keeps doubles exactly
+    return QJsonObject{{"shape", shape}, {"data", data}};
+}
+
+std::optional<Tensor> tensorFromJson(const QJsonValue &v, const QString &where, QString *error)
+{
+    if (!v.isObject()) {
+        *error = QStringLiteral("%1 must be an object {\"shape\": [...], \"data\": [...]}").arg(where);
+        return std::nullopt;
+    }
+    const QJsonObject o = v.toObject();
+    if (!o.value("shape").isArray() || !o.value("data").isArray()) {
+        *error = QStringLiteral("%1 needs a 'shape' list and a 'data' list").arg(where);
+        return std::nullopt;
+    }
+    Shape shape;
+    for (const auto &d : o.value("shape").toArray()) {
+        const double x = d.toDouble(-1.0);
+        if (!d.isDouble() || x < 0 || x != std::floor(x) || x > 1e9) {
+            *error = QStringLiteral("%1: shape entries must be non-negative integers").arg(where);
+            return std::nullopt;
+        }
+        shape.push_back(static_cast<std::int64_t>(x));
+    }
+    const QJsonArray data = o.value("data").toArray();
+    if (data.size() != core::numel(shape)) {
+        *error = QStringLiteral("%1: shape %2 needs %3 values, the file has %4")
+                     .arg(where, shapeText(shape))
+                     .arg(core::numel(shape))
+                     .arg(data.size());
+        return std::nullopt;
+    }
+    std::vector<float> values;
+    values.reserve(static_cast<std::size_t>(data.size()));
+    for (const auto &x : data) {
+        if (!x.isDouble() || !std::isfinite(x.toDouble())) {
+            *error = QStringLiteral("%1: data must hold finite numbers only").arg(where);
+            return std::nullopt;
+        }
+        values.push_back(static_cast<float>(x.toDouble()));
+    }
+    return Tensor(std::move(shape), std::move(values));
+}
+
+QString validateModule(const Conv2dParams &p)
+{
+    // nn.Conv2d's constructor checks need no input; core::validate wants one, so give it an
+    // input that every kernel, dilation and padding mode fits.
+    const auto side = [](int k, int d, int pad) {
+        return core::effectiveKernel(k, d) + 2 * static_cast<std::int64_t>(pad) + 2;
+    };
+    const Shape input{1, p.inChannels, side(p.kernel.h, p.dilation.h, p.padding.h),
+                      side(p.kernel.w, p.dilation.w, p.padding.w)};
+    if (auto e = core::validate(p, input))
+        return QString::fromStdString(e->message);
+    return {};
+}
+
+} // namespace
+
+QString inputModeName(InputMode m)
+{
+    return m == InputMode::Grayscale ? QStringLiteral("grayscale") : QStringLiteral("rgb");
+}
+
+QJsonObject paramsToJson(const Conv2dParams &p)
+{
+    QJsonObject o;
+    o["in_channels"] = p.inChannels;
+    o["out_channels"] = p.outChannels;
+    o["kernel_size"] = pairJson(p.kernel);
+    o["stride"] = pairJson(p.stride);
+    if (p.paddingKind == core::PaddingKind::Same)
+        o["padding"] = "same";
+    else if (p.paddingKind == core::PaddingKind::Valid)
+        o["padding"] = "valid";
+    else
+        o["padding"] = pairJson(p.padding);
+    o["padding_mode"] = QString::fromStdString(core::toString(p.paddingMode));
+    o["dilation"] = pairJson(p.dilation);
+    o["groups"] = p.groups;
+    o["bias"] = p.bias;
+    return o;
+}
+
+std::optional<Conv2dParams> paramsFromJson(const QJsonObject &o, QString *error)
+{
+    const QString where = QStringLiteral("parameters");
+    Conv2dParams p;
+    if (!readInt(o, "in_channels", where, &p.inChannels, error)
+        || !readInt(o, "out_channels", where, &p.outChannels, error)
+        || !readPair(o, "kernel_size", where, &p.kernel, error)
+        || !readPair(o, "stride", where, &p.stride, error)
+        || !readPair(o, "dilation", where, &p.dilation, error)
+        || !readInt(o, "groups", where, &p.groups, error))
+        return std::nullopt;
+    const QJsonValue pad = o.value("padding");
+    if (pad.toString() == "same") {
+        p.paddingKind = core::PaddingKind::Same;
+    } else if (pad.toString() == "valid") {
+        p.paddingKind = core::PaddingKind::Valid;
+    } else if (!readPair(o, "padding", where, &p.padding, error)) {
+        *error += QStringLiteral(" (or \"same\" / \"valid\")");
+        return std::nullopt;
+    }
+    const auto mode = core::parsePaddingMode(o.value("padding_mode").toString().toStdString());
+    if (!mode) {
+        *error = QStringLiteral("%1: field 'padding_mode' must be one of zeros, reflect, "
+                                "replicate, circular")
+                     .arg(where);
+        return std::nullopt;
+    }
+    p.paddingMode = *mode;
+    if (!o.value("bias").isBool()) {
+        *error = QStringLiteral("%1: field 'bias' must be true or false").arg(where);
+        return std::nullopt;
+    }
+    p.bias = o.value("bias").toBool();
+    return p;
+}
+
+QString checkLayers(const std::vector<LayerState> &layers)
+{
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const LayerState &l = layers[i];
+        const QString name = QStringLiteral("layer %1").arg(i);
+        if (QString e = validateModule(l.params); !e.isEmpty())
+            return QStringLiteral("%1: %2").arg(name, e);
+        const Shape expected = core::weightShape(l.params);
+        if (l.weight.shape != expected || l.weight.size() != core::numel(expected))
+            return QStringLiteral("%1: expected weight of shape [C_out, C_in/groups, kH, kW] = %2, "
+                                  "got %3")
+                .arg(name, shapeText(expected), shapeText(l.weight.shape));
+        const Shape biasExpected = l.params.bias ? Shape{l.params.outChannels} : Shape{};
+        if (l.params.bias && (l.bias.shape != biasExpected || l.bias.size() != l.params.outChannels))
+            return QStringLiteral("%1: expected bias of shape [C_out] = %2, got %3")
+                .arg(name, shapeText(biasExpected), shapeText(l.bias.shape));
+        if (!l.params.bias && l.bias.size() != 0)
+            return QStringLiteral("%1: has bias=False but carries a bias tensor").arg(name);
+        if (i > 0 && layers[i - 1].params.outChannels != l.params.inChannels)
+            return QStringLiteral("%1 expects %2 input channels, but layer %3 produces %4")
+                .arg(name)
+                .arg(l.params.inChannels)
+                .arg(i - 1)
+                .arg(layers[i - 1].params.outChannels);
+        for (const Tensor *t : {&l.weight, &l.bias})
+            for (float v : t->data)
+                if (!std::isfinite(v))
+                    return QStringLiteral("%1: weights and bias must be finite numbers").arg(name);
+    }
+    return {};
+}
+
+QJsonObject sessionToJson(const SessionState &s, const QString &sessionDir)
+{
+    QJsonObject o;
+    o["format"] = "convscope-session";
+    o["format_version"] = kSessionFormatVersion;
+    o["convscope_version"] = CONVSCOPE_VERSION;
+    QJsonObject image;
+    if (!s.imagePath.isEmpty())
+        image["path"] = sessionDir.isEmpty() ? s.imagePath : QDir(sessionDir).relativeFilePath(s.imagePath);
+    if (!s.imagePng.isEmpty())
+        image["png_base64"] = QString::fromLatin1(s.imagePng.toBase64());
+    o["image"] = image;
+    o["input_mode"] = inputModeName(s.inputMode);
+    QJsonArray layers;
+    for (const LayerState &l : s.layers) {
+        QJsonObject lo;
+        lo["torch"] = QString::fromStdString(core::torchRepr(l.params));
+        lo["params"] = paramsToJson(l.params);
+        lo["relu"] = l.relu;
+        lo["weight"] = tensorToJson(l.weight);
+        if (l.params.bias)
+            lo["bias"] = tensorToJson(l.bias);
+        layers.append(lo);
+    }
+    o["layers"] = layers;
+    o["view"] = QJsonObject{{"colormap", gradientName(s.view.gradient)},
+                            {"range_mode", rangeModeName(s.view.rangeMode)}};
+    return o;
+}
+
+std::optional<SessionState> sessionFromJson(const QJsonObject &o, const QString &sessionDir,
+                                            QString *error)
+{
+    // The version is checked first: a newer file may have changed anything else.
+    const QJsonValue version = o.value("format_version");
+    if (!version.isDouble() || version.toDouble() != std::floor(version.toDouble())
+        || version.toDouble() < 1) {
+        *error = QStringLiteral("not a convscope session: 'format_version' is missing or not a "
+                                "positive integer");
+        return std::nullopt;
+    }
+    if (version.toDouble() > kSessionFormatVersion) {
+        *error = QStringLiteral("this session was written by a newer convscope (format_version "
+                                "%1; this build reads up to %2); please update convscope")
+                     .arg(version.toInt())
+                     .arg(kSessionFormatVersion);
+        return std::nullopt;
+    }
+
+    SessionState s;
+    const QJsonValue image = o.value("image");
+    if (!image.isObject()) {
+        *error = QStringLiteral("field 'image' must be an object with 'path' and/or 'png_base64'");
+        return std::nullopt;
+    }
+    const QJsonObject io = image.toObject();
+    if (io.contains("path")) {
+        if (!io.value("path").isString()) {
+            *error = QStringLiteral("image: field 'path' must be a string");
+            return std::nullopt;
+        }
+        const QString path = io.value("path").toString();
+        s.imagePath = (path.isEmpty() || sessionDir.isEmpty()) ? path
+                                                                : QDir(sessionDir).absoluteFilePath(path);
+        s.imagePath = QDir::cleanPath(s.imagePath);
+    }
+    if (io.contains("png_base64")) {
+        const auto decoded = QByteArray::fromBase64Encoding(io.value("png_base64").toString().toLatin1(),
+                                                            QByteArray::AbortOnBase64DecodingErrors);
+        if (!io.value("png_base64").isString() || !decoded) {
+            *error = QStringLiteral("image: field 'png_base64' is not valid base64");
+            return std::nullopt;
+        }
+        s.imagePng = *decoded;
+    }
+
+    const QString mode = o.value("input_mode").toString();
+    if (mode == "grayscale") {
+        s.inputMode = InputMode::Grayscale;
+    } else if (mode == "rgb") {
+        s.inputMode = InputMode::Rgb;
+    } else {
+        *error = QStringLiteral("field 'input_mode' must be \"grayscale\" or \"rgb\"");
+        return std::nullopt;
+    }
+
+    if (!o.value("layers").isArray() || o.value("layers").toArray().isEmpty()) {
+        *error = QStringLiteral("field 'layers' must be a non-empty list");
+        return std::nullopt;
+    }
+    const QJsonArray layers = o.value("layers").toArray();
+    for (qsizetype i = 0; i < layers.size(); ++i) {
+        const QString where = QStringLiteral("layer %1").arg(i);
+        if (!layers[i].isObject()) {
+            *error = QStringLiteral("%1 must be an object").arg(where);
+            return std::nullopt;
+        }
+        const QJsonObject lo = layers[i].toObject();
+        LayerState l;
+        if (!lo.value("params").isObject()) {
+            *error = QStringLiteral("%1: missing object 'params'").arg(where);
+            return std::nullopt;
+        }
+        auto params = paramsFromJson(lo.value("params").toObject(), error);
+        if (!params) {
+            *error = QStringLiteral("%1: %2").arg(where, *error);
+            return std::nullopt;
+        }
+        l.params = *params;
+        if (lo.contains("relu") && !lo.value("relu").isBool()) {
+            *error = QStringLiteral("%1: field 'relu' must be true or false").arg(where);
+            return std::nullopt;
+        }
+        l.relu = lo.value("relu").toBool(false);
+        auto weight = tensorFromJson(lo.value("weight"), where + QStringLiteral(" weight"), error);
+        if (!weight)
+            return std::nullopt;
+        l.weight = std::move(*weight);
+        if (l.params.bias) {
+            auto bias = tensorFromJson(lo.value("bias"), where + QStringLiteral(" bias"), error);
+            if (!bias)
+                return std::nullopt;
+            l.bias = std::move(*bias);
+        } else if (lo.contains("bias")) {
+            *error = QStringLiteral("%1: has bias=false in 'params' but a 'bias' tensor").arg(where);
+            return std::nullopt;
+        }
+        s.layers.push_back(std::move(l));
+    }
+    if (QString e = checkLayers(s.layers); !e.isEmpty()) {
+        *error = e;
+        return std::nullopt;
+    }
+
+    const QJsonObject view = o.value("view").toObject();
+    if (!o.value("view").isObject() || !parseGradient(view.value("colormap").toString(), &s.view.gradient)
+        || !parseRangeMode(view.value("range_mode").toString(), &s.view.rangeMode)) {
+        *error = QStringLiteral("field 'view' must name a 'colormap' (%1) and a 'range_mode' (%2)")
+                     .arg(gradientNames().join(", "), rangeModeNames().join(", "));
+        return std::nullopt;
+    }
+    return s;
+}
+
+bool saveSession(const QString &path, const SessionState &s, QString *error)
+{
+    if (QString e = checkLayers(s.layers); !e.isEmpty()) {
+        *error = QStringLiteral("cannot save the session: %1").arg(e);
+        return false;
+    }
+    const QString dir = QFileInfo(path).absolutePath();
+    const QByteArray bytes = QJsonDocument(sessionToJson(s, dir)).toJson(QJsonDocument::Indented);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        *error = QStringLiteral("cannot write session '%1': %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+std::optional<SessionState> loadSession(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot open session '%1': %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+        *error = QStringLiteral("session '%1' is not valid JSON: %2 (at byte %3)")
+                     .arg(path,
+                          parseError.error != QJsonParseError::NoError ? parseError.errorString()
+                                                                       : QStringLiteral("top level is not an object"))
+                     .arg(parseError.offset);
+        return std::nullopt;
+    }
+    QString why;
+    auto s = sessionFromJson(doc.object(), QFileInfo(path).absolutePath(), &why);
+    if (!s)
+        *error = QStringLiteral("cannot open session '%1': %2").arg(path, why);
+    return s;
+}
+
+std::optional<ImportedWeights> importWeights(const QString &weightPath, const QString &biasPath,
+                                             const core::Conv2dParams &p, QString *error)
+{
+    ImportedWeights w;
+    try {
+        w.weight = core::readNpy(weightPath.toStdString());
+        if (!biasPath.isEmpty())
+            w.bias = core::readNpy(biasPath.toStdString());
+    } catch (const std::exception &e) {
+        *error = QString::fromStdString(e.what());
+        return std::nullopt;
+    }
+    const Shape expected = core::weightShape(p);
+    if (w.weight.shape != expected) {
+        *error = QStringLiteral("'%1': expected weight of shape [C_out, C_in/groups, kH, kW] = %2, "
+                                "got %3")
+                     .arg(QFileInfo(weightPath).fileName(), shapeText(expected),
+                          shapeText(w.weight.shape));
+        return std::nullopt;
+    }
+    if (w.bias) {
+        if (!p.bias) {
+            *error = QStringLiteral("the layer has bias=False; enable bias before importing '%1'")
+                         .arg(QFileInfo(biasPath).fileName());
+            return std::nullopt;
+        }
+        if (w.bias->shape != Shape{p.outChannels}) {
+            *error = QStringLiteral("'%1': expected bias of shape [C_out] = %2, got %3")
+                         .arg(QFileInfo(biasPath).fileName(), shapeText(Shape{p.outChannels}),
+                              shapeText(w.bias->shape));
+            return std::nullopt;
+        }
+    }
+    for (const core::Tensor *t : {&w.weight, w.bias ? &*w.bias : nullptr})
+        if (t)
+            for (float v : t->data)
+                if (!std::isfinite(v)) {
+                    *error = QStringLiteral("the imported tensors contain NaN or infinity");
+                    return std::nullopt;
+                }
+    return w;
+}
+
+} // namespace convscope::ui

@@ -1,0 +1,30 @@
+#pragma once
+// How feature maps are coloured: the gradient and how its range is chosen, as a plain value
+// for the session file and the exporter. The enums live in session.h (the app's model);
+// colourRange() is the one rule for turning them into a value range, so exports look like
+// the window.
+#include "colormap.h"
+#include "session.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace convscope::ui {
+
+QString rangeModeName(RangeMode m); // "per-map", "global"
+QStringList rangeModeNames();       // in enum order
+bool parseRangeMode(const QString &name, RangeMode *out);
+bool isGlobal(RangeMode m);
+
+// The colour range of one map: `map` is that map's own value range, `all` the range over
+// every map of the output. The diverging gradient is made symmetric ([-m, m]) so that zero
+// is always its white middle and the sign of a value reads off its hue.
+ValueRange colourRange(RangeMode m, Gradient g, ValueRange map, ValueRange all);
+
+struct ViewSettings {
+    Gradient gradient = Gradient::Diverging;
+    RangeMode rangeMode = RangeMode::PerMap;
+    bool operator==(const ViewSettings &) const = default;
+};
+
+} // namespace convscope::ui
