@@ -7,6 +7,13 @@
 
 namespace convscope::core {
 
+ChannelRange inputChannelsOf(const Conv2dParams &p, std::int64_t o)
+{
+    const std::int64_t perGroupIn = p.inChannels / p.groups;
+    const std::int64_t perGroupOut = p.outChannels / p.groups;
+    return {o / perGroupOut * perGroupIn, perGroupIn};
+}
+
 Explanation explainOutput(const Tensor &input, const Tensor &weight, const Tensor *bias,
                           const Conv2dParams &params, std::int64_t n, std::int64_t o,
                           std::int64_t y, std::int64_t x)

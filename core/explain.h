@@ -42,6 +42,17 @@ struct Explanation {
     float value = 0;                  // static_cast<float>(total): the map's value
 };
 
+// The input channels that feed output channel o: [first, first + count), o's group. With
+// groups = g, o belongs to group o / (C_out / g), which reads C_in / g channels; this is
+// the row of the C_out x C_in connectivity matrix (block diagonal; depthwise when
+// g = C_in). Uses p.inChannels, p.outChannels and p.groups; the caller has validated them.
+struct ChannelRange {
+    std::int64_t first = 0;
+    std::int64_t count = 0;
+    bool operator==(const ChannelRange &) const = default;
+};
+ChannelRange inputChannelsOf(const Conv2dParams &p, std::int64_t o);
+
 // Explains out[n, o, y, x] of F.conv2d(input, weight, bias) with the geometry of `p` (kernel
 // taken from the weight's shape). input is [N, C_in, H, W] or unbatched [C_in, H, W] (then
 // n must be 0). The caller has run validate(); throws std::out_of_range for a position

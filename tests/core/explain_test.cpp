@@ -74,6 +74,14 @@ TEST(Explain, groups_listOnlyTheOutputsGroupChannels)
     EXPECT_EQ(e.channels[1].inputChannel, 5);
     EXPECT_EQ(e.channels[1].weightChannel, 1);
     EXPECT_FALSE(e.bias);
+    EXPECT_EQ(inputChannelsOf(p, 7), (ChannelRange{4, 2}));
+    EXPECT_EQ(inputChannelsOf(p, 2), (ChannelRange{0, 2}));
+    // Depthwise with a multiplier of 2: outputs 4 and 5 both read input channel 2 only.
+    p.inChannels = 4;
+    p.outChannels = 8;
+    p.groups = 4;
+    EXPECT_EQ(inputChannelsOf(p, 4), (ChannelRange{2, 1}));
+    EXPECT_EQ(inputChannelsOf(p, 5), (ChannelRange{2, 1}));
 }
 
 TEST(Explain, everyModeAndGroups_totalEqualsEngineOutput)
@@ -142,6 +150,9 @@ TEST(Explain, everyModeAndGroups_totalEqualsEngineOutput)
                                     << torchRepr(p) << " " << toString(mode);
                                 ASSERT_NEAR(subtotals, e.total, 1e-12 * magnitude + 1e-15);
                                 ASSERT_EQ(e.channels.size(), std::size_t(4 / groups));
+                                const ChannelRange feeds = inputChannelsOf(p, o);
+                                ASSERT_EQ(e.channels.front().inputChannel, feeds.first);
+                                ASSERT_EQ(std::int64_t(e.channels.size()), feeds.count);
                                 ++checked;
                             }
             }
