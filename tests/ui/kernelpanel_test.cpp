@@ -1,0 +1,314 @@
+// The kernel panel turns clicks and typed numbers into complete weight/bias edits.
+#include "kernelpanel.h"
+
+#include "kernels.h"
+#include "shape.h"
+
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTest>
+
+using namespace convscope;
+using convscope::ui::KernelPanel;
+
+namespace {
+
+core::Conv2dParams rgbParams()
+{
+    core::Conv2dParams p;
+    p.inChannels = 3;
+    p.outChannels = 4;
+    p.kernel = {3, 3};
+    return p;
+}
+
+struct Edit {
+    core::Tensor weight;
+    core::Tensor bias;
+    QString description;
+};
+
+Edit editAt(const QSignalSpy &spy, int i)
+{
+    const QList<QVariant> &args = spy.at(i);
+    return {args.at(0).value<core::Tensor>(), args.at(1).value<core::Tensor>(),
+            args.at(2).toString()};
+}
+
+// Types `text` into a cell through the table's real editor and presses Return.
+void typeIntoCell(QTableWidget *table, int row, int column, const QString &text)
+{
+    table->setCurrentCell(row, column);
+    table->editItem(table->item(row, column));
+    auto *editor = table->viewport()->findChild<QLineEdit *>();
+    QVERIFY2(editor, "no line editor opened on the cell");
+    editor->selectAll();
+    QTest::keyClicks(editor, text);
+    QTest::keyClick(editor, Qt::Key_Return);
+    // The delegate commits Return through a queued call, as in the running app.
+    QTRY_VERIFY(table->viewport()->findChildren<QLineEdit *>().isEmpty());
+}
+
+// Kaiming weights so that every value differs and an edit at a wrong index would show.
+void showRandom(KernelPanel &panel, const core::Conv2dParams &p, std::uint64_t seed)
+{
+    panel.setConfiguration(p, core::kaimingUniformWeights(p, seed), core::defaultBias(p, seed));
+}
+
+} // namespace
+
+class KernelPanelTest : public QObject {
+    Q_OBJECT
+private slots:
+    void applyPresetEmitsThePresetTensor();
+    void applyPresetToOneOutputChannelLeavesTheOthers();
+    void editingACellEmitsTheValueAtItsIndex();
+    void invalidTextIsIgnored();
+    void randomiseWithASeedIsReproducible();
+    void editingABiasEmitsIt();
+    void gridShowsTheSelectedPairWithSignedColours();
+    void mismatchedWeightsAreReadOnly();
+    void largerFontsGiveLargerCells();
+    void recipeRemakesWeightsForNewShapes();
+};
+
+void KernelPanelTest::applyPresetEmitsThePresetTensor()
+{
+    KernelPanel panel;
+    const core::Conv2dParams p = rgbParams();
+    showRandom(panel, p, 1);
+    QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
+    panel.setCurrentPreset(core::KernelPreset::SobelX);
+    QTest::mouseClick(panel.applyButton(), Qt::LeftButton);
+    QCOMPARE(spy.count(), 1);
+    const Edit e = editAt(spy, 0);
+    QVERIFY(e.weight == core::presetWeights(p, core::KernelPreset::SobelX));
+    QVERIFY(e.bias == core::zeroBias(p));
+    QCOMPARE(e.description, QStringLiteral("Apply Sobel x"));
+
+    panel.setCurrentPreset(core::KernelPreset::Gaussian);
+    QTest::mouseClick(panel.applyButton(), Qt::LeftButton);
+    QCOMPARE(spy.count(), 2);
+    QVERIFY(editAt(spy, 1).weight == core::presetWeights(p, core::KernelPreset::Gaussian));
+}
+
+void KernelPanelTest::applyPresetToOneOutputChannelLeavesTheOthers()
+{
+    KernelPanel panel;
+    const core::Conv2dParams p = rgbParams();
+    showRandom(panel, p, 2);
+    const core::Tensor before = panel.weight();
+    const core::Tensor biasBefore = panel.bias();
+    panel.setSelectedPair(2, 0);
+    panel.setPresetAppliesToAllChannels(false);
+    panel.setCurrentPreset(core::KernelPreset::Laplacian);
+    QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
+    panel.applyPreset();
+    QCOMPARE(spy.count(), 1);
+    const Edit e = editAt(spy, 0);
+    const core::Tensor preset = core::presetWeights(p, core::KernelPreset::Laplacian);
+    for (int o = 0; o < 4; ++o)
+        for (int i = 0; i < 3; ++i)
+            for (int y = 0; y < 3; ++y)
+                for (int x = 0; x < 3; ++x)
+                    QCOMPARE(e.weight.at(o, i, y, x),
+                             o == 2 ? preset.at(o, i, y, x) : before.at(o, i, y, x));
+    for (int o = 0; o < 4; ++o)
+        QCOMPARE(e.bias.data[std::size_t(o)], o == 2 ? 0.0f : biasBefore.data[std::size_t(o)]);
+    QCOMPARE(e.description, QStringLiteral("Apply Laplacian to out[2]"));
+}
+
+void KernelPanelTest::editingACellEmitsTheValueAtItsIndex()
+{
+    KernelPanel panel;
+    panel.resize(400, 700);
+    panel.show();
+    core::Conv2dParams p = rgbParams();
+    p.kernel = {3, 4}; // non-square, so swapped row/column would be caught
+    showRandom(panel, p, 3);
+    const core::Tensor before = panel.weight();
+    panel.setSelectedPair(3, 1);
+    QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
+    typeIntoCell(panel.kernelTable(), 2, 1, QStringLiteral("0.625"));
+    QCOMPARE(spy.count(), 1);
+    const Edit e = editAt(spy, 0);
+    QCOMPARE(e.description, QStringLiteral("Edit w[3, 1, 2, 1]"));
+    core::Tensor expected = before;
+    expected.at(3, 1, 2, 1) = 0.625f;
+    QVERIFY(e.weight == expected);
+    QVERIFY(e.bias == panel.bias());
+    QCOMPARE(panel.kernelTable()->item(2, 1)->text(), QStringLiteral("0.625"));
+
+    // A second edit builds on the first even before anyone calls setConfiguration.
+    typeIntoCell(panel.kernelTable(), 0, 3, QStringLiteral("-2"));
+    QCOMPARE(spy.count(), 2);
+    expected.at(3, 1, 0, 3) = -2.0f;
+    QVERIFY(editAt(spy, 1).weight == expected);
+}
+
+void KernelPanelTest::invalidTextIsIgnored()
+{
+    KernelPanel panel;
+    panel.show();
+    showRandom(panel, rgbParams(), 4);
+    QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
+    // "-" is not a number yet: Return keeps the editor open, Escape leaves the value alone.
+    QTableWidget *t = panel.kernelTable();
+    t->editItem(t->item(1, 1));
+    auto *editor = t->viewport()->findChild<QLineEdit *>();
+    QVERIFY(editor);
+    editor->selectAll();
+    QTest::keyClicks(editor, QStringLiteral("-"));
+    QTest::keyClick(editor, Qt::Key_Return);
+    QCoreApplication::processEvents();
+    QCOMPARE(spy.count(), 0);
+    QTest::keyClick(editor, Qt::Key_Escape);
+    QTRY_VERIFY(t->viewport()->findChildren<QLineEdit *>().isEmpty());
+    QCOMPARE(spy.count(), 0);
+    panel.setWeightValue(1, 1, panel.weight().at(0, 0, 1, 1)); // unchanged value: no edit
+    QCOMPARE(spy.count(), 0);
+    panel.setWeightValue(3, 0, 1.0); // outside the 3x3 kernel
+    QCOMPARE(spy.count(), 0);
+}
+
+void KernelPanelTest::randomiseWithASeedIsReproducible()
+{
+    KernelPanel panel;
+    const core::Conv2dParams p = rgbParams();
+    panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::Identity),
+                           core::zeroBias(p));
+    QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
+    panel.setSeed(42);
+    QTest::mouseClick(panel.randomiseButton(), Qt::LeftButton);
+    panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::BoxBlur),
+                           core::zeroBias(p));
+    QTest::mouseClick(panel.randomiseButton(), Qt::LeftButton);
+    panel.setSeed(43);
+    QTest::mouseClick(panel.randomiseButton(), Qt::LeftButton);
+    QCOMPARE(spy.count(), 3);
+    const Edit a = editAt(spy, 0), b = editAt(spy, 1), c = editAt(spy, 2);
+    QVERIFY(a.weight == b.weight);
+    QVERIFY(a.bias == b.bias);
+    QVERIFY(a.weight == core::kaimingUniformWeights(p, 42));
+    QVERIFY(a.bias == core::defaultBias(p, 42));
+    QVERIFY(!(a.weight == c.weight));
+    QVERIFY(!(a.bias == c.bias));
+    QCOMPARE(a.description, QStringLiteral("Randomise (Kaiming, seed 42)"));
+    QCOMPARE(panel.seed(), std::uint64_t(43));
+}
+
+void KernelPanelTest::editingABiasEmitsIt()
+{
+    KernelPanel panel;
+    panel.show();
+    const core::Conv2dParams p = rgbParams();
+    showRandom(panel, p, 5);
+    const core::Tensor weightBefore = panel.weight();
+    core::Tensor expected = panel.bias();
+    QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
+    typeIntoCell(panel.biasTable(), 1, 0, QStringLiteral("1.5"));
+    QCOMPARE(spy.count(), 1);
+    const Edit e = editAt(spy, 0);
+    expected.data[1] = 1.5f;
+    QVERIFY(e.bias == expected);
+    QVERIFY(e.weight == weightBefore);
+    QCOMPARE(e.description, QStringLiteral("Edit b[1]"));
+    // Choosing a bias row selects that output channel's kernel.
+    QCOMPARE(panel.selectedOutChannel(), 1);
+}
+
+void KernelPanelTest::gridShowsTheSelectedPairWithSignedColours()
+{
+    KernelPanel panel;
+    core::Conv2dParams p = rgbParams();
+    p.inChannels = 1;
+    p.outChannels = 2;
+    core::Tensor w(core::weightShape(p));
+    const auto sx = core::presetKernel(core::KernelPreset::SobelX, 3, 3);
+    const auto sy = core::presetKernel(core::KernelPreset::SobelY, 3, 3);
+    std::copy(sx.begin(), sx.end(), w.data.begin());
+    std::copy(sy.begin(), sy.end(), w.data.begin() + 9);
+    panel.setConfiguration(p, w, core::zeroBias(p));
+    QTableWidget *t = panel.kernelTable();
+    QCOMPARE(t->rowCount(), 3);
+    QCOMPARE(t->columnCount(), 3);
+    QCOMPARE(t->item(1, 0)->text(), QStringLiteral("-2"));
+    const QColor negative = t->item(1, 0)->background().color();
+    const QColor positive = t->item(1, 2)->background().color();
+    const QColor zero = t->item(1, 1)->background().color();
+    QVERIFY(negative.blue() > negative.red());
+    QVERIFY(positive.red() > positive.blue());
+    QVERIFY(zero.lightness() > 230); // white-ish middle of the diverging scale
+
+    panel.setSelectedPair(1, 0);
+    QCOMPARE(t->item(0, 1)->text(), QStringLiteral("-2"));
+    QCOMPARE(t->item(2, 1)->text(), QStringLiteral("2"));
+}
+
+void KernelPanelTest::mismatchedWeightsAreReadOnly()
+{
+    KernelPanel panel;
+    core::Conv2dParams p = rgbParams();
+    const core::Tensor w = core::presetWeights(p, core::KernelPreset::Identity);
+    p.groups = 2; // 3 channels do not split into 2 groups: the session keeps the old weights
+    panel.setConfiguration(p, w, core::zeroBias(p));
+    QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
+    QVERIFY(!panel.applyButton()->isEnabled());
+    QVERIFY(!panel.randomiseButton()->isEnabled());
+    panel.applyPreset();
+    panel.randomise();
+    panel.setWeightValue(0, 0, 3.0);
+    panel.setBiasValue(0, 3.0);
+    QCOMPARE(spy.count(), 0);
+    QCOMPARE(panel.kernelTable()->editTriggers(), QAbstractItemView::NoEditTriggers);
+    QCOMPARE(panel.kernelTable()->item(1, 1)->text(), QStringLiteral("0.333"));
+}
+
+void KernelPanelTest::largerFontsGiveLargerCells()
+{
+    KernelPanel panel;
+    showRandom(panel, rgbParams(), 6);
+    const int before = panel.kernelTable()->horizontalHeader()->defaultSectionSize();
+    QFont big = panel.font();
+    big.setPointSizeF(big.pointSizeF() * 2.5);
+    panel.setFont(big);
+    const int after = panel.kernelTable()->horizontalHeader()->defaultSectionSize();
+    QVERIFY2(after > before * 2, qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(after)));
+}
+
+void KernelPanelTest::recipeRemakesWeightsForNewShapes()
+{
+    KernelPanel panel;
+    core::Conv2dParams p = rgbParams();
+    showRandom(panel, p, 7);
+    QCOMPARE(panel.recipe().kind, ui::WeightRecipe::Kind::Builtin);
+    QVERIFY(ui::makeWeights(panel.recipe(), p).first.size() == 0);
+
+    panel.setCurrentPreset(core::KernelPreset::Emboss);
+    panel.applyPreset();
+    core::Conv2dParams bigger = p;
+    bigger.kernel = {5, 5};
+    auto [w, b] = ui::makeWeights(panel.recipe(), bigger);
+    QVERIFY(w == core::presetWeights(bigger, core::KernelPreset::Emboss));
+
+    panel.setSeed(9);
+    panel.randomise();
+    std::tie(w, b) = ui::makeWeights(panel.recipe(), bigger);
+    QVERIFY(w == core::kaimingUniformWeights(bigger, 9));
+    QVERIFY(b == core::defaultBias(bigger, 9));
+
+    // Applying to one output channel is a local edit, not a recipe for every channel.
+    panel.setPresetAppliesToAllChannels(false);
+    panel.setCurrentPreset(core::KernelPreset::Identity);
+    panel.applyPreset();
+    QCOMPARE(panel.recipe().kind, ui::WeightRecipe::Kind::Kaiming);
+}
+
+QTEST_MAIN(KernelPanelTest)
+#include "kernelpanel_test.moc"
