@@ -46,6 +46,8 @@ struct PlaneSize {
 //   r_l     = r_{l-1} + (k_eff_l - 1) * j_{l-1}          k_eff = d(k-1)+1
 //   start_l = start_{l-1} - padBefore_l * j_{l-1}
 // Output i of layer l then sees network-input coordinates [start + i*j, start + i*j + r - 1].
+// -start is the paper's effective padding of the whole stack on the top/left side:
+// sum over layers of padBefore_l * j_{l-1}.
 struct AxisField {
     std::int64_t inSize = 0;    // size of this layer's input along the axis
     std::int64_t outSize = 0;   // outputSize() of shape.h
