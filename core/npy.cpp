@@ -153,7 +153,10 @@ Tensor parseNpy(const std::string &bytes, const std::string &name)
     t.shape = shape;
     t.data.resize(static_cast<std::size_t>(count));
     const char *src = bytes.data() + dataOffset;
-    if (itemSize == 4) {
+    if (count == 0) {
+        // An empty vector's data() may be null, and memcpy with a null pointer is undefined
+        // even for 0 bytes (UBSan aborts on it): nothing to copy for a 0-size array.
+    } else if (itemSize == 4) {
         std::memcpy(t.data.data(), src, need);
     } else {
         for (std::int64_t i = 0; i < count; ++i) {

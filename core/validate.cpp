@@ -2,6 +2,9 @@
 
 #include "shape.h"
 
+#include <limits>
+#include <tuple>
+
 namespace convscope::core {
 
 namespace {
@@ -95,6 +98,18 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
                                     + ", expected bias to be 1-dimensional with "
                                     + std::to_string(w[0]) + " elements, but got bias of size "
                                     + formatShape(*bias) + " instead");
+
+    // Hw and SidePadding hold ints: a dilated kernel wider than that would overflow the
+    // 'same' padding arithmetic. PyTorch fails on it too, allocating the padded input.
+    constexpr std::int64_t maxSpan = std::numeric_limits<int>::max();
+    for (const auto &[k, d, name] : {std::tuple{w[2], p.dilation.h, "height"},
+                                     std::tuple{w[3], p.dilation.w, "width"}})
+        if (k > maxSpan || effectiveKernel(static_cast<int>(k), d) > maxSpan)
+            return err(Field::Dilation,
+                       std::string("dilated kernel ") + name
+                           + " is too large: dilation * (kernel_size - 1) + 1 should be at most "
+                           + std::to_string(maxSpan) + ", but got dilation " + std::to_string(d)
+                           + " and kernel_size " + std::to_string(k));
 
     Conv2dParams q = p;
     q.kernel = {static_cast<int>(w[2]), static_cast<int>(w[3])};

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <iomanip>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -179,6 +180,13 @@ int runShape(const std::vector<std::string> &args, std::ostream &out, std::ostre
         throw ValueError("invalid input shape '" + *a.value("input-shape")
                          + "': expected N,C,H,W (or C,H,W)");
     const Shape inShape(dims.begin(), dims.end());
+    // Conv2dParams holds channel counts as int; a larger count must not wrap into a
+    // misleading "got -1294967296".
+    if (inShape[inShape.size() - 3] > std::numeric_limits<int>::max())
+        throw ValueError("invalid input shape '" + *a.value("input-shape") + "': "
+                         + std::to_string(inShape[inShape.size() - 3])
+                         + " channels is more than convscope supports ("
+                         + std::to_string(std::numeric_limits<int>::max()) + ")");
     Conv2dParams p;
     p.inChannels = static_cast<int>(inShape[inShape.size() - 3]);
     p.outChannels = parseInt(*a.value("out-channels"), "out channels");

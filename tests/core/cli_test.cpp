@@ -222,6 +222,33 @@ TEST(CliShape, badValues_exitOneNamingTheValue)
     }
 }
 
+TEST(CliShape, channelCountBeyondIntRange_exitsOneNamingTheCount)
+{
+    const Result r = runArgs(
+        {"shape", "--input-shape", "1,3000000000,8,8", "--out-channels", "4", "--kernel", "3"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, "3000000000 channels"));
+}
+
+TEST(CliShape, hugeSameDilation_exitsOneInsteadOfOverflowing)
+{
+    const Result r = runArgs({"shape", "--input-shape", "1,1,8,8", "--out-channels", "1",
+                              "--kernel", "3", "--padding", "same", "--dilation", "2000000000"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, "dilated kernel height is too large"));
+}
+
+TEST(CliConv, emptyBatch_writesAnEmptyOutputOfTheRightShape)
+{
+    ConvJob job;
+    core::writeNpy(job.input, core::Tensor({0, 1, 3, 3}));
+    const Result r = runArgs(job.args({"--padding", "1"}));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const core::Tensor out = core::readNpy(job.output);
+    EXPECT_EQ(out.shape, (core::Shape{0, 1, 3, 3}));
+    EXPECT_TRUE(out.data.empty());
+}
+
 TEST(CliShape, inputShapeWithWrongRank_exitsOne)
 {
     const Result r =

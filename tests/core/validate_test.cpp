@@ -451,6 +451,24 @@ TEST(Validate, emptyBatchUnbatchedAndDepthwise_areAccepted)
     EXPECT_FALSE(check(dw));
 }
 
+TEST(Validate, dilatedKernelBeyondIntRange_isRejectedBeforeAnyPaddingArithmetic)
+{
+    // dilation 2e9 * (3 - 1) + 1 does not fit an int; 'same' would overflow computing it.
+    Case c;
+    c.p.paddingKind = PaddingKind::Same;
+    c.p.dilation = {2000000000, 1};
+    const auto e = check(c);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->field, Field::Dilation);
+    EXPECT_TRUE(hasSubstr(e->message, "dilation 2000000000 and kernel_size 3"));
+    c.p.paddingKind = PaddingKind::Explicit;
+    c.p.dilation = {1, 1073741824}; // 2^30 * 2 + 1 > 2^31 - 1
+    const auto w = check(c);
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->field, Field::Dilation);
+    EXPECT_TRUE(hasSubstr(w->message, "width"));
+}
+
 TEST(Validate, negativeInputDimension_isRejected)
 {
     Case c;
