@@ -1,0 +1,123 @@
+// The kernel panel wired to a session and an undo stack: edits land in the session, undo and
+// redo restore them, and new weight shapes are made with the panel's last recipe.
+#include "kernelcommands.h"
+
+#include "kernelpanel.h"
+#include "kernels.h"
+#include "session.h"
+#include "shape.h"
+
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTest>
+#include <QUndoStack>
+
+using namespace convscope;
+using namespace convscope::ui;
+
+class KernelCommandsTest : public QObject {
+    Q_OBJECT
+private slots:
+    void panelShowsTheSessionAndFollowsIt();
+    void presetIsOneUndoStep();
+    void cellEditAndBiasEditUndoInOrder();
+    void newShapesUseTheRecipe();
+};
+
+void KernelCommandsTest::panelShowsTheSessionAndFollowsIt()
+{
+    Session session;
+    QUndoStack undo;
+    KernelPanel panel;
+    attachKernelPanel(&panel, &session, &undo);
+    // Nothing chosen yet: the session keeps its built-in default.
+    const auto [w0, b0] = Session::defaultWeights(session.params());
+    QVERIFY(*session.weight() == w0);
+    QVERIFY(panel.weight() == w0);
+    QCOMPARE(panel.params(), session.params());
+
+    const core::Conv2dParams p = session.params();
+    session.setWeights(core::kaimingUniformWeights(p, 11), core::defaultBias(p, 11));
+    QVERIFY(panel.weight() == core::kaimingUniformWeights(p, 11));
+    QVERIFY(panel.bias() == core::defaultBias(p, 11));
+    QCOMPARE(undo.count(), 0); // changes from elsewhere are not the panel's undo steps
+}
+
+void KernelCommandsTest::presetIsOneUndoStep()
+{
+    Session session;
+    QUndoStack undo;
+    KernelPanel panel;
+    attachKernelPanel(&panel, &session, &undo);
+    const core::Tensor before = *session.weight();
+    QSignalSpy changed(&session, &Session::weightsChanged);
+
+    panel.setCurrentPreset(core::KernelPreset::SobelY);
+    panel.applyPreset();
+    QCOMPARE(undo.count(), 1);
+    QCOMPARE(undo.undoText(), QStringLiteral("Apply Sobel y"));
+    QVERIFY(*session.weight() == core::presetWeights(session.params(), core::KernelPreset::SobelY));
+    QCOMPARE(changed.count(), 1);
+
+    undo.undo();
+    QVERIFY(*session.weight() == before);
+    QVERIFY(panel.weight() == before);
+    undo.redo();
+    QVERIFY(*session.weight() == core::presetWeights(session.params(), core::KernelPreset::SobelY));
+}
+
+void KernelCommandsTest::cellEditAndBiasEditUndoInOrder()
+{
+    Session session;
+    QUndoStack undo;
+    KernelPanel panel;
+    attachKernelPanel(&panel, &session, &undo);
+    const core::Conv2dParams p = session.params();
+    panel.setSeed(5);
+    panel.randomise();
+    const core::Tensor random = core::kaimingUniformWeights(p, 5);
+    QVERIFY(*session.weight() == random);
+
+    panel.setSelectedPair(1, 2);
+    panel.setWeightValue(0, 2, 4.0);
+    panel.setBiasValue(3, -1.25);
+    QCOMPARE(undo.count(), 3);
+    QCOMPARE(session.weight()->at(1, 2, 0, 2), 4.0f);
+    QCOMPARE(session.bias()->data[3], -1.25f);
+    QCOMPARE(undo.undoText(), QStringLiteral("Edit b[3]"));
+
+    undo.undo();
+    QCOMPARE(session.bias()->data[3], core::defaultBias(p, 5).data[3]);
+    QCOMPARE(session.weight()->at(1, 2, 0, 2), 4.0f);
+    QCOMPARE(undo.undoText(), QStringLiteral("Edit w[1, 2, 0, 2]"));
+    undo.undo();
+    QVERIFY(*session.weight() == random);
+    QCOMPARE(panel.kernelTable()->item(0, 2)->data(Qt::UserRole + 1).toDouble(),
+             double(random.at(1, 2, 0, 2)));
+}
+
+void KernelCommandsTest::newShapesUseTheRecipe()
+{
+    Session session;
+    QUndoStack undo;
+    KernelPanel panel;
+    attachKernelPanel(&panel, &session, &undo);
+    panel.setCurrentPreset(core::KernelPreset::Laplacian);
+    panel.applyPreset();
+
+    core::Conv2dParams p = session.params();
+    p.kernel = {5, 5};
+    session.setParams(p);
+    QVERIFY(*session.weight() == core::presetWeights(p, core::KernelPreset::Laplacian));
+    QCOMPARE(panel.weight().shape, (core::Shape{p.outChannels, p.inChannels, 5, 5}));
+
+    panel.setSeed(3);
+    panel.randomise();
+    p.outChannels = 2;
+    session.setParams(p);
+    QVERIFY(*session.weight() == core::kaimingUniformWeights(p, 3));
+    QVERIFY(*session.bias() == core::defaultBias(p, 3));
+}
+
+QTEST_MAIN(KernelCommandsTest)
+#include "kernelcommands_test.moc"
