@@ -1,5 +1,8 @@
 // convscope entry point: headless subcommands, or the desktop app.
 #include "cli/cli.h"
+#ifdef CONVSCOPE_WITH_GUI
+#include "exportcommand.h"
+#endif
 
 #include <iostream>
 #include <string>
@@ -8,6 +11,9 @@
 int main(int argc, char **argv)
 {
     const std::vector<std::string> args(argv + 1, argv + argc);
+#ifdef CONVSCOPE_WITH_GUI
+    convscope::cli::registerExportCommand(); // needs QImage, so it lives on the Qt side
+#endif
     const int code = convscope::cli::runCli(args, std::cout, std::cerr);
     if (code != convscope::cli::kOpenGui)
         return code;

@@ -1,0 +1,288 @@
+#include "exportcommand.h"
+
+#include "cli/cli.h"
+#include "conv2d.h"
+#include "exporter.h"
+#include "kernels.h"
+#include "session.h"
+#include "sessionfile.h"
+#include "shape.h"
+#include "validate.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QGuiApplication>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+namespace convscope::cli {
+
+namespace {
+
+const std::string kUsage =
+    "usage: convscope export IMAGE... --out DIR [--format LIST] [--force]\n"
+    "                        [--session FILE | --out-channels C --kernel K[,K] [--stride S]\n"
+    "                         [--padding P|same|valid] [--padding-mode MODE] [--dilation D]\n"
+    "                         [--groups G] [--no-bias] [--preset NAME | --seed N] [--grayscale]]\n"
+    "                        [--colormap diverging|grayscale|viridis] [--range per-map|global]\n"
+    "                        [--sheet-width PX] [--threads T]\n"
+    "\n"
+    "Runs Conv2d on each image and writes, per image (prefix = the image's base name):\n"
+    "  png      NAME_outCC.png         each output map in the colour map\n"
+    "  png16    NAME_outCC_raw16.png   each map as 16-bit grayscale, value = offset + pixel * scale\n"
+    "  npy      NAME_output.npy        the whole output [1, C_out, H_out, W_out], float32\n"
+    "  sheet    NAME_sheet.png         contact sheet: all maps, configuration, colour bar\n"
+    "  pdf/svg  NAME_sheet.pdf|svg     the contact sheet as vector pages for slides\n"
+    "  json     NAME_export.json       parameters, torch repr, input SHA-256, shapes, ranges, scaling\n"
+    "  pytorch  NAME_input.npy, NAME_layerI_weight.npy, NAME_layerI_bias.npy, NAME_pytorch.py:\n"
+    "           a script that rebuilds the layer in PyTorch and compares with NAME_output.npy\n"
+    "Default formats: png,npy,sheet,json. Images are read with their EXIF orientation and\n"
+    "scaled to [0, 1] (RGB, or luma with --grayscale).\n"
+    "\n"
+    "Weights: --session FILE takes layers, weights, input mode and colours from a saved\n"
+    "session (its image is used when no IMAGE is given). Otherwise one Conv2d is built from\n"
+    "the flags (defaults: --out-channels 8 --kernel 3) with PyTorch's default initialisation\n"
+    "(Kaiming-uniform, bound 1/sqrt(fan_in), bias from the same range) seeded by --seed\n"
+    "(default 0), or with a kernel preset (--preset identity|box|gaussian|sharpen|sobel-x|\n"
+    "sobel-y|laplacian|emboss|edge; zero bias).\n"
+    "\n"
+    "Everything is checked before anything is written: a missing image, a bad parameter or\n"
+    "an existing file (without --force) exits 1 and leaves the folder untouched. Files are\n"
+    "written to a staging folder and moved into place only when all of them are complete.\n";
+
+// QPainter text needs a QGuiApplication; the offscreen platform keeps the command usable
+// without a display (ssh, CI, cron).
+void ensureGuiApplication()
+{
+    if (QCoreApplication::instance())
+        return;
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    static int argc = 1;
+    static char name[] = "convscope";
+    static char *argv[] = {name, nullptr};
+    static auto app = std::make_unique<QGuiApplication>(argc, argv);
+}
+
+QString q(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+struct Input {
+    QString path;   // file path, or empty for a session's embedded image
+    QString name;   // shown and used as the file prefix
+    QImage image;
+};
+
+std::vector<ui::LayerState> layersFromFlags(const ParsedArgs &a, ui::InputMode mode)
+{
+    core::Conv2dParams p;
+    p.inChannels = mode == ui::InputMode::Grayscale ? 1 : 3;
+    p.outChannels = a.has("out-channels") ? parseInt(*a.value("out-channels"), "out channels") : 8;
+    if (auto k = a.value("kernel")) {
+        auto [kh, kw] = parsePair(*k, "kernel_size");
+        p.kernel = {kh, kw};
+    }
+    p.bias = !a.has("no-bias");
+    applyConvOptions(a, p);
+    // Module-level checks before making weights: shapes from bad parameters mean nothing.
+    const core::Shape probe{1, p.inChannels, 1 << 20, 1 << 20};
+    if (auto e = core::validate(p, probe); e && e->field != core::Field::Input)
+        throw ValueError(e->message);
+
+    ui::LayerState l;
+    l.params = p;
+    if (auto name = a.value("preset")) {
+        if (a.has("seed"))
+            throw UsageError("--preset and --seed do not combine (--seed draws random weights)");
+        const auto preset = core::parseKernelPreset(*name);
+        if (!preset) {
+            std::string names;
+            for (auto k : core::allKernelPresets())
+                names += (names.empty() ? "" : ", ") + core::identifier(k);
+            throw ValueError("unknown preset '" + *name + "': expected one of " + names);
+        }
+        l.weight = core::presetWeights(p, *preset);
+        if (p.bias)
+            l.bias = core::zeroBias(p);
+    } else {
+        std::uint64_t seed = 0;
+        if (auto s = a.value("seed")) {
+            const auto v = parseIntList(*s, "seed");
+            if (v.size() != 1)
+                throw ValueError("invalid seed '" + *s + "': expected one non-negative integer");
+            seed = static_cast<std::uint64_t>(v.front());
+        }
+        l.weight = core::kaimingUniformWeights(p, seed);
+        if (p.bias)
+            l.bias = core::defaultBias(p, seed);
+    }
+    return {l};
+}
+
+// The layer stack on one input; ReLU where a layer asks for it.
+core::Tensor forward(const core::Tensor &input, const std::vector<ui::LayerState> &layers, int threads)
+{
+    core::Tensor x = input;
+    for (const ui::LayerState &l : layers) {
+        core::Tensor y;
+        core::ForwardOptions options;
+        options.threads = threads;
+        core::conv2d(x, l.weight, l.params.bias ? &l.bias : nullptr, l.params, y, options);
+        if (l.relu)
+            for (float &v : y.data)
+                v = std::max(v, 0.0f);
+        x = std::move(y);
+    }
+    return x;
+}
+
+} // namespace
+
+void registerExportCommand()
+{
+    addCommand({"export", "write feature maps as PNG/npy/contact sheet/JSON, headless", runExport});
+}
+
+int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    for (const auto &a : args)
+        if (a == "--help" || a == "-h") {
+            out << kUsage;
+            return 0;
+        }
+    auto specs = convOptionSpecs();
+    const std::vector<OptionSpec> layerFlags{{"out-channels"}, {"kernel"}, {"no-bias", false},
+                                             {"preset"}, {"seed"}, {"grayscale", false}};
+    specs.insert(specs.end(), layerFlags.begin(), layerFlags.end());
+    specs.insert(specs.end(), {{"session"}, {"out"}, {"format"}, {"force", false}, {"colormap"},
+                               {"range"}, {"sheet-width"}, {"threads"}});
+    const ParsedArgs a = parseArgs(args, specs, "export");
+    if (!a.has("out"))
+        throw UsageError("missing required option '--out'");
+
+    // Everything below up to exportResults() only reads: all checks happen before any write.
+    std::optional<ui::SessionState> session;
+    if (auto path = a.value("session")) {
+        for (const auto &s : convOptionSpecs())
+            if (a.has(s.name))
+                throw UsageError("--" + s.name + " cannot be combined with --session (the session holds the layers)");
+        for (const auto &s : layerFlags)
+            if (a.has(s.name))
+                throw UsageError("--" + s.name + " cannot be combined with --session (the session holds the layers)");
+        QString error;
+        session = ui::loadSession(q(*path), &error);
+        if (!session)
+            throw ValueError(error.toStdString());
+    }
+
+    ui::ExportOptions options;
+    options.folder = q(*a.value("out"));
+    options.overwrite = a.has("force");
+    QString error;
+    if (!ui::parseFormats(q(a.value("format").value_or("png,npy,sheet,json")), &options.formats, &error))
+        throw ValueError(error.toStdString());
+    if (auto w = a.value("sheet-width"))
+        options.sheetWidth = parseInt(*w, "sheet width");
+    int threads = 0;
+    if (auto t = a.value("threads")) {
+        threads = parseInt(*t, "threads");
+        if (threads < 0)
+            throw ValueError("invalid threads '" + *t + "': expected 0 (all cores) or a positive count");
+    }
+
+    ui::ViewSettings view = session ? session->view : ui::ViewSettings{};
+    if (auto g = a.value("colormap"); g && !ui::parseGradient(q(*g), &view.gradient))
+        throw ValueError("unknown colour map '" + *g + "': expected one of "
+                         + ui::gradientNames().join(", ").toStdString());
+    if (auto r = a.value("range"); r && !ui::parseRangeMode(q(*r), &view.rangeMode))
+        throw ValueError("unknown range mode '" + *r + "': expected one of "
+                         + ui::rangeModeNames().join(", ").toStdString());
+
+    const ui::InputMode mode = session ? session->inputMode
+                                       : (a.has("grayscale") ? ui::InputMode::Grayscale : ui::InputMode::Rgb);
+    const std::vector<ui::LayerState> layers = session ? session->layers : layersFromFlags(a, mode);
+
+    std::vector<Input> inputs;
+    for (const std::string &path : a.positional()) {
+        Input in;
+        in.path = q(path);
+        in.name = QFileInfo(in.path).fileName();
+        in.image = ui::Session::readImage(in.path, &error);
+        if (in.image.isNull())
+            throw ValueError(error.toStdString());
+        inputs.push_back(std::move(in));
+    }
+    if (inputs.empty() && session) {
+        Input in;
+        if (!session->imagePng.isEmpty()) {
+            in.name = QStringLiteral("session-image.png");
+            in.image.loadFromData(session->imagePng);
+            if (in.image.isNull())
+                throw ValueError("the session's embedded image cannot be decoded");
+        } else if (!session->imagePath.isEmpty()) {
+            in.path = session->imagePath;
+            in.name = QFileInfo(in.path).fileName();
+            in.image = ui::Session::readImage(in.path, &error);
+            if (in.image.isNull())
+                throw ValueError("the session's image: " + error.toStdString());
+        }
+        if (!in.image.isNull())
+            inputs.push_back(std::move(in));
+    }
+    if (inputs.empty())
+        throw UsageError("no image given");
+
+    ensureGuiApplication();
+    std::vector<ui::ExportRequest> requests;
+    for (const Input &in : inputs) {
+        ui::ExportRequest r;
+        r.inputName = in.name;
+        r.baseName = QFileInfo(in.name).completeBaseName();
+        if (!in.path.isEmpty())
+            r.inputSha256 = ui::sha256OfFile(in.path);
+        r.inputMode = mode;
+        r.input = ui::imageToTensor(in.image, mode == ui::InputMode::Grayscale ? 1 : 3);
+        r.layers = layers;
+        r.view = view;
+        // Validate the whole stack on this image's shape before computing anything.
+        core::Shape shape = r.input.shape;
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            const auto &l = layers[i];
+            if (auto e = core::validate(l.params, shape, l.weight.shape, l.params.bias ? &l.bias.shape : nullptr)) {
+                err << "convscope export: " << in.name.toStdString()
+                    << (layers.size() > 1 ? " (layer " + std::to_string(i) + ")" : std::string())
+                    << ": " << e->message << "\n";
+                return 1;
+            }
+            shape = core::outputShape(l.params, shape);
+        }
+        requests.push_back(std::move(r));
+    }
+    for (ui::ExportRequest &r : requests)
+        r.output = forward(r.input, r.layers, threads);
+    if (QString e = ui::checkRequests(requests, options); !e.isEmpty())
+        throw ValueError(e.toStdString());
+
+    const ui::ExportResult result = ui::exportResults(requests, options);
+    switch (result.status) {
+    case ui::ExportResult::Status::Ok:
+        for (const QString &f : result.files)
+            out << f.toStdString() << "\n";
+        return 0;
+    case ui::ExportResult::Status::ExistingFiles:
+        err << "convscope export: " << result.message.toStdString()
+            << "\nUse --force to replace them, or choose another --out folder.\n";
+        return 1;
+    case ui::ExportResult::Status::Cancelled:
+    case ui::ExportResult::Status::Failed:
+        break;
+    }
+    err << "convscope export: " << result.message.toStdString() << "\n";
+    return 1;
+}
+
+} // namespace convscope::cli
