@@ -35,10 +35,9 @@ std::string firstLine(const std::string &text)
     return text.substr(0, text.find('\n'));
 }
 
-const std::vector<std::string> kTutorial{"shape",    "--input-shape", "40,40,32,32",
-                                         "--out-channels", "100",     "--kernel",
-                                         "3",        "--stride",      "2",
-                                         "--padding", "3"};
+const std::vector<std::string> kTutorial{
+    "shape", "--input-shape", "40,40,32,32", "--out-channels", "100", "--kernel",
+    "3",     "--stride",      "2",           "--padding",      "3"};
 
 std::vector<std::string> tutorialWith(std::initializer_list<std::string> extra)
 {
@@ -61,8 +60,8 @@ struct ConvJob {
     }
     std::vector<std::string> args(std::initializer_list<std::string> extra) const
     {
-        std::vector<std::string> a{"conv", "--input", input, "--weight", weight, "--output",
-                                   output};
+        std::vector<std::string> a{"conv", "--input",  input, "--weight",
+                                   weight, "--output", output};
         a.insert(a.end(), extra);
         return a;
     }
@@ -124,8 +123,8 @@ TEST(CliShape, tutorialExample_printsReprPaddingParametersAndMacs)
 {
     const Result r = runArgs(kTutorial);
     // repr as torch prints it; 100*40*9 + 100 parameters; 40*100*18*18 outputs * 360 taps
-    EXPECT_TRUE(hasSubstr(
-        r.out, "Conv2d(40, 100, kernel_size=(3, 3), stride=(2, 2), padding=(3, 3))\n"));
+    EXPECT_TRUE(
+        hasSubstr(r.out, "Conv2d(40, 100, kernel_size=(3, 3), stride=(2, 2), padding=(3, 3))\n"));
     EXPECT_TRUE(hasSubstr(r.out, "top 3, bottom 3, left 3, right 3\n"));
     EXPECT_TRUE(hasSubstr(r.out, "parameters: 36100\n"));
     EXPECT_TRUE(hasSubstr(r.out, "MACs:       466560000\n"));
@@ -133,8 +132,8 @@ TEST(CliShape, tutorialExample_printsReprPaddingParametersAndMacs)
 
 TEST(CliShape, sameEvenKernel_printsTheExtraPixelBottomRight)
 {
-    const Result r = runArgs({"shape", "--input-shape", "1,3,7,9", "--out-channels", "2", "--kernel",
-                          "4,2", "--padding", "same"});
+    const Result r = runArgs({"shape", "--input-shape", "1,3,7,9", "--out-channels", "2",
+                              "--kernel", "4,2", "--padding", "same"});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(firstLine(r.out), "torch.Size([1, 2, 7, 9])");
     EXPECT_TRUE(hasSubstr(r.out, "top 1, bottom 2, left 0, right 1\n"));
@@ -340,7 +339,7 @@ TEST(CliConv, outputIntoMissingFolder_exitsOne)
 {
     ConvJob job;
     const Result r = runArgs({"conv", "--input", job.input, "--weight", job.weight, "--output",
-                          job.dir.file("missing/out.npy")});
+                              job.dir.file("missing/out.npy")});
     EXPECT_EQ(r.code, 1);
     EXPECT_FALSE(std::filesystem::exists(job.dir.path() / "missing"));
 }

@@ -101,8 +101,8 @@ Shape toShape(const std::string &csv)
 ::testing::AssertionResult closeToTorch(const Tensor &got, const Tensor &want)
 {
     if (got.shape != want.shape)
-        return ::testing::AssertionFailure() << "shape " << formatShape(got.shape) << ", torch "
-                                             << formatShape(want.shape);
+        return ::testing::AssertionFailure()
+               << "shape " << formatShape(got.shape) << ", torch " << formatShape(want.shape);
     double maxRef = 0.0, maxErr = 0.0;
     for (std::size_t i = 0; i < want.data.size(); ++i) {
         maxRef = std::max(maxRef, std::abs(double(want.data[i])));
@@ -117,7 +117,7 @@ Shape toShape(const std::string &csv)
 }
 
 class Fixture : public ::testing::TestWithParam<std::string> {
-protected:
+  protected:
     void SetUp() override
     {
         dir = kFixtures / GetParam();

@@ -41,8 +41,7 @@ std::string dictFor(const std::string &descr, const std::string &shape, bool for
            + ", 'shape': " + shape + ", }";
 }
 
-template <typename T>
-std::string rawBytes(std::initializer_list<T> values)
+template <typename T> std::string rawBytes(std::initializer_list<T> values)
 {
     std::string s;
     for (T v : values) {
@@ -120,9 +119,9 @@ TEST(Npy, serialized_isVersion1LittleEndianFloat32AlignedTo64Bytes)
     EXPECT_EQ(bytes.substr(0, 6), "\x93NUMPY");
     EXPECT_EQ(bytes[6], 1);
     EXPECT_EQ(bytes[7], 0);
-    const std::size_t headerLen = static_cast<unsigned char>(bytes[8])
-                                  | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9]))
-                                     << 8);
+    const std::size_t headerLen =
+        static_cast<unsigned char>(bytes[8])
+        | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
     EXPECT_EQ((10 + headerLen) % 64, 0u);
     const std::string header = bytes.substr(10, headerLen);
     EXPECT_EQ(header.back(), '\n');
@@ -143,8 +142,7 @@ TEST(Npy, serialized1d_writesPythonsOneTupleWithTrailingComma)
 
 TEST(Npy, float64_isConvertedToFloat32)
 {
-    const std::string bytes =
-        npyBytes(dictFor("<f8", "(3,)"), rawBytes<double>({1.5, -2.25, 0.1}));
+    const std::string bytes = npyBytes(dictFor("<f8", "(3,)"), rawBytes<double>({1.5, -2.25, 0.1}));
     const Tensor t = parseNpy(bytes, "f8");
     EXPECT_EQ(t.shape, (Shape{3}));
     EXPECT_EQ(t.data, (std::vector<float>{1.5f, -2.25f, 0.1f}));
@@ -241,7 +239,8 @@ TEST(NpyError, extraDataAfterTheArray_isRejected)
 
 TEST(NpyError, fortranOrder_isRejected)
 {
-    const std::string bytes = npyBytes(dictFor("<f4", "(2, 2)", true), rawBytes<float>({1, 2, 3, 4}));
+    const std::string bytes =
+        npyBytes(dictFor("<f4", "(2, 2)", true), rawBytes<float>({1, 2, 3, 4}));
     EXPECT_TRUE(hasSubstr(parseError(bytes), "Fortran-order"));
 }
 
@@ -275,7 +274,8 @@ TEST(NpyError, malformedShape_isRejected)
 
 TEST(NpyError, missingHeaderKey_isRejected)
 {
-    const std::string bytes = npyBytes("{'descr': '<f4', 'shape': (2,), }", rawBytes<float>({1, 2}));
+    const std::string bytes =
+        npyBytes("{'descr': '<f4', 'shape': (2,), }", rawBytes<float>({1, 2}));
     EXPECT_TRUE(hasSubstr(parseError(bytes), "fortran_order"));
 }
 

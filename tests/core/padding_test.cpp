@@ -76,8 +76,8 @@ Tensor onesKernel(Shape shape)
 
 TEST(SourceIndex, insideTheInput_isIdentityForEveryMode)
 {
-    for (auto m : {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate,
-                   PaddingMode::Circular})
+    for (auto m :
+         {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate, PaddingMode::Circular})
         for (int i = 0; i < 4; ++i)
             EXPECT_EQ(sourceIndex(i, 4, m), i);
 }

@@ -370,8 +370,8 @@ TEST(TorchRepr, paddingZeroOnOneSide_isStillPrinted)
 
 TEST(PaddingModeName, everyMode_roundTripsThroughItsTorchName)
 {
-    for (auto m : {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate,
-                   PaddingMode::Circular})
+    for (auto m :
+         {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate, PaddingMode::Circular})
         EXPECT_EQ(parsePaddingMode(toString(m)), m);
     EXPECT_EQ(toString(PaddingMode::Circular), "circular");
 }

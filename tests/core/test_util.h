@@ -15,20 +15,20 @@ inline ::testing::AssertionResult hasSubstr(const std::string &text, const std::
 {
     if (text.find(part) != std::string::npos)
         return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part
-                                         << "\"";
+    return ::testing::AssertionFailure()
+           << "\"" << text << "\" does not contain \"" << part << "\"";
 }
 
 // A fresh, empty folder under the system temp dir, removed with everything in it on exit.
 // The name carries the pid and a counter so parallel ctest runs never share a folder.
 class TempDir {
-public:
+  public:
     TempDir()
     {
         static std::atomic<int> counter{0};
-        m_path = std::filesystem::temp_directory_path()
-                 / ("convscope_test_" + std::to_string(::getpid()) + "_"
-                    + std::to_string(counter++));
+        m_path =
+            std::filesystem::temp_directory_path()
+            / ("convscope_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
         std::filesystem::remove_all(m_path);
         std::filesystem::create_directories(m_path);
     }
@@ -52,7 +52,7 @@ public:
         return n;
     }
 
-private:
+  private:
     std::filesystem::path m_path;
 };
 

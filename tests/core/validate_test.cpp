@@ -166,8 +166,8 @@ TEST(ValidateConformance, negativeDilation_isRejectedWithTheDilation)
 TEST(ValidateConformance, unknownPaddingString_isRejectedByTheParser)
 {
     // 'full' cannot reach Conv2dParams (PaddingKind has no such value): the CLI rejects it.
-    const auto args = convscope::cli::parseArgs({"--padding", "full"},
-                                                convscope::cli::convOptionSpecs(), "conv");
+    const auto args =
+        convscope::cli::parseArgs({"--padding", "full"}, convscope::cli::convOptionSpecs(), "conv");
     Conv2dParams p;
     try {
         convscope::cli::applyConvOptions(args, p);
