@@ -140,9 +140,9 @@ std::uint64_t mix(std::uint64_t x)
 const std::vector<KernelPreset> &allKernelPresets()
 {
     static const std::vector<KernelPreset> presets{
-        KernelPreset::Identity, KernelPreset::BoxBlur, KernelPreset::Gaussian,
-        KernelPreset::Sharpen,  KernelPreset::SobelX,  KernelPreset::SobelY,
-        KernelPreset::Laplacian, KernelPreset::Emboss, KernelPreset::Edge,
+        KernelPreset::Identity,  KernelPreset::BoxBlur, KernelPreset::Gaussian,
+        KernelPreset::Sharpen,   KernelPreset::SobelX,  KernelPreset::SobelY,
+        KernelPreset::Laplacian, KernelPreset::Emboss,  KernelPreset::Edge,
     };
     return presets;
 }
@@ -204,8 +204,7 @@ std::vector<float> presetKernel(KernelPreset preset, int kH, int kW)
         k[static_cast<std::size_t>(kernelAnchor(kH) * kW + kernelAnchor(kW))] = 1.0f;
         return k;
     }
-    case KernelPreset::BoxBlur:
-        return std::vector<float>(n, static_cast<float>(1.0 / double(n)));
+    case KernelPreset::BoxBlur: return std::vector<float>(n, static_cast<float>(1.0 / double(n)));
     case KernelPreset::Gaussian: return outer(gaussian(kH), gaussian(kW));
     case KernelPreset::SobelX: return outer(binomial(kH), derivative(kW));
     case KernelPreset::SobelY: return outer(derivative(kH), binomial(kW));

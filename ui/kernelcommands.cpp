@@ -12,10 +12,8 @@ namespace convscope::ui {
 SetWeightsCommand::SetWeightsCommand(Session *session, core::Tensor beforeWeight,
                                      core::Tensor beforeBias, core::Tensor afterWeight,
                                      core::Tensor afterBias, const QString &text)
-    : m_session(session),
-      m_beforeWeight(std::move(beforeWeight)),
-      m_beforeBias(std::move(beforeBias)),
-      m_afterWeight(std::move(afterWeight)),
+    : m_session(session), m_beforeWeight(std::move(beforeWeight)),
+      m_beforeBias(std::move(beforeBias)), m_afterWeight(std::move(afterWeight)),
       m_afterBias(std::move(afterBias))
 {
     setText(text);
@@ -40,20 +38,19 @@ void attachKernelPanel(KernelPanel *panel, Session *session, QUndoStack *undo)
     QObject::connect(session, &Session::paramsChanged, panel, show);
     QObject::connect(session, &Session::weightsChanged, panel, show);
 
-    QObject::connect(panel, &KernelPanel::weightsEdited, undo,
-                     [session, undo](const core::Tensor &weight, const core::Tensor &bias,
-                                     const QString &description) {
-                         // The panel only edits weights of the session's current shape; a
-                         // mismatch would be refused by setWeights and must not become an
-                         // undo step that does nothing.
-                         if (!session->weight() || !session->bias()
-                             || weight.shape != session->weight()->shape
-                             || bias.shape != session->bias()->shape)
-                             return;
-                         undo->push(new SetWeightsCommand(session, *session->weight(),
-                                                          *session->bias(), weight, bias,
-                                                          description));
-                     });
+    QObject::connect(
+        panel, &KernelPanel::weightsEdited, undo,
+        [session, undo](const core::Tensor &weight, const core::Tensor &bias,
+                        const QString &description) {
+            // The panel only edits weights of the session's current shape; a
+            // mismatch would be refused by setWeights and must not become an
+            // undo step that does nothing.
+            if (!session->weight() || !session->bias() || weight.shape != session->weight()->shape
+                || bias.shape != session->bias()->shape)
+                return;
+            undo->push(new SetWeightsCommand(session, *session->weight(), *session->bias(), weight,
+                                             bias, description));
+        });
 
     // The session outlives nothing here, but a panel deleted first must not be called.
     QPointer<KernelPanel> guard(panel);

@@ -127,7 +127,8 @@ public:
         line->selectAll();
     }
 
-    void setModelData(QWidget *editor, QAbstractItemModel *, const QModelIndex &index) const override
+    void setModelData(QWidget *editor, QAbstractItemModel *,
+                      const QModelIndex &index) const override
     {
         // The panel turns the number into an edit of its tensors and refills the table; the
         // model is never written directly, so the table always shows the tensor's values.
@@ -145,6 +146,14 @@ public:
 
 private:
     Commit m_commit;
+};
+
+// A table whose preferred size is its content (kept as the maximum size by resizeCells()),
+// so the layout gives the kernel tiles their room before the bias list takes the rest.
+class FittedTable : public QTableWidget {
+public:
+    using QTableWidget::QTableWidget;
+    QSize sizeHint() const override { return maximumSize(); }
 };
 
 void styleValueTable(QTableWidget *table)
@@ -270,7 +279,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     pairRow->addWidget(m_inSpin);
     pairRow->addWidget(m_pairLabel, 1);
 
-    m_kernelTable = new QTableWidget(kernelBox);
+    m_kernelTable = new FittedTable(kernelBox);
     m_kernelTable->setObjectName(QStringLiteral("kernelTable"));
     styleValueTable(m_kernelTable);
     m_kernelTable->setItemDelegate(new ValueDelegate(
@@ -283,9 +292,10 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     m_noteLabel->setWordWrap(true);
     m_noteLabel->setVisible(false);
 
-    // The grid takes exactly the room its cells need (centred), the bias list the rest.
-    m_kernelTable->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    // The grid takes exactly the room its cells need (centred), the bias list the rest; the
+    // tiles sit on the window colour, not on a white sheet.
     m_kernelTable->setSizePolicy(QSizePolicy::Maximum, QSizePolicy::Maximum);
+    m_kernelTable->viewport()->setBackgroundRole(QPalette::Window);
     auto *gridRow = new QHBoxLayout;
     gridRow->addStretch(1);
     gridRow->addWidget(m_kernelTable);
@@ -306,8 +316,8 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     m_biasTable->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
     m_biasTable->setColumnCount(1);
     m_biasTable->horizontalHeader()->setVisible(false);
-    m_biasTable->setItemDelegate(new ValueDelegate(
-        [this](int row, int, double v) { setBiasValue(row, v); }, m_biasTable));
+    m_biasTable->setItemDelegate(
+        new ValueDelegate([this](int row, int, double v) { setBiasValue(row, v); }, m_biasTable));
     m_biasNote = new QLabel(biasBox);
     m_biasNote->setWordWrap(true);
     auto *biasLayout = new QVBoxLayout(biasBox);
@@ -467,8 +477,7 @@ void KernelPanel::setWeightValue(int ky, int kx, double value)
         return;
     core::Tensor w = m_weight;
     w.at(o, i, ky, kx) = v;
-    emitEdit(std::move(w), m_bias,
-             tr("Edit w[%1, %2, %3, %4]").arg(o).arg(i).arg(ky).arg(kx));
+    emitEdit(std::move(w), m_bias, tr("Edit w[%1, %2, %3, %4]").arg(o).arg(i).arg(ky).arg(kx));
 }
 
 void KernelPanel::setBiasValue(int outChannel, double value)
@@ -537,7 +546,8 @@ void KernelPanel::refreshKernelGrid()
 
     double sum = 0, lo = 0, hi = 0;
     if (four) {
-        const float *k = &m_weight.data[static_cast<std::size_t>((o * m_weight.dim(1) + i) * kh * kw)];
+        const float *k =
+            &m_weight.data[static_cast<std::size_t>((o * m_weight.dim(1) + i) * kh * kw)];
         const double maxAbs = maxAbsOf(k, static_cast<std::size_t>(kh * kw));
         lo = hi = k[0];
         for (int y = 0; y < kh; ++y) {
@@ -595,24 +605,23 @@ void KernelPanel::refreshBias()
                                           | QAbstractItemView::AnyKeyPressed
                                     : QAbstractItemView::NoEditTriggers);
     m_biasTable->setEnabled(m_params.bias);
-    m_biasNote->setText(m_params.bias
-                            ? tr("Added to every value of out[c].")
-                            : tr("bias=False: the values are kept but not used."));
+    m_biasNote->setText(m_params.bias ? tr("Added to every value of out[c].")
+                                      : tr("bias=False: the values are kept but not used."));
     m_updating = false;
 }
 
 void KernelPanel::refreshInfo()
 {
-    const std::int64_t fan = core::fanIn(m_params);
-    const double bound = core::kaimingBound(m_params);
-    m_kaimingLabel->setText(
-        tr("U(&minus;b, b), b = 1/&radic;fan_in = 1/&radic;%1 = <b>%2</b>")
-            .arg(fan)
-            .arg(formatShort(bound)));
+    const bool ok = editable();
+    if (ok)
+        m_kaimingLabel->setText(tr("U(&minus;b, b), b = 1/&radic;fan_in = 1/&radic;%1 = <b>%2</b>")
+                                    .arg(core::fanIn(m_params))
+                                    .arg(formatShort(core::kaimingBound(m_params))));
+    else
+        m_kaimingLabel->setText(tr("U(&minus;b, b), b = 1/&radic;fan_in"));
     m_shapeLabel->setText(tr("weight <b>%1</b> &nbsp; bias <b>[%2]</b>")
                               .arg(QString::fromStdString(core::formatShape(m_weight.shape)))
                               .arg(m_bias.size()));
-    const bool ok = editable();
     m_applyButton->setEnabled(ok);
     m_randomiseButton->setEnabled(ok);
     m_presetCombo->setEnabled(ok);
@@ -624,8 +633,8 @@ void KernelPanel::resizeCells()
     // Cells sized from the font, so presentation mode's large fonts stay readable; square-ish
     // tiles read as a kernel rather than a spreadsheet.
     const QFontMetrics fm(m_kernelTable->font());
-    const int w = std::max(fm.horizontalAdvance(QStringLiteral("-0.000")) + fm.height(),
-                           fm.height() * 3);
+    const int w =
+        std::max(fm.horizontalAdvance(QStringLiteral("-0.000")) + fm.height(), fm.height() * 3);
     const int h = std::max(fm.height() * 2, w * 3 / 4);
     m_kernelTable->horizontalHeader()->setDefaultSectionSize(w);
     m_kernelTable->verticalHeader()->setDefaultSectionSize(h);
@@ -639,25 +648,24 @@ void KernelPanel::resizeCells()
     }
     const int kh = m_kernelTable->rowCount();
     const int kw = m_kernelTable->columnCount();
-    // The size hint follows the content (AdjustToContents); up to 7x7 shows whole, larger
-    // kernels scroll, and at least a 3x3 corner stays visible when the dock is narrow.
-    m_kernelTable->setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX);
-    m_kernelTable->setMinimumSize(0, 0);
-    m_kernelTable->updateGeometry();
-    const QSize full = m_kernelTable->sizeHint();
+    // Up to 7x7 shows whole, larger kernels scroll, and at least a 3x3 corner stays visible
+    // when the dock is narrow. (QTableView's own content size hint adds a margin that would
+    // show as an empty band beside the tiles.)
+    const int headerW = m_kernelTable->verticalHeader()->sizeHint().width();
+    const int headerH = m_kernelTable->horizontalHeader()->sizeHint().height();
+    const int frame = 2 * m_kernelTable->frameWidth() + 2;
     const int bar = style()->pixelMetric(QStyle::PM_ScrollBarExtent);
-    const auto shown = [](int extent, int most) { return std::min(extent, most); };
-    const auto cut = [&](int extent, int most, int cell) {
-        return (extent - shown(extent, most)) * cell;
+    const auto size = [&](int most) {
+        return QSize(headerW + std::min(kw, most) * w + frame + (kh > most ? bar : 0),
+                     headerH + std::min(kh, most) * h + frame + (kw > most ? bar : 0));
     };
-    m_kernelTable->setMaximumSize(full.width() - cut(kw, 7, w) + (kh > 7 ? bar : 0),
-                                  full.height() - cut(kh, 7, h) + (kw > 7 ? bar : 0));
-    m_kernelTable->setMinimumSize(full.width() - cut(kw, 3, w) + (kh > 3 ? bar : 0),
-                                  full.height() - cut(kh, 3, h) + (kw > 3 ? bar : 0));
+    m_kernelTable->setMaximumSize(size(7));
+    m_kernelTable->setMinimumSize(size(3));
+    m_kernelTable->updateGeometry();
 
     const QFontMetrics bfm(m_biasTable->font());
-    const int bw = std::max(bfm.horizontalAdvance(QStringLiteral("-0.0000")) + bfm.height(),
-                            bfm.height() * 5);
+    const int bw =
+        std::max(bfm.horizontalAdvance(QStringLiteral("-0.0000")) + bfm.height(), bfm.height() * 5);
     const int bh = bfm.height() + bfm.height() / 2 + 4;
     m_biasTable->horizontalHeader()->setDefaultSectionSize(bw);
     m_biasTable->verticalHeader()->setDefaultSectionSize(bh);

@@ -84,8 +84,8 @@ public:
     QPushButton *randomiseButton() const { return m_randomiseButton; }
 
 public slots:
-    void applyPreset();      // the preset combo's choice, with the chosen scope
-    void randomise();        // Kaiming-uniform weights and bias from seed()
+    void applyPreset(); // the preset combo's choice, with the chosen scope
+    void randomise();   // Kaiming-uniform weights and bias from seed()
     void setWeightValue(int ky, int kx, double value); // of the selected (out, in) pair
     void setBiasValue(int outChannel, double value);
 

@@ -180,8 +180,7 @@ TEST(KernelPresets, sobelRespondsPositivelyToRisingIntensity)
 
 TEST(PresetWeights, shapeFollowsGroups)
 {
-    EXPECT_EQ(presetWeights(params(3, 16, 3, 3), KernelPreset::SobelX).shape,
-              (Shape{16, 3, 3, 3}));
+    EXPECT_EQ(presetWeights(params(3, 16, 3, 3), KernelPreset::SobelX).shape, (Shape{16, 3, 3, 3}));
     EXPECT_EQ(presetWeights(params(6, 4, 2, 5, 2), KernelPreset::Gaussian).shape,
               (Shape{4, 3, 2, 5}));
     EXPECT_EQ(presetWeights(params(4, 4, 3, 3, 4), KernelPreset::Identity).shape,

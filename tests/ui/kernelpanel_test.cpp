@@ -4,6 +4,7 @@
 #include "kernels.h"
 #include "shape.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QHeaderView>
@@ -75,6 +76,7 @@ private slots:
     void gridShowsTheSelectedPairWithSignedColours();
     void mismatchedWeightsAreReadOnly();
     void largerFontsGiveLargerCells();
+    void applicationFontChangesReachTheCells();
     void recipeRemakesWeightsForNewShapes();
 };
 
@@ -280,6 +282,22 @@ void KernelPanelTest::largerFontsGiveLargerCells()
     panel.setFont(big);
     const int after = panel.kernelTable()->horizontalHeader()->defaultSectionSize();
     QVERIFY2(after > before * 2, qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(after)));
+}
+
+void KernelPanelTest::applicationFontChangesReachTheCells()
+{
+    // Presentation mode sets the application font rather than the panel's.
+    const QFont original = QApplication::font();
+    KernelPanel panel;
+    panel.show();
+    showRandom(panel, rgbParams(), 6);
+    const int before = panel.kernelTable()->verticalHeader()->defaultSectionSize();
+    QFont big = original;
+    big.setPointSizeF(original.pointSizeF() * 2.5);
+    QApplication::setFont(big);
+    QTRY_VERIFY(panel.kernelTable()->verticalHeader()->defaultSectionSize() > before * 2);
+    QCOMPARE(panel.kernelTable()->horizontalHeader()->font().pointSizeF(), big.pointSizeF());
+    QApplication::setFont(original);
 }
 
 void KernelPanelTest::recipeRemakesWeightsForNewShapes()
