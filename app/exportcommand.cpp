@@ -53,17 +53,18 @@ const std::string kUsage =
     "written to a staging folder and moved into place only when all of them are complete.\n";
 
 // QPainter text needs a QGuiApplication; the offscreen platform keeps the command usable
-// without a display (ssh, CI, cron).
-void ensureGuiApplication()
+// without a display (ssh, CI, cron). Returned to the caller so it lives exactly as long as
+// the export (a static one would be torn down after main, when Qt is half gone).
+std::unique_ptr<QGuiApplication> ensureGuiApplication()
 {
     if (QCoreApplication::instance())
-        return;
+        return nullptr;
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     static int argc = 1;
     static char name[] = "convscope";
     static char *argv[] = {name, nullptr};
-    static auto app = std::make_unique<QGuiApplication>(argc, argv);
+    return std::make_unique<QGuiApplication>(argc, argv);
 }
 
 QString q(const std::string &s)
@@ -236,7 +237,7 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
     if (inputs.empty())
         throw UsageError("no image given");
 
-    ensureGuiApplication();
+    const auto app = ensureGuiApplication();
     std::vector<ui::ExportRequest> requests;
     for (const Input &in : inputs) {
         ui::ExportRequest r;
