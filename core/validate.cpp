@@ -2,6 +2,7 @@
 
 #include "shape.h"
 
+#include <initializer_list>
 #include <limits>
 #include <tuple>
 
@@ -17,6 +18,29 @@ std::string hwList(Hw v)
 ValidationError err(Field f, std::string m)
 {
     return {f, std::move(m)};
+}
+
+// Tensors above this many elements (8 GiB of float32) are refused up front: PyTorch would try
+// and run out of memory (or overflow an index); a desktop tool should say why instead.
+constexpr double kMaxElements = 2147483648.0;
+
+// Element count in double precision, so absurd shapes cannot overflow while being checked.
+double elementCount(std::initializer_list<std::int64_t> dims)
+{
+    double n = 1.0;
+    for (auto d : dims)
+        n *= static_cast<double>(d);
+    return n;
+}
+
+std::optional<ValidationError> checkSize(Field f, const std::string &what, double elements,
+                                         const std::string &shapeText)
+{
+    if (elements <= kMaxElements)
+        return std::nullopt;
+    return err(f, what + " of size " + shapeText + " would have "
+                      + std::to_string(static_cast<long long>(elements / 1e6))
+                      + " million elements; convscope limits a tensor to 2^31 elements (8 GiB)");
 }
 
 // The checks that depend on the configuration only (ATen checks these before shapes).
@@ -156,6 +180,23 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
                                       + "). Kernel size: (" + std::to_string(kh) + " x "
                                       + std::to_string(kw)
                                       + "). Kernel size can't be greater than actual input size");
+
+    const std::int64_t n = in.size() == 4 ? in[0] : 1;
+    if (auto e = checkSize(Field::Input, "input", elementCount({n, channels, h, wd}),
+                           formatShape(in)))
+        return e;
+    if (auto e = checkSize(Field::Weight, "weight", elementCount({w[0], w[1], w[2], w[3]}),
+                           formatShape(w)))
+        return e;
+    if (auto e = checkSize(Field::Padding, "padded input",
+                           elementCount({n, channels, paddedH, paddedW}),
+                           formatShape({n, channels, paddedH, paddedW})))
+        return e;
+    const std::int64_t outH = (paddedH - kh) / p.stride.h + 1;
+    const std::int64_t outW = (paddedW - kw) / p.stride.w + 1;
+    if (auto e = checkSize(Field::OutChannels, "output", elementCount({n, w[0], outH, outW}),
+                           formatShape({n, w[0], outH, outW})))
+        return e;
     return std::nullopt;
 }
 

@@ -562,3 +562,32 @@ TEST(ValidateModule, validConfigurations_returnNullopt)
     EXPECT_FALSE(validate(module(3, 4, {1, 7}), {3, 1, 7}));
     EXPECT_FALSE(validate(module(3, 4, {3, 3}), {0, 3, 3, 3}));
 }
+
+TEST(ValidateSizeLimits, hugePadding_rejectedBeforeAllocation)
+{
+    Conv2dParams p;
+    p.padding = {100000, 100000};
+    const auto e = validate(p, Shape{1, 1, 8, 8}, Shape{1, 1, 3, 3}, nullptr);
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->field, Field::Padding);
+    EXPECT_NE(e->message.find("2^31 elements"), std::string::npos) << e->message;
+}
+
+TEST(ValidateSizeLimits, absurdInputShape_rejectedWithoutOverflow)
+{
+    Conv2dParams p;
+    p.inChannels = 100000;
+    p.outChannels = 1;
+    const auto e = validate(p, Shape{100000, 100000, 100000, 100000});
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->field, Field::Input);
+}
+
+TEST(ValidateSizeLimits, largePhoto_accepted)
+{
+    Conv2dParams p;
+    p.inChannels = 3;
+    p.outChannels = 64;
+    p.padding = {1, 1};
+    EXPECT_FALSE(validate(p, Shape{1, 3, 2160, 3840}).has_value());
+}
