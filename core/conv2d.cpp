@@ -26,10 +26,15 @@ struct Geometry {
     SidePadding pad;
     // Padded extent that any tap reaches (the rest of the padded input is never read).
     std::int64_t Hneed = 0, Wneed = 0;
-    // One phase plane: Hq x Wq floats; sH * sW planes per input channel.
-    std::int64_t Hq = 0, Wq = 0, planeSize = 0, channelStride = 0, imageStride = 0;
+    // A task computes a band of `bandRows` output rows of one group. Its input is packed
+    // into a per-thread buffer of sH * sW phase planes per channel, each bandHq x Wq.
+    std::int64_t Wq = 0, bandRows = 0, bandHq = 0, planeSize = 0, channelStride = 0;
+    std::int64_t bandFloats = 0;
     std::int64_t taps = 0; // K = Cg * kH * kW
 };
+
+// Floats the kernel's last block may read past the last plane (see convRange).
+constexpr std::int64_t kSlackFloats = 2 * 192 + 64;
 
 Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams &params)
 {
@@ -58,17 +63,25 @@ Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams
     g.pad = effectivePadding(p);
     g.Hneed = (g.Ho - 1) * g.sH + (g.kH - 1) * g.dH + 1;
     g.Wneed = (g.Wo - 1) * g.sW + (g.kW - 1) * g.dW + 1;
-    g.Hq = (g.Hneed + g.sH - 1) / g.sH;
     g.Wq = (g.Wneed + g.sW - 1) / g.sW;
-    g.planeSize = g.Hq * g.Wq;
-    g.channelStride = g.planeSize * g.sH * g.sW;
-    g.imageStride = g.channelStride * g.C;
     g.taps = g.Cg * g.kH * g.kW;
+
+    // ~2M multiply-adds per task (a fraction of a millisecond): fine-grained enough for a
+    // 20 ms cancel and for load balance; at least ~400 positions so that the kernel's
+    // blocks are mostly full, and the band's input stays in L2.
+    const std::int64_t costPerPosition = std::max<std::int64_t>(1, g.Og * g.taps);
+    const std::int64_t positions = std::max<std::int64_t>(384, (std::int64_t{1} << 21) / costPerPosition);
+    g.bandRows = std::clamp<std::int64_t>((positions + g.Wq - 1) / g.Wq, 1, g.Ho);
+    // Rows a band reads below its last output row, plus one row for the reads of the
+    // padding columns at the right edge that wrap into the next row.
+    g.bandHq = g.bandRows + (g.kH - 1) * g.dH / g.sH + 1;
+    g.planeSize = g.bandHq * g.Wq;
+    g.channelStride = g.planeSize * g.sH * g.sW;
+    g.bandFloats = g.channelStride * g.Cg + kSlackFloats;
     return g;
 }
 
-// A float buffer that keeps its allocation between calls and is not zero-filled on growth
-// (the packing tasks touch every page, in parallel and between cancellation checks).
+// A float buffer that keeps its allocation between calls and is not zero-filled on growth.
 class Workspace {
 public:
     float *get(std::size_t count)
@@ -90,19 +103,14 @@ private:
     std::size_t m_capacity = 0;
 };
 
-// Per calling thread: the GUI's compute thread reuses its buffers from run to run; the
-// pool's workers only read them.
-thread_local Workspace t_planes;
+// Per thread and reused from call to call: each task packs its band here (the calling
+// thread's and the pool workers' own copies).
+thread_local Workspace t_band;
+// Per calling thread; the workers only read them.
 thread_local std::vector<float> t_weights;
 thread_local std::vector<float> t_bias;
 thread_local std::vector<std::ptrdiff_t> t_offsets;
 thread_local std::vector<std::int64_t> t_columns;
-
-// Floats read past the last plane by the kernel's last block (see convRange).
-std::int64_t slackFloats(const Geometry &g)
-{
-    return g.Wq + 2 * 192 + 64;
-}
 
 // Input columns of each phase plane column (-1 = zero), [sW][Wq].
 void mapColumns(const Geometry &g, std::vector<std::int64_t> &columns)
@@ -117,39 +125,57 @@ void mapColumns(const Geometry &g, std::vector<std::int64_t> &columns)
         }
 }
 
-// Fills padded rows [r0, r1) of every phase plane of input channel (n, c).
-void packRows(const Geometry &g, const float *input, const std::int64_t *columns, float *planes,
-              std::int64_t n, std::int64_t c, std::int64_t r0, std::int64_t r1)
+// One row of a phase plane: dst[j] = row[columns[j]] (0 where columns[j] < 0). The interior,
+// where the map is an arithmetic sequence, is copied without the map.
+template <int Stride>
+void packRow(const Geometry &g, const float *row, const std::int64_t *col, int pw, float *dst)
 {
-    const float *src = input + (n * g.C + c) * g.H * g.W;
-    float *base = planes + n * g.imageStride + c * g.channelStride;
-    for (std::int64_t r = r0; r < r1; ++r) {
-        const std::int64_t ph = r % g.sH, i = r / g.sH;
-        const std::int64_t sy = r < g.Hneed ? sourceIndex(r - g.pad.top, g.H, g.mode) : -1;
-        for (int pw = 0; pw < g.sW; ++pw) {
-            float *dst = base + (ph * g.sW + pw) * g.planeSize + i * g.Wq;
-            if (sy < 0) {
-                std::fill(dst, dst + g.Wq, 0.0f);
-                continue;
-            }
-            const float *row = src + sy * g.W;
-            const std::int64_t *col = columns + pw * g.Wq;
-            std::int64_t j = 0;
-            if (g.sW == 1) {
-                // The interior is a straight copy; only the borders go through the map.
-                const std::int64_t a = std::min<std::int64_t>(g.pad.left, g.Wq);
-                const std::int64_t b = std::min<std::int64_t>(g.pad.left + g.W, g.Wq);
-                for (; j < a; ++j)
-                    dst[j] = col[j] < 0 ? 0.0f : row[col[j]];
-                if (b > a)
-                    std::memcpy(dst + a, row + (a - g.pad.left),
-                                static_cast<std::size_t>(b - a) * sizeof(float));
-                j = std::max(a, b);
-            }
-            for (; j < g.Wq; ++j)
-                dst[j] = col[j] < 0 ? 0.0f : row[col[j]];
-        }
+    const int sW = Stride > 0 ? Stride : g.sW;
+    // Interior: padded column c = pw + j * sW with 0 <= c - left < W.
+    const std::int64_t jA = std::min<std::int64_t>(g.Wq, std::max<std::int64_t>(0, (g.pad.left - pw + sW - 1) / sW));
+    std::int64_t jB = std::min<std::int64_t>(g.Wq, (g.pad.left + g.W - pw + sW - 1) / sW);
+    jB = std::max(jA, std::min(jB, (g.Wneed - pw + sW - 1) / sW));
+    for (std::int64_t j = 0; j < jA; ++j)
+        dst[j] = col[j] < 0 ? 0.0f : row[col[j]];
+    const float *src = row + (pw + jA * sW - g.pad.left);
+    if constexpr (Stride == 1) {
+        std::memcpy(dst + jA, src, static_cast<std::size_t>(jB - jA) * sizeof(float));
+    } else {
+        for (std::int64_t j = 0; j < jB - jA; ++j)
+            dst[jA + j] = src[j * sW];
     }
+    for (std::int64_t j = jB; j < g.Wq; ++j)
+        dst[j] = col[j] < 0 ? 0.0f : row[col[j]];
+}
+
+// Packs the input a band needs: channels [gi * Cg, (gi + 1) * Cg) of image n, phase rows
+// [y0, y0 + bandHq) of every phase plane, padding applied through sourceIndex.
+void packBand(const Geometry &g, const float *input, const std::int64_t *columns, float *band,
+              std::int64_t n, std::int64_t gi, std::int64_t y0)
+{
+    for (std::int64_t ci = 0; ci < g.Cg; ++ci) {
+        const float *src = input + (n * g.C + gi * g.Cg + ci) * g.H * g.W;
+        for (int ph = 0; ph < g.sH; ++ph)
+            for (std::int64_t i = 0; i < g.bandHq; ++i) {
+                const std::int64_t r = ph + (y0 + i) * g.sH; // padded row
+                const std::int64_t sy = r < g.Hneed ? sourceIndex(r - g.pad.top, g.H, g.mode) : -1;
+                for (int pw = 0; pw < g.sW; ++pw) {
+                    float *dst = band + ci * g.channelStride + (ph * g.sW + pw) * g.planeSize + i * g.Wq;
+                    if (sy < 0) {
+                        std::fill(dst, dst + g.Wq, 0.0f);
+                        continue;
+                    }
+                    const float *row = src + sy * g.W;
+                    const std::int64_t *col = columns + pw * g.Wq;
+                    switch (g.sW) {
+                    case 1: packRow<1>(g, row, col, pw, dst); break;
+                    case 2: packRow<2>(g, row, col, pw, dst); break;
+                    default: packRow<0>(g, row, col, pw, dst); break;
+                    }
+                }
+            }
+    }
+    std::fill(band + g.bandFloats - kSlackFloats, band + g.bandFloats, 0.0f);
 }
 
 // Weights regrouped so the kernel reads one tap's weights for a channel block in a row:
@@ -194,7 +220,7 @@ bool resizeOutput(Tensor &out, std::size_t count, const ProgressCallback &progre
     }
     out.data.clear();
     out.data.reserve(count);
-    constexpr std::size_t slice = std::size_t{1} << 21;
+    constexpr std::size_t slice = std::size_t{1} << 20;
     while (out.data.size() < count) {
         out.data.resize(std::min(count, out.data.size() + slice));
         if (!progress(0.0))
@@ -206,29 +232,25 @@ bool resizeOutput(Tensor &out, std::size_t count, const ProgressCallback &progre
 // Calls the progress callback from the calling thread at most every ~2 ms.
 class ProgressTicker {
 public:
-    ProgressTicker(const ProgressCallback &callback, double from, double to, std::int64_t tasks)
-        : m_callback(callback), m_from(from), m_to(to), m_tasks(tasks)
+    ProgressTicker(const ProgressCallback &callback, std::int64_t tasks)
+        : m_callback(callback), m_tasks(tasks)
     {
     }
-    bool operator()()
+    bool operator()(std::int64_t finished)
     {
-        ++m_done;
         if (!m_callback)
             return true;
         const auto now = std::chrono::steady_clock::now();
         if (now - m_last < std::chrono::milliseconds(2))
             return true;
         m_last = now;
-        // The caller's own count underestimates when workers help; it is only a hint.
-        const double f = std::min(1.0, double(m_done) / double(m_tasks));
-        return m_callback(m_from + (m_to - m_from) * f);
+        const double f = std::min(1.0, double(finished) / double(m_tasks));
+        return m_callback(f);
     }
 
 private:
     const ProgressCallback &m_callback;
-    double m_from, m_to;
     std::int64_t m_tasks;
-    std::int64_t m_done = 0;
     std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
 };
 
@@ -257,56 +279,29 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
     }
 
     const int threads = options.threads > 0 ? options.threads : ThreadPool::hardwareThreads();
-    ThreadPool &pool = ThreadPool::instance();
-
-    // Phase 1: pad and phase-split the input into the workspace, in slices of rows.
-    float *planes = t_planes.get(static_cast<std::size_t>(g.N * g.imageStride + slackFloats(g)));
-    std::fill(planes + g.N * g.imageStride, planes + g.N * g.imageStride + slackFloats(g), 0.0f);
     mapColumns(g, t_columns);
-    const std::int64_t paddedRows = g.Hq * g.sH;
-    const std::int64_t rowsPerSlice =
-        std::max<std::int64_t>(1, (std::int64_t{1} << 16) / std::max<std::int64_t>(1, g.Wq * g.sW));
-    const std::int64_t slicesPerChannel = (paddedRows + rowsPerSlice - 1) / rowsPerSlice;
-    const std::int64_t packTasks = g.N * g.C * slicesPerChannel;
-    const double packShare =
-        std::min(0.5, double(g.N * g.imageStride) * 8.0
-                          / double(g.N * g.imageStride * 8 + 2 * g.N * g.O * g.Ho * g.Wo * g.taps));
-    const std::int64_t *columns = t_columns.data();
-    const std::function<void(std::int64_t)> packTask = [&](std::int64_t t) {
-        const std::int64_t slice = t % slicesPerChannel, nc = t / slicesPerChannel;
-        const std::int64_t r0 = slice * rowsPerSlice;
-        packRows(g, input.data.data(), columns, planes, nc / g.C, nc % g.C, r0,
-                 std::min(paddedRows, r0 + rowsPerSlice));
-    };
-    ProgressTicker packTicker(progress, 0.0, packShare, packTasks);
-    if (!pool.run(threads, packTasks, packTask, packTicker))
-        return ForwardStatus::Cancelled;
-
-    // Phase 2: the kernel over (image, group, slice of output positions).
     packWeights(g, weight, t_weights);
     t_bias.assign(static_cast<std::size_t>(g.O), 0.0f);
     if (bias)
         std::copy(bias->data.begin(), bias->data.end(), t_bias.begin());
     tapOffsets(g, t_offsets);
 
-    const std::int64_t positions = g.Ho * g.Wq;
-    // ~4 MFLOP-equivalents per task (well under a millisecond): fine-grained enough for a
-    // 20 ms cancel and for load balance, coarse enough to keep a slice's inputs in cache.
-    const std::int64_t costPerPosition = std::max<std::int64_t>(1, g.Og * g.taps);
-    std::int64_t slice = std::max<std::int64_t>(384, (std::int64_t{1} << 21) / costPerPosition);
-    slice = (slice + 383) / 384 * 384;
-    const std::int64_t slices = (positions + slice - 1) / slice;
-    const std::int64_t computeTasks = g.N * g.G * slices;
+    const std::int64_t bands = (g.Ho + g.bandRows - 1) / g.bandRows;
+    const std::int64_t tasks = g.N * g.G * bands;
+    const std::int64_t *columns = t_columns.data();
     const float *packedWeights = t_weights.data();
     const float *biasValues = t_bias.data();
     const std::ptrdiff_t *offsets = t_offsets.data();
+    const float *inData = input.data.data();
     float *outData = out.data.data();
-    const std::function<void(std::int64_t)> computeTask = [&](std::int64_t t) {
-        const std::int64_t s = t % slices, ng = t / slices;
+    const std::function<void(std::int64_t)> task = [&](std::int64_t t) {
+        const std::int64_t b = t % bands, ng = t / bands;
         const std::int64_t n = ng / g.G, gi = ng % g.G;
-        const std::int64_t q0 = s * slice, q1 = std::min(positions, q0 + slice);
+        const std::int64_t y0 = b * g.bandRows, rows = std::min(g.bandRows, g.Ho - y0);
+        float *band = t_band.get(static_cast<std::size_t>(g.bandFloats));
+        packBand(g, inData, columns, band, n, gi, y0);
         KernelArgs a;
-        a.input = planes + n * g.imageStride + gi * g.Cg * g.channelStride;
+        a.input = band;
         a.offsets = offsets;
         a.taps = static_cast<int>(g.taps);
         KernelOutput ko;
@@ -318,12 +313,12 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
             a.channels = static_cast<int>(std::min<std::int64_t>(kMaxBlockChannels, g.Og - o0));
             a.weights = packedWeights + oc * g.taps;
             a.bias = biasValues + oc;
-            ko.out = outData + (n * g.O + oc) * g.Ho * g.Wo;
-            convRange(a, ko, q0, q1);
+            ko.out = outData + ((n * g.O + oc) * g.Ho + y0) * g.Wo;
+            convRange(a, ko, 0, rows * g.Wq);
         }
     };
-    ProgressTicker computeTicker(progress, packShare, 1.0, computeTasks);
-    if (!pool.run(threads, computeTasks, computeTask, computeTicker))
+    ProgressTicker ticker(progress, tasks);
+    if (!ThreadPool::instance().run(threads, tasks, task, ticker))
         return ForwardStatus::Cancelled;
     if (progress)
         progress(1.0);

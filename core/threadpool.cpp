@@ -1,8 +1,32 @@
 #include "threadpool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace convscope::core {
+
+namespace {
+
+// How long an idle thread polls before it blocks: long enough to bridge the gap between
+// two runs issued back to back, short enough not to matter when the machine is shared.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+template <class Done>
+void spinUntil(Done done)
+{
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    while (!done()) {
+        for (int i = 0; i < 64; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+        if (std::chrono::steady_clock::now() > until)
+            return;
+    }
+}
+
+} // namespace
 
 ThreadPool &ThreadPool::instance()
 {
@@ -47,6 +71,7 @@ void ThreadPool::workerLoop(int index, std::uint64_t seen)
     for (;;) {
         const std::function<void(std::int64_t)> *task = nullptr;
         std::int64_t count = 0;
+        spinUntil([&] { return m_published.load(std::memory_order_acquire) != seen; });
         {
             std::unique_lock lock(m_mutex);
             m_wake.wait(lock, [&] { return m_shutdown || m_generation != seen; });
@@ -63,17 +88,17 @@ void ThreadPool::workerLoop(int index, std::uint64_t seen)
             if (i >= count)
                 break;
             (*task)(i);
+            m_finishedTasks.fetch_add(1, std::memory_order_relaxed);
         }
-        {
-            std::lock_guard lock(m_mutex);
-            if (--m_running == 0)
-                m_finished.notify_all();
+        if (m_running.fetch_sub(1) == 1) {
+            std::lock_guard lock(m_mutex); // pairs with the caller's predicate check
+            m_finished.notify_all();
         }
     }
 }
 
 bool ThreadPool::run(int threads, std::int64_t count, const std::function<void(std::int64_t)> &task,
-                     const std::function<bool()> &tick)
+                     const std::function<bool(std::int64_t)> &tick)
 {
     threads = static_cast<int>(std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(count, 1)));
     std::unique_lock runLock(m_runMutex, std::defer_lock);
@@ -82,7 +107,7 @@ bool ThreadPool::run(int threads, std::int64_t count, const std::function<void(s
     if (threads == 1) {
         for (std::int64_t i = 0; i < count; ++i) {
             task(i);
-            if (tick && !tick())
+            if (tick && !tick(i + 1))
                 return false;
         }
         return true;
@@ -95,10 +120,12 @@ bool ThreadPool::run(int threads, std::int64_t count, const std::function<void(s
         m_task = &task;
         m_count = count;
         m_next.store(0);
+        m_finishedTasks.store(0);
         m_stop.store(false);
         m_participants = helpers;
-        m_running = helpers;
+        m_running.store(helpers);
         ++m_generation;
+        m_published.store(m_generation, std::memory_order_release);
     }
     m_wake.notify_all();
 
@@ -108,13 +135,15 @@ bool ThreadPool::run(int threads, std::int64_t count, const std::function<void(s
         if (i >= count)
             break;
         task(i);
-        if (tick && !tick()) {
+        const std::int64_t finished = m_finishedTasks.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (tick && !tick(finished)) {
             m_stop.store(true);
             stopped = true;
         }
     }
+    spinUntil([&] { return m_running.load() == 0; });
     std::unique_lock lock(m_mutex);
-    m_finished.wait(lock, [&] { return m_running == 0; });
+    m_finished.wait(lock, [&] { return m_running.load() == 0; });
     m_participants = 0;
     m_task = nullptr;
     return !stopped;

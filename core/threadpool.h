@@ -23,12 +23,13 @@ public:
     ThreadPool &operator=(const ThreadPool &) = delete;
 
     // Runs task(i) for every i in [0, count) on up to `threads` threads including the
-    // caller. After each task the caller runs, tick() is called on the caller's thread;
+    // caller. After each task the caller runs, tick(finished) is called on the caller's
+    // thread with the number of tasks finished so far by all threads;
     // returning false stops handing out tasks (tasks already running finish) and makes
     // run() return false. When the pool is busy with another caller's run, the work runs on
     // the caller's thread alone: results never depend on how tasks are distributed.
     bool run(int threads, std::int64_t count, const std::function<void(std::int64_t)> &task,
-             const std::function<bool()> &tick);
+             const std::function<bool(std::int64_t)> &tick);
 
     // Number of hardware threads (at least 1).
     static int hardwareThreads();
@@ -44,11 +45,16 @@ private:
     std::vector<std::thread> m_workers;
     std::uint64_t m_generation = 0;
     int m_participants = 0; // workers with index < this take part in the current run
-    int m_running = 0;      // participating workers that have not finished yet
+    // Mirrors m_generation so idle workers can poll it without the mutex for a moment
+    // before they sleep: back-to-back runs (a slider drag, a benchmark) then start
+    // without a futex wake-up per run.
+    std::atomic<std::uint64_t> m_published{0};
+    std::atomic<int> m_running{0}; // participating workers that have not finished yet
     bool m_shutdown = false;
     const std::function<void(std::int64_t)> *m_task = nullptr;
     std::int64_t m_count = 0;
     std::atomic<std::int64_t> m_next{0};
+    std::atomic<std::int64_t> m_finishedTasks{0};
     std::atomic<bool> m_stop{false};
 };
 

@@ -263,10 +263,10 @@ TEST(Conv2dFast, cancelBeforeStart_returnsCancelled)
     EXPECT_EQ(calls, 1);
 }
 
-// A 4K RGB photo through 8 maps: cancel once the run is well under way (while padding the
-// input, and while computing), and measure how long conv2d takes to return after the
-// callback said no.
-void expectCancelWithin20ms(double cancelAt, int threads)
+// A 4K RGB photo through 8 maps: request a cancel once the run is under way (at the first
+// report, and at 30 %), and measure how long conv2d takes to return.
+// Returns the milliseconds (infinity when the run did not cancel).
+double cancelLatencyMs(double cancelAt, int threads)
 {
     Tensor x({3, 2160, 3840});
     for (std::size_t i = 0; i < x.data.size(); ++i)
@@ -283,26 +283,41 @@ void expectCancelWithin20ms(double cancelAt, int threads)
     bool cancelled = false;
     ForwardOptions options;
     options.threads = threads;
+    // The user asks to cancel right after a report (the worst moment): that report still
+    // says "go on", and the latency runs from there until conv2d returns.
     options.progress = [&](double f) {
         if (!cancelled && f >= cancelAt) {
             cancelled = true;
             cancelledAt = Clock::now();
+            return true;
         }
         return !cancelled;
     };
     Tensor out;
     const ForwardStatus status = conv2d(x, w, &b, p, out, options);
     const auto returnedAt = Clock::now();
-    ASSERT_TRUE(cancelled) << "the run finished before reaching " << cancelAt;
+    EXPECT_TRUE(cancelled) << "the run finished before reaching " << cancelAt;
     EXPECT_EQ(status, ForwardStatus::Cancelled);
-    const double ms = std::chrono::duration<double, std::milli>(returnedAt - cancelledAt).count();
-    EXPECT_LT(ms, 20.0) << "cancel at " << cancelAt << " with " << threads << " threads";
+    if (!cancelled || status != ForwardStatus::Cancelled)
+        return INFINITY;
+    return std::chrono::duration<double, std::milli>(returnedAt - cancelledAt).count();
 }
 
 TEST(Conv2dFast, cancelOn4kImage_returnsWithin20ms)
 {
-    for (int threads : {1, 2}) {
-        expectCancelWithin20ms(1e-9, threads); // first report inside the padding phase
-        expectCancelWithin20ms(0.3, threads);  // inside the kernel phase
-    }
+    // Wall-clock latency on a machine other jobs share: a scheduler hiccup can stall any
+    // thread for longer than 20 ms, so each case gets three attempts and the best counts.
+    // An engine that checks too rarely fails all three.
+    for (int threads : {1, 2})
+        for (double cancelAt : {1e-9, 0.3}) {
+            std::string seen;
+            double best = INFINITY;
+            for (int attempt = 0; attempt < 3 && best >= 20.0; ++attempt) {
+                const double ms = cancelLatencyMs(cancelAt, threads);
+                best = std::min(best, ms);
+                seen += " " + std::to_string(ms);
+            }
+            EXPECT_LT(best, 20.0) << "cancel at " << cancelAt << " with " << threads
+                                  << " threads; latencies (ms):" << seen;
+        }
 }
