@@ -259,6 +259,14 @@ private:
 ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
                      const Conv2dParams &params, Tensor &out, const ForwardOptions &options)
 {
+    if (&out == &input || &out == &weight || &out == bias) {
+        // The output is written while the inputs are read: compute into a fresh tensor.
+        Tensor result;
+        const ForwardStatus status = conv2d(input, weight, bias, params, result, options);
+        if (status == ForwardStatus::Done)
+            out = std::move(result);
+        return status;
+    }
     const auto &progress = options.progress;
     if (progress && !progress(0.0))
         return ForwardStatus::Cancelled;

@@ -192,6 +192,21 @@ TEST(Conv2dFast, emptyBatch_givesEmptyOutput)
     EXPECT_TRUE(out.data.empty());
 }
 
+TEST(Conv2dFast, outputMayBeTheInputTensor)
+{
+    Case k;
+    k.c = 2, k.o = 3, k.h = 13, k.w = 17;
+    k.p.padding = {1, 2};
+    k.p.inChannels = 2;
+    k.p.outChannels = 3;
+    Inputs in = makeInputs(k, 4);
+    const Tensor ref = referenceConv2d(in.x, in.w, &in.b, k.p);
+    ASSERT_EQ(conv2d(in.x, in.w, &in.b, k.p, in.x), ForwardStatus::Done);
+    ASSERT_EQ(in.x.shape, ref.shape);
+    std::size_t where = 0;
+    EXPECT_LE(worstError(in.x, ref, where), 1e-4) << "element " << where;
+}
+
 TEST(Conv2dFast, resultIsBitIdenticalForAnyThreadCount)
 {
     // Sizes big enough that every thread gets several tasks.
