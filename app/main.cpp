@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #ifdef CONVSCOPE_WITH_GUI
 #include "exportcommand.h"
+#include "gui/guiapp.h"
 #endif
 
 #include <iostream>
@@ -10,13 +11,20 @@
 
 int main(int argc, char **argv)
 {
-    const std::vector<std::string> args(argv + 1, argv + argc);
+    std::vector<std::string> args(argv + 1, argv + argc);
 #ifdef CONVSCOPE_WITH_GUI
+    convscope::ui::registerGuiCommands();
+    // Hidden GUI-only options (screenshots for the docs) never reach the CLI parser.
+    const auto gui = convscope::ui::takeGuiOptions(args);
     convscope::cli::registerExportCommand(); // needs QImage, so it lives on the Qt side
 #endif
     const int code = convscope::cli::runCli(args, std::cout, std::cerr);
     if (code != convscope::cli::kOpenGui)
         return code;
-    // The GUI lands with its own issue; until then the bare command prints help.
+#ifdef CONVSCOPE_WITH_GUI
+    // Only the GUI path creates a QApplication: the CLI stays usable without a display.
+    return convscope::ui::runGui(argc, argv, gui);
+#else
     return convscope::cli::runCli({"--help"}, std::cout, std::cerr);
+#endif
 }

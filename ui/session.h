@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace convscope::ui {
 
@@ -41,6 +42,7 @@ struct ComputeResult {
     std::shared_ptr<const core::Tensor> weight; // [C_out, C_in/groups, kH, kW]
     std::shared_ptr<const core::Tensor> bias;   // [C_out]; nullptr when params.bias is false
     core::Tensor output;               // [1, C_out, H_out, W_out]
+    std::vector<ValueRange> channelRanges; // min..max of each output channel (finite values)
     double computeMs = 0.0;            // validate + conv2d, wall clock on the worker
     std::uint64_t inputRevision = 0;   // Session::inputRevision() at the time of the run
     std::uint64_t weightsRevision = 0; // Session::weightsRevision() at the time of the run

@@ -1,0 +1,230 @@
+// The export dialog and the session <-> file conversions behind File > Open/Save Session.
+#include "conv2d.h"
+#include "exportactions.h"
+#include "exportdialog.h"
+#include "npy.h"
+#include "session.h"
+#include "shape.h"
+
+#include <QCheckBox>
+#include <QDir>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <random>
+
+using namespace convscope;
+using namespace convscope::ui;
+
+namespace {
+
+core::Tensor randomTensor(core::Shape shape, unsigned seed)
+{
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    core::Tensor t(std::move(shape));
+    for (auto &v : t.data)
+        v = dist(gen);
+    return t;
+}
+
+ExportRequest makeRequest(int channels, int size)
+{
+    ExportRequest r;
+    r.baseName = "img";
+    r.inputName = "img.png";
+    r.input = randomTensor({1, 3, size, size}, 1);
+    LayerState l;
+    l.params.inChannels = 3;
+    l.params.outChannels = channels;
+    l.params.padding = {1, 1};
+    l.weight = randomTensor(core::weightShape(l.params), 2);
+    l.bias = randomTensor({channels}, 3);
+    r.layers = {l};
+    core::conv2d(r.input, l.weight, &l.bias, l.params, r.output);
+    return r;
+}
+
+QStringList entries(const QString &dir)
+{
+    return QDir(dir).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot);
+}
+
+} // namespace
+
+class ExportDialogTest : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_settingsDir;
+
+private slots:
+    void initTestCase()
+    {
+        // Keep the user's real settings out of it.
+        QCoreApplication::setOrganizationName("convscope-tests");
+        QCoreApplication::setApplicationName("exportdialog_test");
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+    }
+
+    void exportsAndRemembersChoices()
+    {
+        QTemporaryDir dir;
+        ExportDialog dialog(makeRequest(3, 12));
+        ExportFormats f;
+        f.png16 = f.npy = f.json = true;
+        dialog.setFormats(f);
+        dialog.setFolder(dir.path());
+        QSignalSpy done(&dialog, &ExportDialog::exportFinished);
+        dialog.startExport();
+        QVERIFY(done.wait(10000));
+        QVERIFY2(dialog.lastResult().ok(), qPrintable(dialog.lastResult().message));
+        QCOMPARE(entries(dir.path()).size(), 5);
+        QCOMPARE(dialog.findChild<QProgressBar *>()->value(), 1000);
+        QVERIFY(!dialog.isRunning());
+        const auto buttons = dialog.findChildren<QPushButton *>();
+        const auto exportButton = std::find_if(buttons.begin(), buttons.end(),
+                                               [](QPushButton *b) { return b->text() == "Export"; });
+        QVERIFY(exportButton != buttons.end());
+        QVERIFY((*exportButton)->isEnabled()); // ready for another export
+        if (const QByteArray shots = qgetenv("CONVSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
+            dialog.grab().save(QDir(QString::fromLocal8Bit(shots)).filePath("exportdialog.png"));
+
+        ExportDialog again(makeRequest(3, 12));
+        QCOMPARE(again.options().folder, dir.path());
+        QVERIFY(again.options().formats == f);
+    }
+
+    void asksBeforeReplacing()
+    {
+        QTemporaryDir dir;
+        ExportDialog dialog(makeRequest(2, 10));
+        ExportFormats f;
+        f.npy = true;
+        dialog.setFormats(f);
+        dialog.setFolder(dir.path());
+        QFile existing(dir.filePath("img_output.npy"));
+        QVERIFY(existing.open(QIODevice::WriteOnly));
+        existing.write("keep me");
+        existing.close();
+
+        QStringList asked;
+        dialog.setConfirmOverwrite([&](const QStringList &files) {
+            asked = files;
+            return false;
+        });
+        dialog.startExport();
+        QVERIFY(!dialog.isRunning());
+        QCOMPARE(asked, QStringList{dir.filePath("img_output.npy")});
+        QVERIFY(existing.open(QIODevice::ReadOnly));
+        QCOMPARE(existing.readAll(), QByteArray("keep me"));
+        existing.close();
+
+        dialog.setConfirmOverwrite([](const QStringList &) { return true; });
+        QSignalSpy done(&dialog, &ExportDialog::exportFinished);
+        dialog.startExport();
+        QVERIFY(done.wait(10000));
+        QVERIFY(dialog.lastResult().ok());
+        QVERIFY(core::readNpy(dir.filePath("img_output.npy").toStdString()).size() == 2 * 10 * 10);
+    }
+
+    void cancelLeavesNoFiles()
+    {
+        QTemporaryDir dir;
+        ExportDialog dialog(makeRequest(48, 96)); // ~100 files: long enough to cancel midway
+        ExportFormats f;
+        f.png = f.png16 = f.sheet = f.npy = true;
+        dialog.setFormats(f);
+        dialog.setFolder(dir.filePath("out"));
+        QSignalSpy done(&dialog, &ExportDialog::exportFinished);
+        dialog.startExport();
+        QVERIFY(dialog.isRunning());
+        dialog.reject(); // the dialog's Cancel while running cancels the export, not the dialog
+        QVERIFY(done.wait(20000));
+        QCOMPARE(dialog.lastResult().status, ExportResult::Status::Cancelled);
+        QVERIFY(entries(dir.path()).isEmpty());
+    }
+
+    void sessionStateRoundTrip()
+    {
+        Session a;
+        QImage image(20, 14, QImage::Format_RGB32);
+        image.fill(QColor(10, 200, 30));
+        a.setImage(image, "clipboard");
+        core::Conv2dParams p;
+        p.inChannels = 3;
+        p.outChannels = 4;
+        p.kernel = {3, 5};
+        p.stride = {2, 1};
+        a.setParams(p);
+        QVERIFY(a.setWeights(randomTensor(core::weightShape(p), 4), randomTensor({4}, 5)));
+        a.setGradient(Gradient::Viridis);
+        a.setRangeMode(RangeMode::Global);
+
+        const SessionState state = sessionStateFor(a);
+        QVERIFY(!state.imagePng.isEmpty()); // a pasted image travels inside the session
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY2(saveSession(dir.filePath("s.convscope.json"), state, &error), qPrintable(error));
+        const auto loaded = loadSession(dir.filePath("s.convscope.json"), &error);
+        QVERIFY2(loaded, qPrintable(error));
+
+        Session b;
+        QVERIFY2(applySessionState(b, *loaded, &error), qPrintable(error));
+        QVERIFY(b.params() == a.params());
+        QVERIFY(*b.weight() == *a.weight());
+        QVERIFY(*b.bias() == *a.bias());
+        QCOMPARE(b.gradient(), Gradient::Viridis);
+        QCOMPARE(b.rangeMode(), RangeMode::Global);
+        QCOMPARE(b.image().size(), image.size());
+        QCOMPARE(b.image().pixel(3, 3), image.pixel(3, 3));
+
+        // A stack the window cannot show is refused and changes nothing.
+        SessionState stack = *loaded;
+        stack.layers.push_back(stack.layers.front());
+        const auto before = b.params();
+        b.setGradient(Gradient::Grayscale);
+        QVERIFY(!applySessionState(b, stack, &error));
+        QVERIFY2(error.contains("2 layers"), qPrintable(error));
+        QVERIFY(b.params() == before);
+        QCOMPARE(b.gradient(), Gradient::Grayscale);
+
+        // A missing image file is refused before anything changes.
+        SessionState missing = *loaded;
+        missing.imagePng.clear();
+        missing.imagePath = dir.filePath("gone.png");
+        missing.view.gradient = Gradient::Diverging;
+        QVERIFY(!applySessionState(b, missing, &error));
+        QVERIFY2(error.contains("gone.png"), qPrintable(error));
+        QCOMPARE(b.gradient(), Gradient::Grayscale);
+    }
+
+    void requestFromSessionResult()
+    {
+        Session s;
+        QString error;
+        QVERIFY(!exportRequestFor(s, &error) || s.result()); // no result yet -> message
+        auto result = std::make_shared<ComputeResult>();
+        const ExportRequest r = makeRequest(2, 9);
+        result->params = r.layers[0].params;
+        result->input = std::make_shared<const core::Tensor>(r.input);
+        result->weight = std::make_shared<const core::Tensor>(r.layers[0].weight);
+        result->bias = std::make_shared<const core::Tensor>(r.layers[0].bias);
+        result->output = r.output;
+        s.setResult(result);
+        s.setGradient(Gradient::Grayscale);
+        const auto request = exportRequestFor(s, &error);
+        QVERIFY2(request, qPrintable(error));
+        QVERIFY(request->output == r.output);
+        QVERIFY(request->layers.front().weight == r.layers[0].weight);
+        QCOMPARE(request->view.gradient, Gradient::Grayscale);
+    }
+};
+
+QTEST_MAIN(ExportDialogTest)
+#include "exportdialog_test.moc"

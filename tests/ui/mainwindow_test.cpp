@@ -1,0 +1,334 @@
+// The main window end to end (offscreen): every parameter control reaches the shape panel
+// and the map grid, invalid combinations are marked and dim the maps, bad images are
+// refused without losing the current one, and undo/redo restores parameters.
+#include "uitest_util.h"
+
+#include "inputview.h"
+#include "parameterpanel.h"
+#include "shape.h"
+#include "shapepanel.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QToolButton>
+#include <QUndoStack>
+
+using namespace convscope;
+using convscope::uitest::settled;
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+private:
+    std::unique_ptr<ui::MainWindow> m_w;
+
+    template <typename T> T *child(const char *name)
+    {
+        auto *c = m_w->findChild<T *>(QString::fromLatin1(name));
+        if (!c)
+            qFatal("no child named %s", name);
+        return c;
+    }
+    // The output shape the core computes for the session's current state.
+    core::Shape expectedOut()
+    {
+        return core::outputShape(m_w->session()->params(), m_w->session()->inputTensor()->shape);
+    }
+    // Shape panel and grid both agree with the core's arithmetic.
+    void checkShownShape()
+    {
+        QTRY_VERIFY_WITH_TIMEOUT(settled(*m_w), 10000);
+        QVERIFY(!m_w->session()->validationError());
+        const core::Shape out = expectedOut();
+        const QString want = QString::fromStdString(core::formatShape(out));
+        QVERIFY2(m_w->shapePanel()->shapeLine().endsWith(QStringLiteral("Output ") + want),
+                 qPrintable(m_w->shapePanel()->shapeLine()));
+        QVERIFY(m_w->shapePanel()->html().contains(want.toHtmlEscaped()));
+        QCOMPARE(m_w->grid()->mapCount(), int(out[1]));
+        QCOMPARE(m_w->grid()->visibleMapCount(),
+                 std::min(int(out[1]), m_w->grid()->mapsPerPage()));
+        QCOMPARE(m_w->session()->result()->output.shape, out);
+        QVERIFY(!m_w->grid()->isDimmed());
+    }
+
+private slots:
+    void initTestCase()
+    {
+        // Never touch the user's settings.
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("convscope-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("mainwindow_test"));
+        QSettings().clear();
+    }
+
+    void init()
+    {
+        m_w = std::make_unique<ui::MainWindow>();
+        m_w->resize(1200, 800);
+        m_w->show();
+        m_w->session()->setImage(uitest::testImage(), QStringLiteral("test"));
+        QTRY_VERIFY_WITH_TIMEOUT(settled(*m_w), 10000);
+    }
+    void cleanup() { m_w.reset(); }
+
+    void startsWithMaps()
+    {
+        checkShownShape();
+        QCOMPARE(m_w->grid()->mapCount(), 8);
+        QVERIFY(m_w->shapePanel()->reprLine().startsWith(QStringLiteral("Conv2d(3, 8")));
+    }
+
+    void outChannelsControl()
+    {
+        child<QSpinBox>("outChannels")->setValue(5);
+        checkShownShape();
+        QCOMPARE(m_w->grid()->mapCount(), 5);
+        // The slider drives the same parameter.
+        child<QSlider>("outChannelsSlider")->setValue(11);
+        checkShownShape();
+        QCOMPARE(m_w->grid()->mapCount(), 11);
+    }
+
+    void kernelControlLinkedAndUnlinked()
+    {
+        child<QSpinBox>("kernelH")->setValue(5); // linked by default: square
+        checkShownShape();
+        QCOMPARE(m_w->session()->params().kernel, (core::Hw{5, 5}));
+        QCOMPARE(child<QSpinBox>("kernelW")->value(), 5);
+        child<QToolButton>("kernelLink")->setChecked(false);
+        child<QSpinBox>("kernelW")->setValue(1);
+        checkShownShape();
+        QCOMPARE(m_w->session()->params().kernel, (core::Hw{5, 1}));
+        QVERIFY(m_w->shapePanel()->formulaW().endsWith(QStringLiteral("= 42")));
+        child<QSlider>("kernelSlider")->setValue(7); // unlinked slider: height only
+        checkShownShape();
+        QCOMPARE(m_w->session()->params().kernel, (core::Hw{7, 1}));
+    }
+
+    void strideControl()
+    {
+        child<QSpinBox>("strideH")->setValue(2);
+        checkShownShape();
+        QCOMPARE(expectedOut()[2], 15);
+        QCOMPARE(expectedOut()[3], 20);
+        QVERIFY(m_w->shapePanel()->formulaH().endsWith(QStringLiteral("= 15")));
+    }
+
+    void paddingControls()
+    {
+        child<QSpinBox>("paddingH")->setValue(3);
+        checkShownShape();
+        QCOMPARE(expectedOut()[2], 34);
+        child<QComboBox>("paddingKind")->setCurrentIndex(2); // 'valid'
+        checkShownShape();
+        QCOMPARE(expectedOut()[2], 28);
+        QVERIFY(!child<QSpinBox>("paddingH")->isEnabled());
+        child<QComboBox>("paddingKind")->setCurrentIndex(1); // 'same'
+        checkShownShape();
+        QCOMPARE(expectedOut()[2], 30);
+        QVERIFY(m_w->shapePanel()->reprLine().contains(QStringLiteral("padding=same")));
+    }
+
+    void paddingModeControl()
+    {
+        child<QComboBox>("paddingMode")->setCurrentIndex(1);
+        checkShownShape();
+        QVERIFY(m_w->session()->params().paddingMode == core::PaddingMode::Reflect);
+        QVERIFY(m_w->shapePanel()->reprLine().contains(QStringLiteral("padding_mode=reflect")));
+        QVERIFY(m_w->inputView()->caption().contains(QStringLiteral("reflect")));
+    }
+
+    void dilationControl()
+    {
+        child<QSpinBox>("dilationW")->setValue(3);
+        checkShownShape();
+        QCOMPARE(m_w->session()->params().dilation, (core::Hw{3, 3}));
+        QCOMPARE(expectedOut()[3], 36); // 40 + 2 - 3*2 - 1 + 1
+    }
+
+    void groupsAndBiasAndInputControls()
+    {
+        child<QSpinBox>("outChannels")->setValue(6);
+        child<QSpinBox>("groups")->setValue(3);
+        checkShownShape();
+        QVERIFY(m_w->shapePanel()->html().contains(QStringLiteral("[6, 1, 3, 3]")));
+        child<QCheckBox>("bias")->setChecked(false);
+        checkShownShape();
+        QVERIFY(m_w->shapePanel()->reprLine().contains(QStringLiteral("bias=False")));
+        child<QSpinBox>("groups")->setValue(1);
+        child<QComboBox>("inputMode")->setCurrentIndex(0); // grayscale
+        checkShownShape();
+        QCOMPARE(m_w->session()->inputTensor()->shape, (core::Shape{1, 1, 30, 40}));
+        QVERIFY(m_w->shapePanel()->shapeLine().startsWith(QStringLiteral("Input [1, 1, 30, 40]")));
+    }
+
+    void invalidGroupsIsMarkedAndDimmed()
+    {
+        const auto before = m_w->session()->result();
+        child<QSpinBox>("groups")->setValue(2); // 3 input channels
+        QTRY_VERIFY(settled(*m_w));
+        auto *panel = m_w->parameterPanel();
+        QVERIFY(panel->isMarked(core::Field::Groups));
+        QVERIFY(!panel->isMarked(core::Field::Kernel));
+        QVERIFY2(panel->errorText().contains(QStringLiteral("divisible by groups")),
+                 qPrintable(panel->errorText()));
+        QVERIFY(child<QLabel>("errorLabel")->isVisible());
+        QVERIFY(child<QSpinBox>("groups")->property("invalid").toBool());
+        QVERIFY(m_w->grid()->isDimmed());
+        QVERIFY(child<QLabel>("invalidBanner")->isVisible());
+        QVERIFY(m_w->shapePanel()->shapeLine().endsWith(QStringLiteral("(invalid)")));
+        QCOMPARE(m_w->session()->result(), before); // the last valid result stays, dimmed
+        QVERIFY(!m_w->session()->resultIsCurrent());
+
+        child<QSpinBox>("groups")->setValue(1);
+        checkShownShape();
+        QVERIFY(!panel->isMarked(core::Field::Groups));
+        QVERIFY(!child<QLabel>("errorLabel")->isVisible());
+        QVERIFY(!child<QLabel>("invalidBanner")->isVisible());
+    }
+
+    void kernelLargerThanInputIsMarked()
+    {
+        child<QComboBox>("paddingKind")->setCurrentIndex(2); // 'valid'
+        child<QSpinBox>("kernelH")->setValue(31);            // > 30 rows
+        QTRY_VERIFY(settled(*m_w));
+        QVERIFY(m_w->parameterPanel()->isMarked(core::Field::Kernel));
+        QVERIFY(m_w->grid()->isDimmed());
+    }
+
+    void corruptAndMissingImagesKeepTheCurrentOne()
+    {
+        QTemporaryDir dir;
+        const QString corrupt = dir.filePath(QStringLiteral("corrupt.png"));
+        {
+            QFile f(corrupt);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("\x89PNG\r\n\x1a\nthis is not a png at all");
+        }
+        const QImage before = m_w->session()->image();
+        const QString source = m_w->session()->imageSource();
+        QSignalSpy errors(m_w.get(), &ui::MainWindow::errorShown);
+        QSignalSpy images(m_w->session(), &ui::Session::imageChanged);
+
+        QVERIFY(!m_w->openImage(corrupt));
+        QCOMPARE(errors.count(), 1);
+        QVERIFY2(m_w->lastError().contains(QStringLiteral("corrupt.png")),
+                 qPrintable(m_w->lastError()));
+
+        QVERIFY(!m_w->openImage(dir.filePath(QStringLiteral("missing.jpg"))));
+        QCOMPARE(errors.count(), 2);
+        QVERIFY(m_w->lastError().contains(QStringLiteral("no such file")));
+
+        QCOMPARE(images.count(), 0);
+        QCOMPARE(m_w->session()->image(), before);
+        QCOMPARE(m_w->session()->imageSource(), source);
+        QVERIFY(settled(*m_w));
+        QVERIFY(m_w->session()->resultIsCurrent());
+    }
+
+    void goodImageLoadsAndAppliesExifOrientation()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("ok.png"));
+        QVERIFY(uitest::testImage(24, 16).save(path));
+        QVERIFY(m_w->openImage(path));
+        QTRY_VERIFY(settled(*m_w));
+        QCOMPARE(m_w->session()->inputTensor()->shape, (core::Shape{1, 3, 16, 24}));
+    }
+
+    void previewLimitDownscalesVisibly()
+    {
+        m_w->session()->setPreviewLimit(20);
+        QTRY_VERIFY(settled(*m_w));
+        QVERIFY(m_w->session()->isDownscaled());
+        QCOMPARE(m_w->session()->image().size(), QSize(40, 30)); // the full image is kept
+        QCOMPARE(m_w->session()->inputTensor()->shape, (core::Shape{1, 3, 15, 20}));
+        QVERIFY(child<QLabel>("previewLabel")->text().contains(QStringLiteral("20×15")));
+        m_w->session()->setPreviewLimit(0);
+        QTRY_VERIFY(settled(*m_w));
+        QVERIFY(!m_w->session()->isDownscaled());
+    }
+
+    void undoRedoRestoresParameters()
+    {
+        QUndoStack *undo = m_w->undoStack();
+        const core::Conv2dParams start = m_w->session()->params();
+        child<QSpinBox>("kernelH")->setValue(5);
+        child<QSpinBox>("strideW")->setValue(2); // linked: both
+        child<QComboBox>("paddingMode")->setCurrentIndex(3);
+        QCOMPARE(undo->count(), 3);
+        const core::Conv2dParams end = m_w->session()->params();
+        QCOMPARE(end.stride, (core::Hw{2, 2}));
+
+        undo->undo();
+        QVERIFY(m_w->session()->params().paddingMode == core::PaddingMode::Zeros);
+        QCOMPARE(child<QComboBox>("paddingMode")->currentIndex(), 0); // the panel follows
+        undo->undo();
+        QCOMPARE(m_w->session()->params().stride, (core::Hw{1, 1}));
+        QCOMPARE(child<QSpinBox>("strideH")->value(), 1);
+        undo->undo();
+        QCOMPARE(m_w->session()->params(), start);
+        QCOMPARE(child<QSpinBox>("kernelW")->value(), 3);
+        checkShownShape();
+
+        undo->redo();
+        undo->redo();
+        undo->redo();
+        QCOMPARE(m_w->session()->params(), end);
+        checkShownShape();
+        QCOMPARE(undo->count(), 3); // undo/redo pushed nothing new
+    }
+
+    void sliderDragIsOneUndoStep()
+    {
+        QUndoStack *undo = m_w->undoStack();
+        auto *slider = child<QSlider>("kernelSlider");
+        const int before = undo->count();
+        slider->setSliderDown(true); // as when the user holds the handle
+        emit slider->sliderPressed();
+        for (int v : {4, 5, 6, 7})
+            slider->setValue(v);
+        slider->setSliderDown(false);
+        QCOMPARE(undo->count(), before + 1);
+        QCOMPARE(m_w->session()->params().kernel, (core::Hw{7, 7}));
+        undo->undo();
+        QCOMPARE(m_w->session()->params().kernel, (core::Hw{3, 3}));
+        // A second drag is a separate step.
+        slider->setSliderDown(true);
+        emit slider->sliderPressed();
+        slider->setValue(2);
+        slider->setSliderDown(false);
+        QCOMPARE(undo->count(), before + 1); // the undone step was replaced
+        QCOMPARE(undo->index(), before + 1);
+    }
+
+    void settingsRoundTripParameters()
+    {
+        child<QSpinBox>("outChannels")->setValue(12);
+        child<QComboBox>("paddingMode")->setCurrentIndex(2);
+        m_w->writeSettings();
+        ui::MainWindow other;
+        other.readSettings();
+        QCOMPARE(other.session()->params(), m_w->session()->params());
+        QCOMPARE(other.undoStack()->count(), 0);
+    }
+
+    void presentationModeEnlargesFonts()
+    {
+        const qreal normal = QApplication::font().pointSizeF();
+        m_w->setPresentationMode(true);
+        QVERIFY(QApplication::font().pointSizeF() > normal * 1.5);
+        m_w->setPresentationMode(false);
+        QCOMPARE(QApplication::font().pointSizeF(), normal);
+    }
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "mainwindow_test.moc"

@@ -1,0 +1,34 @@
+#pragma once
+// Undo commands. They hold values (old and new Conv2dParams), never widget pointers, so
+// undo works whatever the panels look like.
+#include "session.h"
+
+#include <QString>
+#include <QUndoCommand>
+
+namespace convscope::ui {
+
+class SetParamsCommand : public QUndoCommand {
+public:
+    // `mergeKey` non-empty: consecutive commands with the same key collapse into one undo
+    // step (one slider drag = one step). The panel makes a new key for every drag.
+    SetParamsCommand(Session *session, const core::Conv2dParams &before,
+                     const core::Conv2dParams &after, const QString &text,
+                     const QString &mergeKey = QString());
+
+    void undo() override;
+    void redo() override;
+    int id() const override;
+    bool mergeWith(const QUndoCommand *other) override;
+
+    const core::Conv2dParams &before() const { return m_before; }
+    const core::Conv2dParams &after() const { return m_after; }
+
+private:
+    Session *m_session;
+    core::Conv2dParams m_before;
+    core::Conv2dParams m_after;
+    QString m_mergeKey;
+};
+
+} // namespace convscope::ui

@@ -1,0 +1,312 @@
+#include "exportactions.h"
+
+#include "exportdialog.h"
+#include "kernelcommands.h"
+#include "npy.h"
+#include "pytorchsnippet.h"
+#include "session.h"
+
+#include <QAction>
+#include <QBuffer>
+#include <QClipboard>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QUndoStack>
+#include <QWidget>
+
+namespace convscope::ui {
+
+namespace {
+
+const char *const kSessionDirKey = "session/lastFolder";
+const char *const kWeightsDirKey = "weights/lastFolder";
+const char *const kPyTorchDirKey = "pytorch/folder";
+
+bool isFile(const QString &path)
+{
+    return !path.isEmpty() && QFileInfo(path).isFile();
+}
+
+QString lastFolder(const char *key)
+{
+    const QString dir = QSettings().value(key).toString();
+    return dir.isEmpty() ? QDir::homePath() : dir;
+}
+
+} // namespace
+
+std::optional<ExportRequest> exportRequestFor(const Session &session, QString *error)
+{
+    const auto result = session.result();
+    if (!result || !result->input || !result->weight) {
+        *error = QObject::tr("There is no result to export yet.");
+        return std::nullopt;
+    }
+    ExportRequest r;
+    const QString source = session.imageSource();
+    if (isFile(source)) {
+        r.inputName = QFileInfo(source).fileName();
+        r.baseName = QFileInfo(source).completeBaseName();
+        r.inputSha256 = sha256OfFile(source);
+    } else {
+        r.inputName = source.isEmpty() ? QStringLiteral("image") : source;
+        r.baseName = QStringLiteral("convscope");
+    }
+    r.inputMode = result->params.inChannels == 1 ? InputMode::Grayscale : InputMode::Rgb;
+    r.input = *result->input;
+    LayerState layer;
+    layer.params = result->params;
+    layer.weight = *result->weight;
+    if (result->params.bias && result->bias)
+        layer.bias = *result->bias;
+    r.layers = {layer};
+    r.output = result->output;
+    r.view.gradient = session.gradient();
+    r.view.rangeMode = session.rangeMode();
+    return r;
+}
+
+SessionState sessionStateFor(const Session &session)
+{
+    SessionState s;
+    if (isFile(session.imageSource())) {
+        s.imagePath = QFileInfo(session.imageSource()).absoluteFilePath();
+    } else if (!session.image().isNull()) {
+        // Pasted or built-in images have no file to point to: carry the pixels.
+        QBuffer buffer(&s.imagePng);
+        buffer.open(QIODevice::WriteOnly);
+        session.image().save(&buffer, "PNG");
+    }
+    s.inputMode = session.inputMode();
+    LayerState layer;
+    layer.params = session.params();
+    if (session.weight())
+        layer.weight = *session.weight();
+    if (layer.params.bias && session.bias())
+        layer.bias = *session.bias();
+    s.layers = {layer};
+    s.view.gradient = session.gradient();
+    s.view.rangeMode = session.rangeMode();
+    return s;
+}
+
+bool applySessionState(Session &session, const SessionState &state, QString *error)
+{
+    if (state.layers.size() != 1) {
+        *error = QObject::tr("This session has %1 layers; the window shows one layer at a time. "
+                             "'convscope export --session FILE' computes the whole stack.")
+                     .arg(state.layers.size());
+        return false;
+    }
+    QImage image;
+    QString source;
+    if (!state.imagePng.isEmpty()) {
+        image.loadFromData(state.imagePng);
+        source = QObject::tr("session image");
+        if (image.isNull()) {
+            *error = QObject::tr("The session's embedded image cannot be decoded.");
+            return false;
+        }
+    } else if (!state.imagePath.isEmpty()) {
+        image = Session::readImage(state.imagePath, error);
+        source = state.imagePath;
+        if (image.isNull())
+            return false;
+    }
+    const LayerState &layer = state.layers.front();
+    const int wantChannels = state.inputMode == InputMode::Grayscale ? 1 : 3;
+    if (layer.params.inChannels != wantChannels) {
+        *error = QObject::tr("The session's layer expects %1 input channels, but its input mode "
+                             "gives %2.")
+                     .arg(layer.params.inChannels)
+                     .arg(wantChannels);
+        return false;
+    }
+    // Nothing can fail from here on.
+    if (!image.isNull())
+        session.setImage(image, source);
+    session.setParams(layer.params);
+    // The session keeps a [C_out] bias even while bias is off (see Session::bias()).
+    core::Tensor bias = layer.params.bias ? layer.bias : core::Tensor({layer.params.outChannels});
+    session.setWeights(layer.weight, bias);
+    session.setGradient(state.view.gradient);
+    session.setRangeMode(state.view.rangeMode);
+    return true;
+}
+
+ExportActions::ExportActions(Session *session, QUndoStack *undo, QWidget *window)
+    : QObject(window), m_session(session), m_undo(undo), m_window(window)
+{
+    m_export = new QAction(tr("&Export..."), this);
+    m_export->setShortcut(QKeySequence(tr("Ctrl+E")));
+    m_export->setStatusTip(tr("Save the feature maps as images, .npy, contact sheet and sidecar"));
+    connect(m_export, &QAction::triggered, this, &ExportActions::exportMaps);
+
+    m_open = new QAction(tr("&Open Session..."), this);
+    m_open->setShortcut(QKeySequence::Open);
+    connect(m_open, &QAction::triggered, this, &ExportActions::openSession);
+
+    m_save = new QAction(tr("&Save Session..."), this);
+    m_save->setShortcut(QKeySequence::Save);
+    connect(m_save, &QAction::triggered, this, &ExportActions::saveSession);
+
+    m_import = new QAction(tr("&Import Weights..."), this);
+    m_import->setStatusTip(tr("Load weight (and bias) .npy files, e.g. from conv.weight.detach().numpy()"));
+    connect(m_import, &QAction::triggered, this, &ExportActions::importWeights);
+
+    m_copy = new QAction(tr("Copy as &PyTorch"), this);
+    m_copy->setStatusTip(tr("Put a Python script that rebuilds this layer in PyTorch on the clipboard"));
+    connect(m_copy, &QAction::triggered, this, &ExportActions::copyAsPyTorch);
+}
+
+void ExportActions::warn(const QString &title, const QString &message)
+{
+    QMessageBox::warning(m_window, title, message);
+}
+
+void ExportActions::exportMaps()
+{
+    QString error;
+    auto request = exportRequestFor(*m_session, &error);
+    if (!request) {
+        warn(tr("Export"), error);
+        return;
+    }
+    ExportDialog dialog(std::move(*request), m_window);
+    dialog.exec();
+}
+
+void ExportActions::openSession()
+{
+    const QString path = QFileDialog::getOpenFileName(m_window, tr("Open Session"), lastFolder(kSessionDirKey),
+                                                      tr("convscope sessions (*.convscope.json *.json)"));
+    if (!path.isEmpty())
+        openSessionFile(path);
+}
+
+void ExportActions::openSessionFile(const QString &path)
+{
+    QString error;
+    const auto state = loadSession(path, &error);
+    if (!state || !applySessionState(*m_session, *state, &error)) {
+        warn(tr("Open Session"), error);
+        return;
+    }
+    QSettings().setValue(kSessionDirKey, QFileInfo(path).absolutePath());
+    if (m_undo)
+        m_undo->clear();
+}
+
+void ExportActions::saveSession()
+{
+    QString path = QFileDialog::getSaveFileName(m_window, tr("Save Session"),
+                                                QDir(lastFolder(kSessionDirKey)).filePath("session.convscope.json"),
+                                                tr("convscope sessions (*.convscope.json)"));
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(".json"))
+        path += ".convscope.json";
+    QString error;
+    if (!ui::saveSession(path, sessionStateFor(*m_session), &error)) {
+        warn(tr("Save Session"), error);
+        return;
+    }
+    QSettings().setValue(kSessionDirKey, QFileInfo(path).absolutePath());
+}
+
+void ExportActions::importWeights()
+{
+    const QStringList files = QFileDialog::getOpenFileNames(
+        m_window, tr("Import Weights (select the weight .npy and optionally the bias .npy)"),
+        lastFolder(kWeightsDirKey), tr("NumPy arrays (*.npy)"));
+    if (files.isEmpty())
+        return;
+    if (files.size() > 2) {
+        warn(tr("Import Weights"), tr("Select one weight file and at most one bias file."));
+        return;
+    }
+    // With two files, the 1-D one is the bias, whatever the names say.
+    QString weightPath = files.front(), biasPath;
+    if (files.size() == 2) {
+        try {
+            const bool firstIsBias = core::readNpy(files[0].toStdString()).rank() == 1;
+            weightPath = firstIsBias ? files[1] : files[0];
+            biasPath = firstIsBias ? files[0] : files[1];
+        } catch (const std::exception &e) {
+            warn(tr("Import Weights"), QString::fromStdString(e.what()));
+            return;
+        }
+    }
+    QString error;
+    const auto imported = ui::importWeights(weightPath, biasPath, m_session->params(), &error);
+    if (!imported) {
+        warn(tr("Import Weights"), error);
+        return;
+    }
+    QSettings().setValue(kWeightsDirKey, QFileInfo(weightPath).absolutePath());
+    const core::Tensor oldWeight = m_session->weight() ? *m_session->weight() : core::Tensor();
+    const core::Tensor oldBias = m_session->bias() ? *m_session->bias() : core::Tensor();
+    const core::Tensor newBias = imported->bias ? *imported->bias : oldBias;
+    if (m_undo)
+        m_undo->push(new SetWeightsCommand(m_session, oldWeight, oldBias, imported->weight, newBias,
+                                           tr("Import weights")));
+    else
+        m_session->setWeights(imported->weight, newBias);
+}
+
+void ExportActions::copyAsPyTorch()
+{
+    QString error;
+    auto request = exportRequestFor(*m_session, &error);
+    if (!request) {
+        warn(tr("Copy as PyTorch"), error);
+        return;
+    }
+    // The script loads the exact tensors from .npy files, so they have to live somewhere.
+    QSettings settings;
+    QString folder = settings.value(kPyTorchDirKey).toString();
+    if (folder.isEmpty())
+        folder = QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).filePath("convscope-pytorch");
+    folder = QFileDialog::getExistingDirectory(m_window, tr("Folder for the script's .npy files"), folder);
+    if (folder.isEmpty())
+        return;
+    ExportOptions options;
+    options.folder = folder;
+    options.formats.npy = options.formats.pytorch = true;
+    std::vector<ExportRequest> requests{*request};
+    for (const QString &path : plannedFiles(requests, options))
+        if (QFileInfo::exists(path)) {
+            if (QMessageBox::question(m_window, tr("Replace Files?"),
+                                      tr("The PyTorch files for '%1' already exist in %2. Replace them?")
+                                          .arg(request->baseName, folder))
+                != QMessageBox::Yes)
+                return;
+            options.overwrite = true;
+            break;
+        }
+    const ExportResult result = exportResults(requests, options);
+    if (!result.ok()) {
+        warn(tr("Copy as PyTorch"), result.message);
+        return;
+    }
+    settings.setValue(kPyTorchDirKey, folder);
+    QFile script(QDir(folder).filePath(request->baseName + "_pytorch.py"));
+    if (!script.open(QIODevice::ReadOnly)) {
+        warn(tr("Copy as PyTorch"), tr("Cannot read back %1").arg(script.fileName()));
+        return;
+    }
+    QGuiApplication::clipboard()->setText(QString::fromUtf8(script.readAll()));
+    QMessageBox::information(m_window, tr("Copy as PyTorch"),
+                             tr("The PyTorch script is on the clipboard.\n\nIt loads the input, weights "
+                                "and bias from %1 and compares its result with convscope's output "
+                                "saved there. The same script is saved as %2.")
+                                 .arg(QDir::toNativeSeparators(folder), QFileInfo(script).fileName()));
+}
+
+} // namespace convscope::ui

@@ -1,0 +1,67 @@
+#pragma once
+// The export-and-share actions of the main window, in one place so that the window only
+// adds them to its menus: File > Export..., File > Open Session..., File > Save Session...,
+// File > Import Weights..., Edit > Copy as PyTorch. Also the value conversions between the
+// live Session and the exporter / session-file values (plain functions, tested directly).
+#include "exporter.h"
+#include "sessionfile.h"
+
+#include <QObject>
+#include <QString>
+
+#include <optional>
+
+class QAction;
+class QUndoStack;
+class QWidget;
+
+namespace convscope::ui {
+
+class Session;
+
+// The session's latest result as an export request (one layer); nothing when no result has
+// been computed yet.
+std::optional<ExportRequest> exportRequestFor(const Session &session, QString *error);
+
+// The session as a file value: the image by path when it came from a file, else embedded.
+SessionState sessionStateFor(const Session &session);
+
+// Applies a loaded session. Everything that can fail (reading the image, a stack the window
+// cannot show) is checked first: on false the session is unchanged.
+bool applySessionState(Session &session, const SessionState &state, QString *error);
+
+class ExportActions : public QObject {
+    Q_OBJECT
+public:
+    // `undo` may be null; when given, Import Weights is undoable and Open Session clears it
+    // (undoing across a whole different session would be confusing).
+    ExportActions(Session *session, QUndoStack *undo, QWidget *window);
+
+    QAction *exportAction() const { return m_export; }
+    QAction *openSessionAction() const { return m_open; }
+    QAction *saveSessionAction() const { return m_save; }
+    QAction *importWeightsAction() const { return m_import; }
+    QAction *copyAsPyTorchAction() const { return m_copy; }
+
+public slots:
+    void exportMaps();
+    void openSession();
+    void openSessionFile(const QString &path);
+    void saveSession();
+    void importWeights();
+    void copyAsPyTorch();
+
+private:
+    void warn(const QString &title, const QString &message);
+
+    Session *m_session;
+    QUndoStack *m_undo;
+    QWidget *m_window;
+    QAction *m_export;
+    QAction *m_open;
+    QAction *m_save;
+    QAction *m_import;
+    QAction *m_copy;
+};
+
+} // namespace convscope::ui

@@ -1,0 +1,555 @@
+#include "featuremapgrid.h"
+
+#include <QComboBox>
+#include <QEvent>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentMap>
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace convscope::ui {
+
+// Draws one map image into its plot's axis rect: image pixel (x, y) covers the axis
+// coordinates [x, x+1) x [y, y+1), so a hovered coordinate floors to the pixel index.
+// Only the visible part of the image is scaled (nearest neighbour: crisp pixels), which
+// keeps the cost proportional to the plot's size, not the map's.
+class MapLayer : public QCPLayerable {
+public:
+    explicit MapLayer(QCustomPlot *plot) : QCPLayerable(plot) {}
+    QImage image;
+    bool dim = false;
+
+protected:
+    void applyDefaultAntialiasingHint(QCPPainter *painter) const override
+    {
+        applyAntialiasingHint(painter, false, QCP::aeOther);
+    }
+    QRect clipRect() const override { return mParentPlot->axisRect()->rect(); }
+    void draw(QCPPainter *painter) override
+    {
+        if (image.isNull())
+            return;
+        const QCPAxis *xa = mParentPlot->xAxis;
+        const QCPAxis *ya = mParentPlot->yAxis;
+        const int x0 = std::max(0, int(std::floor(xa->range().lower)));
+        const int x1 = std::min(image.width(), int(std::ceil(xa->range().upper)));
+        const int y0 = std::max(0, int(std::floor(ya->range().lower)));
+        const int y1 = std::min(image.height(), int(std::ceil(ya->range().upper)));
+        if (x0 >= x1 || y0 >= y1)
+            return;
+        const QRectF target = QRectF(QPointF(xa->coordToPixel(x0), ya->coordToPixel(y0)),
+                                     QPointF(xa->coordToPixel(x1), ya->coordToPixel(y1)))
+                                  .normalized();
+        painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
+        if (dim)
+            painter->setOpacity(0.25);
+        painter->drawImage(target, image, QRectF(x0, y0, x1 - x0, y1 - y0));
+        painter->setOpacity(1.0);
+    }
+};
+
+namespace {
+
+QCPColorGradient toQcpGradient(Gradient g)
+{
+    QCPColorGradient out;
+    out.clearColorStops();
+    const Lut &table = lut(g);
+    for (int i = 0; i <= 16; ++i)
+        out.setColorStopAt(i / 16.0, QColor(table[static_cast<std::size_t>(std::min(255, i * 16))]));
+    out.setLevelCount(256);
+    return out;
+}
+
+QString formatValue(double v)
+{
+    return QString::number(v, 'g', 4);
+}
+
+} // namespace
+
+FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
+    : QWidget(parent), m_session(session)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Colours:")));
+    m_gradientBox = new QComboBox;
+    m_gradientBox->setObjectName(QStringLiteral("gradient"));
+    m_gradientBox->addItems({tr("Diverging (signed)"), tr("Grayscale"), tr("Viridis")});
+    m_gradientBox->setToolTip(tr("Colour gradient of the feature maps"));
+    bar->addWidget(m_gradientBox);
+    m_rangeBox = new QComboBox;
+    m_rangeBox->setObjectName(QStringLiteral("rangeMode"));
+    m_rangeBox->addItems({tr("Per-map range"), tr("Global range")});
+    m_rangeBox->setToolTip(tr("Per-map: each map uses its own min..max. Global: one scale for "
+                              "all maps, so channels can be compared."));
+    bar->addWidget(m_rangeBox);
+    bar->addStretch();
+    m_prev = new QToolButton;
+    m_prev->setArrowType(Qt::LeftArrow);
+    m_prev->setToolTip(tr("Previous page of maps (Page Up)"));
+    m_next = new QToolButton;
+    m_next->setArrowType(Qt::RightArrow);
+    m_next->setToolTip(tr("Next page of maps (Page Down)"));
+    m_pageLabel = new QLabel;
+    m_pageLabel->setObjectName(QStringLiteral("pageLabel"));
+    m_perPageBox = new QComboBox;
+    m_perPageBox->setObjectName(QStringLiteral("perPage"));
+    for (int n : {4, 8, 16, 32, 64})
+        m_perPageBox->addItem(tr("%1 per page").arg(n), n);
+    m_perPageBox->setCurrentIndex(2);
+    bar->addWidget(m_prev);
+    bar->addWidget(m_pageLabel);
+    bar->addWidget(m_next);
+    bar->addWidget(m_perPageBox);
+    auto *fit = new QToolButton;
+    fit->setText(tr("Fit"));
+    fit->setToolTip(tr("Show the whole maps again (after zooming with the wheel or panning)"));
+    bar->addWidget(fit);
+    layout->addLayout(bar);
+
+    m_banner = new QLabel;
+    m_banner->setObjectName(QStringLiteral("invalidBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setTextFormat(Qt::RichText);
+    m_banner->setStyleSheet(QStringLiteral(
+        "QLabel { background: #fde2e1; color: #7a1010; border: 1px solid #d62728;"
+        " border-radius: 4px; padding: 6px; }"));
+    m_banner->hide();
+    layout->addWidget(m_banner);
+
+    m_scalePlot = new QCustomPlot;
+    m_scalePlot->plotLayout()->clear();
+    m_scale = new QCPColorScale(m_scalePlot);
+    m_scale->setType(QCPAxis::atBottom);
+    m_scale->setBarWidth(10);
+    m_scale->setRangeDrag(false);
+    m_scale->setRangeZoom(false);
+    m_scalePlot->plotLayout()->addElement(0, 0, m_scale);
+    m_scalePlot->setFixedHeight(58);
+    layout->addWidget(m_scalePlot);
+
+    m_scroll = new QScrollArea;
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setWidgetResizable(true);
+    m_gridHost = new QWidget;
+    m_grid = new QGridLayout(m_gridHost);
+    m_grid->setContentsMargins(0, 0, 0, 0);
+    m_grid->setSpacing(6);
+    m_grid->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
+    m_scroll->setWidget(m_gridHost);
+    layout->addWidget(m_scroll, 1);
+
+    connect(m_gradientBox, &QComboBox::currentIndexChanged, this,
+            [this](int i) { m_session->setGradient(static_cast<Gradient>(i)); });
+    connect(m_rangeBox, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_session->setRangeMode(i == 0 ? RangeMode::PerMap : RangeMode::Global);
+    });
+    connect(m_perPageBox, &QComboBox::currentIndexChanged, this,
+            [this](int i) { setMapsPerPage(m_perPageBox->itemData(i).toInt()); });
+    connect(m_prev, &QToolButton::clicked, this, [this] { setPage(m_page - 1); });
+    connect(m_next, &QToolButton::clicked, this, [this] { setPage(m_page + 1); });
+    connect(fit, &QToolButton::clicked, this, &FeatureMapGrid::resetZoom);
+
+    connect(session, &Session::resultChanged, this, &FeatureMapGrid::onResult);
+    connect(session, &Session::displayChanged, this, &FeatureMapGrid::onDisplay);
+    connect(session, &Session::validationChanged, this, &FeatureMapGrid::onResult);
+    applyPalette();
+    onDisplay();
+}
+
+FeatureMapGrid::~FeatureMapGrid() = default;
+
+int FeatureMapGrid::mapCount() const
+{
+    return m_shown ? static_cast<int>(m_shown->output.dim(1)) : 0;
+}
+
+int FeatureMapGrid::pageCount() const
+{
+    return std::max(1, (mapCount() + m_perPage - 1) / m_perPage);
+}
+
+void FeatureMapGrid::setMapsPerPage(int n)
+{
+    n = std::max(1, n);
+    if (n == m_perPage)
+        return;
+    const int first = firstChannel();
+    m_perPage = n;
+    m_page = first / n; // keep the first visible channel on screen
+    const int idx = m_perPageBox->findData(n);
+    if (idx >= 0 && idx != m_perPageBox->currentIndex())
+        m_perPageBox->setCurrentIndex(idx);
+    redraw(false);
+}
+
+void FeatureMapGrid::setPage(int page)
+{
+    page = std::clamp(page, 0, pageCount() - 1);
+    if (page == m_page)
+        return;
+    m_page = page;
+    redraw(false);
+}
+
+QCustomPlot *FeatureMapGrid::plot(int slot) const
+{
+    return slot >= 0 && slot < m_visible ? m_plots[static_cast<std::size_t>(slot)] : nullptr;
+}
+
+float FeatureMapGrid::displayedValue(int channel, int y, int x) const
+{
+    const auto &out = m_shown->output;
+    return out.data[static_cast<std::size_t>(((channel * out.dim(2)) + y) * out.dim(3) + x)];
+}
+
+QString FeatureMapGrid::hoverText(int channel, int y, int x) const
+{
+    return QStringLiteral("out[%1, %2, %3] = %4")
+        .arg(channel)
+        .arg(y)
+        .arg(x)
+        .arg(QString::number(double(displayedValue(channel, y, x)), 'f', 4));
+}
+
+QImage FeatureMapGrid::mapImage(int channel) const
+{
+    const int slot = channel - firstChannel();
+    return slot >= 0 && slot < m_visible ? m_layers[static_cast<std::size_t>(slot)]->image
+                                         : QImage();
+}
+
+ValueRange FeatureMapGrid::displayedRange(int channel) const
+{
+    if (!m_shown || m_shown->channelRanges.empty())
+        return {};
+    ValueRange r = m_shown->channelRanges[static_cast<std::size_t>(channel)];
+    if (m_session->rangeMode() == RangeMode::Global)
+        r = std::accumulate(m_shown->channelRanges.begin(), m_shown->channelRanges.end(),
+                            m_shown->channelRanges.front(), unite);
+    if (m_session->gradient() == Gradient::Diverging)
+        r = symmetricRange(r);
+    return r;
+}
+
+void FeatureMapGrid::onResult()
+{
+    redraw(m_session->result() != m_shown);
+}
+
+void FeatureMapGrid::onDisplay()
+{
+    {
+        QSignalBlocker b1(m_gradientBox), b2(m_rangeBox);
+        m_gradientBox->setCurrentIndex(static_cast<int>(m_session->gradient()));
+        m_rangeBox->setCurrentIndex(m_session->rangeMode() == RangeMode::PerMap ? 0 : 1);
+    }
+    m_scale->setGradient(toQcpGradient(m_session->gradient()));
+    redraw(false);
+}
+
+QCustomPlot *FeatureMapGrid::makePlot()
+{
+    auto *p = new QCustomPlot(m_gridHost);
+    p->xAxis->setVisible(false);
+    p->yAxis->setVisible(false);
+    p->yAxis->setRangeReversed(true); // row 0 at the top, like an image
+    p->axisRect()->setAutoMargins(QCP::msNone);
+    p->axisRect()->setMargins(QMargins(0, 0, 0, 0));
+    p->plotLayout()->insertRow(0);
+    auto *title = new QCPTextElement(p, QString(), font());
+    p->plotLayout()->addElement(0, 0, title);
+    p->plotLayout()->setRowSpacing(0);
+    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    p->setMouseTracking(true);
+    p->setAntialiasedElements(QCP::aeNone);
+    p->setFocusPolicy(Qt::NoFocus);
+    p->installEventFilter(this);
+    const int slot = static_cast<int>(m_plots.size());
+    auto *layer = new MapLayer(p);
+    m_plots.push_back(p);
+    m_layers.push_back(layer);
+
+    auto sync = [this, p](const QCPRange &) { syncRanges(p); };
+    connect(p->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this, sync);
+    connect(p->yAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this, sync);
+    connect(p, &QCustomPlot::mouseMove, this, [this, p, slot](QMouseEvent *e) {
+        if (!m_shown || slot >= m_visible)
+            return;
+        const int x = int(std::floor(p->xAxis->pixelToCoord(e->position().x())));
+        const int y = int(std::floor(p->yAxis->pixelToCoord(e->position().y())));
+        if (x < 0 || y < 0 || x >= m_mapW || y >= m_mapH ||
+            !p->axisRect()->rect().contains(e->position().toPoint())) {
+            emit hovered(QString());
+            return;
+        }
+        QString text = hoverText(firstChannel() + slot, y, x);
+        if (m_dimmed)
+            text += tr("   (last valid result: the current parameters are invalid)");
+        emit hovered(text);
+    });
+    applyPalette();
+    return p;
+}
+
+void FeatureMapGrid::syncRanges(QCustomPlot *source)
+{
+    // Linked zoom and pan: every plot shows the same region as the one being dragged.
+    if (m_syncing)
+        return;
+    m_syncing = true;
+    for (int i = 0; i < m_visible; ++i) {
+        QCustomPlot *p = m_plots[static_cast<std::size_t>(i)];
+        if (p == source)
+            continue;
+        p->xAxis->setRange(source->xAxis->range());
+        p->yAxis->setRange(source->yAxis->range());
+        p->replot(QCustomPlot::rpQueuedReplot);
+    }
+    m_syncing = false;
+}
+
+void FeatureMapGrid::resetZoom()
+{
+    m_syncing = true;
+    for (int i = 0; i < m_visible; ++i) {
+        QCustomPlot *p = m_plots[static_cast<std::size_t>(i)];
+        p->xAxis->setRange(0, m_mapW);
+        p->yAxis->setRange(0, m_mapH);
+        p->replot(QCustomPlot::rpQueuedReplot);
+    }
+    m_syncing = false;
+}
+
+void FeatureMapGrid::redraw(bool newResult)
+{
+    m_shown = m_session->result();
+    m_dimmed = bool(m_session->validationError());
+    if (const auto &err = m_session->validationError()) {
+        m_banner->setText(
+            tr("<b>Invalid parameters</b> &mdash; %1<br>%2")
+                .arg(QString::fromStdString(err->message).toHtmlEscaped(),
+                     m_shown ? tr("The maps below are the last valid result, dimmed.")
+                             : tr("Nothing has been computed yet.")));
+        m_banner->show();
+    } else {
+        m_banner->hide();
+    }
+    if (!m_shown) {
+        for (auto *p : m_plots)
+            p->hide();
+        m_visible = 0;
+        updatePager();
+        emit redrawn();
+        return;
+    }
+    const auto &out = m_shown->output;
+    const int channels = static_cast<int>(out.dim(1));
+    const int h = static_cast<int>(out.dim(2));
+    const int w = static_cast<int>(out.dim(3));
+    m_page = std::clamp(m_page, 0, pageCount() - 1);
+    const int first = firstChannel();
+    const int n = std::clamp(channels - first, 0, m_perPage);
+    while (static_cast<int>(m_plots.size()) < n)
+        makePlot();
+    const bool geometryChanged = w != m_mapW || h != m_mapH || n != m_visible;
+    m_mapW = w;
+    m_mapH = h;
+    m_visible = n;
+
+    // Value -> colour for the visible maps, in parallel: with 16 maps of 512x512 this is
+    // the largest GUI-side cost after the engine (see ../shared/bench/README.md).
+    const Gradient gradient = m_session->gradient();
+    std::vector<int> indices(static_cast<std::size_t>(n));
+    std::iota(indices.begin(), indices.end(), 0);
+    std::vector<QImage> images(static_cast<std::size_t>(n));
+    std::vector<ValueRange> ranges(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        ranges[static_cast<std::size_t>(i)] = displayedRange(first + i);
+    const std::size_t plane = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+    QtConcurrent::blockingMap(indices, [&](int i) {
+        const auto s = static_cast<std::size_t>(i);
+        images[s] = renderMap(out.data.data() + static_cast<std::size_t>(first + i) * plane, w,
+                              h, ranges[s], gradient);
+        // renderMap writes opaque pixels; saying so lets drawImage skip alpha blending.
+        images[s].reinterpretAsFormat(QImage::Format_RGB32);
+    });
+
+    const bool perMap = m_session->rangeMode() == RangeMode::PerMap;
+    for (int i = 0; i < n; ++i) {
+        const auto s = static_cast<std::size_t>(i);
+        auto *title = static_cast<QCPTextElement *>(m_plots[s]->plotLayout()->element(0, 0));
+        QString text = QStringLiteral("out[%1]").arg(first + i);
+        if (perMap)
+            text += QStringLiteral("  %1 … %2").arg(formatValue(ranges[s].lo),
+                                                    formatValue(ranges[s].hi));
+        title->setText(text);
+        m_layers[s]->image = std::move(images[s]);
+        m_layers[s]->dim = m_dimmed;
+        m_plots[s]->show();
+    }
+    for (std::size_t i = static_cast<std::size_t>(n); i < m_plots.size(); ++i) {
+        m_plots[i]->hide();
+        m_layers[i]->image = QImage();
+    }
+    // A new map size resets the view; otherwise the user's zoom survives the edit.
+    if (geometryChanged) {
+        relayout();
+        resetZoom();
+    }
+    (void)newResult;
+    for (int i = 0; i < n; ++i)
+        m_plots[static_cast<std::size_t>(i)]->replot(QCustomPlot::rpImmediateRefresh);
+    updateColorScale();
+    updatePager();
+    emit redrawn();
+}
+
+void FeatureMapGrid::relayout()
+{
+    if (m_visible == 0 || m_mapW <= 0 || m_mapH <= 0)
+        return;
+    const int spacing = m_grid->spacing();
+    const int titleH = fontMetrics().height() + 8;
+    const QSize avail = m_scroll->viewport()->size() - QSize(2, 2);
+    const double aspect = double(m_mapH) / double(m_mapW);
+    const int minCell = 96;
+    int bestCols = 1;
+    double bestW = 0;
+    for (int cols = 1; cols <= m_visible; ++cols) {
+        const int rows = (m_visible + cols - 1) / cols;
+        const double byWidth = double(avail.width() - spacing * (cols - 1)) / cols;
+        const double byHeight =
+            (double(avail.height() - spacing * (rows - 1)) / rows - titleH) / aspect;
+        const double cellW = std::min(byWidth, byHeight);
+        if (cellW > bestW) {
+            bestW = cellW;
+            bestCols = cols;
+        }
+    }
+    if (bestW < minCell) {
+        // Too many maps to fit: keep them readable and let the scroll area scroll.
+        bestW = minCell;
+        bestCols = std::max(1, (avail.width() - 16 + spacing) / (minCell + spacing));
+    }
+    const int cellW = std::max(16, int(bestW));
+    const int cellH = int(std::round(cellW * aspect)) + titleH;
+    for (auto *p : m_plots)
+        m_grid->removeWidget(p);
+    for (int i = 0; i < m_visible; ++i) {
+        auto *p = m_plots[static_cast<std::size_t>(i)];
+        p->setFixedSize(cellW, cellH);
+        m_grid->addWidget(p, i / bestCols, i % bestCols);
+    }
+}
+
+void FeatureMapGrid::updateColorScale()
+{
+    const bool perMap = m_session->rangeMode() == RangeMode::PerMap;
+    const bool diverging = m_session->gradient() == Gradient::Diverging;
+    auto *axis = m_scale->axis();
+    if (perMap || !m_shown) {
+        QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+        if (diverging)
+            ticker->setTicks({-1.0, 0.0, 1.0}, {tr("−max |value|"), QStringLiteral("0"),
+                                               tr("+max |value|")});
+        else
+            ticker->setTicks({-1.0, 1.0}, {tr("min"), tr("max")});
+        axis->setTicker(ticker);
+        m_scale->setDataRange(QCPRange(-1.0, 1.0));
+        axis->setLabel(tr("each map uses its own range (shown in its title)"));
+    } else {
+        axis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+        const ValueRange r = displayedRange(0);
+        m_scale->setDataRange(QCPRange(r.lo, r.hi > r.lo ? r.hi : r.lo + 1e-6));
+        axis->setLabel(tr("one range for all %1 maps").arg(mapCount()));
+    }
+    m_scalePlot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void FeatureMapGrid::updatePager()
+{
+    const int n = mapCount();
+    if (n == 0)
+        m_pageLabel->setText(tr("no maps"));
+    else
+        m_pageLabel->setText(tr("maps %1–%2 of %3")
+                                 .arg(firstChannel())
+                                 .arg(firstChannel() + m_visible - 1)
+                                 .arg(n));
+    const bool paged = pageCount() > 1;
+    m_prev->setEnabled(paged && m_page > 0);
+    m_next->setEnabled(paged && m_page + 1 < pageCount());
+}
+
+void FeatureMapGrid::applyPalette()
+{
+    const QPalette pal = palette();
+    const QColor bg = pal.color(QPalette::Window);
+    const QColor fg = pal.color(QPalette::WindowText);
+    auto style = [&](QCustomPlot *p) {
+        p->setBackground(bg);
+        if (p->plotLayout()->elementCount() > 0)
+            if (auto *t = qobject_cast<QCPTextElement *>(p->plotLayout()->element(0, 0))) {
+                t->setTextColor(fg);
+                t->setFont(font());
+            }
+    };
+    for (auto *p : m_plots) {
+        style(p);
+        p->axisRect()->setBackground(pal.color(QPalette::Base));
+    }
+    m_scalePlot->setBackground(bg);
+    auto *axis = m_scale->axis();
+    axis->setBasePen(QPen(fg));
+    axis->setTickPen(QPen(fg));
+    axis->setSubTickPen(QPen(fg));
+    axis->setTickLabelColor(fg);
+    axis->setLabelColor(fg);
+    axis->setTickLabelFont(font());
+    axis->setLabelFont(font());
+    m_scalePlot->setFixedHeight(QFontMetrics(font()).height() * 2 + 26);
+}
+
+void FeatureMapGrid::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    relayout();
+}
+
+bool FeatureMapGrid::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Leave)
+        emit hovered(QString());
+    return QWidget::eventFilter(watched, event);
+}
+
+void FeatureMapGrid::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::FontChange) {
+        applyPalette();
+        relayout();
+        for (int i = 0; i < m_visible; ++i)
+            m_plots[static_cast<std::size_t>(i)]->replot(QCustomPlot::rpQueuedReplot);
+        m_scalePlot->replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
+} // namespace convscope::ui

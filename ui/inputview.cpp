@@ -1,0 +1,223 @@
+#include "inputview.h"
+
+#include "padding.h"
+#include "shape.h"
+
+#include <QPainter>
+#include <QPainterPath>
+
+#include <algorithm>
+#include <vector>
+
+namespace convscope::ui {
+
+namespace {
+
+// Column / row lookup of the padded image: source index, or -1 for a zero.
+std::vector<int> indexMap(int size, int before, int after, core::PaddingMode mode)
+{
+    std::vector<int> map(static_cast<std::size_t>(size + before + after));
+    for (int i = 0; i < static_cast<int>(map.size()); ++i) {
+        const auto src = core::sourceIndex(i - before, size, mode);
+        // Invalid parameters (reflect pad >= size, ...) can map outside: draw nothing there.
+        map[static_cast<std::size_t>(i)] = src >= 0 && src < size ? int(src) : -2;
+        if (src == -1)
+            map[static_cast<std::size_t>(i)] = -1;
+    }
+    return map;
+}
+
+QString modeName(core::PaddingMode m)
+{
+    return QString::fromStdString(core::toString(m));
+}
+
+} // namespace
+
+QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, int left,
+                        int right, core::PaddingMode mode)
+{
+    const QImage src = source.convertToFormat(QImage::Format_RGB32);
+    const int w = src.width(), h = src.height();
+    const auto cols = indexMap(w, left, right, mode);
+    const auto rows = indexMap(h, top, bottom, mode);
+    QImage out(static_cast<int>(cols.size()), static_cast<int>(rows.size()),
+               QImage::Format_ARGB32);
+    for (int y = 0; y < out.height(); ++y) {
+        auto *line = reinterpret_cast<QRgb *>(out.scanLine(y));
+        const int sy = rows[static_cast<std::size_t>(y)];
+        const auto *srcLine =
+            sy >= 0 ? reinterpret_cast<const QRgb *>(src.constScanLine(sy)) : nullptr;
+        for (int x = 0; x < out.width(); ++x) {
+            const int sx = cols[static_cast<std::size_t>(x)];
+            if (sy == -2 || sx == -2) {
+                line[x] = qRgba(0, 0, 0, 0);
+            } else if (sy == -1 || sx == -1) {
+                line[x] = qRgb(0, 0, 0);
+            } else {
+                QRgb px = srcLine[sx];
+                if (gray) {
+                    const int l = (299 * qRed(px) + 587 * qGreen(px) + 114 * qBlue(px)) / 1000;
+                    px = qRgb(l, l, l);
+                }
+                line[x] = px;
+            }
+        }
+    }
+    return out;
+}
+
+InputView::InputView(Session *session, QWidget *parent) : QWidget(parent), m_session(session)
+{
+    setObjectName(QStringLiteral("inputView"));
+    auto dirty = [this] {
+        m_dirty = true;
+        update();
+    };
+    connect(session, &Session::imageChanged, this, dirty);
+    connect(session, &Session::paramsChanged, this, dirty);
+    connect(session, &Session::validationChanged, this, qOverload<>(&QWidget::update));
+}
+
+void InputView::rebuild()
+{
+    const auto &p = m_session->params();
+    const core::SidePadding pad = core::effectivePadding(p);
+    // Cap what is drawn: a padding far beyond the image (an invalid state) is still shown,
+    // but never allocates a huge picture.
+    auto cap = [](int v) { return std::clamp(v, 0, 4096); };
+    m_top = cap(pad.top);
+    m_bottom = cap(pad.bottom);
+    m_left = cap(pad.left);
+    m_right = cap(pad.right);
+    m_padded = buildPaddedImage(m_session->previewImage(),
+                                m_session->inputMode() == InputMode::Grayscale, m_top, m_bottom,
+                                m_left, m_right, p.paddingMode);
+    m_dirty = false;
+}
+
+const QImage &InputView::paddedImage()
+{
+    if (m_dirty)
+        rebuild();
+    return m_padded;
+}
+
+QString InputView::caption() const
+{
+    const auto &p = m_session->params();
+    const QImage &fed = m_session->previewImage();
+    QString text = tr("fed: %1 × %2 %3")
+                       .arg(fed.width())
+                       .arg(fed.height())
+                       .arg(m_session->inputMode() == InputMode::Grayscale ? tr("grayscale")
+                                                                           : tr("RGB"));
+    const core::SidePadding pad = core::effectivePadding(p);
+    if (pad.top == pad.bottom && pad.left == pad.right && pad.top == pad.left)
+        text += tr(" · padding %1").arg(pad.top);
+    else
+        text += tr(" · padding t%1 b%2 l%3 r%4").arg(pad.top).arg(pad.bottom).arg(pad.left).arg(
+            pad.right);
+    text += QStringLiteral(" (%1)").arg(modeName(p.paddingMode));
+    return text;
+}
+
+void InputView::paintEvent(QPaintEvent *)
+{
+    const QImage &img = paddedImage();
+    QPainter painter(this);
+    const QPalette pal = palette();
+    painter.fillRect(rect(), pal.color(QPalette::Window));
+    const QFontMetrics fm = fontMetrics();
+    const bool down = m_session->isDownscaled();
+    const int captionLines = down ? 2 : 1;
+    const QRect area = rect().adjusted(6, 6, -6, -(fm.height() * captionLines + 10));
+    if (img.isNull() || area.width() < 8 || area.height() < 8)
+        return;
+
+    // Fit the padded image; crisp pixels when magnified, smooth when shrunk.
+    const double scale =
+        std::min(double(area.width()) / img.width(), double(area.height()) / img.height());
+    const QSizeF drawn(img.width() * scale, img.height() * scale);
+    const QRectF target(area.x() + (area.width() - drawn.width()) / 2,
+                        area.y() + (area.height() - drawn.height()) / 2, drawn.width(),
+                        drawn.height());
+    painter.setRenderHint(QPainter::SmoothPixmapTransform, scale < 1.0);
+    painter.drawImage(target, img);
+
+    const QColor accent(255, 140, 0); // orange: the padding, never part of the image
+    const QRectF inner(target.x() + m_left * scale, target.y() + m_top * scale,
+                       (img.width() - m_left - m_right) * scale,
+                       (img.height() - m_top - m_bottom) * scale);
+    const bool padded = m_top + m_bottom + m_left + m_right > 0;
+    const auto mode = m_session->params().paddingMode;
+    if (padded) {
+        QPainterPath band;
+        band.addRect(target);
+        band.addRect(inner); // odd-even fill: the frame between the two rectangles
+        if (mode == core::PaddingMode::Zeros) {
+            painter.fillPath(band, QBrush(accent, Qt::BDiagPattern));
+        } else {
+            QColor tint = accent;
+            tint.setAlpha(90);
+            painter.fillPath(band, tint);
+            painter.fillPath(band, QBrush(QColor(255, 255, 255, 110), Qt::FDiagPattern));
+        }
+        painter.setPen(QPen(accent, 2));
+        painter.setBrush(Qt::NoBrush);
+        painter.drawRect(target.adjusted(1, 1, -1, -1));
+    }
+    // The image boundary: dashed, so it reads as "the real input starts here".
+    painter.setPen(QPen(padded ? accent : pal.color(QPalette::Mid), 1.5, Qt::DashLine));
+    painter.drawRect(inner);
+
+    // When the band is thinner than a few screen pixels, magnify the top-left corner.
+    const int padMax = std::max({m_top, m_left, m_bottom, m_right});
+    if (padded && padMax * scale < 6.0) {
+        const int span = std::max(m_top, m_left) + 8;
+        const int size = std::min(area.width(), area.height()) * 2 / 5;
+        const QRectF inset(area.right() - size, area.bottom() - size, size, size);
+        const QRect src(0, 0, std::min(span, img.width()), std::min(span, img.height()));
+        const double s = size / double(std::max(src.width(), src.height()));
+        const QRectF insetImg(inset.x(), inset.y(), src.width() * s, src.height() * s);
+        painter.fillRect(inset.adjusted(-3, -3, 3, 3), pal.color(QPalette::Window));
+        painter.setRenderHint(QPainter::SmoothPixmapTransform, false);
+        painter.drawImage(insetImg, img, src);
+        const QRectF insetInner(insetImg.x() + m_left * s, insetImg.y() + m_top * s,
+                                insetImg.width() - m_left * s, insetImg.height() - m_top * s);
+        QPainterPath band;
+        band.addRect(insetImg);
+        band.addRect(insetInner);
+        if (mode == core::PaddingMode::Zeros) {
+            painter.fillPath(band, QBrush(accent, Qt::BDiagPattern));
+        } else {
+            QColor tint = accent;
+            tint.setAlpha(90);
+            painter.fillPath(band, tint);
+        }
+        painter.setPen(QPen(accent, 1.5, Qt::DashLine));
+        painter.drawLine(insetInner.topLeft(), insetInner.topRight());
+        painter.drawLine(insetInner.topLeft(), insetInner.bottomLeft());
+        painter.setPen(QPen(pal.color(QPalette::WindowText), 1));
+        painter.drawRect(inset);
+        painter.drawText(inset.adjusted(4, 2, -4, -2), Qt::AlignRight | Qt::AlignBottom,
+                         tr("corner ×%1").arg(s, 0, 'f', 0));
+    }
+
+    // Caption: what is fed, and a visible note when the live view works on a smaller copy.
+    painter.setPen(pal.color(QPalette::WindowText));
+    QRect text = rect().adjusted(6, 0, -6, -4);
+    text.setTop(area.bottom() + 6);
+    painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop, caption());
+    if (down) {
+        painter.setPen(accent);
+        const QImage &full = m_session->image();
+        text.setTop(text.top() + fm.height());
+        painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop,
+                         tr("downscaled from %1 × %2 (preview limit)")
+                             .arg(full.width())
+                             .arg(full.height()));
+    }
+}
+
+} // namespace convscope::ui

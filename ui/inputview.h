@@ -1,0 +1,43 @@
+#pragma once
+// The image actually fed to the engine (grayscale or RGB, maybe downscaled), drawn with the
+// padded border the current parameters add: a hatched band of zeros, or the real values
+// that reflect / replicate / circular padding copy in, tinted so they never look like image.
+// A magnified corner shows the padding pixel by pixel when the band is too thin to see.
+#include "session.h"
+
+#include <QWidget>
+
+namespace convscope::ui {
+
+class InputView : public QWidget {
+    Q_OBJECT
+public:
+    explicit InputView(Session *session, QWidget *parent = nullptr);
+
+    QSize sizeHint() const override { return {320, 300}; }
+    QSize minimumSizeHint() const override { return {160, 140}; }
+
+    // The padded image as drawn (built lazily): size (W + left + right) x (H + top + bottom).
+    const QImage &paddedImage();
+    // The caption under the image, e.g. "fed: 512 x 512 RGB · padding 1 (zeros)".
+    QString caption() const;
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+
+private:
+    void rebuild();
+
+    Session *m_session;
+    QImage m_padded;
+    bool m_dirty = true;
+    int m_top = 0, m_bottom = 0, m_left = 0, m_right = 0;
+};
+
+// Builds the padded image for display: pixels a padding mode copies come from the source,
+// zero padding is black; positions the mode cannot map (invalid parameters) are left
+// transparent. `gray` renders the image as the luma the engine sees.
+QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, int left,
+                        int right, core::PaddingMode mode);
+
+} // namespace convscope::ui

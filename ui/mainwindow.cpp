@@ -1,0 +1,555 @@
+#include "mainwindow.h"
+
+#include "commands.h"
+#include "computecontroller.h"
+#include "featuremapgrid.h"
+#include "inputview.h"
+#include "parameterpanel.h"
+#include "shapepanel.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QImageReader>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QStyle>
+#include <QStyleFactory>
+#include <QUndoStack>
+
+// Resources of a static library need an explicit init, outside any namespace.
+static void initResources()
+{
+    Q_INIT_RESOURCE(convscope);
+}
+
+namespace convscope::ui {
+
+namespace {
+
+constexpr int kMaxRecent = 8;
+
+QPalette darkPalette()
+{
+    QPalette p;
+    const QColor window(45, 45, 48), base(30, 30, 32), text(230, 230, 230);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, window);
+    p.setColor(QPalette::ToolTipBase, base);
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, window);
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, Qt::red);
+    p.setColor(QPalette::Link, QColor(90, 160, 255));
+    p.setColor(QPalette::Highlight, QColor(42, 130, 218));
+    p.setColor(QPalette::HighlightedText, Qt::black);
+    p.setColor(QPalette::Mid, QColor(90, 90, 95));
+    p.setColor(QPalette::Disabled, QPalette::Text, QColor(127, 127, 127));
+    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(127, 127, 127));
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(127, 127, 127));
+    return p;
+}
+
+bool isDark(const QPalette &p)
+{
+    return p.color(QPalette::Window).lightness() < p.color(QPalette::WindowText).lightness();
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
+{
+    initResources();
+    setObjectName(QStringLiteral("mainWindow"));
+    setAcceptDrops(true);
+    m_normalFont = QApplication::font();
+    m_systemPalette = QApplication::palette();
+
+    m_session = new Session(this);
+    // The controller connects to the Session first, so validation state is current when
+    // the views react to the same signal.
+    m_controller = new ComputeController(m_session, this);
+    m_undo = new QUndoStack(this);
+    m_grid = new FeatureMapGrid(m_session, this);
+    setCentralWidget(m_grid);
+
+    createDocks();
+    createActions();
+    createStatusBar();
+
+    connect(m_grid, &FeatureMapGrid::hovered, this, [this](const QString &text) {
+        if (text.isEmpty())
+            statusBar()->clearMessage();
+        else
+            statusBar()->showMessage(text);
+    });
+    connect(m_controller, &ComputeController::computed, this, &MainWindow::updateStatus);
+    connect(m_session, &Session::imageChanged, this, &MainWindow::updateStatus);
+    connect(m_session, &Session::imageChanged, this, &MainWindow::updateTitle);
+    connect(m_undo, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+
+    setWindowIcon(QIcon(QStringLiteral(":/convscope/convscope.png")));
+    resize(1500, 920);
+    updateStatus();
+    updateTitle();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createDocks()
+{
+    m_parameters = new ParameterPanel(m_session);
+    auto *paramDock = new QDockWidget(tr("Parameters"), this);
+    paramDock->setObjectName(QStringLiteral("parametersDock"));
+    paramDock->setWidget(m_parameters);
+    addDockWidget(Qt::LeftDockWidgetArea, paramDock);
+    connect(m_parameters, &ParameterPanel::paramsEdited, this,
+            [this](const core::Conv2dParams &before, const core::Conv2dParams &after,
+                   const QString &what, const QString &key) {
+                m_undo->push(new SetParamsCommand(m_session, before, after,
+                                                  tr("change %1").arg(what), key));
+            });
+
+    m_input = new InputView(m_session);
+    auto *inputDock = new QDockWidget(tr("Input"), this);
+    inputDock->setObjectName(QStringLiteral("inputDock"));
+    inputDock->setWidget(m_input);
+    addDockWidget(Qt::RightDockWidgetArea, inputDock);
+
+    m_shape = new ShapePanel(m_session);
+    auto *shapeDock = new QDockWidget(tr("Shape"), this);
+    shapeDock->setObjectName(QStringLiteral("shapeDock"));
+    shapeDock->setWidget(m_shape);
+    addDockWidget(Qt::RightDockWidgetArea, shapeDock);
+    resizeDocks({paramDock, inputDock}, {300, 380}, Qt::Horizontal);
+}
+
+void MainWindow::createActions()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *open = file->addAction(tr("&Open Image…"), this, &MainWindow::openDialog);
+    open->setShortcut(QKeySequence::Open);
+    open->setStatusTip(tr("Load an image to convolve (any format Qt can read)"));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    QAction *sample = file->addAction(tr("Open &Sample Image"), this, &MainWindow::openSample);
+    sample->setStatusTip(tr("Load the bundled sample picture"));
+    QAction *paste = file->addAction(tr("&Paste Image"), this, &MainWindow::pasteImage);
+    paste->setShortcut(QKeySequence::Paste);
+    paste->setStatusTip(tr("Use the image on the clipboard as input"));
+    file->addSeparator();
+    QAction *prefs = file->addAction(tr("Preview &Limit…"), this, &MainWindow::editPreviewLimit);
+    prefs->setShortcut(QKeySequence::Preferences);
+    prefs->setStatusTip(tr("Largest image side computed live; bigger images are downscaled"));
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setStatusTip(tr("Quit convscope"));
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *undo = m_undo->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    undo->setStatusTip(tr("Undo the last parameter change"));
+    QAction *redo = m_undo->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    redo->setStatusTip(tr("Redo the parameter change"));
+    edit->addAction(undo);
+    edit->addAction(redo);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_presentationAction = m_viewMenu->addAction(tr("&Presentation Mode"));
+    m_presentationAction->setCheckable(true);
+    m_presentationAction->setShortcut(QKeySequence(Qt::Key_F5));
+    m_presentationAction->setStatusTip(tr("Large fonts for projectors"));
+    connect(m_presentationAction, &QAction::toggled, this, &MainWindow::setPresentationMode);
+    QAction *full = m_viewMenu->addAction(tr("&Full Screen"));
+    full->setCheckable(true);
+    full->setShortcut(QKeySequence::FullScreen);
+    full->setStatusTip(tr("Use the whole screen"));
+    connect(full, &QAction::toggled, this,
+            [this](bool on) { on ? showFullScreen() : showNormal(); });
+    m_viewMenu->addSeparator();
+    QAction *fit = m_viewMenu->addAction(tr("&Fit Maps"), m_grid, &FeatureMapGrid::resetZoom);
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    fit->setStatusTip(tr("Show the whole feature maps after zooming or panning"));
+    QAction *next = m_viewMenu->addAction(tr("&Next Page of Maps"), m_grid,
+                                          [this] { m_grid->setPage(m_grid->page() + 1); });
+    next->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageDown));
+    next->setStatusTip(tr("Show the next output channels"));
+    QAction *prev = m_viewMenu->addAction(tr("P&revious Page of Maps"), m_grid,
+                                          [this] { m_grid->setPage(m_grid->page() - 1); });
+    prev->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageUp));
+    prev->setStatusTip(tr("Show the previous output channels"));
+
+    QMenu *colours = m_viewMenu->addMenu(tr("&Colours"));
+    auto *gradients = new QActionGroup(this);
+    const QStringList names{tr("&Diverging (signed values)"), tr("&Grayscale"), tr("&Viridis")};
+    for (int i = 0; i < names.size(); ++i) {
+        QAction *a = colours->addAction(names[i]);
+        a->setCheckable(true);
+        a->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
+        a->setStatusTip(tr("Colour the feature maps with this gradient"));
+        gradients->addAction(a);
+        connect(a, &QAction::triggered, this,
+                [this, i] { m_session->setGradient(static_cast<Gradient>(i)); });
+    }
+    colours->addSeparator();
+    QAction *global = colours->addAction(tr("G&lobal Range"));
+    global->setCheckable(true);
+    global->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    global->setStatusTip(tr("One colour range across all maps (off: each map its own)"));
+    connect(global, &QAction::toggled, this, [this](bool on) {
+        m_session->setRangeMode(on ? RangeMode::Global : RangeMode::PerMap);
+    });
+    auto syncColours = [this, gradients, global] {
+        gradients->actions()[static_cast<int>(m_session->gradient())]->setChecked(true);
+        QSignalBlocker b(global);
+        global->setChecked(m_session->rangeMode() == RangeMode::Global);
+    };
+    connect(m_session, &Session::displayChanged, this, syncColours);
+    syncColours();
+
+    QMenu *theme = m_viewMenu->addMenu(tr("&Theme"));
+    m_themeGroup = new QActionGroup(this);
+    const QStringList themes{tr("Follow &System"), tr("&Light"), tr("&Dark")};
+    for (int i = 0; i < themes.size(); ++i) {
+        QAction *a = theme->addAction(themes[i]);
+        a->setCheckable(true);
+        a->setChecked(i == 0);
+        a->setStatusTip(tr("Light or dark colours for the window"));
+        m_themeGroup->addAction(a);
+        connect(a, &QAction::triggered, this, [this, i] { setTheme(static_cast<Theme>(i)); });
+    }
+    m_viewMenu->addSeparator();
+    for (QDockWidget *dock : findChildren<QDockWidget *>())
+        m_viewMenu->addAction(dock->toggleViewAction());
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *about = help->addAction(tr("&About convscope"), this, &MainWindow::about);
+    about->setStatusTip(tr("Version and licence"));
+    QAction *aboutQt = help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+    aboutQt->setStatusTip(tr("The Qt version in use"));
+    rebuildRecentMenu();
+}
+
+void MainWindow::createStatusBar()
+{
+    m_previewLabel = new QLabel;
+    m_previewLabel->setObjectName(QStringLiteral("previewLabel"));
+    m_previewLabel->setStyleSheet(QStringLiteral("QLabel { color: #d9480f; font-weight: bold; }"));
+    m_timeLabel = new QLabel;
+    m_timeLabel->setObjectName(QStringLiteral("timeLabel"));
+    m_progress = new QProgressBar;
+    m_progress->setRange(0, 100);
+    m_progress->setMaximumWidth(160);
+    m_progress->hide();
+    statusBar()->addPermanentWidget(m_previewLabel);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_timeLabel);
+    connect(m_controller, &ComputeController::progressVisible, m_progress, &QWidget::setVisible);
+    connect(m_controller, &ComputeController::progress, m_progress, &QProgressBar::setValue);
+}
+
+void MainWindow::updateStatus()
+{
+    if (m_controller->lastComputeMs() > 0)
+        m_timeLabel->setText(tr("computed in %1 ms").arg(m_controller->lastComputeMs(), 0, 'f', 1));
+    if (m_session->isDownscaled()) {
+        const QImage &full = m_session->image();
+        const QImage &fed = m_session->previewImage();
+        m_previewLabel->setText(tr("Preview: computing on %1×%2 (image is %3×%4)")
+                                    .arg(fed.width())
+                                    .arg(fed.height())
+                                    .arg(full.width())
+                                    .arg(full.height()));
+        m_previewLabel->show();
+    } else {
+        m_previewLabel->clear();
+        m_previewLabel->hide();
+    }
+}
+
+void MainWindow::updateTitle()
+{
+    const QString src = m_session->imageSource();
+    setWindowTitle(tr("%1 — convscope").arg(src.startsWith(QLatin1Char(':'))
+                                                ? tr("sample")
+                                                : QFileInfo(src).fileName().isEmpty()
+                                                      ? src
+                                                      : QFileInfo(src).fileName()));
+}
+
+void MainWindow::showError(const QString &message)
+{
+    m_lastError = message;
+    statusBar()->showMessage(message, 8000);
+    // Non-blocking: the window (and tests) keep running while the box is up.
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("convscope"), message, QMessageBox::Ok,
+                                this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    emit errorShown(message);
+}
+
+bool MainWindow::openImage(const QString &path)
+{
+    QString error;
+    if (!m_session->loadImage(path, &error)) {
+        showError(error);
+        return false;
+    }
+    addRecentFile(path);
+    return true;
+}
+
+void MainWindow::openSample()
+{
+    QString error;
+    if (!m_session->loadImage(QStringLiteral(":/convscope/sample.png"), &error))
+        showError(error);
+}
+
+void MainWindow::openDialog()
+{
+    QStringList filters;
+    for (const QByteArray &fmt : QImageReader::supportedImageFormats())
+        filters << QStringLiteral("*.") + QString::fromLatin1(fmt);
+    const QString dir = m_recent.isEmpty() ? QString() : QFileInfo(m_recent.front()).path();
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Image"), dir,
+        tr("Images (%1);;All files (*)").arg(filters.join(QLatin1Char(' '))));
+    if (!path.isEmpty())
+        openImage(path);
+}
+
+void MainWindow::pasteImage()
+{
+    const QMimeData *mime = QApplication::clipboard()->mimeData();
+    if (mime && mime->hasImage()) {
+        const QImage img = qvariant_cast<QImage>(mime->imageData());
+        if (m_session->setImage(img, tr("clipboard")))
+            return;
+    }
+    if (mime && mime->hasUrls() && !mime->urls().isEmpty() && mime->urls().front().isLocalFile()) {
+        openImage(mime->urls().front().toLocalFile());
+        return;
+    }
+    showError(tr("The clipboard holds no image."));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const QMimeData *mime = event->mimeData();
+    if (mime->hasImage() || (mime->hasUrls() && !mime->urls().isEmpty() &&
+                             mime->urls().front().isLocalFile()))
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QMimeData *mime = event->mimeData();
+    if (mime->hasUrls() && !mime->urls().isEmpty() && mime->urls().front().isLocalFile()) {
+        openImage(mime->urls().front().toLocalFile());
+    } else if (mime->hasImage()) {
+        m_session->setImage(qvariant_cast<QImage>(mime->imageData()), tr("dropped image"));
+    }
+    event->acceptProposedAction();
+}
+
+void MainWindow::addRecentFile(const QString &path)
+{
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    if (abs.startsWith(QLatin1Char(':')))
+        return;
+    m_recent.removeAll(abs);
+    m_recent.prepend(abs);
+    while (m_recent.size() > kMaxRecent)
+        m_recent.removeLast();
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    for (int i = 0; i < m_recent.size(); ++i) {
+        const QString path = m_recent[i];
+        QAction *a = m_recentMenu->addAction(
+            QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()),
+            this, [this, path] { openImage(path); });
+        a->setStatusTip(path);
+    }
+    if (!m_recent.isEmpty()) {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("&Clear List"), this, [this] {
+            m_recent.clear();
+            rebuildRecentMenu();
+        });
+    }
+    m_recentMenu->setEnabled(!m_recent.isEmpty());
+}
+
+void MainWindow::editPreviewLimit()
+{
+    bool ok = false;
+    const int v = QInputDialog::getInt(
+        this, tr("Preview Limit"),
+        tr("Longest image side computed live, in pixels (0 = no limit).\n"
+           "Larger images are downscaled for the live view; the full image is kept."),
+        m_session->previewLimit(), 0, 16384, 128, &ok);
+    if (ok)
+        m_session->setPreviewLimit(v);
+}
+
+void MainWindow::about()
+{
+    QMessageBox::about(
+        this, tr("About convscope"),
+        tr("<h3>convscope %1</h3>"
+           "<p>Makes <code>torch.nn.Conv2d</code> visible: load an image, set the parameters, "
+           "watch the feature maps and shapes change.</p>"
+           "<p>Built with Qt %2 and QCustomPlot.</p>")
+            .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::setPresentationMode(bool on)
+{
+    m_presentation = on;
+    {
+        QSignalBlocker b(m_presentationAction);
+        m_presentationAction->setChecked(on);
+    }
+    QFont f = m_normalFont;
+    if (on) {
+        // Readable from the back of a lecture hall: about 1.7x the desktop size.
+        if (f.pointSizeF() > 0)
+            f.setPointSizeF(f.pointSizeF() * 1.7);
+        else
+            f.setPixelSize(int(f.pixelSize() * 1.7));
+    }
+    QApplication::setFont(f);
+}
+
+void MainWindow::setTheme(Theme theme)
+{
+    m_theme = theme;
+    if (m_themeGroup)
+        m_themeGroup->actions()[static_cast<int>(theme)]->setChecked(true);
+    switch (theme) {
+    case Theme::System:
+        // Qt 6.4 has no colour-scheme query; the platform theme's palette (GNOME/KDE
+        // integration) is the system's choice, and GTK_THEME=...:dark asks for dark.
+        if (qEnvironmentVariable("GTK_THEME").endsWith(QLatin1String(":dark")) &&
+            !isDark(m_systemPalette))
+            QApplication::setPalette(darkPalette());
+        else
+            QApplication::setPalette(m_systemPalette);
+        break;
+    case Theme::Light: QApplication::setPalette(QApplication::style()->standardPalette()); break;
+    case Theme::Dark: QApplication::setPalette(darkPalette()); break;
+    }
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    // The desktop switched light/dark: follow it when the user asked to.
+    if (event->type() == QEvent::ThemeChange && m_theme == Theme::System) {
+        m_systemPalette = QGuiApplication::palette();
+        setTheme(Theme::System);
+    }
+}
+
+void MainWindow::readSettings()
+{
+    QSettings s;
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    m_recent = s.value(QStringLiteral("recentFiles")).toStringList();
+    rebuildRecentMenu();
+    m_session->setPreviewLimit(s.value(QStringLiteral("previewLimit"), 2048).toInt());
+    Gradient g = Gradient::Diverging;
+    if (parseGradient(s.value(QStringLiteral("display/gradient")).toString(), &g))
+        m_session->setGradient(g);
+    m_session->setRangeMode(s.value(QStringLiteral("display/globalRange"), false).toBool()
+                                ? RangeMode::Global
+                                : RangeMode::PerMap);
+    setTheme(static_cast<Theme>(std::clamp(s.value(QStringLiteral("display/theme"), 0).toInt(), 0, 2)));
+    setPresentationMode(s.value(QStringLiteral("display/presentation"), false).toBool());
+
+    if (s.contains(QStringLiteral("params/outChannels"))) {
+        s.beginGroup(QStringLiteral("params"));
+        core::Conv2dParams p = m_session->params();
+        auto hw = [&](const QString &key, core::Hw def) {
+            const QList<QVariant> v = s.value(key).toList();
+            return v.size() == 2 ? core::Hw{v[0].toInt(), v[1].toInt()} : def;
+        };
+        p.inChannels = s.value(QStringLiteral("inChannels"), p.inChannels).toInt() == 1 ? 1 : 3;
+        p.outChannels = std::clamp(s.value(QStringLiteral("outChannels"), p.outChannels).toInt(), 1, 256);
+        p.kernel = hw(QStringLiteral("kernel"), p.kernel);
+        p.stride = hw(QStringLiteral("stride"), p.stride);
+        p.padding = hw(QStringLiteral("padding"), p.padding);
+        p.dilation = hw(QStringLiteral("dilation"), p.dilation);
+        p.paddingKind = static_cast<core::PaddingKind>(
+            std::clamp(s.value(QStringLiteral("paddingKind"), 0).toInt(), 0, 2));
+        const auto mode = core::parsePaddingMode(
+            s.value(QStringLiteral("paddingMode"), QStringLiteral("zeros")).toString().toStdString());
+        p.paddingMode = mode.value_or(core::PaddingMode::Zeros);
+        p.groups = std::max(1, s.value(QStringLiteral("groups"), 1).toInt());
+        p.bias = s.value(QStringLiteral("bias"), true).toBool();
+        s.endGroup();
+        // Restored parameters are the starting point, not an undoable edit.
+        m_session->setParams(p);
+        m_undo->clear();
+    }
+}
+
+void MainWindow::writeSettings()
+{
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    s.setValue(QStringLiteral("recentFiles"), m_recent);
+    s.setValue(QStringLiteral("previewLimit"), m_session->previewLimit());
+    s.setValue(QStringLiteral("display/gradient"), gradientName(m_session->gradient()));
+    s.setValue(QStringLiteral("display/globalRange"),
+               m_session->rangeMode() == RangeMode::Global);
+    s.setValue(QStringLiteral("display/theme"), static_cast<int>(m_theme));
+    s.setValue(QStringLiteral("display/presentation"), m_presentation);
+    const auto &p = m_session->params();
+    auto hw = [](core::Hw v) { return QVariantList{v.h, v.w}; };
+    s.beginGroup(QStringLiteral("params"));
+    s.setValue(QStringLiteral("inChannels"), p.inChannels);
+    s.setValue(QStringLiteral("outChannels"), p.outChannels);
+    s.setValue(QStringLiteral("kernel"), hw(p.kernel));
+    s.setValue(QStringLiteral("stride"), hw(p.stride));
+    s.setValue(QStringLiteral("padding"), hw(p.padding));
+    s.setValue(QStringLiteral("dilation"), hw(p.dilation));
+    s.setValue(QStringLiteral("paddingKind"), static_cast<int>(p.paddingKind));
+    s.setValue(QStringLiteral("paddingMode"), QString::fromStdString(core::toString(p.paddingMode)));
+    s.setValue(QStringLiteral("groups"), p.groups);
+    s.setValue(QStringLiteral("bias"), p.bias);
+    s.endGroup();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    writeSettings();
+    event->accept();
+}
+
+} // namespace convscope::ui

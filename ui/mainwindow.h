@@ -1,0 +1,102 @@
+#pragma once
+// The main window wires the model, the controller, the views and the actions together; it
+// holds no Conv2d logic of its own.
+#include "session.h"
+
+#include <QMainWindow>
+#include <QPalette>
+#include <QStringList>
+
+class QAction;
+class QActionGroup;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QUndoStack;
+
+namespace convscope::ui {
+
+class ComputeController;
+class FeatureMapGrid;
+class InputView;
+class ParameterPanel;
+class ShapePanel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    enum class Theme { System, Light, Dark };
+
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    Session *session() const { return m_session; }
+    ComputeController *controller() const { return m_controller; }
+    QUndoStack *undoStack() const { return m_undo; }
+    FeatureMapGrid *grid() const { return m_grid; }
+    ParameterPanel *parameterPanel() const { return m_parameters; }
+    ShapePanel *shapePanel() const { return m_shape; }
+    InputView *inputView() const { return m_input; }
+
+    // Opens an image file; on failure shows the error (non-blocking) and keeps the
+    // current image. Returns whether the image was loaded.
+    bool openImage(const QString &path);
+    // Loads the bundled sample image.
+    void openSample();
+    // The last error shown to the user (for tests and the status bar).
+    QString lastError() const { return m_lastError; }
+
+    bool isPresentationMode() const { return m_presentation; }
+    void setPresentationMode(bool on);
+    void setTheme(Theme theme);
+
+    // Persistence: geometry, dock layout, parameters, display settings, recent files.
+    void readSettings();
+    void writeSettings();
+
+signals:
+    void errorShown(const QString &message);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    void createActions();
+    void createDocks();
+    void createStatusBar();
+    void showError(const QString &message);
+    void pasteImage();
+    void openDialog();
+    void addRecentFile(const QString &path);
+    void rebuildRecentMenu();
+    void editPreviewLimit();
+    void about();
+    void updateStatus();
+    void updateTitle();
+
+    Session *m_session;
+    ComputeController *m_controller;
+    QUndoStack *m_undo;
+    FeatureMapGrid *m_grid;
+    ParameterPanel *m_parameters = nullptr;
+    ShapePanel *m_shape = nullptr;
+    InputView *m_input = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QAction *m_presentationAction = nullptr;
+    QActionGroup *m_themeGroup = nullptr;
+    QLabel *m_timeLabel = nullptr;
+    QLabel *m_previewLabel = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QStringList m_recent;
+    QString m_lastError;
+    QFont m_normalFont;
+    QPalette m_systemPalette;
+    Theme m_theme = Theme::System;
+    bool m_presentation = false;
+};
+
+} // namespace convscope::ui
