@@ -125,27 +125,47 @@ void mapColumns(const Geometry &g, std::vector<std::int64_t> &columns)
         }
 }
 
-// One row of a phase plane: dst[j] = row[columns[j]] (0 where columns[j] < 0). The interior,
-// where the map is an arithmetic sequence, is copied without the map.
-template <int Stride>
-void packRow(const Geometry &g, const float *row, const std::int64_t *col, int pw, float *dst)
+std::int64_t floorDiv(std::int64_t a, std::int64_t b)
 {
-    const int sW = Stride > 0 ? Stride : g.sW;
-    // Interior: padded column c = pw + j * sW with 0 <= c - left < W.
-    const std::int64_t jA = std::min<std::int64_t>(g.Wq, std::max<std::int64_t>(0, (g.pad.left - pw + sW - 1) / sW));
-    std::int64_t jB = std::min<std::int64_t>(g.Wq, (g.pad.left + g.W - pw + sW - 1) / sW);
-    jB = std::max(jA, std::min(jB, (g.Wneed - pw + sW - 1) / sW));
-    for (std::int64_t j = 0; j < jA; ++j)
-        dst[j] = col[j] < 0 ? 0.0f : row[col[j]];
-    const float *src = row + (pw + jA * sW - g.pad.left);
-    if constexpr (Stride == 1) {
-        std::memcpy(dst + jA, src, static_cast<std::size_t>(jB - jA) * sizeof(float));
-    } else {
-        for (std::int64_t j = 0; j < jB - jA; ++j)
-            dst[jA + j] = src[j * sW];
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+// One padded input row split into its sW phase rows: dst[pw][j] = row[columns[pw][j]]
+// (0 where the map says -1). In the interior, where every phase reads a real pixel, the
+// map is an arithmetic sequence and the copy runs without it: a memcpy for stride 1, a
+// loop the compiler vectorises (de-interleaving loads) for strides 2 to 4.
+template <int Stride>
+void packRow(const Geometry &g, const float *row, const std::int64_t *columns, float *const *dst)
+{
+    const std::int64_t sW = Stride > 0 ? Stride : g.sW;
+    // Phase columns j with left <= j * sW and j * sW + sW - 1 < min(left + W, Wneed).
+    const std::int64_t jA = std::min(g.Wq, (g.pad.left + sW - 1) / sW);
+    const std::int64_t end = std::min<std::int64_t>(g.pad.left + g.W, g.Wneed);
+    const std::int64_t jB = std::max(jA, std::min(g.Wq, floorDiv(end - sW, sW) + 1));
+    for (std::int64_t pw = 0; pw < sW; ++pw) {
+        const std::int64_t *col = columns + pw * g.Wq;
+        float *d = dst[pw];
+        for (std::int64_t j = 0; j < jA; ++j)
+            d[j] = col[j] < 0 ? 0.0f : row[col[j]];
+        for (std::int64_t j = jB; j < g.Wq; ++j)
+            d[j] = col[j] < 0 ? 0.0f : row[col[j]];
     }
-    for (std::int64_t j = jB; j < g.Wq; ++j)
-        dst[j] = col[j] < 0 ? 0.0f : row[col[j]];
+    const float *src = row + (jA * sW - g.pad.left);
+    const std::int64_t n = jB - jA;
+    if constexpr (Stride == 1) {
+        std::memcpy(dst[0] + jA, src, static_cast<std::size_t>(n) * sizeof(float));
+    } else if constexpr (Stride > 1) {
+        float *d[Stride];
+        for (int pw = 0; pw < Stride; ++pw)
+            d[pw] = dst[pw] + jA;
+        for (std::int64_t j = 0; j < n; ++j)
+            for (int pw = 0; pw < Stride; ++pw)
+                d[pw][j] = src[j * Stride + pw];
+    } else {
+        for (std::int64_t pw = 0; pw < sW; ++pw)
+            for (std::int64_t j = 0; j < n; ++j)
+                dst[pw][jA + j] = src[j * sW + pw];
+    }
 }
 
 // Packs the input a band needs: channels [gi * Cg, (gi + 1) * Cg) of image n, phase rows
@@ -153,25 +173,38 @@ void packRow(const Geometry &g, const float *row, const std::int64_t *col, int p
 void packBand(const Geometry &g, const float *input, const std::int64_t *columns, float *band,
               std::int64_t n, std::int64_t gi, std::int64_t y0)
 {
+    constexpr int kMaxStride = 64;
+    float *dst[kMaxStride];
+    const bool split = g.sW <= kMaxStride;
     for (std::int64_t ci = 0; ci < g.Cg; ++ci) {
         const float *src = input + (n * g.C + gi * g.Cg + ci) * g.H * g.W;
         for (int ph = 0; ph < g.sH; ++ph)
             for (std::int64_t i = 0; i < g.bandHq; ++i) {
                 const std::int64_t r = ph + (y0 + i) * g.sH; // padded row
                 const std::int64_t sy = r < g.Hneed ? sourceIndex(r - g.pad.top, g.H, g.mode) : -1;
-                for (int pw = 0; pw < g.sW; ++pw) {
-                    float *dst = band + ci * g.channelStride + (ph * g.sW + pw) * g.planeSize + i * g.Wq;
-                    if (sy < 0) {
-                        std::fill(dst, dst + g.Wq, 0.0f);
-                        continue;
-                    }
-                    const float *row = src + sy * g.W;
-                    const std::int64_t *col = columns + pw * g.Wq;
-                    switch (g.sW) {
-                    case 1: packRow<1>(g, row, col, pw, dst); break;
-                    case 2: packRow<2>(g, row, col, pw, dst); break;
-                    default: packRow<0>(g, row, col, pw, dst); break;
-                    }
+                float *first = band + ci * g.channelStride + ph * g.sW * g.planeSize + i * g.Wq;
+                if (sy < 0) {
+                    for (int pw = 0; pw < g.sW; ++pw)
+                        std::fill(first + pw * g.planeSize, first + pw * g.planeSize + g.Wq, 0.0f);
+                    continue;
+                }
+                const float *row = src + sy * g.W;
+                if (!split) { // absurd strides: one phase at a time through the map
+                    for (int pw = 0; pw < g.sW; ++pw)
+                        for (std::int64_t j = 0; j < g.Wq; ++j) {
+                            const std::int64_t c = columns[pw * g.Wq + j];
+                            first[pw * g.planeSize + j] = c < 0 ? 0.0f : row[c];
+                        }
+                    continue;
+                }
+                for (int pw = 0; pw < g.sW; ++pw)
+                    dst[pw] = first + pw * g.planeSize;
+                switch (g.sW) {
+                case 1: packRow<1>(g, row, columns, dst); break;
+                case 2: packRow<2>(g, row, columns, dst); break;
+                case 3: packRow<3>(g, row, columns, dst); break;
+                case 4: packRow<4>(g, row, columns, dst); break;
+                default: packRow<0>(g, row, columns, dst); break;
                 }
             }
     }

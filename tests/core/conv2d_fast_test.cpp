@@ -175,6 +175,31 @@ TEST(Conv2dFast, wideRowsAndManyChannels_matchReference)
     }
 }
 
+TEST(Conv2dFast, largeStrides_matchReference)
+{
+    // Strides 4 (its own de-interleaving copy), 5 and 7 (the generic copy), big kernels, all
+    // padding modes: the AlexNet-like stem and friends.
+    std::mt19937 rng(11);
+    const Hw strides[] = {{4, 4}, {5, 3}, {7, 4}, {4, 6}};
+    for (int variant = 0; variant < 8; ++variant) {
+        Case k;
+        k.n = 1 + variant % 2;
+        k.c = 1 + variant % 3;
+        k.o = 5 + variant;
+        k.h = 40 + 3 * variant;
+        k.w = 61 + 5 * variant;
+        k.p.kernel = {11 - variant % 4, 9 + variant % 3};
+        k.p.stride = strides[variant % 4];
+        k.p.dilation = {1 + variant / 6, 1};
+        k.p.padding = {5 - variant % 3, 4};
+        k.p.paddingMode = static_cast<PaddingMode>(variant % 4);
+        k.p.inChannels = int(k.c);
+        k.p.outChannels = int(k.o);
+        ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
+        expectMatchesReference(k, rng());
+    }
+}
+
 TEST(Conv2dFast, emptyBatch_givesEmptyOutput)
 {
     Case k;
