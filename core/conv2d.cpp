@@ -66,15 +66,20 @@ Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams
     g.Wq = (g.Wneed + g.sW - 1) / g.sW;
     g.taps = g.Cg * g.kH * g.kW;
 
-    // ~2M multiply-adds per task (a fraction of a millisecond): fine-grained enough for a
-    // 20 ms cancel and for load balance; at least ~400 positions so that the kernel's
-    // blocks are mostly full, and the band's input stays in L2.
-    const std::int64_t costPerPosition = std::max<std::int64_t>(1, g.Og * g.taps);
-    const std::int64_t positions = std::max<std::int64_t>(384, (std::int64_t{1} << 21) / costPerPosition);
-    g.bandRows = std::clamp<std::int64_t>((positions + g.Wq - 1) / g.Wq, 1, g.Ho);
+    // Band height: at least ~2M multiply-adds and ~400 positions per task (the kernel's
+    // blocks mostly full), and at least 4x the rows a band re-reads from its neighbour
+    // (kernel overlap), so re-packing the overlap stays cheap; at most ~16M multiply-adds
+    // (well under a millisecond), fine-grained enough for a 20 ms cancel and for load
+    // balance between threads.
+    const std::int64_t costPerRow = std::max<std::int64_t>(1, g.Og * g.taps) * g.Wq;
+    const std::int64_t overlapRows = (g.kH - 1) * g.dH / g.sH + 1;
+    const std::int64_t minRows = std::max<std::int64_t>(
+        (384 + g.Wq - 1) / g.Wq, ((std::int64_t{1} << 21) + costPerRow - 1) / costPerRow);
+    const std::int64_t maxRows = std::max(minRows, (std::int64_t{1} << 24) / costPerRow);
+    g.bandRows = std::clamp<std::int64_t>(std::min(maxRows, std::max(minRows, 4 * overlapRows)), 1, g.Ho);
     // Rows a band reads below its last output row, plus one row for the reads of the
     // padding columns at the right edge that wrap into the next row.
-    g.bandHq = g.bandRows + (g.kH - 1) * g.dH / g.sH + 1;
+    g.bandHq = g.bandRows + overlapRows;
     g.planeSize = g.bandHq * g.Wq;
     g.channelStride = g.planeSize * g.sH * g.sW;
     g.bandFloats = g.channelStride * g.Cg + kSlackFloats;
