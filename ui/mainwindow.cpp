@@ -2,8 +2,11 @@
 
 #include "commands.h"
 #include "computecontroller.h"
+#include "exportactions.h"
 #include "featuremapgrid.h"
 #include "inputview.h"
+#include "kernelcommands.h"
+#include "kernelpanel.h"
 #include "parameterpanel.h"
 #include "shapepanel.h"
 
@@ -137,6 +140,14 @@ void MainWindow::createDocks()
     shapeDock->setObjectName(QStringLiteral("shapeDock"));
     shapeDock->setWidget(m_shape);
     addDockWidget(Qt::RightDockWidgetArea, shapeDock);
+
+    // Kernel presets, seeded init and the editable weights; below the parameters.
+    auto *kernelPanel = new KernelPanel;
+    auto *kernelDock = new QDockWidget(tr("Kernel"), this);
+    kernelDock->setObjectName(QStringLiteral("kernelDock"));
+    kernelDock->setWidget(kernelPanel);
+    addDockWidget(Qt::LeftDockWidgetArea, kernelDock);
+    attachKernelPanel(kernelPanel, m_session, m_undo);
     resizeDocks({paramDock, inputDock}, {300, 380}, Qt::Horizontal);
 }
 
@@ -152,6 +163,13 @@ void MainWindow::createActions()
     QAction *paste = file->addAction(tr("&Paste Image"), this, &MainWindow::pasteImage);
     paste->setShortcut(QKeySequence::Paste);
     paste->setStatusTip(tr("Use the image on the clipboard as input"));
+    // Export, sessions, imported weights and PyTorch code live in exportactions.h.
+    auto *share = new ExportActions(m_session, m_undo, this);
+    file->addSeparator();
+    file->addAction(share->openSessionAction());
+    file->addAction(share->saveSessionAction());
+    file->addAction(share->importWeightsAction());
+    file->addAction(share->exportAction());
     file->addSeparator();
     QAction *prefs = file->addAction(tr("Preview &Limit…"), this, &MainWindow::editPreviewLimit);
     prefs->setShortcut(QKeySequence::Preferences);
@@ -170,6 +188,8 @@ void MainWindow::createActions()
     redo->setStatusTip(tr("Redo the parameter change"));
     edit->addAction(undo);
     edit->addAction(redo);
+    edit->addSeparator();
+    edit->addAction(share->copyAsPyTorchAction());
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     m_presentationAction = m_viewMenu->addAction(tr("&Presentation Mode"));
