@@ -263,7 +263,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     makeForm->addRow(m_kaimingLabel);
 
     // ---- one kernel --------------------------------------------------------------------------
-    auto *kernelBox = new QGroupBox(tr("Kernel"), this);
+    auto *kernelBox = new QGroupBox(tr("Kernel values"), this);
     m_shapeLabel = new QLabel(kernelBox);
     m_shapeLabel->setTextFormat(Qt::RichText);
     m_outSpin = new QSpinBox(kernelBox);
