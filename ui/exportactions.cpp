@@ -28,9 +28,11 @@ const char *const kSessionDirKey = "session/lastFolder";
 const char *const kWeightsDirKey = "weights/lastFolder";
 const char *const kPyTorchDirKey = "pytorch/folder";
 
+// A real file on disk; Qt resources (":/...", the bundled sample) are not: a session file
+// must not point into the binary, so those images are embedded instead.
 bool isFile(const QString &path)
 {
-    return !path.isEmpty() && QFileInfo(path).isFile();
+    return !path.isEmpty() && !path.startsWith(QLatin1Char(':')) && QFileInfo(path).isFile();
 }
 
 QString lastFolder(const char *key)
@@ -50,7 +52,7 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
     }
     ExportRequest r;
     const QString source = session.imageSource();
-    if (isFile(source)) {
+    if (QFileInfo(source).isFile()) { // a file or the bundled sample (a resource)
         r.inputName = QFileInfo(source).fileName();
         r.baseName = QFileInfo(source).completeBaseName();
         r.inputSha256 = sha256OfFile(source);
@@ -149,7 +151,7 @@ ExportActions::ExportActions(Session *session, QUndoStack *undo, QWidget *window
     connect(m_export, &QAction::triggered, this, &ExportActions::exportMaps);
 
     m_open = new QAction(tr("&Open Session..."), this);
-    m_open->setShortcut(QKeySequence::Open);
+    m_open->setShortcut(QKeySequence(tr("Ctrl+Shift+O"))); // Ctrl+O opens an image
     connect(m_open, &QAction::triggered, this, &ExportActions::openSession);
 
     m_save = new QAction(tr("&Save Session..."), this);

@@ -2,10 +2,12 @@
 #include "conv2d.h"
 #include "exportactions.h"
 #include "exportdialog.h"
+#include "mainwindow.h"
 #include "npy.h"
 #include "session.h"
 #include "shape.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QDir>
 #include <QProgressBar>
@@ -202,6 +204,37 @@ private slots:
         QVERIFY(!applySessionState(b, missing, &error));
         QVERIFY2(error.contains("gone.png"), qPrintable(error));
         QCOMPARE(b.gradient(), Gradient::Grayscale);
+    }
+
+    void mainWindowOffersTheActions()
+    {
+        MainWindow window;
+        QStringList texts;
+        for (QAction *a : window.findChildren<QAction *>())
+            texts << a->text();
+        for (const char *want : {"&Export...", "&Open Session...", "&Save Session...", "&Import Weights...",
+                                 "Copy as &PyTorch"})
+            QVERIFY2(texts.contains(QString::fromLatin1(want)), want);
+
+        // End to end: the window computes the sample, the result exports and equals the engine.
+        window.openSample();
+        Session *session = window.session();
+        QTRY_VERIFY_WITH_TIMEOUT(session->result() && session->resultIsCurrent(), 20000);
+        QString error;
+        const auto request = exportRequestFor(*session, &error);
+        QVERIFY2(request, qPrintable(error));
+        core::Tensor expected;
+        const LayerState &l = request->layers.front();
+        core::conv2d(request->input, l.weight, l.params.bias ? &l.bias : nullptr, l.params, expected);
+        QVERIFY(request->output == expected);
+        QTemporaryDir dir;
+        ExportFormats f;
+        f.npy = f.sheet = true;
+        const ExportResult res = exportResults({*request}, {dir.path(), f});
+        QVERIFY2(res.ok(), qPrintable(res.message));
+        QVERIFY(core::readNpy(dir.filePath("sample_output.npy").toStdString()) == expected);
+        if (const QByteArray shots = qgetenv("CONVSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
+            QFile::copy(dir.filePath("sample_sheet.png"), QDir(QString::fromLocal8Bit(shots)).filePath("sample_sheet.png"));
     }
 
     void requestFromSessionResult()
