@@ -50,7 +50,7 @@ class ConnectivityMatrix : public QWidget {
         const double top = fm.height() * 2 + 6;
         const double cw = (width() - left - 6) / std::max(1, p.inChannels);
         const double ch = (height() - top - 6) / std::max(1, p.outChannels);
-        *cell = std::clamp(std::min(cw, ch), 1.0, 36.0);
+        *cell = std::clamp(std::min(cw, ch), 1.0, 56.0);
         *origin = QPointF(left, top);
     }
 

@@ -191,23 +191,15 @@ void ExplainPanel::render()
             const core::ExplainTerm &t = ch.terms[i];
             if (t.tap.kx == 0)
                 h += QStringLiteral("<tr>");
-            QString where;
+            // Line 1: where the tap lands; line 2 (padding only): what the mode put there.
+            QString where = QStringLiteral("(%1, %2)").arg(t.tap.py).arg(t.tap.px);
             QString bg = cellBg;
             if (t.tap.inPadding) {
-                if (t.tap.readsZero()) {
-                    bg = zeroBg;
-                    where = tr("(%1, %2) %3 pad").arg(t.tap.py).arg(t.tap.px).arg(mode);
-                } else {
-                    bg = padBg;
-                    where = tr("(%1, %2) %3 ← (%4, %5)")
-                                .arg(t.tap.py)
-                                .arg(t.tap.px)
-                                .arg(mode)
-                                .arg(t.tap.sy)
-                                .arg(t.tap.sx);
-                }
-            } else {
-                where = QStringLiteral("(%1, %2)").arg(t.tap.py).arg(t.tap.px);
+                bg = t.tap.readsZero() ? zeroBg : padBg;
+                where += QStringLiteral("<br>")
+                         + (t.tap.readsZero()
+                                ? tr("%1 padding").arg(mode)
+                                : tr("%1 ← (%2, %3)").arg(mode).arg(t.tap.sy).arg(t.tap.sx));
             }
             h += QStringLiteral("<td style='background-color:%1' align='right'>"
                                 "<span style='color:%2; font-size:small'>%3</span><br>"

@@ -29,6 +29,8 @@ public:
     explicit MapLayer(QCustomPlot *plot) : QCPLayerable(plot) {}
     QImage image;
     bool dim = false;
+    int channel = 0;                        // the output channel this map shows
+    const MapHighlight *highlight = nullptr; // the grid's selection / projective field
 
 protected:
     void applyDefaultAntialiasingHint(QCPPainter *painter) const override
@@ -56,6 +58,13 @@ protected:
             painter->setOpacity(0.25);
         painter->drawImage(target, image, QRectF(x0, y0, x1 - x0, y1 - y0));
         painter->setOpacity(1.0);
+        if (highlight && !highlight->isEmpty())
+            highlight->paint(*painter, channel, [xa, ya](std::int64_t r, std::int64_t c) {
+                return QRectF(QPointF(xa->coordToPixel(double(c)), ya->coordToPixel(double(r))),
+                              QPointF(xa->coordToPixel(double(c + 1)),
+                                      ya->coordToPixel(double(r + 1))))
+                    .normalized();
+            });
     }
 };
 
@@ -250,7 +259,7 @@ ValueRange FeatureMapGrid::displayedRange(int channel) const
 
 void FeatureMapGrid::onResult()
 {
-    redraw(m_session->result() != m_shown);
+    redraw((m_override ? m_override : m_session->result()) != m_shown);
 }
 
 void FeatureMapGrid::onDisplay()
@@ -299,13 +308,51 @@ QCustomPlot *FeatureMapGrid::makePlot()
             emit hovered(QString());
             return;
         }
+        emit outputHovered(firstChannel() + slot, y, x);
         QString text = hoverText(firstChannel() + slot, y, x);
         if (m_dimmed)
             text += tr("   (last valid result: the current parameters are invalid)");
         emit hovered(text);
     });
+    // A click selects an output (issue 6); a drag pans, so only a press and release close
+    // together count.
+    connect(p, &QCustomPlot::mousePress, this,
+            [this](QMouseEvent *e) { m_pressPos = e->position(); });
+    connect(p, &QCustomPlot::mouseRelease, this, [this, p, slot](QMouseEvent *e) {
+        if (!m_shown || slot >= m_visible || e->button() != Qt::LeftButton ||
+            (e->position() - m_pressPos).manhattanLength() > 4)
+            return;
+        const int x = int(std::floor(p->xAxis->pixelToCoord(e->position().x())));
+        const int y = int(std::floor(p->yAxis->pixelToCoord(e->position().y())));
+        if (x >= 0 && y >= 0 && x < m_mapW && y < m_mapH &&
+            p->axisRect()->rect().contains(e->position().toPoint()))
+            emit outputClicked(firstChannel() + slot, y, x);
+    });
     applyPalette();
     return p;
+}
+
+void FeatureMapGrid::setShownResult(std::shared_ptr<const ComputeResult> result)
+{
+    if (result == m_override)
+        return;
+    m_override = std::move(result);
+    onResult();
+}
+
+void FeatureMapGrid::setHighlight(const MapHighlight &highlight)
+{
+    m_highlight = highlight;
+    for (int i = 0; i < m_visible; ++i)
+        m_plots[static_cast<std::size_t>(i)]->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QPoint FeatureMapGrid::pixelCentre(int slot, int y, int x) const
+{
+    const QCustomPlot *p = plot(slot);
+    if (!p)
+        return {};
+    return QPointF(p->xAxis->coordToPixel(x + 0.5), p->yAxis->coordToPixel(y + 0.5)).toPoint();
 }
 
 void FeatureMapGrid::syncRanges(QCustomPlot *source)
@@ -339,7 +386,7 @@ void FeatureMapGrid::resetZoom()
 
 void FeatureMapGrid::redraw(bool newResult)
 {
-    m_shown = m_session->result();
+    m_shown = m_override ? m_override : m_session->result();
     m_dimmed = bool(m_session->validationError());
     if (const auto &err = m_session->validationError()) {
         m_banner->setText(
@@ -402,6 +449,8 @@ void FeatureMapGrid::redraw(bool newResult)
         title->setText(text);
         m_layers[s]->image = std::move(images[s]);
         m_layers[s]->dim = m_dimmed;
+        m_layers[s]->channel = first + i;
+        m_layers[s]->highlight = &m_highlight;
         m_plots[s]->show();
     }
     for (std::size_t i = static_cast<std::size_t>(n); i < m_plots.size(); ++i) {

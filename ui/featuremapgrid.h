@@ -3,6 +3,7 @@
 // the y axis pointing down like an image, a shared colour scale (per-map or global range),
 // hover read-out, zoom and pan linked across maps, and pages so 64+ channels stay usable.
 // It only draws: the values come from Session::result(), the colours from colormap.h.
+#include "receptivefieldoverlay.h"
 #include "session.h"
 
 #include <QWidget>
@@ -55,9 +56,21 @@ public:
     // Back to the whole map in every plot.
     void resetZoom();
 
+    // Issue 6. Shows `result` (another layer of the stack) instead of the Session's result;
+    // null goes back to the Session's.
+    void setShownResult(std::shared_ptr<const ComputeResult> result);
+    // Drawn on every visible map: the selected output and/or a projective field.
+    void setHighlight(const MapHighlight &highlight);
+    const MapHighlight &highlight() const { return m_highlight; }
+    // Widget position (in plot(slot) coordinates) of the centre of map pixel (y, x).
+    QPoint pixelCentre(int slot, int y, int x) const;
+
 signals:
     void hovered(const QString &text); // empty when the pointer leaves the maps
     void redrawn();                    // every visible map shows the current state
+    // A click (press and release without dragging) / a hover on output (channel, y, x).
+    void outputClicked(int channel, int y, int x);
+    void outputHovered(int channel, int y, int x);
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
@@ -77,6 +90,9 @@ private:
 
     Session *m_session;
     std::shared_ptr<const ComputeResult> m_shown;
+    std::shared_ptr<const ComputeResult> m_override; // setShownResult
+    MapHighlight m_highlight;
+    QPointF m_pressPos;
     QComboBox *m_gradientBox;
     QComboBox *m_rangeBox;
     QComboBox *m_perPageBox;

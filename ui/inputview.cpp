@@ -3,10 +3,12 @@
 #include "padding.h"
 #include "shape.h"
 
+#include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace convscope::ui {
@@ -130,18 +132,24 @@ void InputView::paintEvent(QPaintEvent *)
     painter.fillRect(rect(), pal.color(QPalette::Window));
     const QFontMetrics fm = fontMetrics();
     const bool down = m_session->isDownscaled();
-    const int captionLines = down ? 2 : 1;
+    const bool legend = m_overlay.isField() || !m_unreached.isEmpty();
+    const int captionLines = (down ? 2 : 1) + (m_overlay.isEmpty() ? 0 : 1) + (legend ? 1 : 0);
     const QRect area = rect().adjusted(6, 6, -6, -(fm.height() * captionLines + 10));
     if (img.isNull() || area.width() < 8 || area.height() < 8)
         return;
 
-    // Fit the padded image; crisp pixels when magnified, smooth when shrunk.
-    const double scale =
-        std::min(double(area.width()) / img.width(), double(area.height()) / img.height());
-    const QSizeF drawn(img.width() * scale, img.height() * scale);
-    const QRectF target(area.x() + (area.width() - drawn.width()) / 2,
-                        area.y() + (area.height() - drawn.height()) / 2, drawn.width(),
-                        drawn.height());
+    // Fit the padded image and whatever the overlay draws outside it (input coordinates);
+    // crisp pixels when magnified, smooth when shrunk.
+    QRectF content(-m_left, -m_top, img.width(), img.height());
+    if (!m_overlay.isEmpty())
+        content = content.united(m_overlay.extent());
+    const double scale = std::min(double(area.width()) / content.width(),
+                                  double(area.height()) / content.height());
+    const QPointF origin( // widget position of input pixel (0, 0)
+        area.x() + (area.width() - content.width() * scale) / 2 - content.x() * scale,
+        area.y() + (area.height() - content.height() * scale) / 2 - content.y() * scale);
+    const QRectF target(origin.x() - m_left * scale, origin.y() - m_top * scale,
+                        img.width() * scale, img.height() * scale);
     painter.setRenderHint(QPainter::SmoothPixmapTransform, scale < 1.0);
     painter.drawImage(target, img);
 
@@ -171,9 +179,15 @@ void InputView::paintEvent(QPaintEvent *)
     painter.setPen(QPen(padded ? accent : pal.color(QPalette::Mid), 1.5, Qt::DashLine));
     painter.drawRect(inner);
 
-    // When the band is thinner than a few screen pixels, magnify the top-left corner.
+    m_imageRect = inner;
+    m_scale = scale;
+    m_unreached.paint(painter, inner, scale, target);
+    m_overlay.paint(painter, inner, scale);
+
+    // When the band is thinner than a few screen pixels, magnify the top-left corner (not
+    // while an overlay is shown: the inset would cover part of it).
     const int padMax = std::max({m_top, m_left, m_bottom, m_right});
-    if (padded && padMax * scale < 6.0) {
+    if (padded && padMax * scale < 6.0 && m_overlay.isEmpty()) {
         const int span = std::max(m_top, m_left) + 8;
         const int size = std::min(area.width(), area.height()) * 2 / 5;
         const QRectF inset(area.right() - size, area.bottom() - size, size, size);
@@ -218,6 +232,48 @@ void InputView::paintEvent(QPaintEvent *)
                              .arg(full.width())
                              .arg(full.height()));
     }
+    if (!m_overlay.isEmpty()) {
+        painter.setPen(pal.color(QPalette::WindowText));
+        text.setTop(text.top() + fm.height());
+        painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop,
+                         fm.elidedText(m_overlay.summary(), Qt::ElideRight, text.width()));
+    }
+    if (legend) {
+        painter.setPen(pal.color(QPalette::WindowText));
+        text.setTop(text.top() + fm.height());
+        ReceptiveFieldOverlay::paintLegend(painter, QRectF(text.left(), text.top(), text.width(),
+                                                           fm.height()),
+                                           m_overlay.isField(), !m_unreached.isEmpty());
+    }
+}
+
+void InputView::setOverlay(const ReceptiveFieldOverlay &overlay)
+{
+    m_overlay = overlay;
+    setToolTip(overlay.summary());
+    update();
+}
+
+void InputView::setUnreachedBands(const UnreachedBands &bands)
+{
+    m_unreached = bands;
+    update();
+}
+
+QPointF InputView::inputToWidget(double y, double x) const
+{
+    return m_imageRect.topLeft() + QPointF(x, y) * m_scale;
+}
+
+void InputView::mousePressEvent(QMouseEvent *event)
+{
+    const QImage &fed = m_session->previewImage();
+    if (event->button() != Qt::LeftButton || m_scale <= 0.0)
+        return QWidget::mousePressEvent(event);
+    const QPointF at = (event->position() - m_imageRect.topLeft()) / m_scale;
+    const int x = int(std::floor(at.x())), y = int(std::floor(at.y()));
+    if (x >= 0 && y >= 0 && x < fed.width() && y < fed.height())
+        emit inputClicked(y, x);
 }
 
 } // namespace convscope::ui

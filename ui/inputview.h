@@ -3,6 +3,7 @@
 // padded border the current parameters add: a hatched band of zeros, or the real values
 // that reflect / replicate / circular padding copy in, tinted so they never look like image.
 // A magnified corner shows the padding pixel by pixel when the band is too thin to see.
+#include "receptivefieldoverlay.h"
 #include "session.h"
 
 #include <QWidget>
@@ -22,8 +23,23 @@ public:
     // The caption under the image, e.g. "fed: 512 x 512 RGB · padding 1 (zeros)".
     QString caption() const;
 
+    // Issue 6: the selected output's receptive field (or a marked input pixel) and the rows /
+    // cols the first layer never reaches, drawn over the image. The view fits everything the
+    // overlay draws, since a field through a stack can reach beyond the first layer's padding.
+    void setOverlay(const ReceptiveFieldOverlay &overlay);
+    const ReceptiveFieldOverlay &overlay() const { return m_overlay; }
+    void setUnreachedBands(const UnreachedBands &bands);
+    const UnreachedBands &unreachedBands() const { return m_unreached; }
+    // Widget position of input coordinate (y, x) (a pixel's top-left corner) as last painted.
+    QPointF inputToWidget(double y, double x) const;
+
+signals:
+    // A pixel of the image (not the padding) was clicked: (row, column) of the fed image.
+    void inputClicked(int y, int x);
+
 protected:
     void paintEvent(QPaintEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
 
 private:
     void rebuild();
@@ -32,6 +48,10 @@ private:
     QImage m_padded;
     bool m_dirty = true;
     int m_top = 0, m_bottom = 0, m_left = 0, m_right = 0;
+    ReceptiveFieldOverlay m_overlay;
+    UnreachedBands m_unreached;
+    QRectF m_imageRect; // the unpadded image as last painted, in widget coordinates
+    double m_scale = 0.0;
 };
 
 // Builds the padded image for display: pixels a padding mode copies come from the source,

@@ -2,12 +2,17 @@
 
 #include "commands.h"
 #include "computecontroller.h"
+#include "connectivityview.h"
+#include "explainpanel.h"
 #include "exportactions.h"
 #include "featuremapgrid.h"
 #include "inputview.h"
+#include "layerstackmodel.h"
+#include "layerstackpanel.h"
 #include "kernelcommands.h"
 #include "kernelpanel.h"
 #include "parameterpanel.h"
+#include "receptivefieldcontroller.h"
 #include "shapepanel.h"
 
 #include <QAction>
@@ -149,6 +154,34 @@ void MainWindow::createDocks()
     addDockWidget(Qt::LeftDockWidgetArea, kernelDock);
     attachKernelPanel(kernelPanel, m_session, m_undo);
     resizeDocks({paramDock, inputDock}, {300, 380}, Qt::Horizontal);
+    createReceptiveFieldDocks();
+}
+
+void MainWindow::createReceptiveFieldDocks()
+{
+    // Issue 6: Explain under the input view; Layers and Connectivity tabbed under Parameters.
+    m_explain = new ExplainPanel;
+    auto *explainDock = new QDockWidget(tr("Explain"), this);
+    explainDock->setObjectName(QStringLiteral("explainDock"));
+    explainDock->setWidget(m_explain);
+    addDockWidget(Qt::RightDockWidgetArea, explainDock);
+    m_connectivity = new ConnectivityView;
+    auto *connectivityDock = new QDockWidget(tr("Connectivity"), this);
+    connectivityDock->setObjectName(QStringLiteral("connectivityDock"));
+    connectivityDock->setWidget(m_connectivity);
+    addDockWidget(Qt::LeftDockWidgetArea, connectivityDock);
+    m_layers = new LayerStackModel(m_session, this);
+    m_layerPanel = new LayerStackPanel(m_layers);
+    auto *layersDock = new QDockWidget(tr("Layers"), this);
+    layersDock->setObjectName(QStringLiteral("layersDock"));
+    layersDock->setWidget(m_layerPanel);
+    addDockWidget(Qt::LeftDockWidgetArea, layersDock);
+    tabifyDockWidget(connectivityDock, layersDock);
+    connectivityDock->raise();
+    m_receptiveField = new ReceptiveFieldController(m_layers, m_grid, m_input, m_explain,
+                                                    m_connectivity, this);
+    connect(m_receptiveField, &ReceptiveFieldController::status, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 15000); });
 }
 
 void MainWindow::createActions()
@@ -255,6 +288,13 @@ void MainWindow::createActions()
         m_themeGroup->addAction(a);
         connect(a, &QAction::triggered, this, [this, i] { setTheme(static_cast<Theme>(i)); });
     }
+    QAction *hover = m_viewMenu->addAction(tr("Select Output on &Hover"));
+    hover->setCheckable(true);
+    hover->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
+    hover->setStatusTip(tr("Hovering a feature map shows that output's receptive field and "
+                           "arithmetic, like a click does"));
+    connect(hover, &QAction::toggled, m_receptiveField,
+            &ReceptiveFieldController::setFollowHover);
     m_viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         m_viewMenu->addAction(dock->toggleViewAction());

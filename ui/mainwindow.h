@@ -17,6 +17,11 @@ class QUndoStack;
 namespace convscope::ui {
 
 class ComputeController;
+class ConnectivityView;
+class ExplainPanel;
+class LayerStackModel;
+class LayerStackPanel;
+class ReceptiveFieldController;
 class FeatureMapGrid;
 class InputView;
 class ParameterPanel;
@@ -37,6 +42,12 @@ public:
     ParameterPanel *parameterPanel() const { return m_parameters; }
     ShapePanel *shapePanel() const { return m_shape; }
     InputView *inputView() const { return m_input; }
+    // Issue 6: receptive fields, "why this number?", groups, the layer stack.
+    ReceptiveFieldController *receptiveField() const { return m_receptiveField; }
+    ExplainPanel *explainPanel() const { return m_explain; }
+    ConnectivityView *connectivityView() const { return m_connectivity; }
+    LayerStackModel *layerStack() const { return m_layers; }
+    LayerStackPanel *layerStackPanel() const { return m_layerPanel; }
 
     // Opens an image file; on failure shows the error (non-blocking) and keeps the
     // current image. Returns whether the image was loaded.
@@ -66,6 +77,7 @@ protected:
 private:
     void createActions();
     void createDocks();
+    void createReceptiveFieldDocks();
     void createStatusBar();
     void showError(const QString &message);
     void pasteImage();
@@ -84,6 +96,11 @@ private:
     ParameterPanel *m_parameters = nullptr;
     ShapePanel *m_shape = nullptr;
     InputView *m_input = nullptr;
+    ExplainPanel *m_explain = nullptr;
+    ConnectivityView *m_connectivity = nullptr;
+    LayerStackModel *m_layers = nullptr;
+    LayerStackPanel *m_layerPanel = nullptr;
+    ReceptiveFieldController *m_receptiveField = nullptr;
     QMenu *m_viewMenu = nullptr;
     QMenu *m_recentMenu = nullptr;
     QAction *m_presentationAction = nullptr;

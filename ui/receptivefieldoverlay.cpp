@@ -67,6 +67,19 @@ ReceptiveFieldOverlay ReceptiveFieldOverlay::forOutput(const core::LayerStack &s
     return o;
 }
 
+ReceptiveFieldOverlay ReceptiveFieldOverlay::forInputPixel(core::PlaneSize input, std::int64_t y,
+                                                           std::int64_t x)
+{
+    ReceptiveFieldOverlay o;
+    o.m_valid = true;
+    o.m_pixelOnly = true;
+    o.m_input = input;
+    o.m_y = y;
+    o.m_x = x;
+    o.m_box = {y, x, y, x};
+    return o;
+}
+
 std::int64_t ReceptiveFieldOverlay::tapCount() const
 {
     return static_cast<std::int64_t>(tapRows().size() * tapCols().size());
@@ -92,6 +105,8 @@ QRectF ReceptiveFieldOverlay::extent() const
         return {};
     QRectF r(QPointF(double(m_box.left), double(m_box.top)),
              QPointF(double(m_box.right + 1), double(m_box.bottom + 1)));
+    if (m_pixelOnly)
+        return r;
     if (!tapRows().empty() && !tapCols().empty())
         r = r.united(QRectF(QPointF(double(tapCols().front()), double(tapRows().front())),
                             QPointF(double(tapCols().back() + 1), double(tapRows().back() + 1))));
@@ -106,6 +121,11 @@ QString ReceptiveFieldOverlay::summary() const
 {
     if (!m_valid)
         return {};
+    if (m_pixelOnly)
+        return tr("in[:, %1, %2]: every output that depends on this pixel is highlighted in "
+                  "the maps")
+            .arg(m_y)
+            .arg(m_x);
     QString channels =
         m_channels.count == 1
             ? tr("in[%1]").arg(m_channels.first)
@@ -140,6 +160,20 @@ void ReceptiveFieldOverlay::paint(QPainter &painter, const QRectF &image, double
     auto cells = [&](std::int64_t r0, std::int64_t c0, std::int64_t r1, std::int64_t c1) {
         return QRectF(at(double(c0), double(r0)), at(double(c1 + 1), double(r1 + 1)));
     };
+
+    if (m_pixelOnly) {
+        // A marker that stays visible when a pixel is smaller than a screen pixel.
+        QRectF cell = cells(m_y, m_x, m_y, m_x);
+        const double grow = std::max(0.0, (9.0 - cell.width()) / 2.0);
+        cell.adjust(-grow, -grow, grow, grow);
+        painter.setBrush(Qt::NoBrush);
+        painter.setPen(QPen(Qt::black, 4));
+        painter.drawRect(cell);
+        painter.setPen(QPen(kProjective, 2));
+        painter.drawRect(cell);
+        painter.restore();
+        return;
+    }
 
     // 1. The pixels the value really depends on.
     QColor fill = kSource;
@@ -214,6 +248,67 @@ void ReceptiveFieldOverlay::paint(QPainter &painter, const QRectF &image, double
     painter.restore();
 }
 
+void ReceptiveFieldOverlay::paintLegend(QPainter &painter, const QRectF &line, bool field,
+                                        bool unreached)
+{
+    painter.save();
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    const QFontMetricsF fm(painter.font());
+    const double s = std::min(line.height() - 2, fm.height() * 0.8); // symbol size
+    double x = line.left();
+    const double cy = line.center().y();
+    auto item = [&](const QString &label, auto &&symbol) {
+        const double w = s + 4 + fm.horizontalAdvance(label) + 14;
+        if (x + w - 14 > line.right())
+            return;
+        symbol(QRectF(x, cy - s / 2, s, s));
+        painter.setPen(painter.pen().color());
+        painter.drawText(QRectF(x + s + 4, line.top(), w, line.height()), Qt::AlignVCenter, label);
+        x += w;
+    };
+    const QColor text = painter.pen().color();
+    auto restorePen = [&] {
+        painter.setPen(QPen(text));
+        painter.setBrush(Qt::NoBrush);
+    };
+    if (field) {
+        item(tr("box"), [&](const QRectF &r) {
+            painter.setPen(QPen(QColor(0, 0, 0, 170), 3));
+            painter.drawRect(r);
+            painter.setPen(QPen(kBox, 2, Qt::DashLine));
+            painter.drawRect(r);
+            restorePen();
+        });
+        item(tr("tap"), [&](const QRectF &r) {
+            painter.setPen(QPen(Qt::black, 1));
+            painter.setBrush(kTap);
+            painter.drawEllipse(r.center(), s * 0.35, s * 0.35);
+            restorePen();
+        });
+        item(tr("tap in padding"), [&](const QRectF &r) {
+            painter.setPen(QPen(kPadTap, 2));
+            painter.drawEllipse(r.center(), s * 0.32, s * 0.32);
+            restorePen();
+        });
+        item(tr("depends on"), [&](const QRectF &r) {
+            QColor fill = kSource;
+            fill.setAlpha(140);
+            painter.fillRect(r, fill);
+            painter.setPen(QPen(kSource, 1.5));
+            painter.drawRect(r);
+            restorePen();
+        });
+    }
+    if (unreached)
+        item(tr("never reached"), [&](const QRectF &r) {
+            painter.fillRect(r, QBrush(kUnreached, Qt::DiagCrossPattern));
+            painter.setPen(QPen(kUnreached, 1.5));
+            painter.drawRect(r);
+            restorePen();
+        });
+    painter.restore();
+}
+
 UnreachedBands UnreachedBands::of(const core::LayerField &first)
 {
     UnreachedBands b;
@@ -247,6 +342,47 @@ void UnreachedBands::paint(QPainter &painter, const QRectF &image, double scale,
         band(QRectF(QPointF(image.x() + double(firstCol) * scale, padded.top()),
                     QPointF(image.x() + double(firstCol + cols) * scale, padded.bottom())));
     painter.restore();
+}
+
+QString unreachedExplanation(const core::Conv2dParams &p, core::PlaneSize input)
+{
+    if (core::validateStack({p}, input))
+        return {};
+    const core::LayerField f = core::receptiveFields({p}, input).front();
+    auto axis = [](const core::AxisField &a, const QString &what, const QString &outName) {
+        const std::int64_t first = -a.padBefore;
+        const std::int64_t lastCovered = first + (a.outSize - 1) * a.stride + a.kernelEff - 1;
+        if (a.unreached == 0)
+            return tr("%1 = %2: the %3 windows (k_eff %4, stride %5) end exactly on the last "
+                      "padded %6.")
+                .arg(outName)
+                .arg(a.outSize)
+                .arg(a.outSize)
+                .arg(a.kernelEff)
+                .arg(a.stride)
+                .arg(what);
+        const QString left = a.unreached == 1
+                                 ? tr("%1 %2 is left over").arg(what).arg(lastCovered + 1)
+                                 : tr("%1 %2s %3…%4 are left over")
+                                       .arg(a.unreached)
+                                       .arg(what)
+                                       .arg(lastCovered + 1)
+                                       .arg(a.inSize + a.padAfter - 1);
+        return tr("<b>Why %1 = %2 and not %3?</b> %2 windows (k_eff %4, stride %5) cover padded "
+                  "%6s %7…%8; %9, too few for another window, so the floor drops the remainder. "
+                  "Hatched red in the Input view.")
+            .arg(outName)
+            .arg(a.outSize)
+            .arg(a.outSize + 1)
+            .arg(a.kernelEff)
+            .arg(a.stride)
+            .arg(what)
+            .arg(first)
+            .arg(lastCovered)
+            .arg(left);
+    };
+    return axis(f.h, tr("row"), QStringLiteral("H_out")) + QStringLiteral("<br>")
+           + axis(f.w, tr("column"), QStringLiteral("W_out"));
 }
 
 bool MapHighlight::contains(std::int64_t row, std::int64_t col) const

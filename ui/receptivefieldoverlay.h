@@ -34,7 +34,13 @@ class ReceptiveFieldOverlay {
                                            std::size_t layer, std::int64_t channel, std::int64_t y,
                                            std::int64_t x);
 
+    // Marks one input pixel (the one whose projective field the maps highlight).
+    static ReceptiveFieldOverlay forInputPixel(core::PlaneSize input, std::int64_t y,
+                                               std::int64_t x);
+
     bool isEmpty() const { return !m_valid; }
+    // True for an output's field, false for a marked input pixel.
+    bool isField() const { return m_valid && !m_pixelOnly; }
 
     // ---- what the overlay shows (tests read these) ----------------------------------------
     std::size_t layer() const { return m_layer; }
@@ -68,12 +74,17 @@ class ReceptiveFieldOverlay {
     // (3 in padding) · depends on 6 pixels".
     QString summary() const;
 
+    // A one-line key of the symbols (box, tap, tap in padding, source, and the unreached
+    // hatch when `unreached`), left to right inside `line`; items that do not fit are left out.
+    static void paintLegend(QPainter &painter, const QRectF &line, bool field, bool unreached);
+
     // Draws the overlay. `image` is the widget rectangle covered by the unpadded input
     // (pixel (0, 0) at its top-left, `scale` widget pixels per input pixel).
     void paint(QPainter &painter, const QRectF &image, double scale) const;
 
   private:
     bool m_valid = false;
+    bool m_pixelOnly = false;
     std::size_t m_layer = 0;
     std::int64_t m_channel = 0, m_y = 0, m_x = 0;
     core::PlaneSize m_input;
@@ -98,6 +109,11 @@ struct UnreachedBands {
     // Hatched red bands over the input view (same coordinate convention as paint above).
     void paint(QPainter &painter, const QRectF &image, double scale, const QRectF &padded) const;
 };
+
+// The shape panel's answer to "why is my output 18 and not 19?" for the first layer, as HTML:
+// per axis, how many windows fit, which padded rows/cols they cover and how many are left
+// over (hatched in the input view). Empty when the parameters cannot be computed.
+QString unreachedExplanation(const core::Conv2dParams &p, core::PlaneSize input);
 
 // What a feature map draws on top of itself: the selected output and/or the projective field
 // of a clicked input pixel (every output position that depends on it) on the shown layer.

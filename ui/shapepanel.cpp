@@ -1,5 +1,6 @@
 #include "shapepanel.h"
 
+#include "receptivefieldoverlay.h"
 #include "shape.h"
 
 #include <QLabel>
@@ -133,6 +134,9 @@ QString ShapePanel::html() const
                         "<small>pads: top + bottom, left + right; k: kernel, s: stride, "
                         "d: dilation</small></p>")
              .arg(esc(formulaH()), esc(formulaW()));
+    // "Why 18 and not 19?": the rows / cols the floor drops (hatched in the input view).
+    if (!err)
+        h += QStringLiteral("<p>%1</p>").arg(unreachedExplanation(p, {in[2], in[3]}));
     const bool sane = p.groups > 0 && p.inChannels % p.groups == 0 && p.outChannels > 0;
     h += QStringLiteral("<table cellspacing=2>");
     auto row = [&](const QString &k, const QString &v) {

@@ -3,12 +3,16 @@
 #include "benchui.h"
 #include "cli/cli.h"
 #include "commands.h"
+#include "explainpanel.h"
 #include "computecontroller.h"
 #include "featuremapgrid.h"
+#include "kernels.h"
 #include "mainwindow.h"
+#include "receptivefieldcontroller.h"
 
 #include <QApplication>
 #include <QDir>
+#include <QDockWidget>
 #include <QSaveFile>
 #include <QTimer>
 #include <QUndoStack>
@@ -53,10 +57,51 @@ void applyScreenshotState(MainWindow &w, const QString &state)
         p.paddingMode = core::PaddingMode::Reflect;
     } else if (state == QLatin1String("dark")) {
         w.setTheme(MainWindow::Theme::Dark);
+    } else if (state == QLatin1String("receptive-field") || state == QLatin1String("explain")) {
+        // Issue 6: a small fed image, so single pixels, taps and gaps are visible; dilation
+        // leaves gaps; circular padding copies pixels from the far side, outside the box
+        // (receptive-field), reflect labels each padded term with its source (explain).
+        w.session()->setPreviewLimit(40);
+        p.outChannels = 4;
+        p.kernel = {3, 3};
+        p.stride = state == QLatin1String("explain") ? core::Hw{1, 1} : core::Hw{2, 2};
+        p.padding = state == QLatin1String("explain") ? core::Hw{1, 1} : core::Hw{2, 2};
+        p.dilation = state == QLatin1String("explain") ? core::Hw{1, 1} : core::Hw{2, 2};
+        p.paddingMode = state == QLatin1String("explain") ? core::PaddingMode::Reflect
+                                                          : core::PaddingMode::Circular;
     }
     if (!(p == w.session()->params()))
         w.undoStack()->push(new SetParamsCommand(w.session(), w.session()->params(), p,
                                                  QStringLiteral("screenshot state")));
+    if (state == QLatin1String("receptive-field") || state == QLatin1String("explain"))
+        w.session()->setWeights(core::kaimingUniformWeights(p, 7), core::defaultBias(p, 7));
+}
+
+// After the run settled: the states of issue 6 select an output (the overlay, the explain
+// panel) and say which widget to grab.
+QWidget *prepareScreenshot(MainWindow &w, const QString &state)
+{
+    if (state == QLatin1String("receptive-field")) {
+        w.receptiveField()->selectOutput(1, 0, 6);
+        // Give the input view the room: the point of this picture is on the image.
+        auto dock = [&w](const char *name) {
+            return w.findChild<QDockWidget *>(QLatin1String(name));
+        };
+        auto *input = dock("inputDock"), *params = dock("parametersDock");
+        auto *shape = dock("shapeDock"), *explain = dock("explainDock");
+        if (input && params && shape && explain) {
+            w.resizeDocks({params, input}, {250, 720}, Qt::Horizontal);
+            w.resizeDocks({input, shape, explain}, {600, 110, 220}, Qt::Vertical);
+        }
+    } else if (state == QLatin1String("explain")) {
+        w.receptiveField()->selectOutput(2, 0, 7);
+        if (auto *dock = qobject_cast<QDockWidget *>(w.explainPanel()->parentWidget())) {
+            dock->setFloating(true);
+            dock->resize(700, 1040);
+            return dock;
+        }
+    }
+    return &w;
 }
 
 bool saveGrab(QWidget &w, const QString &path)
@@ -99,13 +144,20 @@ int runGui(int argc, char **argv, GuiOptions options)
         auto *poll = new QTimer(&window);
         poll->setInterval(100);
         int waited = 0;
-        QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, path, waited]() mutable {
+        const QString state = QString::fromStdString(options.screenshotState);
+        QWidget *target = nullptr;
+        QObject::connect(poll, &QTimer::timeout, &window,
+                         [&window, poll, path, state, target, waited]() mutable {
             waited += 100;
             // Settle: the run finished and a few paints have happened.
             if (waited < 1200 || (window.controller()->isBusy() && waited < 30000))
                 return;
+            if (!target) { // one more round so a selection made now is painted
+                target = prepareScreenshot(window, state);
+                return;
+            }
             poll->stop();
-            const bool ok = saveGrab(window, path);
+            const bool ok = saveGrab(*target, path);
             std::cerr << (ok ? "screenshot: " : "screenshot FAILED: ") << path.toStdString()
                       << "\n";
             QApplication::exit(ok ? 0 : 1);

@@ -118,21 +118,21 @@ void ExplainPanelTest::paddedTapsSayWhatTheyCopy()
     QVERIFY(panel.explain(*r, 0, 0, 0, 0));
     const QString text = panel.plainText();
     // Tap (ky 0, kx 0) of output (0, 0) sits at (-1, -1); reflect copies pixel (1, 1).
-    QVERIFY2(text.contains(QStringLiteral("(-1, -1) reflect ← (1, 1)")), qPrintable(text));
-    QVERIFY(text.contains(QStringLiteral("(-1, 0) reflect ← (1, 0)")));
+    QVERIFY2(text.contains(QStringLiteral("(-1, -1)\nreflect ← (1, 1)")), qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("(-1, 0)\nreflect ← (1, 0)")));
     QVERIFY(text.contains(QStringLiteral("bias[0]")));
 
     p.paddingMode = core::PaddingMode::Zeros;
     const auto z = compute(p, 5, 6, 3);
     QVERIFY(panel.explain(*z, 0, 0, 4, 5));
-    QVERIFY(panel.plainText().contains(QStringLiteral("(5, 6) zeros pad")));
+    QVERIFY(panel.plainText().contains(QStringLiteral("(5, 6)\nzeros padding")));
     QVERIFY(!panel.plainText().contains(QStringLiteral("←")));
 
     p.paddingMode = core::PaddingMode::Circular;
     const auto c = compute(p, 5, 6, 3);
     QVERIFY(panel.explain(*c, 0, 0, 4, 5));
     // Circular wraps around: row 5 copies row 0, column 6 copies column 0.
-    QVERIFY(panel.plainText().contains(QStringLiteral("(5, 6) circular ← (0, 0)")));
+    QVERIFY(panel.plainText().contains(QStringLiteral("(5, 6)\ncircular ← (0, 0)")));
 }
 
 void ExplainPanelTest::groupsListOnlyTheGroupsChannels()

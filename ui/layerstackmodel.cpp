@@ -1,0 +1,218 @@
+#include "layerstackmodel.h"
+
+#include "conv2d.h"
+#include "kernels.h"
+#include "shape.h"
+
+#include <QTimer>
+
+#include <algorithm>
+#include <chrono>
+
+namespace convscope::ui {
+
+LayerStackModel::LayerStackModel(Session *session, QObject *parent)
+    : QObject(parent), m_session(session)
+{
+    connect(session, &Session::resultChanged, this, &LayerStackModel::scheduleRecompute);
+    // A new channel count of layer 0 changes what layer 1 reads.
+    connect(session, &Session::paramsChanged, this, [this] {
+        if (m_extra.empty())
+            return;
+        fixChannels();
+        emit layersChanged();
+    });
+}
+
+core::Conv2dParams LayerStackModel::params(int layer) const
+{
+    if (layer <= 0)
+        return m_session->params();
+    return m_extra.at(static_cast<std::size_t>(layer - 1)).params;
+}
+
+bool LayerStackModel::reluBefore(int layer) const
+{
+    return layer > 0 && m_extra.at(static_cast<std::size_t>(layer - 1)).reluBefore;
+}
+
+core::LayerStack LayerStackModel::stack() const
+{
+    core::LayerStack s{m_session->params()};
+    for (const Extra &e : m_extra)
+        s.push_back(e.params);
+    return s;
+}
+
+core::PlaneSize LayerStackModel::inputSize() const
+{
+    const auto in = m_session->inputTensor();
+    return {in->dim(2), in->dim(3)};
+}
+
+std::optional<core::StackError> LayerStackModel::stackError() const
+{
+    return core::validateStack(stack(), inputSize());
+}
+
+void LayerStackModel::makeWeights(Extra &e)
+{
+    // PyTorch's default initialisation, seeded per layer: a fresh nn.Conv2d, reproducible.
+    e.weight = std::make_shared<const core::Tensor>(core::kaimingUniformWeights(e.params, e.seed));
+    e.bias = std::make_shared<const core::Tensor>(core::defaultBias(e.params, e.seed));
+}
+
+void LayerStackModel::fixChannels()
+{
+    int in = m_session->params().outChannels;
+    for (Extra &e : m_extra) {
+        if (e.params.inChannels != in) {
+            e.params.inChannels = in;
+            // A groups value that no longer divides the channels would make the whole stack
+            // invalid for a change made elsewhere: fall back to a dense layer.
+            if (e.params.groups < 1 || in % e.params.groups != 0
+                || e.params.outChannels % e.params.groups != 0)
+                e.params.groups = 1;
+            makeWeights(e);
+        }
+        in = e.params.outChannels;
+    }
+}
+
+void LayerStackModel::addLayer()
+{
+    Extra e;
+    const core::Conv2dParams last = params(layerCount() - 1);
+    e.params.inChannels = last.outChannels;
+    e.params.outChannels = last.outChannels;
+    e.params.kernel = {3, 3};
+    e.params.padding = {1, 1};
+    e.seed = m_nextSeed++;
+    makeWeights(e);
+    m_extra.push_back(std::move(e));
+    emit layersChanged();
+    scheduleRecompute();
+}
+
+void LayerStackModel::removeLayer(int layer)
+{
+    if (layer < 1 || layer >= layerCount())
+        return;
+    m_extra.erase(m_extra.begin() + (layer - 1));
+    fixChannels();
+    if (m_shown >= layerCount())
+        setShownLayer(layerCount() - 1);
+    emit layersChanged();
+    scheduleRecompute();
+}
+
+void LayerStackModel::setLayerParams(int layer, core::Conv2dParams p)
+{
+    if (layer < 1 || layer >= layerCount())
+        return;
+    Extra &e = m_extra[static_cast<std::size_t>(layer - 1)];
+    p.inChannels = params(layer - 1).outChannels;
+    if (p == e.params)
+        return;
+    const bool reshape = core::weightShape(p) != core::weightShape(e.params);
+    e.params = p;
+    if (reshape)
+        makeWeights(e);
+    fixChannels();
+    emit layersChanged();
+    scheduleRecompute();
+}
+
+void LayerStackModel::setReluBefore(int layer, bool on)
+{
+    if (layer < 1 || layer >= layerCount() || reluBefore(layer) == on)
+        return;
+    m_extra[static_cast<std::size_t>(layer - 1)].reluBefore = on;
+    emit layersChanged();
+    scheduleRecompute();
+}
+
+void LayerStackModel::setShownLayer(int layer)
+{
+    layer = std::clamp(layer, 0, layerCount() - 1);
+    if (layer == m_shown)
+        return;
+    m_shown = layer;
+    emit shownLayerChanged(layer);
+}
+
+std::shared_ptr<const ComputeResult> LayerStackModel::result(int layer) const
+{
+    if (layer <= 0)
+        return m_session->result();
+    const auto i = static_cast<std::size_t>(layer - 1);
+    return i < m_results.size() ? m_results[i] : nullptr;
+}
+
+core::LayerStack LayerStackModel::computedStack(int layer) const
+{
+    core::LayerStack s;
+    for (int l = 0; l <= layer; ++l) {
+        const auto r = result(l);
+        if (!r)
+            return {};
+        s.push_back(r->params);
+    }
+    return s;
+}
+
+void LayerStackModel::scheduleRecompute()
+{
+    if (m_extra.empty()) {
+        m_results.clear();
+        emit resultsChanged(); // layer 0's result (the Session's) is the only one
+        return;
+    }
+    // Coalesce bursts (a parameter drag publishes many results) into one recomputation.
+    if (m_scheduled)
+        return;
+    m_scheduled = true;
+    QTimer::singleShot(0, this, [this] {
+        if (m_scheduled)
+            recompute();
+    });
+}
+
+void LayerStackModel::recompute()
+{
+    m_scheduled = false;
+    m_results.assign(m_extra.size(), nullptr);
+    std::shared_ptr<const ComputeResult> previous = m_session->result();
+    for (std::size_t i = 0; i < m_extra.size() && previous; ++i) {
+        const Extra &e = m_extra[i];
+        // The previous layer's output, maybe through a ReLU, is this layer's input.
+        auto input = std::make_shared<core::Tensor>(previous->output);
+        if (e.reluBefore)
+            for (float &v : input->data)
+                v = std::max(v, 0.0f);
+        if (core::validate(e.params, input->shape))
+            break; // this and every later layer stay uncomputed; stackError() says why
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = std::make_shared<ComputeResult>();
+        r->params = e.params;
+        r->input = input;
+        r->weight = e.weight;
+        r->bias = e.params.bias ? e.bias : nullptr;
+        r->inputRevision = previous->inputRevision;
+        r->weightsRevision = previous->weightsRevision;
+        core::conv2d(*input, *e.weight, r->bias.get(), e.params, r->output);
+        const auto &out = r->output;
+        const std::int64_t plane = out.dim(2) * out.dim(3);
+        for (std::int64_t c = 0; c < out.dim(1); ++c)
+            r->channelRanges.push_back(
+                rangeOf(out.data.data() + c * plane, static_cast<std::size_t>(plane)));
+        r->computeMs =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        m_results[i] = r;
+        previous = std::move(r);
+    }
+    emit resultsChanged();
+}
+
+} // namespace convscope::ui

@@ -1,0 +1,93 @@
+#pragma once
+// A stack of conv layers on top of the Session's layer, so receptive fields can span several
+// layers. Layer 0 (shown as "layer 1") IS the Session's layer: its parameters, weights and
+// result are the Session's, edited by the parameter and kernel panels as before. The layers
+// after it are owned here: each has its own parameters, seeded PyTorch-default weights and an
+// optional ReLU on its input, and is computed with core::conv2d whenever the Session
+// publishes a result or the stack changes (on the GUI thread: extra layers are meant to be
+// small teaching stacks). The Session itself is unchanged, so the extra layers are not part
+// of undo, session files or exports.
+#include "receptivefield.h"
+#include "session.h"
+
+#include <QObject>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace convscope::ui {
+
+class LayerStackModel : public QObject {
+    Q_OBJECT
+  public:
+    explicit LayerStackModel(Session *session, QObject *parent = nullptr);
+
+    Session *session() const { return m_session; }
+
+    // Layers including the Session's (always >= 1).
+    int layerCount() const { return 1 + static_cast<int>(m_extra.size()); }
+    // Current parameters of a layer (layer 0: Session::params()).
+    core::Conv2dParams params(int layer) const;
+    // Whether a ReLU is applied to the layer's input (never for layer 0).
+    bool reluBefore(int layer) const;
+    // Every layer's current parameters, network input first.
+    core::LayerStack stack() const;
+    // Spatial size of the network input (the Session's input tensor).
+    core::PlaneSize inputSize() const;
+    // Why the current stack cannot be computed, if it cannot (layer index 0-based).
+    std::optional<core::StackError> stackError() const;
+
+    // Appends a 3x3, padding 1 layer with as many channels as the last one, ReLU before it.
+    void addLayer();
+    // Removes layer `layer` (>= 1; the Session's layer cannot be removed).
+    void removeLayer(int layer);
+    // Sets an extra layer's parameters (layer >= 1). inChannels is forced to the previous
+    // layer's outChannels; new weights are drawn when the weight shape changes.
+    void setLayerParams(int layer, core::Conv2dParams p);
+    void setReluBefore(int layer, bool on);
+
+    // Which layer's feature maps the views show.
+    int shownLayer() const { return m_shown; }
+    void setShownLayer(int layer);
+
+    // The finished result of a layer (layer 0: Session::result()), or null when it has not
+    // been computed (stack invalid, or waiting for the Session). Each result carries the
+    // exact input (after ReLU), weights, bias and parameters it was computed with, so the
+    // explain panel can break down any layer's value.
+    std::shared_ptr<const ComputeResult> result(int layer) const;
+    // The parameters of the computed results of layers 0..layer: the geometry that matches
+    // what the maps show (may lag the current parameters while a run is in flight). Empty
+    // when some of them are missing.
+    core::LayerStack computedStack(int layer) const;
+
+    // Recomputes the extra layers now (normally deferred to the event loop).
+    void recompute();
+
+  signals:
+    void layersChanged();  // layer count, parameters or ReLU flags changed
+    void resultsChanged(); // result(layer) changed for some layer
+    void shownLayerChanged(int layer);
+
+  private:
+    struct Extra {
+        core::Conv2dParams params;
+        std::shared_ptr<const core::Tensor> weight;
+        std::shared_ptr<const core::Tensor> bias;
+        bool reluBefore = true;
+        std::uint64_t seed = 0;
+    };
+
+    void scheduleRecompute();
+    void fixChannels(); // keeps every extra layer's inChannels = previous outChannels
+    static void makeWeights(Extra &e);
+
+    Session *m_session;
+    std::vector<Extra> m_extra;
+    std::vector<std::shared_ptr<const ComputeResult>> m_results; // of the extra layers
+    std::uint64_t m_nextSeed = 1;
+    int m_shown = 0;
+    bool m_scheduled = false;
+};
+
+} // namespace convscope::ui

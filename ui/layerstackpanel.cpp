@@ -1,0 +1,327 @@
+#include "layerstackpanel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace convscope::ui {
+
+namespace {
+
+QString shortSpec(const core::Conv2dParams &p)
+{
+    QString s = QStringLiteral("Conv2d(%1, %2, k=%3").arg(p.inChannels).arg(p.outChannels);
+    s = s.arg(p.kernel.h == p.kernel.w ? QString::number(p.kernel.h)
+                                       : QStringLiteral("%1×%2").arg(p.kernel.h).arg(p.kernel.w));
+    if (p.stride.h != 1 || p.stride.w != 1)
+        s += QStringLiteral(", s=%1").arg(p.stride.h);
+    if (p.paddingKind == core::PaddingKind::Same)
+        s += QStringLiteral(", p=same");
+    else if (p.paddingKind == core::PaddingKind::Explicit && (p.padding.h || p.padding.w))
+        s += QStringLiteral(", p=%1").arg(p.padding.h);
+    if (p.dilation.h != 1 || p.dilation.w != 1)
+        s += QStringLiteral(", d=%1").arg(p.dilation.h);
+    if (p.groups != 1)
+        s += QStringLiteral(", g=%1").arg(p.groups);
+    if (p.paddingMode != core::PaddingMode::Zeros)
+        s += QStringLiteral(", %1").arg(QString::fromStdString(core::toString(p.paddingMode)));
+    return s + QLatin1Char(')');
+}
+
+QSpinBox *spin(int lo, int hi, const QString &tip)
+{
+    auto *s = new QSpinBox;
+    s->setRange(lo, hi);
+    s->setToolTip(tip);
+    return s;
+}
+
+} // namespace
+
+QStringList LayerStackPanel::tableColumns()
+{
+    return {tr("layer"), tr("axis"), tr("in"), tr("out"),   tr("k_eff"),  tr("stride"),
+            tr("pad"),   tr("r"),    tr("j"),  tr("start"), tr("centre"), tr("unreached")};
+}
+
+LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
+    : QWidget(parent), m_model(model)
+{
+    setObjectName(QStringLiteral("layerStackPanel"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+
+    m_list = new QListWidget;
+    m_list->setObjectName(QStringLiteral("layerList"));
+    m_list->setToolTip(tr("The stack, network input first. Layer 1 is edited in the Parameters "
+                          "and Kernel panels."));
+    m_list->setMaximumHeight(120);
+    layout->addWidget(m_list);
+
+    auto *buttons = new QHBoxLayout;
+    m_add = new QPushButton(tr("Add layer"));
+    m_add->setObjectName(QStringLiteral("addLayer"));
+    m_add->setToolTip(tr("Append a 3×3 conv layer (ReLU before it) with fresh PyTorch-default "
+                         "weights"));
+    m_remove = new QPushButton(tr("Remove"));
+    m_remove->setObjectName(QStringLiteral("removeLayer"));
+    m_remove->setToolTip(tr("Remove the selected layer (layer 1 stays)"));
+    buttons->addWidget(m_add);
+    buttons->addWidget(m_remove);
+    buttons->addStretch();
+    buttons->addWidget(new QLabel(tr("Show maps of")));
+    m_show = new QComboBox;
+    m_show->setObjectName(QStringLiteral("shownLayer"));
+    m_show->setToolTip(tr("Which layer's feature maps the central view shows; clicking one of "
+                          "its outputs shows its receptive field on the input through the "
+                          "whole stack"));
+    buttons->addWidget(m_show);
+    layout->addLayout(buttons);
+
+    m_editorNote = new QLabel;
+    m_editorNote->setWordWrap(true);
+    layout->addWidget(m_editorNote);
+    m_editor = new QWidget;
+    auto *form = new QFormLayout(m_editor);
+    form->setContentsMargins(0, 0, 0, 0);
+    m_relu = new QCheckBox(tr("ReLU on the input of this layer"));
+    m_relu->setObjectName(QStringLiteral("relu"));
+    m_out = spin(1, 512, tr("out_channels"));
+    m_out->setObjectName(QStringLiteral("layerOut"));
+    m_kernel = spin(1, 31, tr("kernel_size (square)"));
+    m_kernel->setObjectName(QStringLiteral("layerKernel"));
+    m_stride = spin(1, 16, tr("stride"));
+    m_stride->setObjectName(QStringLiteral("layerStride"));
+    m_paddingKind = new QComboBox;
+    m_paddingKind->addItems({tr("explicit"), tr("'same'"), tr("'valid'")});
+    m_padding = spin(0, 64, tr("padding (both axes)"));
+    m_padding->setObjectName(QStringLiteral("layerPadding"));
+    auto *padRow = new QHBoxLayout;
+    padRow->addWidget(m_paddingKind);
+    padRow->addWidget(m_padding);
+    m_dilation = spin(1, 16, tr("dilation"));
+    m_dilation->setObjectName(QStringLiteral("layerDilation"));
+    m_groups = spin(1, 512, tr("groups: must divide in and out channels"));
+    m_groups->setObjectName(QStringLiteral("layerGroups"));
+    m_mode = new QComboBox;
+    m_mode->addItems({QStringLiteral("zeros"), QStringLiteral("reflect"),
+                      QStringLiteral("replicate"), QStringLiteral("circular")});
+    m_bias = new QCheckBox(tr("bias"));
+    form->addRow(m_relu);
+    form->addRow(tr("out channels"), m_out);
+    form->addRow(tr("kernel"), m_kernel);
+    form->addRow(tr("stride"), m_stride);
+    form->addRow(tr("padding"), padRow);
+    form->addRow(tr("dilation"), m_dilation);
+    form->addRow(tr("groups"), m_groups);
+    form->addRow(tr("padding mode"), m_mode);
+    form->addRow(m_bias);
+    layout->addWidget(m_editor);
+
+    m_error = new QLabel;
+    m_error->setObjectName(QStringLiteral("stackError"));
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("QLabel { color: #c62828; font-weight: bold; }"));
+    layout->addWidget(m_error);
+
+    m_table = new QTableWidget(0, int(tableColumns().size()));
+    m_table->setObjectName(QStringLiteral("receptiveFieldTable"));
+    m_table->setHorizontalHeaderLabels(tableColumns());
+    m_table->verticalHeader()->hide();
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionMode(QAbstractItemView::NoSelection);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    const QStringList tips{
+        tr("layer, network input first"),
+        tr("H: rows, W: columns"),
+        tr("size of this layer's input along the axis"),
+        tr("output size: ⌊(in + pad − k_eff) / stride⌋ + 1"),
+        tr("effective kernel d·(k − 1) + 1"),
+        tr("stride"),
+        tr("effective padding before + after ('same' puts the odd pixel after)"),
+        tr("receptive-field size on the network input: r = r₋₁ + (k_eff − 1)·j₋₁"),
+        tr("jump: input pixels between neighbouring outputs, j = j₋₁ · stride"),
+        tr("input coordinate where output 0's field begins (negative: padding)"),
+        tr("centre of output 0's field: start + (r − 1) / 2"),
+        tr("padded rows / columns at the end that no window reaches (the floor)")};
+    for (int c = 0; c < tips.size(); ++c)
+        m_table->horizontalHeaderItem(c)->setToolTip(tips[c]);
+    layout->addWidget(m_table, 1);
+    auto *ref = new QLabel(tr("Formulas: Araujo, Norris & Sim, “Computing Receptive Fields of "
+                              "Convolutional Neural Networks”, Distill 2019; dilation as "
+                              "k_eff = d(k − 1) + 1."));
+    ref->setWordWrap(true);
+    ref->setEnabled(false);
+    layout->addWidget(ref);
+
+    connect(m_add, &QPushButton::clicked, this, [this] {
+        m_model->addLayer();
+        setCurrentLayer(m_model->layerCount() - 1);
+    });
+    connect(m_remove, &QPushButton::clicked, this,
+            [this] { m_model->removeLayer(currentLayer()); });
+    connect(m_list, &QListWidget::currentRowChanged, this, [this] { loadEditor(); });
+    connect(m_show, &QComboBox::currentIndexChanged, this, [this](int i) {
+        if (!m_loading && i >= 0)
+            m_model->setShownLayer(i);
+    });
+    for (QSpinBox *s : {m_out, m_kernel, m_stride, m_padding, m_dilation, m_groups})
+        connect(s, &QSpinBox::valueChanged, this, [this] { editorChanged(); });
+    for (QComboBox *c : {m_paddingKind, m_mode})
+        connect(c, &QComboBox::currentIndexChanged, this, [this] { editorChanged(); });
+    for (QCheckBox *c : {m_relu, m_bias})
+        connect(c, &QCheckBox::toggled, this, [this] { editorChanged(); });
+
+    connect(model, &LayerStackModel::layersChanged, this, [this] {
+        rebuildList();
+        rebuildTable();
+    });
+    connect(model, &LayerStackModel::shownLayerChanged, this, [this](int layer) {
+        m_loading = true;
+        m_show->setCurrentIndex(layer);
+        m_loading = false;
+    });
+    // The image size changes every layer's in/out sizes.
+    connect(model->session(), &Session::imageChanged, this, &LayerStackPanel::rebuildTable);
+    connect(model->session(), &Session::paramsChanged, this, [this] {
+        rebuildList();
+        rebuildTable();
+    });
+    rebuildList();
+    rebuildTable();
+}
+
+int LayerStackPanel::currentLayer() const
+{
+    return std::max(0, m_list->currentRow());
+}
+
+void LayerStackPanel::setCurrentLayer(int layer)
+{
+    m_list->setCurrentRow(std::clamp(layer, 0, m_model->layerCount() - 1));
+}
+
+QString LayerStackPanel::tableText(int row, int column) const
+{
+    const QTableWidgetItem *item = m_table->item(row, column);
+    return item ? item->text() : QString();
+}
+
+void LayerStackPanel::rebuildList()
+{
+    m_loading = true;
+    const int current = currentLayer();
+    m_list->clear();
+    m_show->clear();
+    for (int l = 0; l < m_model->layerCount(); ++l) {
+        QString text = tr("%1. ").arg(l + 1);
+        if (m_model->reluBefore(l))
+            text += QStringLiteral("ReLU → ");
+        text += shortSpec(m_model->params(l));
+        if (l == 0)
+            text += tr("  (Parameters panel)");
+        m_list->addItem(text);
+        m_show->addItem(tr("layer %1").arg(l + 1));
+    }
+    m_show->setCurrentIndex(m_model->shownLayer());
+    m_list->setCurrentRow(std::min(current, m_model->layerCount() - 1));
+    m_loading = false;
+    loadEditor();
+}
+
+void LayerStackPanel::loadEditor()
+{
+    const int layer = currentLayer();
+    m_remove->setEnabled(layer > 0);
+    m_editor->setEnabled(layer > 0);
+    m_editorNote->setText(layer == 0
+                              ? tr("Layer 1 is the one the Parameters and Kernel panels edit. "
+                                   "Add layers to see receptive fields grow through a stack.")
+                              : tr("Layer %1 (weights: PyTorch's default initialisation, "
+                                   "seeded).")
+                                    .arg(layer + 1));
+    const core::Conv2dParams p = m_model->params(layer);
+    const bool wasLoading = m_loading;
+    m_loading = true;
+    m_relu->setChecked(m_model->reluBefore(layer));
+    m_out->setValue(p.outChannels);
+    m_kernel->setValue(p.kernel.h);
+    m_stride->setValue(p.stride.h);
+    m_paddingKind->setCurrentIndex(static_cast<int>(p.paddingKind));
+    m_padding->setValue(p.padding.h);
+    m_padding->setEnabled(p.paddingKind == core::PaddingKind::Explicit);
+    m_dilation->setValue(p.dilation.h);
+    m_groups->setValue(p.groups);
+    m_mode->setCurrentIndex(static_cast<int>(p.paddingMode));
+    m_bias->setChecked(p.bias);
+    m_loading = wasLoading;
+}
+
+void LayerStackPanel::editorChanged()
+{
+    const int layer = currentLayer();
+    if (m_loading || layer == 0)
+        return;
+    core::Conv2dParams p = m_model->params(layer);
+    p.outChannels = m_out->value();
+    p.kernel = {m_kernel->value(), m_kernel->value()};
+    p.stride = {m_stride->value(), m_stride->value()};
+    p.paddingKind = static_cast<core::PaddingKind>(m_paddingKind->currentIndex());
+    p.padding = {m_padding->value(), m_padding->value()};
+    p.dilation = {m_dilation->value(), m_dilation->value()};
+    p.groups = m_groups->value();
+    p.paddingMode = static_cast<core::PaddingMode>(m_mode->currentIndex());
+    p.bias = m_bias->isChecked();
+    m_padding->setEnabled(p.paddingKind == core::PaddingKind::Explicit);
+    m_model->setReluBefore(layer, m_relu->isChecked());
+    m_model->setLayerParams(layer, p);
+}
+
+void LayerStackPanel::rebuildTable()
+{
+    m_table->setRowCount(0);
+    const core::LayerStack stack = m_model->stack();
+    const core::PlaneSize input = m_model->inputSize();
+    if (const auto err = core::validateStack(stack, input)) {
+        m_error->setText(
+            tr("Layer %1: %2").arg(err->layer + 1).arg(QString::fromStdString(err->error.message)));
+        m_error->show();
+        return;
+    }
+    m_error->hide();
+    const auto table = core::receptiveFields(stack, input);
+    m_table->setRowCount(int(table.size()) * 2);
+    auto set = [this](int row, int col, const QString &text) {
+        auto *item = new QTableWidgetItem(text);
+        item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        m_table->setItem(row, col, item);
+    };
+    for (std::size_t l = 0; l < table.size(); ++l) {
+        for (int a = 0; a < 2; ++a) {
+            const core::AxisField &f = a == 0 ? table[l].h : table[l].w;
+            const int row = int(l) * 2 + a;
+            set(row, 0, a == 0 ? QString::number(l + 1) : QString());
+            set(row, 1, a == 0 ? QStringLiteral("H") : QStringLiteral("W"));
+            set(row, 2, QString::number(f.inSize));
+            set(row, 3, QString::number(f.outSize));
+            set(row, 4, QString::number(f.kernelEff));
+            set(row, 5, QString::number(f.stride));
+            set(row, 6, QStringLiteral("%1+%2").arg(f.padBefore).arg(f.padAfter));
+            set(row, 7, QString::number(f.r));
+            set(row, 8, QString::number(f.j));
+            set(row, 9, QString::number(f.start));
+            set(row, 10, QString::number(f.centre, 'g', 6));
+            set(row, 11, QString::number(f.unreached));
+        }
+    }
+}
+
+} // namespace convscope::ui

@@ -1,0 +1,63 @@
+#pragma once
+// The layer stack: add and remove conv layers after the Session's layer (each with its own
+// parameters, weights and an optional ReLU before it), choose whose feature maps are shown,
+// and read the receptive-field table of the whole stack (core::receptiveFields): per layer
+// and axis the output size, effective kernel, stride, effective padding, receptive-field
+// size r, jump j and where output 0's field starts / its centre (Araujo et al., Distill 2019).
+#include "layerstackmodel.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace convscope::ui {
+
+class LayerStackPanel : public QWidget {
+    Q_OBJECT
+  public:
+    explicit LayerStackPanel(LayerStackModel *model, QWidget *parent = nullptr);
+
+    // The layer whose parameters the editor shows (0-based).
+    int currentLayer() const;
+    void setCurrentLayer(int layer);
+    QTableWidget *table() const { return m_table; }
+    // Cell text of the receptive-field table, for tests: row = 2 * layer + (axis == W).
+    QString tableText(int row, int column) const;
+    // The table's column headers, in order.
+    static QStringList tableColumns();
+
+  private:
+    void rebuildList();
+    void rebuildTable();
+    void loadEditor();
+    void editorChanged();
+
+    LayerStackModel *m_model;
+    QListWidget *m_list;
+    QPushButton *m_add;
+    QPushButton *m_remove;
+    QComboBox *m_show;
+    QLabel *m_editorNote;
+    QWidget *m_editor;
+    QCheckBox *m_relu;
+    QSpinBox *m_out;
+    QSpinBox *m_kernel;
+    QSpinBox *m_stride;
+    QComboBox *m_paddingKind;
+    QSpinBox *m_padding;
+    QSpinBox *m_dilation;
+    QSpinBox *m_groups;
+    QComboBox *m_mode;
+    QCheckBox *m_bias;
+    QLabel *m_error;
+    QTableWidget *m_table;
+    bool m_loading = false;
+};
+
+} // namespace convscope::ui
