@@ -173,9 +173,9 @@ std::string readPixelsExplanation(const Question &q, const Answer &answer)
     const Conv2dParams &p = q.setup.params;
     const SidePadding pad = effectivePadding(p);
     std::vector<std::int64_t> rows, cols;
-    std::string text = "The window's rows (y*stride - pad_top + ky*dilation) "
+    std::string text = "The window (y*stride - pad + k*dilation) covers "
                        + windowAxis("rows", q.y, p.stride.h, pad.top, p.kernel.h, p.dilation.h, rows)
-                       + "; columns "
+                       + "; "
                        + windowAxis("columns", q.x, p.stride.w, pad.left, p.kernel.w, p.dilation.w,
                                     cols)
                        + ".";

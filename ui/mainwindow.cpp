@@ -14,6 +14,7 @@
 #include "parameterpanel.h"
 #include "receptivefieldcontroller.h"
 #include "shapepanel.h"
+#include "teachingmode.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -100,6 +101,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     createDocks();
     createActions();
     createStatusBar();
+    // Teaching mode adds its dock and menu entries itself (teachingmode.h).
+    m_teaching = new TeachingMode(this);
 
     connect(m_grid, &FeatureMapGrid::hovered, this, [this](const QString &text) {
         if (text.isEmpty())
@@ -502,6 +505,8 @@ void MainWindow::setPresentationMode(bool on)
             f.setPixelSize(int(f.pixelSize() * 1.7));
     }
     QApplication::setFont(f);
+    if (m_teaching)
+        m_teaching->setPresentation(on); // a running lesson keeps only its own panels
 }
 
 void MainWindow::setTheme(Theme theme)

@@ -26,6 +26,7 @@ class FeatureMapGrid;
 class InputView;
 class ParameterPanel;
 class ShapePanel;
+class TeachingMode;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -42,6 +43,7 @@ public:
     ParameterPanel *parameterPanel() const { return m_parameters; }
     ShapePanel *shapePanel() const { return m_shape; }
     InputView *inputView() const { return m_input; }
+    TeachingMode *teachingMode() const { return m_teaching; }
     // Issue 6: receptive fields, "why this number?", groups, the layer stack.
     ReceptiveFieldController *receptiveField() const { return m_receptiveField; }
     ExplainPanel *explainPanel() const { return m_explain; }
@@ -96,6 +98,7 @@ private:
     ParameterPanel *m_parameters = nullptr;
     ShapePanel *m_shape = nullptr;
     InputView *m_input = nullptr;
+    TeachingMode *m_teaching = nullptr;
     ExplainPanel *m_explain = nullptr;
     ConnectivityView *m_connectivity = nullptr;
     LayerStackModel *m_layers = nullptr;

@@ -181,34 +181,56 @@ void StepThroughView::relayout()
     const int kH = static_cast<int>(m_stepper->weight().dim(2));
     const int target = std::clamp(m_textPx * 2, 22, 56);
     int mathH = mathRows * (kH * target + 10) + 2 * lineH + (channels > 3 ? lineH : 0);
-    mathH = m_answerHidden ? 0 : std::min(mathH, static_cast<int>(available * 0.45));
-    const int topH = available - mathH;
+    const int fullW = width() - 2 * kMargin;
 
     const int labelH = 2 * static_cast<int>(m_textPx * 1.25) + 4;
+    const int gridGap = std::max(20, m_textPx * 2), outGap = std::max(44, m_textPx * 4);
+    // The largest cell for the grids in a w x h area, showing `shown` channels.
+    auto cellFor = [&](double w, double h, std::int64_t shown) {
+        const double byW = (w - (shown - 1) * gridGap - outGap) / static_cast<double>(shown * cols + Wo);
+        const double byH = (h - labelH - 6) / static_cast<double>(std::max(rows, Ho));
+        return static_cast<int>(std::min({byW, byH, m_presentation ? 96.0 : 72.0}));
+    };
+    // Two arrangements: the arithmetic below the grids, or (on a wide canvas) beside them.
+    // Whichever draws the input's numbers larger wins.
+    const int kW = static_cast<int>(m_stepper->weight().dim(3));
+    const int besideW = std::min(fullW / 2, 3 * kW * target + 12 * m_textPx);
     std::int64_t shown = std::min<std::int64_t>(m_frame->inputChannelCount, kMaxShownChannels);
     int cell = 0;
-    const int gridGap = std::max(20, m_textPx * 2), outGap = std::max(44, m_textPx * 4);
+    bool beside = false;
     for (;; --shown) {
-        const double byW = (width() - 2.0 * kMargin - (shown - 1) * gridGap - outGap)
-                           / static_cast<double>(shown * cols + Wo);
-        const double byH = (topH - labelH - 6) / static_cast<double>(std::max(rows, Ho));
-        cell = static_cast<int>(std::min({byW, byH, m_presentation ? 96.0 : 72.0}));
+        const int belowH = m_answerHidden ? 0 : std::min(mathH, static_cast<int>(available * 0.45));
+        const int below = cellFor(fullW, available - belowH, shown);
+        const int side = m_answerHidden ? 0 : cellFor(fullW - besideW - 16, available, shown);
+        beside = side > below;
+        cell = std::max(below, side);
         if (cell >= 22 || shown == 1)
             break;
     }
     cell = std::max(cell, 6);
     m_hiddenChannels = m_frame->inputChannelCount - shown;
-    // Grids and arithmetic as one block, centred vertically in the room there is.
     const int gridsH = static_cast<int>(std::max(rows, Ho) * cell);
-    const int blockH = labelH + gridsH + (mathH > 0 ? 12 + mathH : 0);
-    y += std::max(0, (available - blockH) / 2);
-    if (mathH > 0)
-        m_mathRect = QRect(kMargin, y + labelH + gridsH + 12, width() - 2 * kMargin, mathH - 4);
-    else
+    const int areaW = beside ? fullW - besideW - 16 : fullW;
+    if (m_answerHidden) {
+        mathH = 0;
         m_mathRect = QRect();
+        y += std::max(0, (available - labelH - gridsH) / 2);
+    } else if (beside) {
+        // Placed after the grids (below), with all the width they leave.
+        const int big = m_presentation ? 60 : 44;
+        mathH = std::min(available, mathRows * (kH * big + 10) + 2 * lineH + (channels > 3 ? lineH : 0));
+        m_mathRect = QRect(0, y + std::max(0, (available - mathH) / 2), 0, mathH);
+        y += std::max(0, (available - labelH - gridsH) / 2);
+    } else {
+        mathH = std::min(mathH, static_cast<int>(available * 0.45));
+        // Grids and arithmetic as one block, centred vertically in the room there is.
+        const int blockH = labelH + gridsH + 12 + mathH;
+        y += std::max(0, (available - blockH) / 2);
+        m_mathRect = QRect(kMargin, y + labelH + gridsH + 12, fullW, mathH - 4);
+    }
     const int totalW = static_cast<int>(shown * cols * cell + (shown - 1) * gridGap + outGap
                                         + Wo * cell);
-    int x = std::max(kMargin, (width() - totalW) / 2);
+    int x = kMargin + (beside ? 0 : std::max(0, (areaW - totalW) / 2));
     const int gridTop = y + labelH;
     for (std::int64_t i = 0; i < shown; ++i) {
         InputGrid g;
@@ -225,6 +247,11 @@ void StepThroughView::relayout()
     x += outGap - gridGap;
     m_outputCell = cell;
     m_outputRect = QRect(x, gridTop, static_cast<int>(Wo * cell), static_cast<int>(Ho * cell));
+    if (beside) {
+        const int left = m_outputRect.right() + outGap / 2;
+        m_mathRect.setLeft(left);
+        m_mathRect.setRight(width() - kMargin);
+    }
 }
 
 // Two label lines above a grid, elided to the room the grid has.

@@ -4,6 +4,7 @@
 #include "shape.h"
 #include "stepthroughview.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileInfo>
@@ -52,7 +53,6 @@ QString quizTitle(core::QuizKind kind)
 
 TeachingPanel::TeachingPanel(QWidget *parent) : QWidget(parent)
 {
-    m_baseFont = font();
     // A default that shows something at once: 1 -> 1 channel, 3x3 Laplacian on a 6x6 ramp
     // with zero padding 1.
     m_params.kernel = {3, 3};
@@ -92,6 +92,7 @@ void TeachingPanel::buildUi()
     // The canvas on the left with the full height; caption and quiz in a column beside it
     // (a projector is wide, and the class reads the caption next to the numbers).
     auto *middle = new QHBoxLayout;
+    m_middle = middle;
     auto *side = new QVBoxLayout;
     layout->addWidget(m_caption);
     layout->addLayout(middle, 1);
@@ -261,14 +262,15 @@ void TeachingPanel::buildUi()
         auto *s = new QShortcut(seq, this);
         s->setContext(Qt::WidgetWithChildrenShortcut);
         connect(s, &QShortcut::activated, this, slot);
+        return s;
     };
     key(QKeySequence(Qt::Key_Space), [this] { togglePlay(); });
     key(QKeySequence(Qt::Key_Right), [this] { stepForward(); });
     key(QKeySequence(Qt::Key_Left), [this] { stepBack(); });
     key(QKeySequence(Qt::Key_Home), [this] { goFirst(); });
     key(QKeySequence(Qt::Key_End), [this] { goLast(); });
-    key(QKeySequence(Qt::Key_PageDown), [this] { nextLessonStep(); });
-    key(QKeySequence(Qt::Key_PageUp), [this] { previousLessonStep(); });
+    m_lessonKeys = {key(QKeySequence(Qt::Key_PageDown), [this] { nextLessonStep(); }),
+                    key(QKeySequence(Qt::Key_PageUp), [this] { previousLessonStep(); })};
     setFocusPolicy(Qt::StrongFocus);
 
     syncLessonBar();
@@ -816,22 +818,34 @@ void TeachingPanel::setPresentationMode(bool on)
     m_view->setPresentation(on);
     // Only the lesson's panels: the grid chooser is an authoring tool.
     m_inputRow->setVisible(!on);
+    // Large text needs a wider quiz column.
+    m_middle->setStretch(0, on ? 2 : 3);
+    m_middle->setStretch(1, 1);
     applyFonts();
 }
 
 void TeachingPanel::applyFonts()
 {
-    QFont f = m_baseFont;
     if (m_presentation) {
-        f.setPointSizeF(std::max(18.0, m_baseFont.pointSizeF() * 1.8));
+        // On top of whatever the window uses (its presentation mode already enlarges the
+        // application font), at least 18 pt.
+        QFont f = QApplication::font();
+        f.setPointSizeF(std::max(18.0, f.pointSizeF() * 1.25));
+        setFont(f);
+    } else {
+        setFont(QFont()); // inherit again: follow the window
     }
-    setFont(f);
-    QFont caption = f;
+    QFont caption = font();
     if (m_presentation)
-        caption.setPointSizeF(f.pointSizeF() * 1.1);
+        caption.setPointSizeF(caption.pointSizeF() * 1.1);
     m_caption->setFont(caption);
     renderCaption();
-    m_view->setFont(QFont(m_baseFont.family(), m_presentation ? 16 : m_baseFont.pointSize()));
+}
+
+void TeachingPanel::setLessonKeysWindowWide(bool on)
+{
+    for (QShortcut *s : m_lessonKeys)
+        s->setContext(on ? Qt::WindowShortcut : Qt::WidgetWithChildrenShortcut);
 }
 
 } // namespace convscope::ui

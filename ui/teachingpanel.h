@@ -19,11 +19,13 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QShortcut;
 class QSlider;
 class QSpinBox;
 class QTimer;
 class QToolButton;
 class QGroupBox;
+class QHBoxLayout;
 class QTextBrowser;
 
 namespace convscope::ui {
@@ -99,6 +101,8 @@ public:
     // Projector mode: large fonts, high-contrast palette, only the lesson's panels.
     void setPresentationMode(bool on);
     bool isPresentationMode() const { return m_presentation; }
+    // Page Up / Page Down for the whole window (a presenter remote), not just the panel.
+    void setLessonKeysWindowWide(bool on);
 
 signals:
     // The stepping moved: the output position on the step-through grid, and the matching
@@ -183,13 +187,14 @@ private:
     QCheckBox *m_followBox = nullptr;
     QLabel *m_problemLabel = nullptr;
     QGroupBox *m_quizBox = nullptr;
+    QHBoxLayout *m_middle = nullptr;
     QComboBox *m_quizKind = nullptr;
     QPushButton *m_ask = nullptr;
     QLineEdit *m_answer = nullptr;
     QPushButton *m_reveal = nullptr;
     QTextBrowser *m_verdictLabel = nullptr;
     QLabel *m_scoreLabel = nullptr;
-    QFont m_baseFont;
+    QList<QShortcut *> m_lessonKeys;
 };
 
 } // namespace convscope::ui

@@ -150,6 +150,9 @@ void TeachingPanelTest::floatWeights_sumMatchesEngine()
         QVERIFY(std::abs(panel.view()->frame()->sum() - e) <= 1e-5f * std::max(1.0f, std::abs(e)));
         QCOMPARE(panel.view()->displayedSum(), StepThroughView::formatValue(panel.view()->frame()->sum()));
     }
+    panel.show();
+    panel.seek(9);
+    saveShot(&panel, "panel-float.png");
 }
 
 void TeachingPanelTest::playback_runsToTheEndOrLoops()

@@ -1,0 +1,279 @@
+// Teaching mode inside the main window: a lesson step reaches the session as one undoable
+// edit, locked controls are disabled and given back, Page Down works from anywhere in the
+// window, the stepping reports full-size positions, and presentation mode leaves only the
+// lesson's panels.
+#include "uitest_util.h"
+
+#include "lesson.h"
+#include "parameterpanel.h"
+#include "stepthroughview.h"
+#include "teachingmode.h"
+#include "teachingpanel.h"
+
+#include <QDir>
+#include <QDockWidget>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+
+using namespace convscope;
+using namespace convscope::ui;
+
+namespace {
+
+QString shipped(const QString &part)
+{
+    for (const QString &p : shippedLessonPaths())
+        if (p.contains(part))
+            return p;
+    return {};
+}
+
+QAction *menuAction(QMenuBar *bar, const QString &menu, const QString &text)
+{
+    for (QAction *m : bar->actions())
+        if (m->menu() && m->text().remove('&') == menu)
+            for (QAction *a : m->menu()->actions())
+                if (a->text().remove('&').startsWith(text))
+                    return a;
+    return nullptr;
+}
+
+} // namespace
+
+class TeachingModeTest : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void menus_exist();
+    void lessonStep_appliedAsOneUndoableEdit();
+    void lockedControls_disabledAndGivenBack();
+    void pageDown_fromAnywhereInTheWindow();
+    void stepping_reportsFullSizePositions();
+    void presentation_showsOnlyTheLessonPanels();
+    void saveStateAsStep_appendsALoadableStep();
+    void toggling_doesNotGrowTheWindow();
+    void screenshots();
+    void cleanupTestCase();
+
+private:
+    std::unique_ptr<MainWindow> m_w;
+    TeachingMode *m_t = nullptr;
+};
+
+void TeachingModeTest::initTestCase()
+{
+    m_w = std::make_unique<MainWindow>();
+    m_w->session()->setImage(uitest::testImage(), QStringLiteral("test"));
+    m_t = m_w->findChild<TeachingMode *>();
+    if (!m_t) // the window may not create one itself (yet)
+        m_t = new TeachingMode(m_w.get());
+    m_w->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_w.get()));
+}
+
+void TeachingModeTest::menus_exist()
+{
+    QVERIFY(menuAction(m_w->menuBar(), "View", "Teaching Mode"));
+    QVERIFY(menuAction(m_w->menuBar(), "File", "Open Lesson"));
+    QVERIFY(menuAction(m_w->menuBar(), "Lesson", "Save Current State as Step"));
+    QVERIFY(menuAction(m_w->menuBar(), "Lesson", "Next Step"));
+}
+
+void TeachingModeTest::lessonStep_appliedAsOneUndoableEdit()
+{
+    const core::Conv2dParams before = m_w->session()->params();
+    const int undoBefore = m_w->undoStack()->count();
+    QString error;
+    QVERIFY2(m_t->openLessonFile(shipped("stride-and-padding"), &error), qPrintable(error));
+    QVERIFY(m_t->isOn());
+    const LessonStep &step = m_t->panel()->lesson()->steps[0];
+    QCOMPARE(m_w->session()->params(), step.params);
+    const auto [w, b] = lessonWeights(step.params, step.kernel);
+    QCOMPARE(*m_w->session()->weight(), w);
+    QCOMPARE(m_w->undoStack()->count(), undoBefore + 1); // one macro for params + weights
+    // The panel steps through the session's configuration on its own grid.
+    QCOMPARE(m_t->panel()->params(), step.params);
+    m_w->undoStack()->undo();
+    QCOMPARE(m_w->session()->params(), before);
+    m_w->undoStack()->redo();
+    QCOMPARE(m_w->session()->params(), step.params);
+}
+
+void TeachingModeTest::lockedControls_disabledAndGivenBack()
+{
+    QString error;
+    QVERIFY(m_t->openLessonFile(shipped("stride-and-padding"), &error));
+    // Step 1 locks kernel_size, in_channels and out_channels.
+    auto *kernelH = m_w->parameterPanel()->findChild<QSpinBox *>("kernelH");
+    auto *strideH = m_w->parameterPanel()->findChild<QSpinBox *>("strideH");
+    auto *outChannels = m_w->parameterPanel()->findChild<QSpinBox *>("outChannels");
+    QVERIFY(kernelH && strideH && outChannels);
+    QVERIFY(!kernelH->isEnabled());
+    QVERIFY(!outChannels->isEnabled());
+    QVERIFY(strideH->isEnabled());
+    m_t->panel()->goToLessonStep(2); // locks nothing
+    QVERIFY(kernelH->isEnabled());
+    m_t->panel()->goToLessonStep(0);
+    QVERIFY(!kernelH->isEnabled());
+    m_t->setOn(false); // leaving teaching mode unlocks everything
+    QVERIFY(kernelH->isEnabled());
+    QVERIFY(outChannels->isEnabled());
+}
+
+void TeachingModeTest::pageDown_fromAnywhereInTheWindow()
+{
+    QString error;
+    QVERIFY(m_t->openLessonFile(shipped("dilation"), &error));
+    QCOMPARE(m_t->panel()->lessonStepIndex(), 0);
+    // Focus in the parameter panel, not the teaching panel: a presenter remote still works.
+    m_w->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_w.get()));
+    auto *strideH = m_w->parameterPanel()->findChild<QSpinBox *>("strideH");
+    strideH->setFocus();
+    QTRY_VERIFY(strideH->hasFocus());
+    QTest::keyClick(strideH, Qt::Key_PageDown);
+    QCOMPARE(m_t->panel()->lessonStepIndex(), 1);
+    QCOMPARE(m_w->session()->params().dilation, (core::Hw{2, 2}));
+    QTest::keyClick(strideH, Qt::Key_PageUp);
+    QCOMPARE(m_t->panel()->lessonStepIndex(), 0);
+}
+
+void TeachingModeTest::stepping_reportsFullSizePositions()
+{
+    QString error;
+    QVERIFY(m_t->openLessonFile(shipped("stride-and-padding"), &error));
+    m_t->panel()->goToLessonStep(1); // stride 2
+    QList<std::tuple<int, int, int>> selected;
+    m_t->setOutputSelector([&](int c, int y, int x) { selected.append({c, y, x}); });
+    LessonInput crop = m_t->panel()->gridInput();
+    crop.source = GridSource::Image;
+    crop.cropY = 5; // snapped to the stride: 4, i.e. output row 2
+    crop.cropX = 8; // output column 4
+    m_t->panel()->setGridInput(crop);
+    QVERIFY2(m_t->panel()->problem().isEmpty(), qPrintable(m_t->panel()->problem()));
+    selected.clear();
+    m_t->panel()->goFirst();
+    m_t->panel()->stepForward();
+    QVERIFY(!selected.isEmpty());
+    QCOMPARE(selected.last(), std::make_tuple(0, 2, 5));
+    m_t->setOutputSelector({});
+}
+
+void TeachingModeTest::presentation_showsOnlyTheLessonPanels()
+{
+    m_t->setOn(false);
+    QList<QDockWidget *> all;
+    for (QDockWidget *d : m_w->findChildren<QDockWidget *>())
+        if (d != m_t->dock() && d->isVisible())
+            all << d;
+    QVERIFY(all.size() >= 3);
+    // Teaching: the parameters and the input stay, the rest makes room.
+    m_t->setOn(true);
+    QList<QDockWidget *> teaching;
+    for (QDockWidget *d : all) {
+        const bool kept = d->objectName() == "parametersDock" || d->objectName() == "inputDock";
+        QCOMPARE(d->isVisible(), kept);
+        if (kept)
+            teaching << d;
+    }
+    QCOMPARE(teaching.size(), 2);
+    // Presenting: only the lesson.
+    m_w->setPresentationMode(true);
+    QVERIFY(m_t->panel()->isPresentationMode());
+    for (QDockWidget *d : all)
+        QVERIFY2(!d->isVisible(), qPrintable(d->objectName()));
+    QVERIFY(m_t->dock()->isVisible());
+    QVERIFY(!m_w->centralWidget()->isVisible());
+    m_w->setPresentationMode(false);
+    QVERIFY(!m_t->panel()->isPresentationMode());
+    QVERIFY(m_w->centralWidget()->isVisible());
+    for (QDockWidget *d : teaching)
+        QVERIFY2(d->isVisible(), qPrintable(d->objectName()));
+    // Leaving teaching mode gives the window back as it was.
+    m_t->setOn(false);
+    for (QDockWidget *d : all)
+        QVERIFY2(d->isVisible(), qPrintable(d->objectName()));
+}
+
+void TeachingModeTest::saveStateAsStep_appendsALoadableStep()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath("class.json");
+    QString error;
+    QVERIFY2(m_t->saveStateAsStep(path, &error), qPrintable(error));
+    QVERIFY2(m_t->saveStateAsStep(path, &error), qPrintable(error));
+    const auto lesson = loadLesson(path, &error);
+    QVERIFY2(lesson.has_value(), qPrintable(error));
+    QCOMPARE(lesson->steps.size(), 2);
+    QCOMPARE(lesson->steps[0].params, m_t->panel()->params());
+}
+
+void TeachingModeTest::toggling_doesNotGrowTheWindow()
+{
+    m_t->setOn(true);
+    m_w->resize(1400, 1050); // the window's own docks need about 1000 pixels without teaching
+    QTest::qWait(50);
+    const QSize size = m_w->size();
+    for (int i = 0; i < 4; ++i) {
+        m_t->setOn(false);
+        QTest::qWait(20);
+        m_t->setOn(true);
+        QTest::qWait(20);
+    }
+    QCOMPARE(m_w->size(), size);
+}
+
+// Not a check: with CONVSCOPE_SHOT_DIR set (run under xvfb-run with QT_QPA_PLATFORM=xcb)
+// it saves the README's pictures of the real window.
+void TeachingModeTest::screenshots()
+{
+    const QString dir = qEnvironmentVariable("CONVSCOPE_SHOT_DIR");
+    if (dir.isEmpty())
+        QSKIP("set CONVSCOPE_SHOT_DIR to save screenshots");
+    m_w->openSample();
+    m_w->resize(1600, 1000);
+    QString error;
+    QVERIFY(m_t->openLessonFile(shipped("stride-and-padding"), &error));
+    m_t->panel()->goToLessonStep(5); // stride 2, replicate padding, Sobel x, asks H_out
+    m_w->resize(1600, 1000);
+    m_t->setOn(true);
+    auto *answer = m_t->panel()->findChild<QLineEdit *>("answer");
+    QTest::keyClicks(answer, "4");
+    QTest::keyClick(answer, Qt::Key_Return);
+    m_t->panel()->seek(6);
+    QTest::qWait(600);
+    QTRY_VERIFY_WITH_TIMEOUT(uitest::settled(*m_w), 10000);
+    QTest::qWait(200);
+    m_w->grab().save(QDir(dir).filePath("teaching-step.png"));
+
+    QVERIFY(m_t->openLessonFile(shipped("groups"), &error));
+    m_t->panel()->goToLessonStep(2); // depthwise, reflect padding, read-pixels quiz
+    m_w->setPresentationMode(true);
+    const core::Answer right = core::correctAnswer(*m_t->panel()->question());
+    QTest::qWait(300);
+    for (const core::Pixel &px : right.pixels) {
+        const QRect r = m_t->panel()->view()->cellRect(m_t->panel()->stepper()->frame().firstInputChannel,
+                                                      px.y, px.x);
+        if (!r.isEmpty())
+            QTest::mouseClick(m_t->panel()->view(), Qt::LeftButton, {}, r.center());
+    }
+    m_t->panel()->reveal();
+    QTest::qWait(600);
+    m_w->grab().save(QDir(dir).filePath("presentation.png"));
+    m_w->setPresentationMode(false);
+}
+
+void TeachingModeTest::cleanupTestCase()
+{
+    // A non-clean undo stack emits cleanChanged() from its destructor, after MainWindow's
+    // own part is gone (its slot then asserts); leave it empty.
+    m_w->undoStack()->clear();
+    m_w.reset();
+}
+
+QTEST_MAIN(TeachingModeTest)
+#include "teachingmode_test.moc"

@@ -1,0 +1,346 @@
+#include "teachingmode.h"
+
+#include "commands.h"
+#include "kernelcommands.h"
+#include "lesson.h"
+#include "mainwindow.h"
+#include "parameterpanel.h"
+#include "receptivefieldcontroller.h"
+#include "session.h"
+#include "teachingpanel.h"
+
+#include <QAction>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QUndoStack>
+
+#include <algorithm>
+
+namespace convscope::ui {
+
+namespace {
+
+// The main window's menu titled `title` (ignoring the & mnemonic), or nullptr.
+QMenu *findMenu(QMenuBar *bar, const QString &title)
+{
+    for (QAction *a : bar->actions())
+        if (a->menu() && a->text().remove(QLatin1Char('&')) == title)
+            return a->menu();
+    return nullptr;
+}
+
+// Which widgets of the parameter panel a lesson's control name covers (by object name,
+// so the panel needs no knowledge of lessons).
+bool covers(const QString &control, const QString &objectName)
+{
+    if (control == QLatin1String("in_channels"))
+        return objectName == QLatin1String("inputMode");
+    if (control == QLatin1String("out_channels"))
+        return objectName == QLatin1String("outChannels");
+    if (control == QLatin1String("kernel_size"))
+        return objectName.startsWith(QLatin1String("kernel")) && objectName != QLatin1String("kernelTable");
+    if (control == QLatin1String("stride"))
+        return objectName.startsWith(QLatin1String("stride"));
+    if (control == QLatin1String("padding"))
+        return objectName.startsWith(QLatin1String("padding"))
+               && objectName != QLatin1String("paddingMode");
+    if (control == QLatin1String("padding_mode"))
+        return objectName == QLatin1String("paddingMode");
+    if (control == QLatin1String("dilation"))
+        return objectName.startsWith(QLatin1String("dilation"));
+    if (control == QLatin1String("groups"))
+        return objectName == QLatin1String("groups");
+    if (control == QLatin1String("bias"))
+        return objectName == QLatin1String("bias");
+    return false;
+}
+
+} // namespace
+
+TeachingMode::TeachingMode(MainWindow *window) : QObject(window), m_window(window)
+{
+    m_panel = new TeachingPanel;
+    m_dock = new QDockWidget(tr("Teaching"), window);
+    m_dock->setObjectName(QStringLiteral("teachingDock"));
+    m_dock->setWidget(m_panel);
+    window->addDockWidget(Qt::BottomDockWidgetArea, m_dock);
+    m_dock->hide();
+    // Page Up / Page Down work anywhere in the window (a presenter remote sends them to
+    // whatever has focus); Space and the arrows stay inside the panel, where spin boxes
+    // and sliders elsewhere do not need them.
+    m_panel->setLessonKeysWindowWide(true);
+    m_panel->attachSession(window->session());
+
+    connect(m_panel, &TeachingPanel::stepConfigured, this,
+            [this](const core::Conv2dParams &params, const core::Tensor &weight,
+                   const core::Tensor &bias, const QString &description) {
+                Session *s = m_window->session();
+                QUndoStack *undo = m_window->undoStack();
+                undo->beginMacro(description);
+                if (!(s->params() == params))
+                    undo->push(new SetParamsCommand(s, s->params(), params, description));
+                // After the parameters: the session may have re-made weights of the new shape.
+                undo->push(new SetWeightsCommand(s, *s->weight(), *s->bias(), weight, bias,
+                                                 description));
+                undo->endMacro();
+            });
+    connect(m_panel, &TeachingPanel::lockedControlsChanged, this, &TeachingMode::applyLocks);
+    // Parameter edits re-sync the panel's widgets, which may re-enable them: lock again.
+    connect(window->session(), &Session::paramsChanged, this, [this] {
+        if (isOn())
+            applyLocks(m_locked);
+    });
+    connect(m_panel, &TeachingPanel::positionChanged, this,
+            [this](const core::OutputPosition &, const std::optional<core::OutputPosition> &full) {
+                if (full && m_select && isOn())
+                    m_select(static_cast<int>(full->o), static_cast<int>(full->y),
+                             static_cast<int>(full->x));
+            });
+    // The dock's own close button ends teaching mode like the menu does.
+    connect(m_dock, &QDockWidget::visibilityChanged, this, [this](bool) {
+        if (m_on && m_dock->isHidden())
+            setOn(false);
+    });
+    // The full-size view: the current position selected in its feature map, with its
+    // receptive field drawn on the image (issue 6's controller does the drawing).
+    if (ReceptiveFieldController *rf = window->receptiveField())
+        m_select = [rf](int c, int y, int x) { rf->selectOutput(c, y, x); };
+    buildMenus();
+}
+
+void TeachingMode::buildMenus()
+{
+    QMenuBar *bar = m_window->menuBar();
+    QMenu *view = findMenu(bar, tr("View"));
+    QMenu *file = findMenu(bar, tr("File"));
+
+    // Not the dock's toggleViewAction: the other docks must make room before the dock
+    // shows, or the window grows to fit them all.
+    m_toggle = new QAction(tr("&Teaching Mode"), this);
+    m_toggle->setCheckable(true);
+    connect(m_toggle, &QAction::toggled, this, &TeachingMode::setOn);
+    m_toggle->setShortcut(QKeySequence(Qt::Key_F6));
+    m_toggle->setStatusTip(tr("Step through the convolution, quiz the class, run lessons"));
+    if (view) {
+        // Next to Presentation Mode, the other classroom switch.
+        QAction *before = view->actions().size() > 1 ? view->actions().at(1) : nullptr;
+        view->insertAction(before, m_toggle);
+        // Follow the window's presentation switch.
+        for (QAction *a : view->actions())
+            if (a->isCheckable() && a->text().remove(QLatin1Char('&')).startsWith(tr("Presentation"))) {
+                connect(a, &QAction::toggled, this, &TeachingMode::setPresentation);
+                m_presentation = a->isChecked();
+            }
+    }
+
+    auto *openLesson = new QAction(tr("Open &Lesson…"), this);
+    openLesson->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    openLesson->setStatusTip(tr("Open a lesson file (JSON) and start it in teaching mode"));
+    connect(openLesson, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(m_window, tr("Open Lesson"), QString(),
+                                                          tr("Lessons (*.json);;All files (*)"));
+        if (path.isEmpty())
+            return;
+        QString error;
+        if (!openLessonFile(path, &error))
+            QMessageBox::warning(m_window, tr("Cannot open the lesson"), error);
+    });
+    auto *shipped = new QMenu(tr("&Built-in Lessons"), m_window);
+    for (const QString &path : shippedLessonPaths()) {
+        QString error;
+        const auto lesson = loadLesson(path, &error);
+        QAction *a = shipped->addAction(lesson ? lesson->title : QFileInfo(path).baseName());
+        a->setStatusTip(tr("Start the lesson \"%1\"").arg(a->text()));
+        connect(a, &QAction::triggered, this, [this, path] {
+            QString why;
+            if (!openLessonFile(path, &why))
+                QMessageBox::warning(m_window, tr("Cannot open the lesson"), why);
+        });
+    }
+    if (file) {
+        // After "Paste Image", before the first separator of the file menu.
+        QAction *before = nullptr;
+        for (QAction *a : file->actions())
+            if (a->isSeparator()) {
+                before = a;
+                break;
+            }
+        file->insertSeparator(before);
+        file->insertAction(before, openLesson);
+        file->insertMenu(before, shipped);
+    }
+
+    auto *lesson = new QMenu(tr("&Lesson"), m_window);
+    QAction *next = lesson->addAction(tr("&Next Step\tPgDown"), m_panel, &TeachingPanel::nextLessonStep);
+    next->setStatusTip(tr("Go to the next step of the lesson (Page Down or a presenter remote)"));
+    QAction *prev = lesson->addAction(tr("&Previous Step\tPgUp"), m_panel,
+                                      &TeachingPanel::previousLessonStep);
+    prev->setStatusTip(tr("Go back one step of the lesson (Page Up)"));
+    lesson->addSeparator();
+    QAction *play = lesson->addAction(tr("&Play / Pause\tSpace"), m_panel, &TeachingPanel::togglePlay);
+    play->setStatusTip(tr("Animate the kernel sliding over the input"));
+    lesson->addSeparator();
+    QAction *save = lesson->addAction(tr("&Save Current State as Step…"));
+    save->setStatusTip(tr("Append the current configuration, grid and quiz as a step of a lesson file"));
+    connect(save, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            m_window, tr("Save as Lesson Step"), QString(), tr("Lessons (*.json)"), nullptr,
+            QFileDialog::DontConfirmOverwrite); // appending, not overwriting
+        if (path.isEmpty())
+            return;
+        QString error;
+        if (!saveStateAsStep(path, &error))
+            QMessageBox::warning(m_window, tr("Cannot save the step"), error);
+        else
+            m_window->statusBar()->showMessage(tr("Step added to %1").arg(path), 5000);
+    });
+    lesson->addAction(openLesson);
+    // Before Help, as the last content menu.
+    QAction *help = nullptr;
+    for (QAction *a : bar->actions())
+        if (a->menu() && a->text().remove(QLatin1Char('&')) == tr("Help"))
+            help = a;
+    bar->insertMenu(help, lesson);
+}
+
+bool TeachingMode::isOn() const { return m_on; }
+
+void TeachingMode::setOn(bool on)
+{
+    {
+        const QSignalBlocker block(m_toggle);
+        m_toggle->setChecked(on);
+    }
+    if (on == m_on && on == !m_dock->isHidden())
+        return;
+    m_on = on;
+    if (!on) {
+        m_dock->hide();
+        applyLocks({}); // leaving teaching mode gives every control back
+        applyPresentation();
+        return;
+    }
+    applyPresentation(); // first make room
+    m_dock->show();
+    {
+        m_dock->raise();
+        // The animation needs room: most of the window's height, but never more than the
+        // rest of the window can give up (asking for more would grow the window each time).
+        int topMin = m_window->centralWidget() ? m_window->centralWidget()->minimumSizeHint().height() : 0;
+        for (QDockWidget *d : m_window->findChildren<QDockWidget *>())
+            if (d != m_dock && !d->isHidden() && m_window->dockWidgetArea(d) != Qt::BottomDockWidgetArea)
+                topMin = std::max(topMin, d->minimumSizeHint().height());
+        const int chrome = m_window->menuBar()->height() + m_window->statusBar()->height() + 24;
+        int target = std::min(static_cast<int>(m_window->height() * 0.62),
+                              m_window->height() - chrome - topMin);
+        target = std::max(target, m_dock->minimumSizeHint().height());
+        m_window->resizeDocks({m_dock}, {target}, Qt::Vertical);
+        m_panel->setFocus();
+        applyLocks(m_panel->lockedControls());
+    }
+}
+
+bool TeachingMode::openLessonFile(const QString &path, QString *error)
+{
+    if (!m_panel->openLesson(path, error))
+        return false;
+    setOn(true);
+    return true;
+}
+
+bool TeachingMode::saveStateAsStep(const QString &path, QString *error)
+{
+    const QString title = m_panel->lesson() ? m_panel->lesson()->title + tr(" (my steps)")
+                                            : tr("My lesson");
+    return appendLessonStep(path, m_panel->currentStateAsStep(), title, error);
+}
+
+void TeachingMode::setOutputSelector(std::function<void(int, int, int)> select)
+{
+    m_select = std::move(select);
+}
+
+void TeachingMode::applyLocks(const QStringList &locked)
+{
+    m_locked = locked;
+    const QString why = tr("Locked by the lesson step");
+    if (ParameterPanel *params = m_window->parameterPanel()) {
+        for (QWidget *w : params->findChildren<QWidget *>()) {
+            const QString name = w->objectName();
+            if (name.isEmpty())
+                continue;
+            bool lock = false;
+            for (const QString &c : locked)
+                lock = lock || covers(c, name);
+            // Only touch what this class locked, so the panel's own enabling stays its own.
+            if (lock) {
+                w->setEnabled(false);
+                w->setToolTip(why);
+                w->setProperty("teachingLocked", true);
+            } else if (w->property("teachingLocked").toBool()) {
+                w->setEnabled(true);
+                w->setProperty("teachingLocked", false);
+            }
+        }
+    }
+    for (QWidget *w : m_window->findChildren<QWidget *>(QStringLiteral("KernelPanel")))
+        w->setEnabled(!locked.contains(QLatin1String("kernel")));
+}
+
+void TeachingMode::setPresentation(bool on)
+{
+    m_presentation = on;
+    applyPresentation();
+}
+
+void TeachingMode::applyPresentation()
+{
+    m_panel->setPresentationMode(m_presentation);
+    if (isOn()) {
+        // The animation needs the room: while teaching, only the parameters and the input
+        // stay beside it (the teacher edits, the class sees the image); presenting, only
+        // the lesson's own panel. Hidden docks come back when teaching ends.
+        const QStringList keep = m_presentation
+                                     ? QStringList()
+                                     : QStringList{QStringLiteral("parametersDock"),
+                                                   QStringLiteral("inputDock")};
+        for (QDockWidget *d : m_window->findChildren<QDockWidget *>())
+            if (d != m_dock && !d->isHidden() && !keep.contains(d->objectName())) {
+                m_hiddenDocks << d;
+                d->hide();
+            }
+        for (const QPointer<QDockWidget> &d : m_hiddenDocks)
+            if (d && !m_presentation && keep.contains(d->objectName()))
+                d->show();
+        // Presenting, the full-size maps give their room to the lesson too.
+        if (QWidget *central = m_window->centralWidget()) {
+            if (m_presentation && !central->isHidden()) {
+                central->hide();
+                m_hidCentral = true;
+            } else if (!m_presentation && m_hidCentral) {
+                central->show();
+                m_hidCentral = false;
+            }
+        }
+        m_hiddenDocks.erase(std::remove_if(m_hiddenDocks.begin(), m_hiddenDocks.end(),
+                                           [](const QPointer<QDockWidget> &d) {
+                                               return !d || !d->isHidden();
+                                           }),
+                            m_hiddenDocks.end());
+    } else {
+        for (const QPointer<QDockWidget> &d : m_hiddenDocks)
+            if (d)
+                d->show();
+        m_hiddenDocks.clear();
+        if (m_hidCentral && m_window->centralWidget())
+            m_window->centralWidget()->show();
+        m_hidCentral = false;
+    }
+}
+
+} // namespace convscope::ui

@@ -1,0 +1,62 @@
+#pragma once
+// Puts teaching mode into the main window without the window knowing its insides: a
+// "Teaching" dock with the TeachingPanel, View > Teaching Mode, File > Open Lesson and the
+// shipped lessons, a Lesson menu (next/previous step, save the current state as a step),
+// lesson steps applied to the session as undoable edits, locked controls disabled in the
+// parameter and kernel panels, and presentation mode showing only the lesson's panels.
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+
+#include <functional>
+
+class QAction;
+class QDockWidget;
+class QMenu;
+
+namespace convscope::ui {
+
+class MainWindow;
+class TeachingPanel;
+
+class TeachingMode : public QObject {
+    Q_OBJECT
+public:
+    explicit TeachingMode(MainWindow *window);
+
+    TeachingPanel *panel() const { return m_panel; }
+    QDockWidget *dock() const { return m_dock; }
+    QAction *toggleAction() const { return m_toggle; }
+
+    bool isOn() const;
+    void setOn(bool on);
+    // Opens a lesson file (switching teaching mode on); false and a message on failure.
+    bool openLessonFile(const QString &path, QString *error);
+    // Appends the current state as a step to a lesson file (created when missing).
+    bool saveStateAsStep(const QString &path, QString *error);
+    // Projector mode for the lesson: large fonts and contrast in the panel, every other
+    // dock hidden while teaching (and restored afterwards).
+    void setPresentation(bool on);
+
+    // The full-size view's "select this output" (the receptive-field controller's
+    // selectOutput(channel, y, x)): the stepping highlights the current position there.
+    void setOutputSelector(std::function<void(int channel, int y, int x)> select);
+
+private:
+    void buildMenus();
+    void applyLocks(const QStringList &locked);
+    void applyPresentation();
+
+    MainWindow *m_window;
+    TeachingPanel *m_panel = nullptr;
+    QDockWidget *m_dock = nullptr;
+    QAction *m_toggle = nullptr;
+    QStringList m_locked;
+    bool m_presentation = false;
+    bool m_on = false;
+    bool m_hidCentral = false;
+    QList<QPointer<QDockWidget>> m_hiddenDocks; // docks presentation mode hid
+    std::function<void(int, int, int)> m_select;
+};
+
+} // namespace convscope::ui
