@@ -162,7 +162,8 @@ void MainWindow::createDocks()
 
 void MainWindow::createReceptiveFieldDocks()
 {
-    // Issue 6: Explain under the input view; Layers and Connectivity tabbed under Parameters.
+    // Issue 6: Explain under the input view; Connectivity and Layers tabbed with the Kernel
+    // dock (stacked below it, their minimum heights would make the window taller).
     m_explain = new ExplainPanel;
     auto *explainDock = new QDockWidget(tr("Explain"), this);
     explainDock->setObjectName(QStringLiteral("explainDock"));
@@ -179,8 +180,13 @@ void MainWindow::createReceptiveFieldDocks()
     layersDock->setObjectName(QStringLiteral("layersDock"));
     layersDock->setWidget(m_layerPanel);
     addDockWidget(Qt::LeftDockWidgetArea, layersDock);
-    tabifyDockWidget(connectivityDock, layersDock);
-    connectivityDock->raise();
+    if (auto *kernelDock = findChild<QDockWidget *>(QStringLiteral("kernelDock"))) {
+        tabifyDockWidget(kernelDock, connectivityDock);
+        tabifyDockWidget(connectivityDock, layersDock);
+        kernelDock->raise();
+    } else {
+        tabifyDockWidget(connectivityDock, layersDock);
+    }
     m_receptiveField = new ReceptiveFieldController(m_layers, m_grid, m_input, m_explain,
                                                     m_connectivity, this);
     connect(m_receptiveField, &ReceptiveFieldController::status, this,
