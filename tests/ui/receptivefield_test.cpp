@@ -26,6 +26,7 @@ class ReceptiveFieldTest : public QObject {
     void clickingAnInputPixelHighlightsItsProjectiveField();
     void stackedLayerFieldSpansTheStack();
     void shapePanelExplainsTheFloor();
+    void hoverSelectsOnlyWhenFollowing();
 
   private:
     void setParams(const core::Conv2dParams &p)
@@ -205,6 +206,27 @@ void ReceptiveFieldTest::shapePanelExplainsTheFloor()
     setParams(p);
     QVERIFY(m_w->inputView()->unreachedBands().isEmpty());
     QVERIFY(!m_w->shapePanel()->html().contains(QStringLiteral("Why H_out")));
+}
+
+void ReceptiveFieldTest::hoverSelectsOnlyWhenFollowing()
+{
+    core::Conv2dParams p = m_w->session()->params();
+    p.outChannels = 3;
+    p.groups = 3; // depthwise on RGB: out[c] reads in[c] only
+    setParams(p);
+    FeatureMapGrid *grid = m_w->grid();
+    QCustomPlot *plot = grid->plot(1);
+    QTest::mouseMove(plot, grid->pixelCentre(1, 4, 5));
+    QVERIFY(!m_w->receptiveField()->selection()); // hovering alone selects nothing
+    m_w->receptiveField()->setFollowHover(true);
+    QTest::mouseMove(plot, grid->pixelCentre(1, 6, 7));
+    QTRY_VERIFY(m_w->receptiveField()->selection());
+    QCOMPARE(*m_w->receptiveField()->selection(),
+             (ReceptiveFieldController::Selection{0, 1, 6, 7}));
+    QCOMPARE(m_w->inputView()->overlay().inputChannels(), (core::ChannelRange{1, 1}));
+    QCOMPARE(m_w->explainPanel()->explanation()->channels.size(), std::size_t(1));
+    QCOMPARE(m_w->explainPanel()->explanation()->channels[0].inputChannel, 1);
+    QVERIFY(m_w->inputView()->overlay().summary().contains(QStringLiteral("← in[1]")));
 }
 
 QTEST_MAIN(ReceptiveFieldTest)
