@@ -75,7 +75,7 @@ Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams
     const std::int64_t overlapRows = (g.kH - 1) * g.dH / g.sH + 1;
     const std::int64_t minRows = std::max<std::int64_t>(
         (384 + g.Wq - 1) / g.Wq, ((std::int64_t{1} << 21) + costPerRow - 1) / costPerRow);
-    const std::int64_t maxRows = std::max(minRows, (std::int64_t{1} << 24) / costPerRow);
+    const std::int64_t maxRows = std::max(minRows, (std::int64_t{1} << 25) / costPerRow);
     g.bandRows = std::clamp<std::int64_t>(std::min(maxRows, std::max(minRows, 4 * overlapRows)), 1, g.Ho);
     // Rows a band reads below its last output row, plus one row for the reads of the
     // padding columns at the right edge that wrap into the next row.

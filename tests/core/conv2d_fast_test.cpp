@@ -141,14 +141,14 @@ TEST(Conv2dFast, parameterGrid_matchesReference)
                              PaddingMode::Circular})
         for (PaddingKind kind : {PaddingKind::Explicit, PaddingKind::Same, PaddingKind::Valid})
             for (int layout = 0; layout < 4; ++layout)
-                for (int draw = 0; draw < 10; ++draw) {
+                for (int draw = 0; draw < 20; ++draw) {
                     const Case k = drawCase(rng, mode, kind, layout);
                     expectMatchesReference(k, rng());
                     ++cases;
                     if (HasFailure())
                         return; // one fully described failure is more useful than hundreds
                 }
-    EXPECT_EQ(cases, 4 * 3 * 4 * 10);
+    EXPECT_EQ(cases, 4 * 3 * 4 * 20);
 }
 
 TEST(Conv2dFast, wideRowsAndManyChannels_matchReference)
