@@ -68,7 +68,7 @@ Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams
 
     // Band height: at least ~2M multiply-adds and ~400 positions per task (the kernel's
     // blocks mostly full), and at least 4x the rows a band re-reads from its neighbour
-    // (kernel overlap), so re-packing the overlap stays cheap; at most ~16M multiply-adds
+    // (kernel overlap), so re-packing the overlap stays cheap; at most ~32M multiply-adds
     // (well under a millisecond), fine-grained enough for a 20 ms cancel and for load
     // balance between threads.
     const std::int64_t costPerRow = std::max<std::int64_t>(1, g.Og * g.taps) * g.Wq;
@@ -324,7 +324,9 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
         return ForwardStatus::Done;
     }
 
-    const int threads = options.threads > 0 ? options.threads : ThreadPool::hardwareThreads();
+    // More threads than tasks or than is sane only adds idle workers.
+    const int threads =
+        options.threads > 0 ? std::min(options.threads, 256) : ThreadPool::hardwareThreads();
     mapColumns(g, t_columns);
     packWeights(g, weight, t_weights);
     t_bias.assign(static_cast<std::size_t>(g.O), 0.0f);
