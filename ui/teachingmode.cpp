@@ -97,10 +97,12 @@ TeachingMode::TeachingMode(MainWindow *window) : QObject(window), m_window(windo
     });
     connect(m_panel, &TeachingPanel::positionChanged, this,
             [this](const core::OutputPosition &, const std::optional<core::OutputPosition> &full) {
-                if (full && m_select && isOn())
-                    m_select(static_cast<int>(full->o), static_cast<int>(full->y),
-                             static_cast<int>(full->x));
+                m_full = full;
+                selectFullSize();
             });
+    // The full-size result arrives after the edit that made it (computed in the
+    // background): select the position again once it is there.
+    connect(window->session(), &Session::resultChanged, this, &TeachingMode::selectFullSize);
     // The dock's own close button ends teaching mode like the menu does.
     connect(m_dock, &QDockWidget::visibilityChanged, this, [this](bool) {
         if (m_on && m_dock->isHidden())
@@ -265,6 +267,12 @@ void TeachingMode::setOutputSelector(std::function<void(int, int, int)> select)
     m_select = std::move(select);
 }
 
+void TeachingMode::selectFullSize()
+{
+    if (m_full && m_select && isOn())
+        m_select(static_cast<int>(m_full->o), static_cast<int>(m_full->y), static_cast<int>(m_full->x));
+}
+
 void TeachingMode::applyLocks(const QStringList &locked)
 {
     m_locked = locked;
@@ -326,6 +334,19 @@ void TeachingMode::applyPresentation()
                 central->show();
                 m_hidCentral = false;
             }
+        }
+        // What stays beside the lesson gets sensible widths back (hiding the others
+        // leaves their room to whichever dock was next to them).
+        if (!m_presentation) {
+            QList<QDockWidget *> kept;
+            QList<int> widths;
+            for (QDockWidget *d : m_window->findChildren<QDockWidget *>())
+                if (keep.contains(d->objectName()) && !d->isHidden()) {
+                    kept << d;
+                    widths << (d->objectName() == QLatin1String("inputDock") ? 380 : 320);
+                }
+            if (!kept.isEmpty())
+                m_window->resizeDocks(kept, widths, Qt::Horizontal);
         }
         m_hiddenDocks.erase(std::remove_if(m_hiddenDocks.begin(), m_hiddenDocks.end(),
                                            [](const QPointer<QDockWidget> &d) {

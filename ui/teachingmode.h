@@ -8,7 +8,10 @@
 #include <QPointer>
 #include <QStringList>
 
+#include "stepper.h"
+
 #include <functional>
+#include <optional>
 
 class QAction;
 class QDockWidget;
@@ -46,6 +49,7 @@ private:
     void buildMenus();
     void applyLocks(const QStringList &locked);
     void applyPresentation();
+    void selectFullSize();
 
     MainWindow *m_window;
     TeachingPanel *m_panel = nullptr;
@@ -57,6 +61,7 @@ private:
     bool m_hidCentral = false;
     QList<QPointer<QDockWidget>> m_hiddenDocks; // docks presentation mode hid
     std::function<void(int, int, int)> m_select;
+    std::optional<core::OutputPosition> m_full; // the stepping's position on the full-size output
 };
 
 } // namespace convscope::ui
