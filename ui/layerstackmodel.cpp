@@ -4,7 +4,9 @@
 #include "kernels.h"
 #include "shape.h"
 
+#include <QFutureWatcher>
 #include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <chrono>
@@ -99,6 +101,9 @@ void LayerStackModel::removeLayer(int layer)
     if (layer < 1 || layer >= layerCount())
         return;
     m_extra.erase(m_extra.begin() + (layer - 1));
+    // Results past the new end belong to no layer; the rest stay until the new run lands.
+    if (m_results.size() > m_extra.size())
+        m_results.resize(m_extra.size());
     fixChannels();
     if (m_shown >= layerCount())
         setShownLayer(layerCount() - 1);
@@ -164,6 +169,7 @@ core::LayerStack LayerStackModel::computedStack(int layer) const
 void LayerStackModel::scheduleRecompute()
 {
     if (m_extra.empty()) {
+        ++m_generation; // a run still in flight must not bring old layers back
         m_results.clear();
         emit resultsChanged(); // layer 0's result (the Session's) is the only one
         return;
@@ -178,13 +184,22 @@ void LayerStackModel::scheduleRecompute()
     });
 }
 
-void LayerStackModel::recompute()
+namespace {
+
+struct ExtraInput {
+    core::Conv2dParams params;
+    std::shared_ptr<const core::Tensor> weight;
+    std::shared_ptr<const core::Tensor> bias;
+    bool reluBefore = true;
+};
+
+// The extra layers' forward pass on a snapshot (no access to the model: runs on a worker).
+std::vector<std::shared_ptr<const ComputeResult>>
+computeChain(std::shared_ptr<const ComputeResult> previous, const std::vector<ExtraInput> &layers)
 {
-    m_scheduled = false;
-    m_results.assign(m_extra.size(), nullptr);
-    std::shared_ptr<const ComputeResult> previous = m_session->result();
-    for (std::size_t i = 0; i < m_extra.size() && previous; ++i) {
-        const Extra &e = m_extra[i];
+    std::vector<std::shared_ptr<const ComputeResult>> results(layers.size());
+    for (std::size_t i = 0; i < layers.size() && previous; ++i) {
+        const ExtraInput &e = layers[i];
         // The previous layer's output, maybe through a ReLU, is this layer's input.
         auto input = std::make_shared<core::Tensor>(previous->output);
         if (e.reluBefore)
@@ -209,10 +224,48 @@ void LayerStackModel::recompute()
         r->computeMs =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                 .count();
-        m_results[i] = r;
+        results[i] = r;
         previous = std::move(r);
     }
-    emit resultsChanged();
+    return results;
+}
+
+} // namespace
+
+void LayerStackModel::recompute()
+{
+    m_scheduled = false;
+    // Off the GUI thread: a stack on a large image takes a while. Each run works on a
+    // snapshot; only the newest one publishes (older ones finish and are dropped), and until
+    // it does the views keep showing the previous, self-consistent chain.
+    std::vector<ExtraInput> layers;
+    for (const Extra &e : m_extra)
+        layers.push_back({e.params, e.weight, e.bias, e.reluBefore});
+    const std::uint64_t generation = ++m_generation;
+    auto *watcher = new QFutureWatcher<std::vector<std::shared_ptr<const ComputeResult>>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        if (generation != m_generation)
+            return;
+        m_results = watcher->result();
+        emit resultsChanged();
+    });
+    watcher->setFuture(QtConcurrent::run(computeChain, m_session->result(), std::move(layers)));
+}
+
+bool LayerStackModel::isComputing() const
+{
+    for (const auto *w : findChildren<QFutureWatcherBase *>(QString(), Qt::FindDirectChildrenOnly))
+        if (!w->isFinished())
+            return true;
+    return m_scheduled;
+}
+
+LayerStackModel::~LayerStackModel()
+{
+    // The workers hold only snapshots, but wait so no engine run outlives the window.
+    for (auto *w : findChildren<QFutureWatcherBase *>(QString(), Qt::FindDirectChildrenOnly))
+        w->waitForFinished();
 }
 
 } // namespace convscope::ui

@@ -4,9 +4,9 @@
 // result are the Session's, edited by the parameter and kernel panels as before. The layers
 // after it are owned here: each has its own parameters, seeded PyTorch-default weights and an
 // optional ReLU on its input, and is computed with core::conv2d whenever the Session
-// publishes a result or the stack changes (on the GUI thread: extra layers are meant to be
-// small teaching stacks). The Session itself is unchanged, so the extra layers are not part
-// of undo, session files or exports.
+// publishes a result or the stack changes (in the background; the newest run wins). The
+// Session itself is unchanged, so the extra layers are not part of undo, session files or
+// exports.
 #include "receptivefield.h"
 #include "session.h"
 
@@ -22,6 +22,7 @@ class LayerStackModel : public QObject {
     Q_OBJECT
   public:
     explicit LayerStackModel(Session *session, QObject *parent = nullptr);
+    ~LayerStackModel() override;
 
     Session *session() const { return m_session; }
 
@@ -61,8 +62,11 @@ class LayerStackModel : public QObject {
     // when some of them are missing.
     core::LayerStack computedStack(int layer) const;
 
-    // Recomputes the extra layers now (normally deferred to the event loop).
+    // Starts recomputing the extra layers in the background now (normally deferred to the
+    // event loop); resultsChanged() follows when the newest run finishes.
     void recompute();
+    // A run is scheduled or in flight.
+    bool isComputing() const;
 
   signals:
     void layersChanged();  // layer count, parameters or ReLU flags changed
@@ -86,6 +90,7 @@ class LayerStackModel : public QObject {
     std::vector<Extra> m_extra;
     std::vector<std::shared_ptr<const ComputeResult>> m_results; // of the extra layers
     std::uint64_t m_nextSeed = 1;
+    std::uint64_t m_generation = 0; // of the newest background run
     int m_shown = 0;
     bool m_scheduled = false;
 };

@@ -178,8 +178,10 @@ void LayerStackPanelTest::invalidStackIsReported()
     auto *error = panel.findChild<QLabel *>(QStringLiteral("stackError"));
     QVERIFY(error->text().startsWith(QStringLiteral("Layer 2:")));
     QCOMPARE(panel.table()->rowCount(), 0);
+    QSignalSpy results(&model, &LayerStackModel::resultsChanged);
     publish(session);
-    QTest::qWait(50);
+    QVERIFY(results.wait(2000));
+    QVERIFY(!model.isComputing());
     QVERIFY(model.result(0));
     QVERIFY(!model.result(1)); // not computed, not stale
 }
