@@ -2,6 +2,7 @@
 
 #include "commands.h"
 #include "kernelcommands.h"
+#include "kernelpanel.h"
 #include "lesson.h"
 #include "mainwindow.h"
 #include "parameterpanel.h"
@@ -259,7 +260,29 @@ bool TeachingMode::saveStateAsStep(const QString &path, QString *error)
 {
     const QString title = m_panel->lesson() ? m_panel->lesson()->title + tr(" (my steps)")
                                             : tr("My lesson");
-    return appendLessonStep(path, m_panel->currentStateAsStep(), title, error);
+    // The kernel panel knows the seed of a Kaiming initialisation, which no search can find.
+    std::vector<LessonKernel> candidates;
+    for (KernelPanel *k : m_window->findChildren<KernelPanel *>()) {
+        const WeightRecipe &r = k->recipe();
+        LessonKernel lk;
+        if (r.kind == WeightRecipe::Kind::Preset)
+            lk.preset = r.preset;
+        else if (r.kind == WeightRecipe::Kind::Kaiming)
+            lk.seed = r.seed; // preset left unset: seeded initialisation
+        else
+            continue;
+        candidates.push_back(lk);
+    }
+    bool kept = true;
+    const LessonStep step = m_panel->currentStateAsStep(candidates, &kept);
+    if (!appendLessonStep(path, step, title, error))
+        return false;
+    if (!kept)
+        m_window->statusBar()->showMessage(
+            tr("Saved; the hand-edited weights are not part of a lesson step (it uses the identity "
+               "kernel): choose a preset or a seed to keep them."),
+            10000);
+    return true;
 }
 
 void TeachingMode::setOutputSelector(std::function<void(int, int, int)> select)

@@ -721,6 +721,7 @@ void TeachingPanel::goToLessonStep(int index)
     }
     m_input = step.input;
     syncInputControls();
+    m_inputRow->setEnabled(!step.locked.contains(QStringLiteral("input")));
     setConfiguration(step.params, weight,
                      step.params.bias ? std::optional<core::Tensor>(bias) : std::nullopt);
     clearQuestion();
@@ -790,18 +791,35 @@ void TeachingPanel::renderCaption()
     m_caption->setText(doc.toHtml());
 }
 
-LessonStep TeachingPanel::currentStateAsStep() const
+LessonStep TeachingPanel::currentStateAsStep(const std::vector<LessonKernel> &candidates,
+                                             bool *weightsKept) const
 {
     LessonStep s;
     s.params = m_params;
     s.input = m_input;
-    // Weights are stored as a recipe; edited weights cannot be, so the step records the
-    // lesson's recipe when one is active and the identity preset otherwise.
-    if (m_lesson && m_lessonStep >= 0 && m_lesson->steps[m_lessonStep].params.kernel == m_params.kernel
-        && m_lesson->steps[m_lessonStep].params == m_params)
-        s.kernel = m_lesson->steps[m_lessonStep].kernel;
-    else
+    // A lesson stores weights as a recipe. Keep the first recipe that reproduces the current
+    // weights exactly: the caller's (e.g. the kernel panel's), the lesson step's, any preset.
+    std::vector<LessonKernel> tries = candidates;
+    if (m_lesson && m_lessonStep >= 0)
+        tries.push_back(m_lesson->steps[m_lessonStep].kernel);
+    for (core::KernelPreset p : core::allKernelPresets()) {
+        LessonKernel k;
+        k.preset = p;
+        tries.push_back(k);
+    }
+    bool kept = false;
+    for (const LessonKernel &k : tries) {
+        const auto [w, b] = lessonWeights(m_params, k);
+        if (w == m_weight && (!m_bias || b == *m_bias)) {
+            s.kernel = k;
+            kept = true;
+            break;
+        }
+    }
+    if (!kept)
         s.kernel.preset = core::KernelPreset::Identity;
+    if (weightsKept)
+        *weightsKept = kept;
     s.caption = tr("Describe this step for the class.");
     if (m_question)
         s.quiz = m_question->kind;

@@ -93,8 +93,12 @@ public:
     void goToLessonStep(int index);
     void nextLessonStep();
     void previousLessonStep();
-    // The current state as a lesson step (what "Save current state as step" writes).
-    LessonStep currentStateAsStep() const;
+    // The current state as a lesson step (what "Save current state as step" writes). The
+    // weights become the first recipe in `candidates`, the lesson step's or a preset that
+    // reproduces them exactly; hand-edited weights cannot be stored (*weightsKept = false,
+    // the step then uses the identity preset).
+    LessonStep currentStateAsStep(const std::vector<LessonKernel> &candidates = {},
+                                  bool *weightsKept = nullptr) const;
     // The controls the current lesson step locks (lockableControls() names).
     QStringList lockedControls() const;
 

@@ -55,6 +55,7 @@ private slots:
     void paddedValueQuiz_oneClickedPixel();
     void lessons_pageDownAndUp();
     void presentationMode_hidesAuthoringAndEnlarges();
+    void savedStep_keepsTheWeightsRecipe();
 };
 
 void TeachingPanelTest::keyboardStepping_visitsEveryPositionWithTheEngineValue()
@@ -352,6 +353,40 @@ void TeachingPanelTest::presentationMode_hidesAuthoringAndEnlarges()
     saveShot(&panel, "panel-presentation.png");
     panel.setPresentationMode(false);
     QCOMPARE(panel.font().pointSizeF(), before);
+}
+
+void TeachingPanelTest::savedStep_keepsTheWeightsRecipe()
+{
+    TeachingPanel panel;
+    core::Conv2dParams p;
+    p.kernel = {3, 3};
+    p.padding = {1, 1};
+    p.bias = true;
+    // A preset (zero bias) is found by itself.
+    QVERIFY(panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::SobelY),
+                                   core::zeroBias(p)));
+    bool kept = false;
+    LessonStep s = panel.currentStateAsStep({}, &kept);
+    QVERIFY(kept);
+    QCOMPARE(s.kernel.preset, std::optional(core::KernelPreset::SobelY));
+    // A seeded initialisation needs its seed from the caller.
+    QVERIFY(panel.setConfiguration(p, core::kaimingUniformWeights(p, 77), core::defaultBias(p, 77)));
+    s = panel.currentStateAsStep({}, &kept);
+    QVERIFY(!kept);
+    LessonKernel seeded;
+    seeded.seed = 77;
+    s = panel.currentStateAsStep({seeded}, &kept);
+    QVERIFY(kept);
+    QVERIFY(!s.kernel.preset.has_value());
+    QCOMPARE(s.kernel.seed, std::uint64_t(77));
+    const auto [w, b] = lessonWeights(s.params, s.kernel);
+    QCOMPARE(w, core::kaimingUniformWeights(p, 77));
+    // Hand-edited weights cannot be stored as a recipe.
+    core::Tensor edited = core::presetWeights(p, core::KernelPreset::SobelY);
+    edited.data[4] = 0.5f;
+    QVERIFY(panel.setConfiguration(p, edited, core::zeroBias(p)));
+    s = panel.currentStateAsStep({seeded}, &kept);
+    QVERIFY(!kept);
 }
 
 QTEST_MAIN(TeachingPanelTest)
