@@ -201,7 +201,7 @@ void ExplainPanel::render()
                                 ? tr("%1 padding").arg(mode)
                                 : tr("%1 ← (%2, %3)").arg(mode).arg(t.tap.sy).arg(t.tap.sx));
             }
-            h += QStringLiteral("<td style='background-color:%1' align='right'>"
+            h += QStringLiteral("<td style='background-color:%1; white-space:nowrap' align='right'>"
                                 "<span style='color:%2; font-size:small'>%3</span><br>"
                                 "%4 × %5<br><b>= %6</b></td>")
                      .arg(bg, muted, where, formatNumber(t.input), formatNumber(t.weight),

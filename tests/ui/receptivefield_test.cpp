@@ -131,6 +131,8 @@ void ReceptiveFieldTest::clickingAnInputPixelHighlightsItsProjectiveField()
     setParams(p);
     InputView *input = m_w->inputView();
     input->repaint(); // the click maps through the geometry of the last paint
+    QCustomPlot *plot = m_w->grid()->plot(1);
+    const QImage before = plot->grab().toImage();
     // Input pixel (7, 12): rows 7 feeds outputs 3 and 4 (windows 2i-1..2i+1), col 12 feeds 6.
     const QPointF at = input->inputToWidget(7.5, 12.5);
     QTest::mouseClick(input, Qt::LeftButton, {}, at.toPoint());
@@ -139,6 +141,12 @@ void ReceptiveFieldTest::clickingAnInputPixelHighlightsItsProjectiveField()
     QCOMPARE(h.rows, (std::vector<std::int64_t>{3, 4}));
     QCOMPARE(h.cols, (std::vector<std::int64_t>{6}));
     QVERIFY(!h.channel); // every map
+    // ... and drawn on them: the highlighted cells change colour, the others do not.
+    QTest::qWait(50); // queued replot
+    const QImage after = plot->grab().toImage();
+    const QPoint in = m_w->grid()->pixelCentre(1, 4, 6), out = m_w->grid()->pixelCentre(1, 0, 0);
+    QVERIFY(before.pixelColor(in) != after.pixelColor(in));
+    QCOMPARE(before.pixelColor(out), after.pixelColor(out));
     QVERIFY(!m_w->receptiveField()->selection());
     QVERIFY(!m_w->explainPanel()->explanation());
     // The marker sits on the clicked pixel.
