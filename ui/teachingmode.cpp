@@ -106,8 +106,19 @@ TeachingMode::TeachingMode(MainWindow *window) : QObject(window), m_window(windo
     connect(window->session(), &Session::resultChanged, this, &TeachingMode::selectFullSize);
     // The dock's own close button ends teaching mode like the menu does.
     connect(m_dock, &QDockWidget::visibilityChanged, this, [this](bool) {
-        if (m_on && m_dock->isHidden())
+        if (m_on && m_dock->isHidden()) {
             setOn(false);
+        } else if (!m_on && !m_dock->isHidden()) {
+            // The window restored a layout saved while teaching (QMainWindow::restoreState):
+            // adopt it, and give the docks it hid back when teaching ends.
+            m_on = true;
+            const QSignalBlocker block(m_toggle);
+            m_toggle->setChecked(true);
+            for (QDockWidget *d : m_window->findChildren<QDockWidget *>())
+                if (d != m_dock && d->isHidden())
+                    m_hiddenDocks << d;
+            applyLocks(m_panel->lockedControls());
+        }
     });
     // The full-size view: the current position selected in its feature map, with its
     // receptive field drawn on the image (issue 6's controller does the drawing).

@@ -58,6 +58,7 @@ private slots:
     void presentation_showsOnlyTheLessonPanels();
     void saveStateAsStep_appendsALoadableStep();
     void toggling_doesNotGrowTheWindow();
+    void restoredLayout_isAdopted();
     void screenshots();
     void cleanupTestCase();
 
@@ -250,6 +251,27 @@ void TeachingModeTest::toggling_doesNotGrowTheWindow()
         QTest::qWait(20);
         QCOMPARE(m_w->size(), size);
     }
+}
+
+void TeachingModeTest::restoredLayout_isAdopted()
+{
+    // Quitting while teaching saves a layout with the teaching dock shown and others hidden;
+    // restoring it must count as teaching mode, and leaving it must bring the docks back.
+    m_t->setOn(false);
+    QList<QDockWidget *> all;
+    for (QDockWidget *d : m_w->findChildren<QDockWidget *>())
+        if (d != m_t->dock() && !d->isHidden())
+            all << d;
+    m_t->setOn(true);
+    const QByteArray state = m_w->saveState();
+    m_t->setOn(false);
+    QVERIFY(!m_t->isOn());
+    QVERIFY(m_w->restoreState(state));
+    QTRY_VERIFY(m_t->isOn());
+    QVERIFY(m_t->toggleAction()->isChecked());
+    m_t->setOn(false);
+    for (QDockWidget *d : all)
+        QVERIFY2(!d->isHidden(), qPrintable(d->objectName()));
 }
 
 // Not a check: with CONVSCOPE_SHOT_DIR set (run under xvfb-run with QT_QPA_PLATFORM=xcb)
