@@ -78,6 +78,9 @@ QString StepThroughView::formatValue(double v)
 {
     if (std::abs(v - std::round(v)) < 1e-9 && std::abs(v) < 1e7)
         return QString::number(static_cast<long long>(std::round(v)));
+    // Tiny values keep one significant digit: "-0.00" would read as a wrong sign of zero.
+    if (std::abs(v) < 0.005)
+        return QString::number(v, 'g', 1);
     return QString::number(v, 'f', 2);
 }
 
@@ -512,17 +515,21 @@ void StepThroughView::paintOutputGrid(QPainter &p)
     const core::OutputPosition &at = m_frame->position;
     const std::int64_t Ho = m_stepper->outHeight(), Wo = m_stepper->outWidth();
     const core::Conv2dParams &prm = m_stepper->params();
-    if (m_answerHidden)
+    if (m_answerHidden) {
         paintLabel(p, m_outputRect, std::max(m_outputRect.width(), 8 * m_textPx), tr("output"),
                    tr("size: ?"));
-    else
-        paintLabel(p, m_outputRect, std::max(m_outputRect.width(), width() - m_outputRect.left() - kMargin),
-                   tr("output channel %1 · %2 × %3").arg(at.o).arg(Ho).arg(Wo),
+    } else {
+        const int room = std::max(m_outputRect.width(), width() - m_outputRect.left() - kMargin);
+        QString title = tr("output channel %1 · %2 × %3").arg(at.o).arg(Ho).arg(Wo);
+        if (QFontMetrics(textFont(1.0, true)).horizontalAdvance(title) > room)
+            title = tr("out ch %1 · %2×%3").arg(at.o).arg(Ho).arg(Wo);
+        paintLabel(p, m_outputRect, room, title,
                    tr("stride %1×%2 · dilation %3×%4")
                        .arg(prm.stride.h)
                        .arg(prm.stride.w)
                        .arg(prm.dilation.h)
                        .arg(prm.dilation.w));
+    }
     if (m_answerHidden) {
         // Its size would answer "what is H_out?": draw a question mark instead.
         const QRect r(m_outputRect.topLeft(), QSize(3 * m_outputCell, 3 * m_outputCell));
@@ -595,7 +602,13 @@ void StepThroughView::paintMath(QPainter &p)
     const int gridSpace = (m_mathRect.width() - labelW - 2 * opW - sumW) / 3;
     const int mc = std::max(6, std::min({(rowH - 6) / std::max(kH, 1), gridSpace / std::max(kW, 1),
                                          m_presentation ? 60 : 44}));
-    const int gw = mc * kW, gh = mc * kH;
+    // Decimals need wider cells than digits: widen the columns when there is room.
+    bool decimals = false;
+    for (const core::ExplainChannel &ch : e.channels)
+        for (const core::ExplainTerm &t : ch.terms)
+            decimals = decimals || t.weight != std::floor(t.weight) || t.input != std::floor(t.input);
+    const int mcw = decimals ? std::max(mc, std::min(mc * 3 / 2, gridSpace / std::max(kW, 1))) : mc;
+    const int gw = mcw * kW, gh = mc * kH;
     for (std::size_t i = 0; i < shownRows; ++i) {
         const core::ExplainChannel &ch = e.channels[i];
         const int top = m_mathRect.top() + static_cast<int>(i) * rowH + (rowH - gh) / 2;
@@ -644,19 +657,32 @@ void StepThroughView::paintMath(QPainter &p)
         y += lineH;
     }
     // The total: per-channel sums + bias = the output value.
-    QStringList parts;
-    for (const core::ExplainChannel &ch : e.channels)
-        parts << formatValue(ch.subtotal);
-    if (parts.size() > 6)
-        parts = {tr("(%1 channel sums)").arg(parts.size())};
+    // Negative terms are subtracted ("3 - 0.56"), a negative bias is bracketed.
+    QString sum;
+    if (e.channels.size() > 6) {
+        sum = tr("(%1 channel sums)").arg(e.channels.size());
+    } else {
+        for (std::size_t i = 0; i < e.channels.size(); ++i) {
+            const double v = e.channels[i].subtotal;
+            const QString text = formatValue(v);
+            if (i == 0)
+                sum = text;
+            else if (text.startsWith(QLatin1Char('-')))
+                sum += QStringLiteral(" - ") + text.mid(1);
+            else
+                sum += QStringLiteral(" + ") + text;
+        }
+    }
     QString total = tr("out[%1, %2, %3, %4] = ")
                         .arg(e.n)
                         .arg(e.o)
                         .arg(e.y)
                         .arg(e.x)
-                    + parts.join(QStringLiteral(" + "));
-    if (e.bias)
-        total += tr(" + bias ") + formatValue(*e.bias);
+                    + sum;
+    if (e.bias) {
+        const QString b = formatValue(*e.bias);
+        total += tr(" + bias ") + (b.startsWith(QLatin1Char('-')) ? QStringLiteral("(%1)").arg(b) : b);
+    }
     total += QStringLiteral(" = ") + displayedSum();
     QFont tf = f;
     tf.setBold(true);
