@@ -609,6 +609,9 @@ void StepThroughView::paintMath(QPainter &p)
             decimals = decimals || t.weight != std::floor(t.weight) || t.input != std::floor(t.input);
     const int mcw = decimals ? std::max(mc, std::min(mc * 3 / 2, gridSpace / std::max(kW, 1))) : mc;
     const int gw = mcw * kW, gh = mc * kH;
+    // Operators, sums and the total grow with the grids they stand between.
+    QFont of = f;
+    of.setPixelSize(std::max(f.pixelSize(), std::min(static_cast<int>(mc * 0.45), m_presentation ? 34 : 26)));
     for (std::size_t i = 0; i < shownRows; ++i) {
         const core::ExplainChannel &ch = e.channels[i];
         const int top = m_mathRect.top() + static_cast<int>(i) * rowH + (rowH - gh) / 2;
@@ -619,7 +622,7 @@ void StepThroughView::paintMath(QPainter &p)
             w.push_back(t.weight);
             prod.push_back(t.product);
         }
-        p.setFont(f);
+        p.setFont(of);
         p.setPen(pal.text);
         p.drawText(QRect(x, top, labelW, gh), Qt::AlignVCenter | Qt::AlignLeft,
                    tr("ch %1").arg(ch.inputChannel));
@@ -627,19 +630,19 @@ void StepThroughView::paintMath(QPainter &p)
         QColor windowFill = pal.tapFill;
         paintSmallGrid(p, QRect(x, top, gw, gh), kH, kW, in, windowFill, false);
         x += gw;
-        p.setFont(f);
+        p.setFont(of);
         p.setPen(pal.text);
         p.drawText(QRect(x, top, opW, gh), Qt::AlignCenter, QStringLiteral("×"));
         x += opW;
         paintSmallGrid(p, QRect(x, top, gw, gh), kH, kW, w, pal.background, false);
         x += gw;
-        p.setFont(f);
+        p.setFont(of);
         p.setPen(pal.text);
         p.drawText(QRect(x, top, opW, gh), Qt::AlignCenter, QStringLiteral("="));
         x += opW;
         paintSmallGrid(p, QRect(x, top, gw, gh), kH, kW, prod, pal.visitedFill, false);
         x += gw + 8;
-        p.setFont(f);
+        p.setFont(of);
         p.setPen(pal.text);
         p.drawText(QRect(x, top, m_mathRect.right() - x, gh), Qt::AlignVCenter | Qt::AlignLeft,
                    QStringLiteral("Σ = ") + formatValue(ch.subtotal));
@@ -683,10 +686,12 @@ void StepThroughView::paintMath(QPainter &p)
         const QString b = formatValue(*e.bias);
         total += tr(" + bias ") + (b.startsWith(QLatin1Char('-')) ? QStringLiteral("(%1)").arg(b) : b);
     }
-    total += QStringLiteral(" = ") + displayedSum();
-    QFont tf = f;
+    // One channel and no bias: the sum is the value, say it once.
+    if (e.channels.size() != 1 || e.bias)
+        total += QStringLiteral(" = ") + displayedSum();
+    QFont tf = of;
     tf.setBold(true);
-    tf.setPixelSize(f.pixelSize() + 2);
+    tf.setPixelSize(of.pixelSize() + 2);
     p.setPen(pal.outBorder);
     {
         QFontMetrics tm(tf);
