@@ -227,9 +227,10 @@ void StepThroughView::relayout()
     } else {
         mathH = std::min(mathH, static_cast<int>(available * 0.45));
         // Grids and arithmetic as one block, centred vertically in the room there is.
-        const int blockH = labelH + gridsH + 12 + mathH;
+        const int gap = 12 + (m_hiddenChannels > 0 ? 2 * m_textPx : 0); // room for the note
+        const int blockH = labelH + gridsH + gap + mathH;
         y += std::max(0, (available - blockH) / 2);
-        m_mathRect = QRect(kMargin, y + labelH + gridsH + 12, fullW, mathH - 4);
+        m_mathRect = QRect(kMargin, y + labelH + gridsH + gap, fullW, mathH - 4);
     }
     const int totalW = static_cast<int>(shown * cols * cell + (shown - 1) * gridGap + outGap
                                         + Wo * cell);
@@ -339,6 +340,17 @@ void StepThroughView::paintEvent(QPaintEvent *)
         paintChannelStrip(p);
     for (const InputGrid &g : m_grids)
         paintInputGrid(p, g);
+    if (m_hiddenChannels > 0 && !m_grids.empty()) {
+        // No room for every channel of the group: say so under the last grid drawn (the
+        // arithmetic below still lists every channel's sum).
+        const QRect last = m_grids.back().rect;
+        p.setFont(textFont(0.9, false));
+        p.setPen(palette().faint);
+        p.drawText(QRect(last.left(), last.bottom() + 4, last.width() + 200, m_textPx * 2),
+                   Qt::AlignLeft | Qt::AlignTop,
+                   tr("+ %n more input channel(s) not drawn", nullptr,
+                      static_cast<int>(m_hiddenChannels)));
+    }
     paintOutputGrid(p);
     if (!m_answerHidden)
         paintMath(p);
