@@ -2,6 +2,7 @@
 
 #include "exportdialog.h"
 #include "kernelcommands.h"
+#include "layerstackmodel.h"
 #include "npy.h"
 #include "pytorchsnippet.h"
 #include "session.h"
@@ -19,6 +20,8 @@
 #include <QStandardPaths>
 #include <QUndoStack>
 #include <QWidget>
+
+#include <algorithm>
 
 namespace convscope::ui {
 
@@ -43,7 +46,8 @@ QString lastFolder(const char *key)
 
 } // namespace
 
-std::optional<ExportRequest> exportRequestFor(const Session &session, QString *error)
+std::optional<ExportRequest> exportRequestFor(const Session &session, QString *error,
+                                              const LayerStackModel *stack)
 {
     const auto result = session.result();
     if (!result || !result->input || !result->weight) {
@@ -62,15 +66,49 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
     }
     r.inputMode = result->params.inChannels == 1 ? InputMode::Grayscale : InputMode::Rgb;
     r.input = *result->input;
-    LayerState layer;
-    layer.params = result->params;
-    layer.weight = *result->weight;
-    if (result->params.bias && result->bias)
-        layer.bias = *result->bias;
-    r.layers = {layer};
-    r.output = result->output;
     r.view.gradient = session.gradient();
     r.view.rangeMode = session.rangeMode();
+
+    // Export what is on screen: with a deeper layer shown, the chain up to it.
+    const int shown = stack ? stack->shownLayer() : 0;
+    std::vector<std::shared_ptr<const ComputeResult>> chain{result};
+    for (int i = 1; i <= shown; ++i) {
+        auto next = stack->result(i);
+        if (!next || !next->input || !next->weight) {
+            *error = QObject::tr("Layer %1 has no result yet (the stack is still computing or "
+                                 "cannot be computed).")
+                         .arg(i + 1);
+            return std::nullopt;
+        }
+        chain.push_back(std::move(next));
+    }
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+        const ComputeResult &c = *chain[i];
+        LayerState layer;
+        layer.params = c.params;
+        layer.weight = *c.weight;
+        if (c.params.bias && c.bias)
+            layer.bias = *c.bias;
+        if (i + 1 < chain.size()) {
+            // Whether a ReLU sits between the layers is read off the computed tensors: the
+            // next layer's input is this output, or its ReLU. Anything else means the results
+            // belong to different runs, and the export would not be reproducible.
+            const core::Tensor &out = c.output;
+            const core::Tensor &in = *chain[i + 1]->input;
+            core::Tensor relued = out;
+            for (float &v : relued.data)
+                v = std::max(v, 0.0f);
+            if (in == relued && !(in == out))
+                layer.relu = true;
+            else if (!(in == out)) {
+                *error = QObject::tr("The layer results are from different runs; try again when "
+                                     "the stack has finished computing.");
+                return std::nullopt;
+            }
+        }
+        r.layers.push_back(std::move(layer));
+    }
+    r.output = chain.back()->output;
     return r;
 }
 
@@ -175,7 +213,7 @@ void ExportActions::warn(const QString &title, const QString &message)
 void ExportActions::exportMaps()
 {
     QString error;
-    auto request = exportRequestFor(*m_session, &error);
+    auto request = exportRequestFor(*m_session, &error, m_stack);
     if (!request) {
         warn(tr("Export"), error);
         return;
@@ -265,7 +303,7 @@ void ExportActions::importWeights()
 void ExportActions::copyAsPyTorch()
 {
     QString error;
-    auto request = exportRequestFor(*m_session, &error);
+    auto request = exportRequestFor(*m_session, &error, m_stack);
     if (!request) {
         warn(tr("Copy as PyTorch"), error);
         return;

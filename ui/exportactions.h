@@ -17,11 +17,14 @@ class QWidget;
 
 namespace convscope::ui {
 
+class LayerStackModel;
 class Session;
 
-// The session's latest result as an export request (one layer); nothing when no result has
-// been computed yet.
-std::optional<ExportRequest> exportRequestFor(const Session &session, QString *error);
+// What the window shows, as an export request: the session's latest result, or with a layer
+// stack whose shown layer is deeper, layers 1..shown and the shown layer's maps. Nothing (and
+// a message) when a needed result has not been computed yet.
+std::optional<ExportRequest> exportRequestFor(const Session &session, QString *error,
+                                              const LayerStackModel *stack = nullptr);
 
 // The session as a file value: the image by path when it came from a file, else embedded.
 SessionState sessionStateFor(const Session &session);
@@ -43,6 +46,10 @@ public:
     QAction *importWeightsAction() const { return m_import; }
     QAction *copyAsPyTorchAction() const { return m_copy; }
 
+    // Export and Copy as PyTorch then take the stack up to the shown layer. Session files
+    // still hold the session's own layer only (the stack's extra weights cannot be set yet).
+    void setLayerStack(const LayerStackModel *stack) { m_stack = stack; }
+
 public slots:
     void exportMaps();
     void openSession();
@@ -56,6 +63,7 @@ private:
 
     Session *m_session;
     QUndoStack *m_undo;
+    const LayerStackModel *m_stack = nullptr;
     QWidget *m_window;
     QAction *m_export;
     QAction *m_open;

@@ -207,6 +207,7 @@ void MainWindow::createActions()
     paste->setStatusTip(tr("Use the image on the clipboard as input"));
     // Export, sessions, imported weights and PyTorch code live in exportactions.h.
     auto *share = new ExportActions(m_session, m_undo, this);
+    share->setLayerStack(m_layers); // export what is shown, deeper layers included
     file->addSeparator();
     file->addAction(share->openSessionAction());
     file->addAction(share->saveSessionAction());

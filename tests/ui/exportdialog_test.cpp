@@ -2,6 +2,7 @@
 #include "conv2d.h"
 #include "exportactions.h"
 #include "exportdialog.h"
+#include "layerstackmodel.h"
 #include "mainwindow.h"
 #include "npy.h"
 #include "session.h"
@@ -235,6 +236,28 @@ private slots:
         QVERIFY(core::readNpy(dir.filePath("sample_output.npy").toStdString()) == expected);
         if (const QByteArray shots = qgetenv("CONVSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
             QFile::copy(dir.filePath("sample_sheet.png"), QDir(QString::fromLocal8Bit(shots)).filePath("sample_sheet.png"));
+
+        // With a second layer shown, the export is the chain conv -> ReLU -> conv.
+        LayerStackModel *stack = window.layerStack();
+        stack->addLayer();
+        stack->setShownLayer(1);
+        stack->recompute();
+        QTRY_VERIFY_WITH_TIMEOUT(stack->result(1) && !stack->isComputing(), 20000);
+        const auto deep = exportRequestFor(*session, &error, stack);
+        QVERIFY2(deep, qPrintable(error));
+        QCOMPARE(deep->layers.size(), std::size_t(2));
+        QVERIFY(deep->layers[0].relu); // addLayer puts a ReLU before the new layer
+        core::Tensor relued = expected;
+        for (float &v : relued.data)
+            v = std::max(v, 0.0f);
+        const LayerState &l2 = deep->layers[1];
+        core::Tensor second;
+        core::conv2d(relued, l2.weight, l2.params.bias ? &l2.bias : nullptr, l2.params, second);
+        QVERIFY(deep->output == second);
+        QVERIFY(!(deep->output == expected));
+        // Without the stack (or with layer 1 shown) it is the first layer again.
+        stack->setShownLayer(0);
+        QCOMPARE(exportRequestFor(*session, &error, stack)->layers.size(), std::size_t(1));
     }
 
     void requestFromSessionResult()
