@@ -351,7 +351,8 @@ SheetLayout layoutSheet(const ExportRequest &r, int width)
         L.mapH = 2 * L.cellW;
         L.mapW = L.mapH * w / h;
     }
-    const double labelPx = std::clamp(L.cellW / 9.0, 7.0, 28.0);
+    // Labels scale with the maps but never outgrow the title text.
+    const double labelPx = std::clamp(L.cellW / 9.0, std::min(7.0, titlePx), titlePx);
     L.labelFont = pixelFont(labelPx);
     L.smallFont = pixelFont(labelPx * 0.8);
     const bool perMap = !isGlobal(r.view.rangeMode);
