@@ -4,6 +4,7 @@
 #include "uitest_util.h"
 
 #include "commands.h"
+#include "connectivityview.h"
 #include "explainpanel.h"
 #include "inputview.h"
 #include "layerstackmodel.h"
@@ -222,6 +223,11 @@ void ReceptiveFieldTest::hoverSelectsOnlyWhenFollowing()
     p.outChannels = 3;
     p.groups = 3; // depthwise on RGB: out[c] reads in[c] only
     setParams(p);
+    // The Connectivity dock follows the edit: a diagonal 3 x 3 matrix.
+    ConnectivityView *connectivity = m_w->connectivityView();
+    QCOMPARE(connectivity->params().groups, 3);
+    QVERIFY(connectivity->isConnected(1, 1));
+    QVERIFY(!connectivity->isConnected(1, 0));
     FeatureMapGrid *grid = m_w->grid();
     QCustomPlot *plot = grid->plot(1);
     QTest::mouseMove(plot, grid->pixelCentre(1, 4, 5));
