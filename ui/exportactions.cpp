@@ -183,20 +183,20 @@ bool applySessionState(Session &session, const SessionState &state, QString *err
 ExportActions::ExportActions(Session *session, QUndoStack *undo, QWidget *window)
     : QObject(window), m_session(session), m_undo(undo), m_window(window)
 {
-    m_export = new QAction(tr("&Export..."), this);
+    m_export = new QAction(tr("&Export…"), this);
     m_export->setShortcut(QKeySequence(tr("Ctrl+E")));
     m_export->setStatusTip(tr("Save the feature maps as images, .npy, contact sheet and sidecar"));
     connect(m_export, &QAction::triggered, this, &ExportActions::exportMaps);
 
-    m_open = new QAction(tr("&Open Session..."), this);
+    m_open = new QAction(tr("&Open Session…"), this);
     m_open->setShortcut(QKeySequence(tr("Ctrl+Shift+O"))); // Ctrl+O opens an image
     connect(m_open, &QAction::triggered, this, &ExportActions::openSession);
 
-    m_save = new QAction(tr("&Save Session..."), this);
+    m_save = new QAction(tr("&Save Session…"), this);
     m_save->setShortcut(QKeySequence::Save);
     connect(m_save, &QAction::triggered, this, &ExportActions::saveSession);
 
-    m_import = new QAction(tr("&Import Weights..."), this);
+    m_import = new QAction(tr("&Import Weights…"), this);
     m_import->setStatusTip(tr("Load weight (and bias) .npy files, e.g. from conv.weight.detach().numpy()"));
     connect(m_import, &QAction::triggered, this, &ExportActions::importWeights);
 

@@ -10,6 +10,7 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QMenu>
 #include <QDir>
 #include <QProgressBar>
 #include <QPushButton>
@@ -213,9 +214,15 @@ private slots:
         QStringList texts;
         for (QAction *a : window.findChildren<QAction *>())
             texts << a->text();
-        for (const char *want : {"&Export...", "&Open Session...", "&Save Session...", "&Import Weights...",
+        for (const char *want : {"&Export…", "&Open Session…", "&Save Session…", "&Import Weights…",
                                  "Copy as &PyTorch"})
-            QVERIFY2(texts.contains(QString::fromLatin1(want)), want);
+            QVERIFY2(texts.contains(QString::fromUtf8(want)), want);
+        if (const QByteArray shots = qgetenv("CONVSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
+            for (QMenu *menu : window.findChildren<QMenu *>())
+                if (menu->title() == "&File" || menu->title() == "&Edit") {
+                    menu->adjustSize();
+                    menu->grab().save(QDir(QString::fromLocal8Bit(shots)).filePath(menu->title().mid(1) + "-menu.png"));
+                }
 
         // End to end: the window computes the sample, the result exports and equals the engine.
         window.openSample();
