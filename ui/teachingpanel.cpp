@@ -650,11 +650,23 @@ std::optional<core::Verdict> TeachingPanel::reveal()
 void TeachingPanel::showQuizText(const QString &prompt)
 {
     QString html = QStringLiteral("<p><b>%1</b></p>").arg(prompt.toHtmlEscaped());
-    if (m_verdict)
+    if (m_verdict) {
+        QString explanation = QString::fromStdString(m_verdict->explanation);
+        // The padded cell's value, read off the grid the class is looking at.
+        if (m_question && m_question->kind == core::QuizKind::PaddedValue && m_stepper
+            && m_verdict->expected.pixels.size() == 1) {
+            const core::Pixel px = m_verdict->expected.pixels.front();
+            const core::Tensor &in = m_stepper->input();
+            const std::int64_t c = m_stepper->frame().firstInputChannel;
+            explanation += tr(" In input channel %1 that is the value %2.")
+                               .arg(c)
+                               .arg(StepThroughView::formatValue(in.at(0, c, px.y, px.x)));
+        }
         html += QStringLiteral("<p style=\"color:%1\"><b>%2</b></p><p>%3</p>")
                     .arg(m_verdict->correct ? QStringLiteral("#009e73") : QStringLiteral("#d55e00"))
                     .arg(verdictText().section(QLatin1Char('.'), 0, 0).toHtmlEscaped() + QLatin1Char('.'))
-                    .arg(QString::fromStdString(m_verdict->explanation).toHtmlEscaped());
+                    .arg(explanation.toHtmlEscaped());
+    }
     m_verdictLabel->setHtml(html);
 }
 

@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QTest>
+#include <QTextBrowser>
 
 #include <random>
 
@@ -286,6 +287,11 @@ void TeachingPanelTest::paddedValueQuiz_oneClickedPixel()
     QCOMPARE(panel.clickedPixels(), right.pixels);
     QVERIFY(panel.reveal()->correct);
     QVERIFY(panel.verdictText().contains("mirrors") || panel.verdictText().contains("inside"));
+    // The revealed text also names the value the padded cell holds on this grid.
+    const float value = panel.stepper()->input().at(0, 0, right.pixels[0].y, right.pixels[0].x);
+    const QString shown = panel.findChild<QTextBrowser *>("quizText")->toPlainText();
+    QVERIFY2(shown.contains(QStringLiteral("that is the value %1.").arg(StepThroughView::formatValue(value))),
+             qPrintable(shown));
 }
 
 void TeachingPanelTest::lessons_pageDownAndUp()
