@@ -7,7 +7,6 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -734,8 +733,10 @@ void TeachingPanel::goToLessonStep(int index)
     m_input = step.input;
     syncInputControls();
     m_inputRow->setEnabled(!step.locked.contains(QStringLiteral("input")));
-    setConfiguration(step.params, weight,
-                     step.params.bias ? std::optional<core::Tensor>(bias) : std::nullopt);
+    // One rebuild, from the first position: a new step starts its animation over.
+    m_params = step.params;
+    m_weight = std::move(weight);
+    m_bias = step.params.bias ? std::optional<core::Tensor>(std::move(bias)) : std::nullopt;
     clearQuestion();
     rebuild(false);
     m_captionMarkdown = step.caption;
