@@ -91,6 +91,13 @@ void LessonTest::shippedLessons_loadAndEveryStepIsValid()
             const core::Shape in{1, s.params.inChannels, s.input.height, s.input.width};
             QVERIFY(!core::validate(s.params, in).has_value());
             QVERIFY(!s.caption.isEmpty());
+            // Its quiz can be asked about its own grid.
+            if (s.quiz) {
+                core::QuizSetup setup;
+                setup.params = s.params;
+                setup.input = {s.input.height, s.input.width};
+                QVERIFY(!core::makeQuestion(*s.quiz, setup, 1).prompt.empty());
+            }
             const auto [w, b] = lessonWeights(s.params, s.kernel);
             QCOMPARE(w.shape, core::weightShape(s.params));
             QCOMPARE(b.shape, core::Shape{s.params.outChannels});
