@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "kernelcommands.h"
 #include "kernelpanel.h"
+#include "layerstackmodel.h"
 #include "lesson.h"
 #include "mainwindow.h"
 #include "parameterpanel.h"
@@ -122,8 +123,15 @@ TeachingMode::TeachingMode(MainWindow *window) : QObject(window), m_window(windo
     });
     // The full-size view: the current position selected in its feature map, with its
     // receptive field drawn on the image (issue 6's controller does the drawing).
-    if (ReceptiveFieldController *rf = window->receptiveField())
-        m_select = [rf](int c, int y, int x) { rf->selectOutput(c, y, x); };
+    // The stepping is about the session's layer (layer 1); with a deeper layer shown in the
+    // maps a position of layer 1 would select the wrong output, so nothing is selected.
+    if (ReceptiveFieldController *rf = window->receptiveField()) {
+        LayerStackModel *layers = window->layerStack();
+        m_select = [rf, layers](int c, int y, int x) {
+            if (!layers || layers->shownLayer() == 0)
+                rf->selectOutput(c, y, x);
+        };
+    }
     buildMenus();
 }
 

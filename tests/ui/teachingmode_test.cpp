@@ -6,6 +6,7 @@
 
 #include "lesson.h"
 #include "parameterpanel.h"
+#include "layerstackmodel.h"
 #include "receptivefieldcontroller.h"
 #include "stepthroughview.h"
 #include "teachingmode.h"
@@ -161,6 +162,17 @@ void TeachingModeTest::stepping_selectsTheOutputInTheFullSizeView()
         QCOMPARE(rf->selection()->y, int(p.y));
         QCOMPARE(rf->selection()->x, int(p.x));
     }
+    // With a deeper layer shown in the maps, a position of layer 1 selects nothing there.
+    LayerStackModel *layers = m_w->layerStack();
+    layers->addLayer();
+    layers->setShownLayer(1);
+    QTRY_VERIFY_WITH_TIMEOUT(layers->result(1) != nullptr && !layers->isComputing(), 10000);
+    rf->clearSelection();
+    m_t->panel()->seek(3);
+    QTest::qWait(50);
+    QVERIFY(!rf->selection().has_value());
+    layers->setShownLayer(0);
+    layers->removeLayer(1);
 }
 
 void TeachingModeTest::stepping_reportsFullSizePositions()
