@@ -20,7 +20,7 @@ namespace convscope::core {
 constexpr int kMaxBlockChannels = 8;
 
 struct KernelArgs {
-    const float *input = nullptr;            // plane base of the group
+    const float *input = nullptr;            // first phase plane of the packed band
     const std::ptrdiff_t *offsets = nullptr; // K tap offsets into input
     int taps = 0;                            // K
     const float *weights = nullptr;          // packed [K][channels]
