@@ -6,9 +6,31 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <exception>
 
 namespace convscope::ui {
+
+namespace {
+
+// rangeOf() with a branch-free loop the compiler vectorises (NaN fails both comparisons and
+// is skipped); only a map holding infinities takes the careful path.
+ValueRange channelRange(const float *data, std::size_t count)
+{
+    float lo = std::numeric_limits<float>::max(), hi = std::numeric_limits<float>::lowest();
+    for (std::size_t i = 0; i < count; ++i) {
+        const float v = data[i];
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi) ||
+        lo == std::numeric_limits<float>::max())
+        return rangeOf(data, count);
+    return {lo, hi};
+}
+
+} // namespace
 
 ComputeController::ComputeController(Session *session, QObject *parent)
     : QObject(parent), m_session(session),
@@ -115,7 +137,7 @@ void ComputeController::start()
             result->channelRanges.reserve(static_cast<std::size_t>(out.dim(1)));
             for (std::int64_t c = 0; c < out.dim(1); ++c)
                 result->channelRanges.push_back(
-                    rangeOf(out.data.data() + c * plane, static_cast<std::size_t>(plane)));
+                    channelRange(out.data.data() + c * plane, static_cast<std::size_t>(plane)));
             result->computeMs = std::chrono::duration<double, std::milli>(
                                     std::chrono::steady_clock::now() - t0)
                                     .count();

@@ -10,7 +10,6 @@
 #include <QScrollBar>
 #include <QToolButton>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentMap>
 
 #include <qcustomplot.h>
 
@@ -20,17 +19,32 @@
 
 namespace convscope::ui {
 
-// Draws one map image into its plot's axis rect: image pixel (x, y) covers the axis
+// Draws one output channel into its plot's axis rect: map pixel (x, y) covers the axis
 // coordinates [x, x+1) x [y, y+1), so a hovered coordinate floors to the pixel index.
-// Only the visible part of the image is scaled (nearest neighbour: crisp pixels), which
-// keeps the cost proportional to the plot's size, not the map's.
+// The colours are made here, at paint time, for the visible region only and at screen
+// resolution: magnified, each value becomes one crisp square; shrunk, each screen pixel
+// averages a 2x2 sample of the values under it. The cost therefore follows the plot's size,
+// not the map's (a 1920x1080 output costs what a 400x225 one does), which is what keeps the
+// redraw of 16 maps inside a frame (see README "Latency").
 class MapLayer : public QCPLayerable {
 public:
     explicit MapLayer(QCustomPlot *plot) : QCPLayerable(plot) {}
-    QImage image;
+
+    std::shared_ptr<const ComputeResult> result; // keeps the values alive while shown
+    int channel = -1;
+    ValueRange range;
+    Gradient gradient = Gradient::Diverging;
     bool dim = false;
-    int channel = 0;                        // the output channel this map shows
     const MapHighlight *highlight = nullptr; // the grid's selection / projective field
+
+    int width() const { return result ? int(result->output.dim(3)) : 0; }
+    int height() const { return result ? int(result->output.dim(2)) : 0; }
+    const float *values() const
+    {
+        return result->output.data.data() +
+               static_cast<std::size_t>(channel) * static_cast<std::size_t>(width()) *
+                   static_cast<std::size_t>(height());
+    }
 
 protected:
     void applyDefaultAntialiasingHint(QCPPainter *painter) const override
@@ -40,23 +54,28 @@ protected:
     QRect clipRect() const override { return mParentPlot->axisRect()->rect(); }
     void draw(QCPPainter *painter) override
     {
-        if (image.isNull())
+        if (!result || channel < 0)
             return;
         const QCPAxis *xa = mParentPlot->xAxis;
         const QCPAxis *ya = mParentPlot->yAxis;
+        const int w = width(), h = height();
         const int x0 = std::max(0, int(std::floor(xa->range().lower)));
-        const int x1 = std::min(image.width(), int(std::ceil(xa->range().upper)));
+        const int x1 = std::min(w, int(std::ceil(xa->range().upper)));
         const int y0 = std::max(0, int(std::floor(ya->range().lower)));
-        const int y1 = std::min(image.height(), int(std::ceil(ya->range().upper)));
+        const int y1 = std::min(h, int(std::ceil(ya->range().upper)));
         if (x0 >= x1 || y0 >= y1)
             return;
         const QRectF target = QRectF(QPointF(xa->coordToPixel(x0), ya->coordToPixel(y0)),
                                      QPointF(xa->coordToPixel(x1), ya->coordToPixel(y1)))
                                   .normalized();
+        const int sw = x1 - x0, sh = y1 - y0;
+        const int ow = std::clamp(int(std::ceil(target.width())), 1, sw);
+        const int oh = std::clamp(int(std::ceil(target.height())), 1, sh);
+        const QImage img = renderRegion(x0, y0, sw, sh, ow, oh);
         painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
         if (dim)
             painter->setOpacity(0.25);
-        painter->drawImage(target, image, QRectF(x0, y0, x1 - x0, y1 - y0));
+        painter->drawImage(target, img);
         painter->setOpacity(1.0);
         if (highlight && !highlight->isEmpty())
             highlight->paint(*painter, channel, [xa, ya](std::int64_t r, std::int64_t c) {
@@ -65,6 +84,52 @@ protected:
                                       ya->coordToPixel(double(r + 1))))
                     .normalized();
             });
+    }
+
+private:
+    // Colours of the region [x0, x0+sw) x [y0, y0+sh) as an ow x oh image (ow <= sw).
+    QImage renderRegion(int x0, int y0, int sw, int sh, int ow, int oh) const
+    {
+        const float *data = values();
+        const std::size_t stride = static_cast<std::size_t>(width());
+        const Lut &table = lut(gradient);
+        const float span = range.hi - range.lo;
+        const float scale = span > 0.0f ? 255.0f / span : 0.0f;
+        auto colour = [&](float v) {
+            int idx = 128; // NaN and flat maps: the middle colour, as renderMap does
+            if (std::isfinite(v) && scale > 0.0f)
+                idx = static_cast<int>(std::clamp((v - range.lo) * scale + 0.5f, 0.0f, 255.0f));
+            return table[static_cast<std::size_t>(idx)];
+        };
+        QImage img(ow, oh, QImage::Format_RGB32);
+        if (ow == sw && oh == sh) { // 1:1 or magnified: every value once
+            for (int y = 0; y < oh; ++y) {
+                auto *line = reinterpret_cast<QRgb *>(img.scanLine(y));
+                const float *row = data + static_cast<std::size_t>(y0 + y) * stride + x0;
+                for (int x = 0; x < ow; ++x)
+                    line[x] = colour(row[x]);
+            }
+            return img;
+        }
+        // Shrunk: two sample columns and rows inside each screen pixel's footprint.
+        std::vector<int> ca(static_cast<std::size_t>(ow)), cb(static_cast<std::size_t>(ow));
+        for (int x = 0; x < ow; ++x) {
+            ca[static_cast<std::size_t>(x)] = x0 + int((x + 0.25) * sw / ow);
+            cb[static_cast<std::size_t>(x)] = x0 + std::min(sw - 1, int((x + 0.75) * sw / ow));
+        }
+        for (int y = 0; y < oh; ++y) {
+            auto *line = reinterpret_cast<QRgb *>(img.scanLine(y));
+            const float *ra = data + static_cast<std::size_t>(y0 + int((y + 0.25) * sh / oh)) * stride;
+            const float *rb =
+                data + static_cast<std::size_t>(y0 + std::min(sh - 1, int((y + 0.75) * sh / oh))) *
+                           stride;
+            for (int x = 0; x < ow; ++x) {
+                const auto a = static_cast<std::size_t>(ca[static_cast<std::size_t>(x)]);
+                const auto b = static_cast<std::size_t>(cb[static_cast<std::size_t>(x)]);
+                line[x] = colour(0.25f * (ra[a] + ra[b] + rb[a] + rb[b]));
+            }
+        }
+        return img;
     }
 };
 
@@ -240,8 +305,11 @@ QString FeatureMapGrid::hoverText(int channel, int y, int x) const
 QImage FeatureMapGrid::mapImage(int channel) const
 {
     const int slot = channel - firstChannel();
-    return slot >= 0 && slot < m_visible ? m_layers[static_cast<std::size_t>(slot)]->image
-                                         : QImage();
+    if (slot < 0 || slot >= m_visible)
+        return {};
+    const MapLayer *layer = m_layers[static_cast<std::size_t>(slot)];
+    return renderMap(layer->values(), layer->width(), layer->height(), layer->range,
+                     layer->gradient);
 }
 
 ValueRange FeatureMapGrid::displayedRange(int channel) const
@@ -402,6 +470,7 @@ void FeatureMapGrid::redraw(bool newResult)
         for (auto *p : m_plots)
             p->hide();
         m_visible = 0;
+        updateColorScale();
         updatePager();
         emit redrawn();
         return;
@@ -420,23 +489,10 @@ void FeatureMapGrid::redraw(bool newResult)
     m_mapH = h;
     m_visible = n;
 
-    // Value -> colour for the visible maps, in parallel: with 16 maps of 512x512 this is
-    // the largest GUI-side cost after the engine (see ../shared/bench/README.md).
     const Gradient gradient = m_session->gradient();
-    std::vector<int> indices(static_cast<std::size_t>(n));
-    std::iota(indices.begin(), indices.end(), 0);
-    std::vector<QImage> images(static_cast<std::size_t>(n));
     std::vector<ValueRange> ranges(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i)
         ranges[static_cast<std::size_t>(i)] = displayedRange(first + i);
-    const std::size_t plane = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
-    QtConcurrent::blockingMap(indices, [&](int i) {
-        const auto s = static_cast<std::size_t>(i);
-        images[s] = renderMap(out.data.data() + static_cast<std::size_t>(first + i) * plane, w,
-                              h, ranges[s], gradient);
-        // renderMap writes opaque pixels; saying so lets drawImage skip alpha blending.
-        images[s].reinterpretAsFormat(QImage::Format_RGB32);
-    });
 
     const bool perMap = m_session->rangeMode() == RangeMode::PerMap;
     for (int i = 0; i < n; ++i) {
@@ -447,15 +503,18 @@ void FeatureMapGrid::redraw(bool newResult)
             text += QStringLiteral("  %1 … %2").arg(formatValue(ranges[s].lo),
                                                     formatValue(ranges[s].hi));
         title->setText(text);
-        m_layers[s]->image = std::move(images[s]);
-        m_layers[s]->dim = m_dimmed;
-        m_layers[s]->channel = first + i;
-        m_layers[s]->highlight = &m_highlight;
+        MapLayer *layer = m_layers[s];
+        layer->result = m_shown;
+        layer->channel = first + i;
+        layer->range = ranges[s];
+        layer->gradient = gradient;
+        layer->dim = m_dimmed;
+        layer->highlight = &m_highlight;
         m_plots[s]->show();
     }
     for (std::size_t i = static_cast<std::size_t>(n); i < m_plots.size(); ++i) {
         m_plots[i]->hide();
-        m_layers[i]->image = QImage();
+        m_layers[i]->result.reset();
     }
     // A new map size resets the view; otherwise the user's zoom survives the edit.
     if (geometryChanged) {
@@ -464,7 +523,7 @@ void FeatureMapGrid::redraw(bool newResult)
     }
     (void)newResult;
     for (int i = 0; i < n; ++i)
-        m_plots[static_cast<std::size_t>(i)]->replot(QCustomPlot::rpImmediateRefresh);
+        m_plots[static_cast<std::size_t>(i)]->replot(QCustomPlot::rpQueuedRefresh);
     updateColorScale();
     updatePager();
     emit redrawn();

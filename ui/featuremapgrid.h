@@ -48,7 +48,8 @@ public:
     float displayedValue(int channel, int y, int x) const;
     // The status-bar text for a position, e.g. "out[2, 10, 7] = -0.1234".
     QString hoverText(int channel, int y, int x) const;
-    // The rendered image of a channel on the current page (null if not visible).
+    // A channel on the current page rendered at full resolution with its current range and
+    // gradient (null if not visible); the screen shows the same colours, see MapLayer.
     QImage mapImage(int channel) const;
     // The colour range used for a channel's map in the current mode.
     ValueRange displayedRange(int channel) const;

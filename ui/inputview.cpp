@@ -8,6 +8,8 @@
 #include <QPainterPath>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cmath>
 #include <vector>
 
@@ -92,9 +94,17 @@ void InputView::rebuild()
     m_bottom = cap(pad.bottom);
     m_left = cap(pad.left);
     m_right = cap(pad.right);
-    m_padded = buildPaddedImage(m_session->previewImage(),
-                                m_session->inputMode() == InputMode::Grayscale, m_top, m_bottom,
-                                m_left, m_right, p.paddingMode);
+    // Most edits (out_channels, stride, groups, ...) leave the drawn picture as it is; copying
+    // a 1920x1080 image for them would cost milliseconds of every edit's latency.
+    const std::array<std::uint64_t, 6> key{m_session->inputRevision(),
+                                           std::uint64_t(m_top), std::uint64_t(m_bottom),
+                                           std::uint64_t(m_left), std::uint64_t(m_right),
+                                           std::uint64_t(p.paddingMode)};
+    if (key != m_paddedKey || m_padded.isNull())
+        m_padded = buildPaddedImage(m_session->previewImage(),
+                                    m_session->inputMode() == InputMode::Grayscale, m_top,
+                                    m_bottom, m_left, m_right, p.paddingMode);
+    m_paddedKey = key;
     m_dirty = false;
 }
 

@@ -8,6 +8,9 @@
 
 #include <QWidget>
 
+#include <array>
+#include <cstdint>
+
 namespace convscope::ui {
 
 class InputView : public QWidget {
@@ -47,6 +50,7 @@ private:
     Session *m_session;
     QImage m_padded;
     bool m_dirty = true;
+    std::array<std::uint64_t, 6> m_paddedKey{}; // what m_padded was built from
     int m_top = 0, m_bottom = 0, m_left = 0, m_right = 0;
     ReceptiveFieldOverlay m_overlay;
     UnreachedBands m_unreached;

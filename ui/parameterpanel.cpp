@@ -43,11 +43,6 @@ ParameterPanel::ParameterPanel(Session *session, QWidget *parent)
     : QWidget(parent), m_session(session)
 {
     setObjectName(QStringLiteral("parameterPanel"));
-    // Marked controls: a red frame the eye finds from across a lecture hall.
-    setStyleSheet(QStringLiteral(
-        "QSpinBox[invalid=\"true\"], QComboBox[invalid=\"true\"] {"
-        " border: 2px solid #d62728; border-radius: 3px; background: #fde2e1; color: black; }"
-        "QLabel[invalid=\"true\"] { color: #d62728; font-weight: bold; }"));
 
     auto *outer = new QVBoxLayout(this);
     auto *grid = new QGridLayout;
@@ -286,10 +281,16 @@ void ParameterPanel::mark(QWidget *w, bool on)
     if (w->property("invalid").toBool() == on)
         return;
     w->setProperty("invalid", on);
-    // Dynamic properties only restyle after a re-polish.
-    w->style()->unpolish(w);
-    w->style()->polish(w);
-    w->update();
+    // Marked controls: a red frame the eye finds from across a lecture hall. The style sheet
+    // sits on the marked widget only: a panel-wide one would stop font changes (presentation
+    // mode) from reaching the controls.
+    if (!on)
+        w->setStyleSheet(QString());
+    else if (qobject_cast<QLabel *>(w))
+        w->setStyleSheet(QStringLiteral("QLabel { color: #d62728; font-weight: bold; }"));
+    else
+        w->setStyleSheet(QStringLiteral("border: 2px solid #d62728; border-radius: 3px;"
+                                        " background: #fde2e1; color: black;"));
 }
 
 void ParameterPanel::showValidation()

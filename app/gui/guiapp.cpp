@@ -135,10 +135,12 @@ int runGui(int argc, char **argv, GuiOptions options)
         window.openSample();
     else if (!window.openImage(QString::fromStdString(options.image)))
         window.openSample(); // the error box says why; the app still opens populated
-    window.show();
+    if (screenshot)
+        window.showMaximized(); // fills the Xvfb screen: what a user on a laptop sees
+    else
+        window.show();
 
     if (screenshot) {
-        applyScreenshotState(window, QString::fromStdString(options.screenshotState));
         const QString path = QDir::current().absoluteFilePath(
             QString::fromStdString(options.screenshot));
         auto *poll = new QTimer(&window);
@@ -147,8 +149,19 @@ int runGui(int argc, char **argv, GuiOptions options)
         const QString state = QString::fromStdString(options.screenshotState);
         QWidget *target = nullptr;
         QObject::connect(poll, &QTimer::timeout, &window,
-                         [&window, poll, path, state, target, waited]() mutable {
+                         [&window, poll, path, state, target, waited,
+                          applied = false]() mutable {
             waited += 100;
+            // The parameter state goes in once the first result is on screen, so an invalid
+            // state shows what users see: the last valid maps, dimmed.
+            if (!applied && waited >= 600 && !window.controller()->isBusy()) {
+                applyScreenshotState(window, state);
+                applied = true;
+                waited = 0;
+                return;
+            }
+            if (!applied)
+                return;
             // Settle: the run finished and a few paints have happened.
             if (waited < 1200 || (window.controller()->isBusy() && waited < 30000))
                 return;

@@ -145,6 +145,21 @@ private slots:
                     }
             }
         }
+        // And on screen: the plot (magnified here, 40x30 values in a few hundred pixels)
+        // paints each value as a square of exactly that colour.
+        m_w->session()->setRangeMode(ui::RangeMode::PerMap);
+        for (int slot : {0, 3}) {
+            QCustomPlot *plot = grid->plot(slot);
+            QVERIFY(plot->axisRect()->width() > 80);
+            const QImage shot = plot->grab().toImage();
+            const QImage full = grid->mapImage(slot);
+            for (int y : {0, 11, 29})
+                for (int x : {0, 17, 39}) {
+                    const QPoint at(int(plot->xAxis->coordToPixel(x + 0.5)),
+                                    int(plot->yAxis->coordToPixel(y + 0.5)));
+                    QCOMPARE(shot.pixel(at) | 0xff000000u, full.pixel(x, y) | 0xff000000u);
+                }
+        }
         // Diverging: symmetric range, so zero is the middle colour.
         const ui::ValueRange r = grid->displayedRange(0);
         QCOMPARE(r.lo, -r.hi);
