@@ -14,20 +14,37 @@ namespace convscope::ui {
 
 namespace {
 
-// rangeOf() with a branch-free loop the compiler vectorises (NaN fails both comparisons and
-// is skipped); only a map holding infinities takes the careful path.
+// rangeOf() as eight independent lanes, which the compiler turns into vector min/max
+// (a single running min/max is a serial chain it may not reorder). NaN fails both
+// comparisons and is skipped; a map holding infinities takes rangeOf()'s careful path.
 ValueRange channelRange(const float *data, std::size_t count)
 {
-    float lo = std::numeric_limits<float>::max(), hi = std::numeric_limits<float>::lowest();
-    for (std::size_t i = 0; i < count; ++i) {
-        const float v = data[i];
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
+    constexpr std::size_t kLanes = 8;
+    float lo[kLanes], hi[kLanes];
+    for (std::size_t j = 0; j < kLanes; ++j) {
+        lo[j] = std::numeric_limits<float>::max();
+        hi[j] = std::numeric_limits<float>::lowest();
     }
-    if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi) ||
-        lo == std::numeric_limits<float>::max())
+    std::size_t i = 0;
+    for (; i + kLanes <= count; i += kLanes)
+        for (std::size_t j = 0; j < kLanes; ++j) {
+            const float v = data[i + j];
+            lo[j] = v < lo[j] ? v : lo[j];
+            hi[j] = v > hi[j] ? v : hi[j];
+        }
+    for (; i < count; ++i) {
+        lo[0] = data[i] < lo[0] ? data[i] : lo[0];
+        hi[0] = data[i] > hi[0] ? data[i] : hi[0];
+    }
+    float l = lo[0], h = hi[0];
+    for (std::size_t j = 1; j < kLanes; ++j) {
+        l = std::min(l, lo[j]);
+        h = std::max(h, hi[j]);
+    }
+    if (!(l <= h) || !std::isfinite(l) || !std::isfinite(h) ||
+        l == std::numeric_limits<float>::max())
         return rangeOf(data, count);
-    return {lo, hi};
+    return {l, h};
 }
 
 } // namespace

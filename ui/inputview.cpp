@@ -47,12 +47,13 @@ QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, in
     const auto rows = indexMap(h, top, bottom, mode);
     QImage out(static_cast<int>(cols.size()), static_cast<int>(rows.size()),
                QImage::Format_ARGB32);
-    for (int y = 0; y < out.height(); ++y) {
+    const int outW = out.width(), outH = out.height(); // not per pixel: not inlined
+    for (int y = 0; y < outH; ++y) {
         auto *line = reinterpret_cast<QRgb *>(out.scanLine(y));
         const int sy = rows[static_cast<std::size_t>(y)];
         const auto *srcLine =
             sy >= 0 ? reinterpret_cast<const QRgb *>(src.constScanLine(sy)) : nullptr;
-        for (int x = 0; x < out.width(); ++x) {
+        for (int x = 0; x < outW; ++x) {
             const int sx = cols[static_cast<std::size_t>(x)];
             if (sy == -2 || sx == -2) {
                 line[x] = qRgba(0, 0, 0, 0);

@@ -92,17 +92,21 @@ double measureOnce(MainWindow &w, const core::Conv2dParams &next, double *engine
 int runBenchUi(const std::vector<std::string> &args, std::ostream &out, std::ostream &)
 {
     static const std::vector<cli::OptionSpec> specs{
-        {"repeats", true, false}, {"threads", true, false}, {"help", false, false}};
+        {"repeats", true, false}, {"threads", true, false}, {"preview-limit", true, false},
+        {"help", false, false}};
     const cli::ParsedArgs a = cli::parseArgs(args, specs, "bench-ui");
     if (a.has("help")) {
-        out << "usage: convscope bench-ui [--repeats N] [--threads T]\n"
+        out << "usage: convscope bench-ui [--repeats N] [--threads T] [--preview-limit PX]\n"
                "Measures parameter edit -> every feature map redrawn in the real window\n"
-               "(offscreen), for 512x512 RGB -> 16 maps and 1920x1080 RGB -> 8 maps.\n";
+               "(offscreen), for 512x512 RGB -> 16 maps and 1920x1080 RGB -> 8 maps.\n"
+               "--preview-limit: longest side computed live (default 0: the full image).\n";
         return 0;
     }
     const int repeats =
         a.has("repeats") ? std::max(3, cli::parseInt(*a.value("repeats"), "repeats")) : 40;
     const int threads = a.has("threads") ? cli::parseInt(*a.value("threads"), "threads") : 0;
+    const int previewLimit =
+        a.has("preview-limit") ? cli::parseInt(*a.value("preview-limit"), "preview-limit") : 0;
 
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
@@ -134,16 +138,17 @@ int runBenchUi(const std::vector<std::string> &args, std::ostream &out, std::ost
     out << "bench-ui: parameter edit -> all feature maps redrawn (offscreen window "
            "1600x1000, "
         << repeats << " edits each, threads " << (threads ? std::to_string(threads) : "all")
+        << ", preview limit " << (previewLimit ? std::to_string(previewLimit) + " px" : "off")
         << ")\n";
     out << std::left << std::setw(26) << "case" << std::setw(32) << "edit" << std::right
         << std::setw(10) << "median" << std::setw(10) << "p95" << std::setw(14)
-        << "engine med" << "\n";
+        << "worker med" << "\n";
     for (const Case &c : cases) {
         MainWindow w;
         w.controller()->setThreads(threads);
         w.resize(1600, 1000);
         w.show();
-        w.session()->setPreviewLimit(0); // measure the full image, not a preview
+        w.session()->setPreviewLimit(previewLimit); // default 0: the full image, no preview
         w.session()->setImage(testImage(c.w, c.h), QStringLiteral("bench"));
         w.grid()->setMapsPerPage(c.maps);
         for (const Change &ch : changes) {
