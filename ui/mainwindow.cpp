@@ -121,7 +121,12 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     updateTitle();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // QUndoStack emits cleanChanged() from its destructor, which runs after ours: the slot
+    // must not reach this half-destroyed window (found by UBSan).
+    disconnect(m_undo, nullptr, this, nullptr);
+}
 
 void MainWindow::createDocks()
 {
