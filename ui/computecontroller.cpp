@@ -145,10 +145,12 @@ void ComputeController::start()
             };
             const auto status =
                 core::conv2d(*input, *weight, bias.get(), params, result->output, options);
-            if (status == core::ForwardStatus::Cancelled || current->load() != generation) {
-                outcome.cancelled = true;
+            if (status == core::ForwardStatus::Cancelled) {
+                outcome.cancelled = true; // stopped inside conv2d
                 return outcome;
             }
+            if (current->load() != generation)
+                return outcome; // finished but stale: onFinished() drops it
             const auto &out = result->output;
             const std::int64_t plane = out.dim(2) * out.dim(3);
             result->channelRanges.reserve(static_cast<std::size_t>(out.dim(1)));
@@ -178,6 +180,8 @@ void ComputeController::onFinished()
     const bool stale = outcome.generation != m_generation->load();
     if (outcome.cancelled || stale) {
         ++m_runsCancelled;
+        if (outcome.cancelled)
+            ++m_runsStoppedEarly;
     } else if (!outcome.failure.isEmpty()) {
         // validate() passed, so this is an engine bug or out-of-memory: say it, keep going.
         m_session->setValidationError(core::ValidationError{core::Field::Input,

@@ -33,7 +33,8 @@ public:
     double lastComputeMs() const { return m_lastComputeMs; }
     // Runs counted for tests and the benchmark.
     int runsStarted() const { return m_runsStarted; }
-    int runsCancelled() const { return m_runsCancelled; }
+    int runsCancelled() const { return m_runsCancelled; }  // stale: result not published
+    int runsStoppedEarly() const { return m_runsStoppedEarly; } // of those, conv2d gave up
 
 public slots:
     // Re-validates the current parameters and schedules a run if they are valid.
@@ -71,6 +72,7 @@ private:
     double m_lastComputeMs = 0.0;
     int m_runsStarted = 0;
     int m_runsCancelled = 0;
+    int m_runsStoppedEarly = 0;
 };
 
 } // namespace convscope::ui

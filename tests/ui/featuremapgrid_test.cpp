@@ -240,6 +240,36 @@ private slots:
         QCOMPARE(m_w->controller()->runsStarted() - runsBefore, 1);
         checkValuesAgainstReference();
     }
+
+    void slowRunShowsProgressAndNewerEditCancelsIt()
+    {
+        // A run long enough to be caught in flight: 1200x1200 RGB -> 64 maps, 7x7 kernel
+        // (~2.5G multiply-adds, hundreds of ms here).
+        auto *s = m_w->session();
+        auto *c = m_w->controller();
+        c->setProgressDelayMs(20);
+        QSignalSpy shown(c, &ui::ComputeController::progressVisible);
+        core::Conv2dParams p = s->params();
+        p.outChannels = 64;
+        p.kernel = {7, 7};
+        p.padding = {3, 3};
+        s->setParams(p);
+        s->setImage(uitest::testImage(1200, 1200), QStringLiteral("big"));
+        QTRY_VERIFY_WITH_TIMEOUT(c->isBusy() && shown.count() >= 1, 20000);
+        QCOMPARE(shown.at(0).at(0).toBool(), true);
+        // A newer edit while the run is in flight: the stale run stops, the new one wins.
+        const int cancelledBefore = c->runsCancelled();
+        const int stoppedBefore = c->runsStoppedEarly();
+        p.outChannels = 2;
+        s->setParams(p);
+        QTRY_VERIFY_WITH_TIMEOUT(settled(*m_w), 60000);
+        QVERIFY(c->runsCancelled() > cancelledBefore);
+        // ... and it stopped inside conv2d (progress callback returned false), not after.
+        QVERIFY(c->runsStoppedEarly() > stoppedBefore);
+        QCOMPARE(s->result()->params.outChannels, 2);
+        QCOMPARE(shown.last().at(0).toBool(), false); // the bar went away again
+        QCOMPARE(m_w->grid()->mapCount(), 2);
+    }
 };
 
 QTEST_MAIN(FeatureMapGridTest)
