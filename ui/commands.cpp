@@ -5,19 +5,40 @@ namespace convscope::ui {
 SetParamsCommand::SetParamsCommand(Session *session, const core::Conv2dParams &before,
                                    const core::Conv2dParams &after, const QString &text,
                                    const QString &mergeKey)
-    : m_session(session), m_before(before), m_after(after), m_mergeKey(mergeKey)
+    : m_session(session), m_before(before), m_after(after), m_mergeKey(mergeKey),
+      m_beforeWeight(session->weight()), m_beforeBias(session->bias())
 {
     setText(text);
+}
+
+void SetParamsCommand::restoreWeights(const TensorPtr &weight, const TensorPtr &bias)
+{
+    if (!weight || !bias)
+        return;
+    const auto current = m_session->weight();
+    if (current == weight && m_session->bias() == bias)
+        return;
+    // setWeights refuses tensors whose shape does not fit the current params (e.g. the
+    // session kept old weights because the params were invalid); then nothing is lost.
+    m_session->setWeights(*weight, *bias);
 }
 
 void SetParamsCommand::undo()
 {
     m_session->setParams(m_before);
+    restoreWeights(m_beforeWeight, m_beforeBias);
 }
 
 void SetParamsCommand::redo()
 {
     m_session->setParams(m_after);
+    if (m_afterWeight) {
+        restoreWeights(m_afterWeight, m_afterBias);
+    } else {
+        // First execution: remember what the session made for the new shape.
+        m_afterWeight = m_session->weight();
+        m_afterBias = m_session->bias();
+    }
 }
 
 int SetParamsCommand::id() const
@@ -31,6 +52,8 @@ bool SetParamsCommand::mergeWith(const QUndoCommand *other)
     if (!o || o->m_mergeKey != m_mergeKey)
         return false;
     m_after = o->m_after;
+    m_afterWeight = o->m_afterWeight;
+    m_afterBias = o->m_afterBias;
     // A drag that ends where it started leaves nothing to undo.
     setObsolete(m_after == m_before);
     return true;

@@ -6,6 +6,8 @@
 #include <QString>
 #include <QUndoCommand>
 
+#include <memory>
+
 namespace convscope::ui {
 
 class SetParamsCommand : public QUndoCommand {
@@ -25,10 +27,20 @@ public:
     const core::Conv2dParams &after() const { return m_after; }
 
 private:
+    // A parameter edit that changes the weight shape makes the session rebuild its weights;
+    // the weights on both sides are kept so undo/redo restore hand-edited kernels exactly
+    // instead of re-initialising them.
+    using TensorPtr = std::shared_ptr<const core::Tensor>;
+    void restoreWeights(const TensorPtr &weight, const TensorPtr &bias);
+
     Session *m_session;
     core::Conv2dParams m_before;
     core::Conv2dParams m_after;
     QString m_mergeKey;
+    TensorPtr m_beforeWeight;
+    TensorPtr m_beforeBias;
+    TensorPtr m_afterWeight;
+    TensorPtr m_afterBias;
 };
 
 } // namespace convscope::ui

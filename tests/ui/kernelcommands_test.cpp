@@ -2,6 +2,8 @@
 // redo restore them, and new weight shapes are made with the panel's last recipe.
 #include "kernelcommands.h"
 
+#include "commands.h"
+
 #include "kernelpanel.h"
 #include "kernels.h"
 #include "session.h"
@@ -22,7 +24,37 @@ private slots:
     void presetIsOneUndoStep();
     void cellEditAndBiasEditUndoInOrder();
     void newShapesUseTheRecipe();
+    void undoingAShapeChangeRestoresHandEditedWeights();
 };
+
+void KernelCommandsTest::undoingAShapeChangeRestoresHandEditedWeights()
+{
+    Session session;
+    QUndoStack undo;
+    const core::Conv2dParams p3 = session.params();
+    // A hand edit: the session's weights are no longer what any initializer makes.
+    core::Tensor edited = *session.weight();
+    edited.data[0] = 42.0f;
+    const core::Tensor bias = *session.bias();
+    undo.push(new SetWeightsCommand(&session, *session.weight(), bias, edited, bias,
+                                    QStringLiteral("Edit w[0,0,0,0]")));
+    QVERIFY(*session.weight() == edited);
+
+    core::Conv2dParams p5 = p3;
+    p5.kernel = {5, 5};
+    undo.push(new SetParamsCommand(&session, p3, p5, QStringLiteral("kernel 5")));
+    QCOMPARE(session.weight()->shape, core::weightShape(p5));
+    const core::Tensor made5 = *session.weight();
+
+    undo.undo(); // back to 3x3: the edited kernel, not a re-initialised one
+    QCOMPARE(session.params(), p3);
+    QVERIFY(*session.weight() == edited);
+    undo.redo(); // and forward again to exactly the 5x5 weights seen before
+    QVERIFY(*session.weight() == made5);
+    undo.undo();
+    undo.undo(); // the hand edit itself is undone last
+    QVERIFY(*session.weight() != edited);
+}
 
 void KernelCommandsTest::panelShowsTheSessionAndFollowsIt()
 {
