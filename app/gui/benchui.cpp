@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "commands.h"
 #include "computecontroller.h"
+#include "gui/guiapp.h"
 #include "featuremapgrid.h"
 #include "mainwindow.h"
 
@@ -115,6 +116,7 @@ int runBenchUi(const std::vector<std::string> &args, std::ostream &out, std::ost
 
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    keepLargeAllocationsInHeap(); // as the real window does
     static int argc = 1;
     static char name[] = "convscope";
     static char *argv[] = {name, nullptr};

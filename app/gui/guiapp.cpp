@@ -10,6 +10,9 @@
 #include "mainwindow.h"
 #include "receptivefieldcontroller.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
@@ -117,8 +120,17 @@ bool saveGrab(QWidget &w, const QString &path)
 
 } // namespace
 
+void keepLargeAllocationsInHeap()
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 int runGui(int argc, char **argv, GuiOptions options)
 {
+    keepLargeAllocationsInHeap();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("convscope"));
     QApplication::setOrganizationName(QStringLiteral("convscope"));
