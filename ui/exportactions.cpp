@@ -5,7 +5,9 @@
 #include "layerstackmodel.h"
 #include "npy.h"
 #include "pytorchsnippet.h"
+#include "receptivefield.h"
 #include "session.h"
+#include "shape.h"
 
 #include <QAction>
 #include <QBuffer>
@@ -112,7 +114,7 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
     return r;
 }
 
-SessionState sessionStateFor(const Session &session)
+SessionState sessionStateFor(const Session &session, const LayerStackModel *stack)
 {
     SessionState s;
     if (isFile(session.imageSource())) {
@@ -131,14 +133,29 @@ SessionState sessionStateFor(const Session &session)
     if (layer.params.bias && session.bias())
         layer.bias = *session.bias();
     s.layers = {layer};
+    if (stack)
+        for (ExtraLayer &e : stack->extraLayers()) {
+            s.layers.back().relu = e.reluBefore;
+            LayerState l;
+            l.params = e.params;
+            l.weight = std::move(e.weight);
+            if (l.params.bias) // the file holds a bias only when the layer uses one
+                l.bias = std::move(e.bias);
+            s.layers.push_back(std::move(l));
+        }
     s.view.gradient = session.gradient();
     s.view.rangeMode = session.rangeMode();
     return s;
 }
 
-bool applySessionState(Session &session, const SessionState &state, QString *error)
+bool applySessionState(Session &session, const SessionState &state, QString *error,
+                       LayerStackModel *stack)
 {
-    if (state.layers.size() != 1) {
+    if (state.layers.empty()) {
+        *error = QObject::tr("This session has no layers.");
+        return false;
+    }
+    if (!stack && state.layers.size() != 1) {
         *error = QObject::tr("This session has %1 layers; the window shows one layer at a time. "
                              "'convscope export --session FILE' computes the whole stack.")
                      .arg(state.layers.size());
@@ -168,6 +185,50 @@ bool applySessionState(Session &session, const SessionState &state, QString *err
                      .arg(wantChannels);
         return false;
     }
+    const core::Shape wantWeight = core::weightShape(layer.params);
+    if (layer.weight.shape != wantWeight
+        || (layer.params.bias && layer.bias.shape != core::Shape{layer.params.outChannels})) {
+        *error = QObject::tr("Layer 1's weight or bias shape does not fit its parameters (weight "
+                             "%1, expected %2).")
+                     .arg(QString::fromStdString(core::formatShape(layer.weight.shape)),
+                          QString::fromStdString(core::formatShape(wantWeight)));
+        return false;
+    }
+    std::vector<ExtraLayer> extra;
+    for (std::size_t i = 1; i < state.layers.size(); ++i) {
+        const LayerState &l = state.layers[i];
+        // The stack keeps a [C_out] bias even while bias is off, like the Session.
+        extra.push_back({l.params, l.weight,
+                         l.params.bias ? l.bias : core::Tensor({l.params.outChannels}),
+                         state.layers[i - 1].relu});
+    }
+    // A ReLU after the last layer has no place in the window (the maps are conv outputs); it
+    // is dropped, as it always was for one-layer sessions.
+    if (!extra.empty()) {
+        if (const QString problem = LayerStackModel::checkExtraLayers(layer.params, extra);
+            !problem.isEmpty()) {
+            *error = problem;
+            return false;
+        }
+        // The geometry on the input the Session will feed: the image, downscaled to the
+        // preview limit as Session does.
+        const QImage &fed = image.isNull() ? session.image() : image;
+        QSize size = fed.size();
+        const int limit = session.previewLimit();
+        if (limit > 0 && std::max(size.width(), size.height()) > limit)
+            size = size.scaled(limit, limit, Qt::KeepAspectRatio);
+        core::LayerStack geometry;
+        for (const LayerState &l : state.layers)
+            geometry.push_back(l.params);
+        if (const auto bad = core::validateStack(geometry, {size.height(), size.width()})) {
+            *error = QObject::tr("Layer %1 of the session does not fit the %2x%3 input: %4")
+                         .arg(bad->layer + 1)
+                         .arg(size.width())
+                         .arg(size.height())
+                         .arg(QString::fromStdString(bad->error.message));
+            return false;
+        }
+    }
     // Nothing can fail from here on.
     if (!image.isNull())
         session.setImage(image, source);
@@ -177,6 +238,11 @@ bool applySessionState(Session &session, const SessionState &state, QString *err
     session.setWeights(layer.weight, bias);
     session.setGradient(state.view.gradient);
     session.setRangeMode(state.view.rangeMode);
+    if (stack) {
+        // Checked above against the parameters the Session now has, so this cannot fail.
+        QString ignored;
+        stack->setExtraLayers(std::move(extra), &ignored);
+    }
     return true;
 }
 
@@ -234,7 +300,7 @@ void ExportActions::openSessionFile(const QString &path)
 {
     QString error;
     const auto state = loadSession(path, &error);
-    if (!state || !applySessionState(*m_session, *state, &error)) {
+    if (!state || !applySessionState(*m_session, *state, &error, m_stack)) {
         warn(tr("Open Session"), error);
         return;
     }
@@ -253,7 +319,7 @@ void ExportActions::saveSession()
     if (!path.endsWith(".json"))
         path += ".convscope.json";
     QString error;
-    if (!ui::saveSession(path, sessionStateFor(*m_session), &error)) {
+    if (!ui::saveSession(path, sessionStateFor(*m_session, m_stack), &error)) {
         warn(tr("Save Session"), error);
         return;
     }

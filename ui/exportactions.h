@@ -27,11 +27,16 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
                                               const LayerStackModel *stack = nullptr);
 
 // The session as a file value: the image by path when it came from a file, else embedded.
-SessionState sessionStateFor(const Session &session);
+// With a layer stack, its extra layers follow the session's (a ReLU before layer L is stored
+// as `relu` on layer L-1).
+SessionState sessionStateFor(const Session &session, const LayerStackModel *stack = nullptr);
 
-// Applies a loaded session. Everything that can fail (reading the image, a stack the window
-// cannot show) is checked first: on false the session is unchanged.
-bool applySessionState(Session &session, const SessionState &state, QString *error);
+// Applies a loaded session. Everything that can fail (reading the image, shapes, a stack that
+// does not fit the image) is checked first: on false the session and the stack are unchanged.
+// Without a stack only one-layer sessions can be applied; with one, the session's layer gets
+// layer 1 and the stack the rest (a one-layer session removes the extra layers).
+bool applySessionState(Session &session, const SessionState &state, QString *error,
+                       LayerStackModel *stack = nullptr);
 
 class ExportActions : public QObject {
     Q_OBJECT
@@ -46,9 +51,9 @@ public:
     QAction *importWeightsAction() const { return m_import; }
     QAction *copyAsPyTorchAction() const { return m_copy; }
 
-    // Export and Copy as PyTorch then take the stack up to the shown layer. Session files
-    // still hold the session's own layer only (the stack's extra weights cannot be set yet).
-    void setLayerStack(const LayerStackModel *stack) { m_stack = stack; }
+    // Export and Copy as PyTorch then take the stack up to the shown layer; Save/Open
+    // Session then write and restore every layer of it.
+    void setLayerStack(LayerStackModel *stack) { m_stack = stack; }
 
 public slots:
     void exportMaps();
@@ -63,7 +68,7 @@ private:
 
     Session *m_session;
     QUndoStack *m_undo;
-    const LayerStackModel *m_stack = nullptr;
+    LayerStackModel *m_stack = nullptr;
     QWidget *m_window;
     QAction *m_export;
     QAction *m_open;

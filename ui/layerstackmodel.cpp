@@ -137,6 +137,73 @@ void LayerStackModel::setReluBefore(int layer, bool on)
     scheduleRecompute();
 }
 
+std::vector<ExtraLayer> LayerStackModel::extraLayers() const
+{
+    std::vector<ExtraLayer> out;
+    for (const Extra &e : m_extra)
+        out.push_back({e.params, *e.weight, *e.bias, e.reluBefore});
+    return out;
+}
+
+QString LayerStackModel::checkExtraLayers(const core::Conv2dParams &first,
+                                          const std::vector<ExtraLayer> &layers)
+{
+    auto shapeText = [](const core::Shape &s) { return QString::fromStdString(core::formatShape(s)); };
+    int in = first.outChannels;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const ExtraLayer &l = layers[i];
+        const int number = static_cast<int>(i) + 2; // as the Layers dock counts
+        if (l.params.inChannels != in)
+            return tr("Layer %1 expects %2 input channels, but layer %3 gives %4.")
+                .arg(number)
+                .arg(l.params.inChannels)
+                .arg(number - 1)
+                .arg(in);
+        const core::Shape want = core::weightShape(l.params);
+        if (l.weight.shape != want)
+            return tr("Layer %1's weight has shape %2, but its parameters need %3.")
+                .arg(number)
+                .arg(shapeText(l.weight.shape), shapeText(want));
+        const core::Shape wantBias{l.params.outChannels};
+        if (l.bias.shape != wantBias)
+            return tr("Layer %1's bias has shape %2, but its parameters need %3.")
+                .arg(number)
+                .arg(shapeText(l.bias.shape), shapeText(wantBias));
+        in = l.params.outChannels;
+    }
+    return {};
+}
+
+bool LayerStackModel::setExtraLayers(std::vector<ExtraLayer> layers, QString *error)
+{
+    if (const QString problem = checkExtraLayers(m_session->params(), layers); !problem.isEmpty()) {
+        if (error)
+            *error = problem;
+        return false;
+    }
+    std::vector<Extra> extra;
+    for (ExtraLayer &l : layers) {
+        Extra e;
+        e.params = l.params;
+        e.weight = std::make_shared<const core::Tensor>(std::move(l.weight));
+        e.bias = std::make_shared<const core::Tensor>(std::move(l.bias));
+        e.reluBefore = l.reluBefore;
+        // Fresh seeds: a later reshape draws new weights, as for a layer added by hand.
+        e.seed = m_nextSeed++;
+        extra.push_back(std::move(e));
+    }
+    m_extra = std::move(extra);
+    // The old results belong to other layers; a run in flight must not publish them.
+    ++m_generation;
+    m_results.clear();
+    if (m_shown >= layerCount())
+        setShownLayer(layerCount() - 1);
+    emit layersChanged();
+    emit resultsChanged();
+    scheduleRecompute();
+    return true;
+}
+
 void LayerStackModel::setShownLayer(int layer)
 {
     layer = std::clamp(layer, 0, layerCount() - 1);

@@ -5,18 +5,28 @@
 // after it are owned here: each has its own parameters, seeded PyTorch-default weights and an
 // optional ReLU on its input, and is computed with core::conv2d whenever the Session
 // publishes a result or the stack changes (in the background; the newest run wins). The
-// Session itself is unchanged, so the extra layers are not part of undo, session files or
-// exports.
+// Session itself is unchanged, so the extra layers are not part of undo; session files carry
+// them through extraLayers() / setExtraLayers().
 #include "receptivefield.h"
 #include "session.h"
 
 #include <QObject>
+#include <QString>
 
 #include <memory>
 #include <optional>
 #include <vector>
 
 namespace convscope::ui {
+
+// An extra layer as a plain value, for saving and restoring the stack.
+struct ExtraLayer {
+    core::Conv2dParams params;
+    core::Tensor weight;     // weightShape(params)
+    core::Tensor bias;       // [C_out], kept even while params.bias is off
+    bool reluBefore = true;  // a ReLU on the layer's input
+    bool operator==(const ExtraLayer &) const = default;
+};
 
 class LayerStackModel : public QObject {
     Q_OBJECT
@@ -47,6 +57,17 @@ class LayerStackModel : public QObject {
     // layer's outChannels; new weights are drawn when the weight shape changes.
     void setLayerParams(int layer, core::Conv2dParams p);
     void setReluBefore(int layer, bool on);
+
+    // The layers after the Session's (layer 1 onwards), with their tensors.
+    std::vector<ExtraLayer> extraLayers() const;
+    // Why `layers` cannot follow a first layer with parameters `first`: inChannels must chain
+    // from `first`, each weight must have weightShape(params) and each bias [C_out]. Empty
+    // when fine. Does not check the geometry (see core::validateStack).
+    static QString checkExtraLayers(const core::Conv2dParams &first,
+                                    const std::vector<ExtraLayer> &layers);
+    // Replaces every extra layer in one step, checked against the Session's current layer;
+    // on false *error says why and nothing changed.
+    bool setExtraLayers(std::vector<ExtraLayer> layers, QString *error);
 
     // Which layer's feature maps the views show.
     int shownLayer() const { return m_shown; }

@@ -267,6 +267,95 @@ private slots:
         QCOMPARE(exportRequestFor(*session, &error, stack)->layers.size(), std::size_t(1));
     }
 
+    void windowSessionKeepsTheWholeStack()
+    {
+        MainWindow a;
+        a.openSample();
+        Session *session = a.session();
+        QTRY_VERIFY_WITH_TIMEOUT(session->result() && session->resultIsCurrent(), 20000);
+        LayerStackModel *stack = a.layerStack();
+        stack->addLayer();
+        stack->addLayer();
+        core::Conv2dParams p3 = stack->params(2);
+        p3.outChannels = 5;
+        p3.kernel = {5, 3};
+        p3.padding = {2, 0};
+        stack->setLayerParams(2, p3);
+        // Own tensors (not the seeded defaults a fresh window would draw again) and ReLU only
+        // before layer 2.
+        std::vector<ExtraLayer> extra = stack->extraLayers();
+        QCOMPARE(extra.size(), std::size_t(2));
+        for (std::size_t i = 0; i < extra.size(); ++i) {
+            extra[i].weight = randomTensor(core::weightShape(extra[i].params), 20 + unsigned(i));
+            extra[i].bias = randomTensor({extra[i].params.outChannels}, 30 + unsigned(i));
+        }
+        extra[0].reluBefore = true;
+        extra[1].reluBefore = false;
+        QString error;
+        QVERIFY2(stack->setExtraLayers(extra, &error), qPrintable(error));
+        QVERIFY(stack->extraLayers() == extra);
+
+        // What File > Save Session writes, through the file and File > Open Session.
+        const SessionState state = sessionStateFor(*session, stack);
+        QCOMPARE(state.layers.size(), std::size_t(3));
+        QTemporaryDir dir;
+        const QString path = dir.filePath("stack.convscope.json");
+        QVERIFY2(saveSession(path, state, &error), qPrintable(error));
+
+        MainWindow b;
+        auto *actions = b.findChild<ExportActions *>();
+        QVERIFY(actions);
+        actions->openSessionFile(path);
+        LayerStackModel *stackB = b.layerStack();
+        QCOMPARE(stackB->layerCount(), 3);
+        QVERIFY(b.session()->params() == session->params());
+        QVERIFY(*b.session()->weight() == *session->weight());
+        QVERIFY(*b.session()->bias() == *session->bias());
+        for (int l = 0; l < 3; ++l) {
+            QVERIFY(stackB->params(l) == stack->params(l));
+            QCOMPARE(stackB->reluBefore(l), stack->reluBefore(l));
+        }
+        QVERIFY(stackB->reluBefore(1));
+        QVERIFY(!stackB->reluBefore(2));
+        QVERIFY(stackB->extraLayers() == extra);
+        QVERIFY(sessionStateFor(*b.session(), stackB) == sessionStateFor(*session, stack));
+        // The restored stack computes.
+        stackB->recompute();
+        QTRY_VERIFY_WITH_TIMEOUT(stackB->result(2) && !stackB->isComputing(), 20000);
+
+        // An inconsistent layer 3 is refused and changes nothing: neither the Session nor the
+        // stack, even though layers 1 and 2 of it would fit.
+        const auto loaded = loadSession(path, &error);
+        QVERIFY2(loaded, qPrintable(error));
+        SessionState bad = *loaded;
+        bad.layers[1].relu = false;
+        core::Shape wrong = bad.layers[2].weight.shape;
+        wrong[1] += 1; // C_in/groups off by one
+        bad.layers[2].weight = randomTensor(wrong, 40);
+        bad.view.gradient = Gradient::Grayscale;
+        const Gradient gradientBefore = b.session()->gradient();
+        QVERIFY(gradientBefore != Gradient::Grayscale);
+        QVERIFY(!applySessionState(*b.session(), bad, &error, stackB));
+        QVERIFY2(error.contains("Layer 3"), qPrintable(error));
+        QVERIFY(stackB->extraLayers() == extra);
+        QCOMPARE(b.session()->gradient(), gradientBefore);
+        QVERIFY(*b.session()->weight() == *session->weight());
+        // The model's own check, used directly.
+        std::vector<ExtraLayer> badExtra = extra;
+        badExtra[1].weight = randomTensor(wrong, 41);
+        QVERIFY(!stackB->setExtraLayers(badExtra, &error));
+        QVERIFY2(error.contains("Layer 3"), qPrintable(error));
+        QVERIFY(stackB->extraLayers() == extra);
+
+        // A stack that does not fit the image is refused too.
+        SessionState tooDeep = *loaded;
+        tooDeep.layers[2].params.kernel = {4000, 3};
+        tooDeep.layers[2].weight = core::Tensor(core::weightShape(tooDeep.layers[2].params));
+        QVERIFY(!applySessionState(*b.session(), tooDeep, &error, stackB));
+        QVERIFY2(error.contains("Layer 3"), qPrintable(error));
+        QVERIFY(stackB->extraLayers() == extra);
+    }
+
     void requestFromSessionResult()
     {
         Session s;
