@@ -17,6 +17,26 @@ namespace convscope::ui {
 
 namespace {
 
+// Fills the frame between `outer` and `inner`: hatched for zeros (nothing is copied there), a
+// tint for the modes that copy real pixels. `veil` adds a light hatch over the tint so the
+// copied values read as "not the image" at full size; the small inset skips it.
+void fillPaddingBand(QPainter &painter, const QRectF &outer, const QRectF &inner,
+                     core::PaddingMode mode, const QColor &accent, bool veil)
+{
+    QPainterPath band;
+    band.addRect(outer);
+    band.addRect(inner); // odd-even fill: the frame between the two rectangles
+    if (mode == core::PaddingMode::Zeros) {
+        painter.fillPath(band, QBrush(accent, Qt::BDiagPattern));
+        return;
+    }
+    QColor tint = accent;
+    tint.setAlpha(90);
+    painter.fillPath(band, tint);
+    if (veil)
+        painter.fillPath(band, QBrush(QColor(255, 255, 255, 110), Qt::FDiagPattern));
+}
+
 // Column / row lookup of the padded image: source index, or -1 for a zero.
 std::vector<int> indexMap(int size, int before, int after, core::PaddingMode mode)
 {
@@ -171,17 +191,7 @@ void InputView::paintEvent(QPaintEvent *)
     const bool padded = m_top + m_bottom + m_left + m_right > 0;
     const auto mode = m_session->params().paddingMode;
     if (padded) {
-        QPainterPath band;
-        band.addRect(target);
-        band.addRect(inner); // odd-even fill: the frame between the two rectangles
-        if (mode == core::PaddingMode::Zeros) {
-            painter.fillPath(band, QBrush(accent, Qt::BDiagPattern));
-        } else {
-            QColor tint = accent;
-            tint.setAlpha(90);
-            painter.fillPath(band, tint);
-            painter.fillPath(band, QBrush(QColor(255, 255, 255, 110), Qt::FDiagPattern));
-        }
+        fillPaddingBand(painter, target, inner, mode, accent, true);
         painter.setPen(QPen(accent, 2));
         painter.setBrush(Qt::NoBrush);
         painter.drawRect(target.adjusted(1, 1, -1, -1));
@@ -210,16 +220,7 @@ void InputView::paintEvent(QPaintEvent *)
         painter.drawImage(insetImg, img, src);
         const QRectF insetInner(insetImg.x() + m_left * s, insetImg.y() + m_top * s,
                                 insetImg.width() - m_left * s, insetImg.height() - m_top * s);
-        QPainterPath band;
-        band.addRect(insetImg);
-        band.addRect(insetInner);
-        if (mode == core::PaddingMode::Zeros) {
-            painter.fillPath(band, QBrush(accent, Qt::BDiagPattern));
-        } else {
-            QColor tint = accent;
-            tint.setAlpha(90);
-            painter.fillPath(band, tint);
-        }
+        fillPaddingBand(painter, insetImg, insetInner, mode, accent, false);
         painter.setPen(QPen(accent, 1.5, Qt::DashLine));
         painter.drawLine(insetInner.topLeft(), insetInner.topRight());
         painter.drawLine(insetInner.topLeft(), insetInner.bottomLeft());
