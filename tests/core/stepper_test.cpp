@@ -1,4 +1,5 @@
 #include "stepper.h"
+#include "random_tensor.h"
 
 #include "conv2d.h"
 #include "reference_conv.h"
@@ -17,14 +18,7 @@ using namespace convscope::core;
 
 namespace {
 
-Tensor randomTensor(Shape shape, std::mt19937 &rng)
-{
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    Tensor t(std::move(shape));
-    for (float &v : t.data)
-        v = dist(rng);
-    return t;
-}
+using convscope::test::randomTensor;
 
 std::string describe(const Conv2dParams &p, const Shape &in)
 {

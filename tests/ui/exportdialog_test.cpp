@@ -1,5 +1,6 @@
 // The export dialog and the session <-> file conversions behind File > Open/Save Session.
 #include "conv2d.h"
+#include "random_tensor.h"
 #include "exportactions.h"
 #include "exportdialog.h"
 #include "layerstackmodel.h"
@@ -26,15 +27,7 @@ using namespace convscope::ui;
 
 namespace {
 
-core::Tensor randomTensor(core::Shape shape, unsigned seed)
-{
-    std::mt19937 gen(seed);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    core::Tensor t(std::move(shape));
-    for (auto &v : t.data)
-        v = dist(gen);
-    return t;
-}
+using convscope::test::randomTensor;
 
 ExportRequest makeRequest(int channels, int size)
 {

@@ -1,6 +1,7 @@
 // Export round trips: what lands on disk is exactly what the engine computed, and an export
 // writes every file or none.
 #include "conv2d.h"
+#include "random_tensor.h"
 #include "exporter.h"
 #include "npy.h"
 #include "pytorchsnippet.h"
@@ -23,15 +24,7 @@ using namespace convscope::ui;
 
 namespace {
 
-core::Tensor randomTensor(core::Shape shape, unsigned seed, float lo = -1.0f, float hi = 1.0f)
-{
-    std::mt19937 gen(seed);
-    std::uniform_real_distribution<float> dist(lo, hi);
-    core::Tensor t(std::move(shape));
-    for (auto &v : t.data)
-        v = dist(gen);
-    return t;
-}
+using convscope::test::randomTensor;
 
 // A small but not trivial configuration: RGB input, stride 2, padding 1, 5 output maps.
 ExportRequest makeRequest(const QString &base = QStringLiteral("cat"))

@@ -1,6 +1,7 @@
 // Sessions survive a save/open round trip exactly, and anything malformed or newer is
 // refused with a message and no state.
 #include "npy.h"
+#include "random_tensor.h"
 #include "sessionfile.h"
 #include "shape.h"
 
@@ -20,15 +21,7 @@ using namespace convscope::ui;
 
 namespace {
 
-core::Tensor randomTensor(core::Shape shape, unsigned seed)
-{
-    std::mt19937 gen(seed);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    core::Tensor t(std::move(shape));
-    for (auto &v : t.data)
-        v = dist(gen);
-    return t;
-}
+using convscope::test::randomTensor;
 
 // Two layers that exercise every parameter kind: tuple values, groups, 'same', reflect,
 // no bias, ReLU in between.
