@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
 
@@ -267,6 +269,48 @@ bool resizeOutput(Tensor &out, std::size_t count, const ProgressCallback &progre
     return true;
 }
 
+// Widens r by the finite values of data[0, count). Eight independent lanes, which the
+// compiler turns into vector min/max (one running min/max is a serial chain it may not
+// reorder); NaN fails both comparisons and is skipped. Infinities would enter the lanes, so
+// a segment whose lanes end up non-finite is scanned again value by value.
+void widenRange(MinMax &r, const float *data, std::size_t count)
+{
+    constexpr std::size_t kLanes = 8;
+    constexpr float kMax = std::numeric_limits<float>::max();
+    float lo[kLanes], hi[kLanes];
+    for (std::size_t j = 0; j < kLanes; ++j) {
+        lo[j] = kMax;
+        hi[j] = -kMax;
+    }
+    std::size_t i = 0;
+    for (; i + kLanes <= count; i += kLanes)
+        for (std::size_t j = 0; j < kLanes; ++j) {
+            const float v = data[i + j];
+            lo[j] = v < lo[j] ? v : lo[j];
+            hi[j] = v > hi[j] ? v : hi[j];
+        }
+    for (; i < count; ++i) {
+        lo[0] = data[i] < lo[0] ? data[i] : lo[0];
+        hi[0] = data[i] > hi[0] ? data[i] : hi[0];
+    }
+    float l = lo[0], h = hi[0];
+    for (std::size_t j = 1; j < kLanes; ++j) {
+        l = std::min(l, lo[j]);
+        h = std::max(h, hi[j]);
+    }
+    if (!std::isfinite(l) || !std::isfinite(h)) {
+        l = kMax;
+        h = -kMax;
+        for (std::size_t k = 0; k < count; ++k)
+            if (std::isfinite(data[k])) {
+                l = std::min(l, data[k]);
+                h = std::max(h, data[k]);
+            }
+    }
+    r.lo = std::min(r.lo, l);
+    r.hi = std::max(r.hi, h);
+}
+
 // Calls the progress callback from the calling thread at most every ~2 ms.
 class ProgressTicker {
 public:
@@ -319,6 +363,10 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
     if (!resizeOutput(out, static_cast<std::size_t>(numel(os)), progress))
         return ForwardStatus::Cancelled;
     if (out.data.empty()) {
+        if (options.channelRanges) // no values: every channel's range is empty (lo > hi)
+            options.channelRanges->assign(
+                static_cast<std::size_t>(g.O),
+                MinMax{std::numeric_limits<float>::max(), -std::numeric_limits<float>::max()});
         if (progress)
             progress(1.0);
         return ForwardStatus::Done;
@@ -342,6 +390,12 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
     const std::ptrdiff_t *offsets = t_offsets.data();
     const float *inData = input.data.data();
     float *outData = out.data.data();
+    // Per-task partial ranges [task][channel of the task's group], merged after the run:
+    // tasks never share a slot, so the result does not depend on the thread count.
+    constexpr float kMax = std::numeric_limits<float>::max();
+    std::vector<MinMax> partial;
+    if (options.channelRanges)
+        partial.assign(static_cast<std::size_t>(tasks * g.Og), MinMax{kMax, -kMax});
     const std::function<void(std::int64_t)> task = [&](std::int64_t t) {
         const std::int64_t b = t % bands, ng = t / bands;
         const std::int64_t n = ng / g.G, gi = ng % g.G;
@@ -363,11 +417,29 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
             a.bias = biasValues + oc;
             ko.out = outData + ((n * g.O + oc) * g.Ho + y0) * g.Wo;
             convRange(a, ko, 0, rows * g.Wq);
+            if (!partial.empty())
+                for (int c = 0; c < a.channels; ++c)
+                    widenRange(partial[static_cast<std::size_t>(t * g.Og + o0 + c)],
+                               ko.out + c * ko.channelStride,
+                               static_cast<std::size_t>(rows * g.Wo));
         }
     };
     ProgressTicker ticker(progress, tasks);
     if (!ThreadPool::instance().run(threads, tasks, task, ticker))
         return ForwardStatus::Cancelled;
+    if (options.channelRanges) {
+        auto &ranges = *options.channelRanges;
+        ranges.assign(static_cast<std::size_t>(g.O), MinMax{kMax, -kMax});
+        for (std::int64_t t = 0; t < tasks; ++t) {
+            const std::int64_t gi = (t / bands) % g.G;
+            for (std::int64_t c = 0; c < g.Og; ++c) {
+                const MinMax &p = partial[static_cast<std::size_t>(t * g.Og + c)];
+                MinMax &r = ranges[static_cast<std::size_t>(gi * g.Og + c)];
+                r.lo = std::min(r.lo, p.lo);
+                r.hi = std::max(r.hi, p.hi);
+            }
+        }
+    }
     if (progress)
         progress(1.0);
     return ForwardStatus::Done;

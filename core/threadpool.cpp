@@ -36,7 +36,10 @@ ThreadPool &ThreadPool::instance()
 
 int ThreadPool::hardwareThreads()
 {
-    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    // Once: glibc answers hardware_concurrency() by reading /sys on every call, and the GUI
+    // asks on every live redraw.
+    static const int threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    return threads;
 }
 
 ThreadPool::~ThreadPool()

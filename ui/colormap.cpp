@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace convscope::ui {
 
@@ -102,24 +103,41 @@ ValueRange unite(ValueRange a, ValueRange b)
     return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)};
 }
 
+void colourRow(const float *values, int count, ValueRange range, const Lut &table, QRgb *out)
+{
+    const float span = range.hi - range.lo;
+    // A flat map (span 0) renders as the middle colour rather than dividing by zero.
+    if (!(span > 0.0f) || !std::isfinite(span)) {
+        std::fill(out, out + count, table[128]);
+        return;
+    }
+    const float scale = 255.0f / span;
+    const float lo = range.lo;
+    constexpr int kChunk = 256;
+    int idx[kChunk];
+    for (int start = 0; start < count; start += kChunk) {
+        const int n = std::min(kChunk, count - start);
+        const float *v = values + start;
+        for (int i = 0; i < n; ++i) {
+            float t = (v[i] - lo) * scale + 0.5f;
+            t = t > 0.0f ? t : 0.0f;
+            t = t < 255.0f ? t : 255.0f;
+            // |v| <= max is false for NaN and both infinities: one compare, no branch.
+            const bool finite = std::fabs(v[i]) <= std::numeric_limits<float>::max();
+            idx[i] = finite ? static_cast<int>(t) : 128;
+        }
+        for (int i = 0; i < n; ++i)
+            out[start + i] = table[static_cast<std::size_t>(idx[i])];
+    }
+}
+
 QImage renderMap(const float *data, int width, int height, ValueRange range, Gradient g)
 {
     QImage img(width, height, QImage::Format_ARGB32);
     const Lut &table = lut(g);
-    const float span = range.hi - range.lo;
-    // A flat map (span 0) renders as the middle colour rather than dividing by zero.
-    const float scale = span > 0.0f ? 255.0f / span : 0.0f;
-    for (int y = 0; y < height; ++y) {
-        auto *line = reinterpret_cast<QRgb *>(img.scanLine(y));
-        const float *row = data + static_cast<std::size_t>(y) * static_cast<std::size_t>(width);
-        for (int x = 0; x < width; ++x) {
-            const float v = row[x];
-            int idx = 128;
-            if (std::isfinite(v) && scale > 0.0f)
-                idx = static_cast<int>(std::clamp((v - range.lo) * scale + 0.5f, 0.0f, 255.0f));
-            line[x] = table[static_cast<std::size_t>(idx)];
-        }
-    }
+    for (int y = 0; y < height; ++y)
+        colourRow(data + static_cast<std::size_t>(y) * static_cast<std::size_t>(width), width,
+                  range, table, reinterpret_cast<QRgb *>(img.scanLine(y)));
     return img;
 }
 

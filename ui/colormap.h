@@ -40,6 +40,11 @@ ValueRange symmetricRange(ValueRange r);
 // Merges two ranges (for a global colour scale across maps).
 ValueRange unite(ValueRange a, ValueRange b);
 
+// Colours `count` values into `out` by the rule below (clamp to the range ends; NaN,
+// infinities and flat ranges take the gradient's middle). Written as two flat loops so the
+// compiler vectorises the index arithmetic: this runs for every pixel of every live redraw.
+void colourRow(const float *values, int count, ValueRange range, const Lut &table, QRgb *out);
+
 // Renders a width x height row-major map (row 0 at the top, like an image) into an ARGB32
 // image; values outside the range clamp to the ends, NaN renders as the gradient's middle.
 QImage renderMap(const float *data, int width, int height, ValueRange range, Gradient g);

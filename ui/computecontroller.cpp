@@ -3,56 +3,60 @@
 #include "conv2d.h"
 #include "shape.h"
 
+#include <QCoreApplication>
+#include <QEvent>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <exception>
+#include <mutex>
 
 namespace convscope::ui {
 
-namespace {
+// Output buffers of results that nothing shows any more, handed to the next run of the
+// same size: conv2d writes every element, so the run skips the zero fill of a fresh vector
+// and the page faults of new memory (bench-ui 1920x1080 -> 8 maps: 66 MB per run, ~4 ms).
+// A result gives its buffer back from whichever thread drops the last reference to it.
+class ComputeController::BufferStash {
+public:
+    std::vector<float> take(std::size_t count)
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto it = m_free.begin(); it != m_free.end(); ++it)
+            if (it->size() == count) {
+                std::vector<float> v = std::move(*it);
+                m_free.erase(it);
+                return v;
+            }
+        return {};
+    }
+    void give(std::vector<float> &&buffer)
+    {
+        // At most two buffers and 512 MB are kept: the newest ones, which the next edit
+        // (a slider drag back and forth) most likely needs again.
+        constexpr std::size_t kMaxBytes = std::size_t{512} << 20;
+        if (buffer.size() * sizeof(float) > kMaxBytes || buffer.empty())
+            return;
+        std::lock_guard lock(m_mutex);
+        m_free.insert(m_free.begin(), std::move(buffer));
+        std::size_t bytes = 0, keep = 0;
+        while (keep < m_free.size() && keep < 2 &&
+               bytes + m_free[keep].size() * sizeof(float) <= kMaxBytes)
+            bytes += m_free[keep++].size() * sizeof(float);
+        m_free.resize(keep);
+    }
 
-// rangeOf() as eight independent lanes, which the compiler turns into vector min/max
-// (a single running min/max is a serial chain it may not reorder). NaN fails both
-// comparisons and is skipped; a map holding infinities takes rangeOf()'s careful path.
-ValueRange channelRange(const float *data, std::size_t count)
-{
-    constexpr std::size_t kLanes = 8;
-    float lo[kLanes], hi[kLanes];
-    for (std::size_t j = 0; j < kLanes; ++j) {
-        lo[j] = std::numeric_limits<float>::max();
-        hi[j] = std::numeric_limits<float>::lowest();
-    }
-    std::size_t i = 0;
-    for (; i + kLanes <= count; i += kLanes)
-        for (std::size_t j = 0; j < kLanes; ++j) {
-            const float v = data[i + j];
-            lo[j] = v < lo[j] ? v : lo[j];
-            hi[j] = v > hi[j] ? v : hi[j];
-        }
-    for (; i < count; ++i) {
-        lo[0] = data[i] < lo[0] ? data[i] : lo[0];
-        hi[0] = data[i] > hi[0] ? data[i] : hi[0];
-    }
-    float l = lo[0], h = hi[0];
-    for (std::size_t j = 1; j < kLanes; ++j) {
-        l = std::min(l, lo[j]);
-        h = std::max(h, hi[j]);
-    }
-    if (!(l <= h) || !std::isfinite(l) || !std::isfinite(h) ||
-        l == std::numeric_limits<float>::max())
-        return rangeOf(data, count);
-    return {l, h};
-}
-
-} // namespace
+private:
+    std::mutex m_mutex;
+    std::vector<std::vector<float>> m_free;
+};
 
 ComputeController::ComputeController(Session *session, QObject *parent)
     : QObject(parent), m_session(session),
       m_generation(std::make_shared<std::atomic<std::uint64_t>>(0)),
-      m_progressPermille(std::make_shared<std::atomic<int>>(0))
+      m_progressPermille(std::make_shared<std::atomic<int>>(0)),
+      m_stash(std::make_shared<BufferStash>())
 {
     m_scheduled.setSingleShot(true);
     connect(&m_scheduled, &QTimer::timeout, this, &ComputeController::start);
@@ -91,17 +95,50 @@ void ComputeController::schedule()
     m_session->setValidationError(error);
     if (error) {
         m_scheduled.stop();
+        m_startPosted = false; // a queued start event finds nothing to do
         if (!m_running)
             emit idle();
         return;
     }
-    // Idle: start on the next event-loop turn, so that edits made together (h and w of a
-    // linked pair, a whole undo macro) make one run. Busy: wait for a quiet moment.
-    m_scheduled.start(m_running ? m_debounceMs : 0);
+    // Busy: wait for a quiet moment. Idle: start once control is back in the event loop, so
+    // that edits made together (h and w of a linked pair, a whole undo macro) make one run.
+    if (m_running) {
+        m_scheduled.start(m_debounceMs);
+        return;
+    }
+    m_scheduled.stop();
+    postStart();
+}
+
+namespace {
+const QEvent::Type kStartEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
+}
+
+void ComputeController::postStart()
+{
+    // A high-priority posted event rather than a zero timer: the edit has also queued the
+    // window's repaint (input view, panels), and a timer would only fire after that paint.
+    // Starting first lets the engine run on the other core while the GUI thread paints
+    // (bench-ui 512x512: the run started ~5 ms after the edit with a timer).
+    if (m_startPosted)
+        return;
+    m_startPosted = true;
+    QCoreApplication::postEvent(this, new QEvent(kStartEvent), Qt::HighEventPriority);
+}
+
+bool ComputeController::event(QEvent *event)
+{
+    if (event->type() == kStartEvent) {
+        if (m_startPosted) // not overtaken by the debounce timer or an invalid edit
+            start();
+        return true;
+    }
+    return QObject::event(event);
 }
 
 void ComputeController::start()
 {
+    m_startPosted = false;
     if (m_running) {
         // The stale run is still unwinding; onFinished() starts the newest one.
         return;
@@ -119,6 +156,7 @@ void ComputeController::start()
     const std::uint64_t weightsRevision = m_session->weightsRevision();
     auto current = m_generation;
     auto progressSink = m_progressPermille;
+    auto stash = m_stash;
     const int threads = m_threads;
     progressSink->store(0);
 
@@ -130,7 +168,12 @@ void ComputeController::start()
         outcome.generation = generation;
         try {
             const auto t0 = std::chrono::steady_clock::now();
-            auto result = std::make_shared<ComputeResult>();
+            std::shared_ptr<ComputeResult> result(new ComputeResult, [stash](ComputeResult *r) {
+                stash->give(std::move(r->output.data));
+                delete r;
+            });
+            result->output.data = stash->take(
+                static_cast<std::size_t>(core::numel(core::outputShape(params, input->shape))));
             result->params = params;
             result->input = input;
             result->weight = weight;
@@ -143,6 +186,8 @@ void ComputeController::start()
                 progressSink->store(static_cast<int>(fraction * 1000.0));
                 return current->load() == generation;
             };
+            std::vector<core::MinMax> ranges;
+            options.channelRanges = &ranges;
             const auto status =
                 core::conv2d(*input, *weight, bias.get(), params, result->output, options);
             if (status == core::ForwardStatus::Cancelled) {
@@ -151,12 +196,10 @@ void ComputeController::start()
             }
             if (current->load() != generation)
                 return outcome; // finished but stale: onFinished() drops it
-            const auto &out = result->output;
-            const std::int64_t plane = out.dim(2) * out.dim(3);
-            result->channelRanges.reserve(static_cast<std::size_t>(out.dim(1)));
-            for (std::int64_t c = 0; c < out.dim(1); ++c)
-                result->channelRanges.push_back(
-                    channelRange(out.data.data() + c * plane, static_cast<std::size_t>(plane)));
+            result->channelRanges.reserve(ranges.size());
+            for (const core::MinMax &r : ranges) // no finite value: rangeOf()'s {0, 1}
+                result->channelRanges.push_back(r.lo <= r.hi ? ValueRange{r.lo, r.hi}
+                                                             : ValueRange{0.0f, 1.0f});
             result->computeMs = std::chrono::duration<double, std::milli>(
                                     std::chrono::steady_clock::now() - t0)
                                     .count();
@@ -194,7 +237,7 @@ void ComputeController::onFinished()
     if (stale && !m_session->validationError()) {
         // A newer edit is waiting; if its debounce timer is already pending let it fire,
         // otherwise start it now.
-        if (!m_scheduled.isActive())
+        if (!m_scheduled.isActive() && !m_startPosted)
             start();
         return;
     }

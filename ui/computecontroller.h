@@ -29,7 +29,7 @@ public:
     // Progress bar delay (ms): runs shorter than this never show one.
     void setProgressDelayMs(int ms) { m_progressDelay.setInterval(ms); }
 
-    bool isBusy() const { return m_running || m_scheduled.isActive(); }
+    bool isBusy() const { return m_running || m_startPosted || m_scheduled.isActive(); }
     double lastComputeMs() const { return m_lastComputeMs; }
     // Runs counted for tests and the benchmark.
     int runsStarted() const { return m_runsStarted; }
@@ -54,8 +54,12 @@ private:
         std::shared_ptr<ComputeResult> result;
     };
 
+    bool event(QEvent *event) override;
+    void postStart();
     void start();
     void onFinished();
+
+    class BufferStash;
 
     Session *m_session;
     QFutureWatcher<Outcome> m_watcher;
@@ -66,7 +70,9 @@ private:
     // stale and stops at its next progress callback) and the running job's progress.
     std::shared_ptr<std::atomic<std::uint64_t>> m_generation;
     std::shared_ptr<std::atomic<int>> m_progressPermille;
+    std::shared_ptr<BufferStash> m_stash; // shared with results still alive
     bool m_running = false;
+    bool m_startPosted = false; // a start event is queued (see postStart)
     int m_debounceMs = 40;
     int m_threads = 0;
     double m_lastComputeMs = 0.0;

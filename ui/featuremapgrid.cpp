@@ -1,5 +1,7 @@
 #include "featuremapgrid.h"
 
+#include "threadpool.h"
+
 #include <QComboBox>
 #include <QEvent>
 #include <QGridLayout>
@@ -21,11 +23,7 @@ namespace convscope::ui {
 
 // Draws one output channel into its plot's axis rect: map pixel (x, y) covers the axis
 // coordinates [x, x+1) x [y, y+1), so a hovered coordinate floors to the pixel index.
-// The colours are made here, at paint time, for the visible region only and at screen
-// resolution: magnified, each value becomes one crisp square; shrunk, each screen pixel
-// averages a 2x2 sample of the values under it. The cost therefore follows the plot's size,
-// not the map's (a 1920x1080 output costs what a 400x225 one does), which is what keeps the
-// redraw of 16 maps inside a frame (see README "Latency").
+// The colours are made for the visible region only, at screen resolution (see View).
 class MapLayer : public QCPLayerable {
 public:
     explicit MapLayer(QCustomPlot *plot) : QCPLayerable(plot) {}
@@ -46,6 +44,25 @@ public:
                    static_cast<std::size_t>(height());
     }
 
+    // Renders the colours for the plot's current view unless the cached image already shows
+    // exactly that. Touches only this layer and reads the (unchanging) axes, so the grid runs
+    // it for all maps at once on the engine's threads before the plots replot; a replot for
+    // a new highlight or a linked pan of another map then costs a blit, not a colour pass.
+    void prepare()
+    {
+        const View v = currentView();
+        if (v.empty()) {
+            m_image = QImage();
+            m_key = Key();
+            return;
+        }
+        const Key key{result.get(), channel, range, gradient, v.x0, v.y0, v.sw, v.sh, v.ow, v.oh};
+        if (key == m_key && !m_image.isNull())
+            return;
+        m_image = renderRegion(v);
+        m_key = key;
+    }
+
 protected:
     void applyDefaultAntialiasingHint(QCPPainter *painter) const override
     {
@@ -56,26 +73,16 @@ protected:
     {
         if (!result || channel < 0)
             return;
+        prepare();
+        if (m_image.isNull())
+            return;
         const QCPAxis *xa = mParentPlot->xAxis;
         const QCPAxis *ya = mParentPlot->yAxis;
-        const int w = width(), h = height();
-        const int x0 = std::max(0, int(std::floor(xa->range().lower)));
-        const int x1 = std::min(w, int(std::ceil(xa->range().upper)));
-        const int y0 = std::max(0, int(std::floor(ya->range().lower)));
-        const int y1 = std::min(h, int(std::ceil(ya->range().upper)));
-        if (x0 >= x1 || y0 >= y1)
-            return;
-        const QRectF target = QRectF(QPointF(xa->coordToPixel(x0), ya->coordToPixel(y0)),
-                                     QPointF(xa->coordToPixel(x1), ya->coordToPixel(y1)))
-                                  .normalized();
-        const int sw = x1 - x0, sh = y1 - y0;
-        const int ow = std::clamp(int(std::ceil(target.width())), 1, sw);
-        const int oh = std::clamp(int(std::ceil(target.height())), 1, sh);
-        const QImage img = renderRegion(x0, y0, sw, sh, ow, oh);
+        const View v = currentView();
         painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
         if (dim)
             painter->setOpacity(0.25);
-        painter->drawImage(target, img);
+        painter->drawImage(v.target, m_image);
         painter->setOpacity(1.0);
         if (highlight && !highlight->isEmpty())
             highlight->paint(*painter, channel, [xa, ya](std::int64_t r, std::int64_t c) {
@@ -87,50 +94,86 @@ protected:
     }
 
 private:
-    // Colours of the region [x0, x0+sw) x [y0, y0+sh) as an ow x oh image (ow <= sw).
-    QImage renderRegion(int x0, int y0, int sw, int sh, int ow, int oh) const
+    // The visible region [x0, x0+sw) x [y0, y0+sh) of the map, drawn into `target` (widget
+    // pixels) from an ow x oh image: magnified, each value becomes one crisp square; shrunk,
+    // each screen pixel averages a 2x2 sample of the values under it. The cost therefore
+    // follows the plot's size, not the map's (a 1920x1080 output costs what a 400x225 one
+    // does), which is what keeps the redraw of 16 maps inside a frame (see README "Latency").
+    struct View {
+        int x0 = 0, y0 = 0, sw = 0, sh = 0, ow = 0, oh = 0;
+        QRectF target;
+        bool empty() const { return sw <= 0 || sh <= 0; }
+    };
+    struct Key {
+        const ComputeResult *result = nullptr;
+        int channel = -1;
+        ValueRange range;
+        Gradient gradient = Gradient::Diverging;
+        int x0 = 0, y0 = 0, sw = 0, sh = 0, ow = 0, oh = 0;
+        bool operator==(const Key &) const = default;
+    };
+
+    View currentView() const
+    {
+        View v;
+        if (!result || channel < 0)
+            return v;
+        const QCPAxis *xa = mParentPlot->xAxis;
+        const QCPAxis *ya = mParentPlot->yAxis;
+        const int w = width(), h = height();
+        v.x0 = std::max(0, int(std::floor(xa->range().lower)));
+        const int x1 = std::min(w, int(std::ceil(xa->range().upper)));
+        v.y0 = std::max(0, int(std::floor(ya->range().lower)));
+        const int y1 = std::min(h, int(std::ceil(ya->range().upper)));
+        if (v.x0 >= x1 || v.y0 >= y1)
+            return View();
+        v.target = QRectF(QPointF(xa->coordToPixel(v.x0), ya->coordToPixel(v.y0)),
+                          QPointF(xa->coordToPixel(x1), ya->coordToPixel(y1)))
+                       .normalized();
+        v.sw = x1 - v.x0;
+        v.sh = y1 - v.y0;
+        v.ow = std::clamp(int(std::ceil(v.target.width())), 1, v.sw);
+        v.oh = std::clamp(int(std::ceil(v.target.height())), 1, v.sh);
+        return v;
+    }
+
+    QImage renderRegion(const View &v) const
     {
         const float *data = values();
         const std::size_t stride = static_cast<std::size_t>(width());
         const Lut &table = lut(gradient);
-        const float span = range.hi - range.lo;
-        const float scale = span > 0.0f ? 255.0f / span : 0.0f;
-        auto colour = [&](float v) {
-            int idx = 128; // NaN and flat maps: the middle colour, as renderMap does
-            if (std::isfinite(v) && scale > 0.0f)
-                idx = static_cast<int>(std::clamp((v - range.lo) * scale + 0.5f, 0.0f, 255.0f));
-            return table[static_cast<std::size_t>(idx)];
-        };
-        QImage img(ow, oh, QImage::Format_RGB32);
-        if (ow == sw && oh == sh) { // 1:1 or magnified: every value once
-            for (int y = 0; y < oh; ++y) {
-                auto *line = reinterpret_cast<QRgb *>(img.scanLine(y));
-                const float *row = data + static_cast<std::size_t>(y0 + y) * stride + x0;
-                for (int x = 0; x < ow; ++x)
-                    line[x] = colour(row[x]);
-            }
+        QImage img(v.ow, v.oh, QImage::Format_RGB32);
+        if (v.ow == v.sw && v.oh == v.sh) { // 1:1 or magnified: every value once
+            for (int y = 0; y < v.oh; ++y)
+                colourRow(data + static_cast<std::size_t>(v.y0 + y) * stride + v.x0, v.ow, range,
+                          table, reinterpret_cast<QRgb *>(img.scanLine(y)));
             return img;
         }
         // Shrunk: two sample columns and rows inside each screen pixel's footprint.
-        std::vector<int> ca(static_cast<std::size_t>(ow)), cb(static_cast<std::size_t>(ow));
-        for (int x = 0; x < ow; ++x) {
-            ca[static_cast<std::size_t>(x)] = x0 + int((x + 0.25) * sw / ow);
-            cb[static_cast<std::size_t>(x)] = x0 + std::min(sw - 1, int((x + 0.75) * sw / ow));
+        const auto ow = static_cast<std::size_t>(v.ow);
+        std::vector<int> ca(ow), cb(ow);
+        std::vector<float> mean(ow);
+        for (int x = 0; x < v.ow; ++x) {
+            ca[static_cast<std::size_t>(x)] = v.x0 + int((x + 0.25) * v.sw / v.ow);
+            cb[static_cast<std::size_t>(x)] =
+                v.x0 + std::min(v.sw - 1, int((x + 0.75) * v.sw / v.ow));
         }
-        for (int y = 0; y < oh; ++y) {
-            auto *line = reinterpret_cast<QRgb *>(img.scanLine(y));
-            const float *ra = data + static_cast<std::size_t>(y0 + int((y + 0.25) * sh / oh)) * stride;
+        for (int y = 0; y < v.oh; ++y) {
+            const float *ra =
+                data + static_cast<std::size_t>(v.y0 + int((y + 0.25) * v.sh / v.oh)) * stride;
             const float *rb =
-                data + static_cast<std::size_t>(y0 + std::min(sh - 1, int((y + 0.75) * sh / oh))) *
-                           stride;
-            for (int x = 0; x < ow; ++x) {
-                const auto a = static_cast<std::size_t>(ca[static_cast<std::size_t>(x)]);
-                const auto b = static_cast<std::size_t>(cb[static_cast<std::size_t>(x)]);
-                line[x] = colour(0.25f * (ra[a] + ra[b] + rb[a] + rb[b]));
-            }
+                data +
+                static_cast<std::size_t>(v.y0 + std::min(v.sh - 1, int((y + 0.75) * v.sh / v.oh))) *
+                    stride;
+            for (std::size_t x = 0; x < ow; ++x)
+                mean[x] = 0.25f * (ra[ca[x]] + ra[cb[x]] + rb[ca[x]] + rb[cb[x]]);
+            colourRow(mean.data(), v.ow, range, table, reinterpret_cast<QRgb *>(img.scanLine(y)));
         }
         return img;
     }
+
+    QImage m_image;
+    Key m_key;
 };
 
 namespace {
@@ -410,6 +453,9 @@ void FeatureMapGrid::setShownResult(std::shared_ptr<const ComputeResult> result)
 
 void FeatureMapGrid::setHighlight(const MapHighlight &highlight)
 {
+    // Every new result republishes the selection; an unchanged one needs no replot.
+    if (highlight == m_highlight)
+        return;
     m_highlight = highlight;
     for (int i = 0; i < m_visible; ++i)
         m_plots[static_cast<std::size_t>(i)]->replot(QCustomPlot::rpQueuedReplot);
@@ -522,6 +568,14 @@ void FeatureMapGrid::redraw(bool newResult)
         resetZoom();
     }
     (void)newResult;
+    // The colour passes of all maps at once on the engine's threads (the worker that made
+    // the result is done, so its cores are free); each replot below then only blits. After a
+    // geometry change the plots' sizes are not laid out yet: their replots render instead.
+    if (!geometryChanged)
+        core::ThreadPool::instance().run(
+            core::ThreadPool::hardwareThreads(), n,
+            [this](std::int64_t i) { m_layers[static_cast<std::size_t>(i)]->prepare(); },
+            [](std::int64_t) { return true; });
     for (int i = 0; i < n; ++i)
         m_plots[static_cast<std::size_t>(i)]->replot(QCustomPlot::rpQueuedRefresh);
     updateColorScale();

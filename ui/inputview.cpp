@@ -61,33 +61,43 @@ QString modeName(core::PaddingMode m)
 QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, int left,
                         int right, core::PaddingMode mode)
 {
-    const QImage src = source.convertToFormat(QImage::Format_RGB32);
+    QImage src = source.convertToFormat(QImage::Format_RGB32);
     const int w = src.width(), h = src.height();
+    if (gray) { // once per source pixel, before the padding copies them around
+        for (int y = 0; y < h; ++y) {
+            auto *line = reinterpret_cast<QRgb *>(src.scanLine(y));
+            for (int x = 0; x < w; ++x) {
+                const QRgb px = line[x];
+                const int l = (299 * qRed(px) + 587 * qGreen(px) + 114 * qBlue(px)) / 1000;
+                line[x] = qRgb(l, l, l);
+            }
+        }
+    }
     const auto cols = indexMap(w, left, right, mode);
     const auto rows = indexMap(h, top, bottom, mode);
     QImage out(static_cast<int>(cols.size()), static_cast<int>(rows.size()),
                QImage::Format_ARGB32);
     const int outW = out.width(), outH = out.height(); // not per pixel: not inlined
+    auto padded = [&](const QRgb *srcLine, int x) {
+        const int sx = cols[static_cast<std::size_t>(x)];
+        return sx == -2 ? qRgba(0, 0, 0, 0) : sx == -1 ? qRgb(0, 0, 0) : srcLine[sx];
+    };
     for (int y = 0; y < outH; ++y) {
         auto *line = reinterpret_cast<QRgb *>(out.scanLine(y));
         const int sy = rows[static_cast<std::size_t>(y)];
-        const auto *srcLine =
-            sy >= 0 ? reinterpret_cast<const QRgb *>(src.constScanLine(sy)) : nullptr;
-        for (int x = 0; x < outW; ++x) {
-            const int sx = cols[static_cast<std::size_t>(x)];
-            if (sy == -2 || sx == -2) {
-                line[x] = qRgba(0, 0, 0, 0);
-            } else if (sy == -1 || sx == -1) {
-                line[x] = qRgb(0, 0, 0);
-            } else {
-                QRgb px = srcLine[sx];
-                if (gray) {
-                    const int l = (299 * qRed(px) + 587 * qGreen(px) + 114 * qBlue(px)) / 1000;
-                    px = qRgb(l, l, l);
-                }
-                line[x] = px;
-            }
+        if (sy < 0) { // a zero row (-1), or outside what invalid parameters can reach (-2)
+            std::fill(line, line + outW, sy == -1 ? qRgb(0, 0, 0) : qRgba(0, 0, 0, 0));
+            continue;
         }
+        const auto *srcLine = reinterpret_cast<const QRgb *>(src.constScanLine(sy));
+        // The image's own columns are one copy (an opaque RGB32 pixel is the same word in
+        // ARGB32); only the bands go through the column map. A 1920x1080 frame is rebuilt
+        // on every padding edit, so this is on the live path.
+        for (int x = 0; x < left; ++x)
+            line[x] = padded(srcLine, x);
+        std::copy(srcLine, srcLine + w, line + left);
+        for (int x = left + w; x < outW; ++x)
+            line[x] = padded(srcLine, x);
     }
     return out;
 }

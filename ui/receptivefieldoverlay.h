@@ -123,6 +123,7 @@ struct MapHighlight {
     std::vector<std::int64_t> rows;      // projective field on the shown layer: rows x cols
     std::vector<std::int64_t> cols;
     bool isEmpty() const { return !y && rows.empty(); }
+    bool operator==(const MapHighlight &) const = default;
     bool contains(std::int64_t row, std::int64_t col) const; // in the projective field
     // The projective field of input pixel (y, x) on layer `layer` of the stack.
     static MapHighlight projective(const core::LayerStack &stack, core::PlaneSize input,

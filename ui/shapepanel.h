@@ -6,7 +6,7 @@
 
 #include <QWidget>
 
-class QLabel;
+class QTextBrowser;
 
 namespace convscope::ui {
 
@@ -27,7 +27,7 @@ public slots:
 
 private:
     Session *m_session;
-    QLabel *m_label;
+    QTextBrowser *m_text;
 };
 
 // "1.5 MiB", "512 B": a byte count for humans.

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <map>
 #include <cstdint>
@@ -80,6 +81,27 @@ double worstError(const Tensor &fast, const Tensor &ref, std::size_t &where)
     return worst;
 }
 
+// Min and max of the finite values of each channel of a [N, C, H, W] or [C, H, W] tensor,
+// by brute force; lo > hi for a channel without finite values.
+std::vector<MinMax> bruteRanges(const Tensor &t)
+{
+    const bool batched = t.rank() == 4;
+    const std::int64_t n = batched ? t.dim(0) : 1, c = t.dim(batched ? 1 : 0);
+    const std::int64_t plane = t.dim(batched ? 2 : 1) * t.dim(batched ? 3 : 2);
+    std::vector<MinMax> r(static_cast<std::size_t>(c),
+                                {std::numeric_limits<float>::max(), -std::numeric_limits<float>::max()});
+    for (std::int64_t b = 0; b < n; ++b)
+        for (std::int64_t ch = 0; ch < c; ++ch)
+            for (std::int64_t i = 0; i < plane; ++i) {
+                const float v = t.data[static_cast<std::size_t>((b * c + ch) * plane + i)];
+                if (!std::isfinite(v))
+                    continue;
+                r[static_cast<std::size_t>(ch)].lo = std::min(r[static_cast<std::size_t>(ch)].lo, v);
+                r[static_cast<std::size_t>(ch)].hi = std::max(r[static_cast<std::size_t>(ch)].hi, v);
+            }
+    return r;
+}
+
 void expectMatchesReference(const Case &k, std::uint32_t seed, int threads = 1)
 {
     const Inputs in = makeInputs(k, seed);
@@ -94,6 +116,24 @@ void expectMatchesReference(const Case &k, std::uint32_t seed, int threads = 1)
     const double err = worstError(fast, ref, where);
     EXPECT_LE(err, 1e-4) << describe(k) << "\n  first worst element " << where << ": fast "
                          << fast.data[where] << " reference " << ref.data[where];
+
+    // The GUI reuses the previous result's buffer: an output already of the right size and
+    // full of garbage must end up bit-identical, and the fused channel ranges must equal a
+    // separate pass over the values.
+    Tensor reused;
+    reused.data.assign(fast.data.size(), std::numeric_limits<float>::quiet_NaN());
+    std::vector<MinMax> ranges;
+    options.channelRanges = &ranges;
+    ASSERT_EQ(conv2d(in.x, in.w, bias, k.p, reused, options), ForwardStatus::Done) << describe(k);
+    EXPECT_TRUE(std::memcmp(reused.data.data(), fast.data.data(),
+                            fast.data.size() * sizeof(float)) == 0)
+        << "pre-filled output differs: " << describe(k);
+    const auto expected = bruteRanges(fast);
+    ASSERT_EQ(ranges.size(), expected.size()) << describe(k);
+    for (std::size_t c = 0; c < expected.size(); ++c)
+        EXPECT_TRUE(ranges[c] == expected[c])
+            << "channel " << c << " range [" << ranges[c].lo << ", " << ranges[c].hi
+            << "] expected [" << expected[c].lo << ", " << expected[c].hi << "]: " << describe(k);
 }
 
 // Draws a valid configuration for the given padding mode, padding kind and group layout
@@ -201,6 +241,40 @@ TEST(Conv2dFast, largeStrides_matchReference)
         ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
         expectMatchesReference(k, rng());
     }
+}
+
+TEST(Conv2dFast, channelRanges_skipNaNAndInfinities)
+{
+    // Input pixels of NaN and +inf poison some outputs of channel 0 (a 3x3 box) and every
+    // output of channel 1 (its weights are all NaN): the ranges count finite values only,
+    // and a channel without any is empty (lo > hi).
+    Conv2dParams p;
+    p.inChannels = 1;
+    p.outChannels = 3;
+    p.kernel = {3, 3};
+    p.paddingKind = PaddingKind::Same;
+    p.bias = false;
+    Tensor x({1, 1, 9, 40}, 1.0f);
+    x.at(0, 0, 2, 3) = std::numeric_limits<float>::quiet_NaN();
+    x.at(0, 0, 6, 30) = std::numeric_limits<float>::infinity();
+    x.at(0, 0, 4, 17) = 5.0f;
+    Tensor w({3, 1, 3, 3}, 1.0f);
+    for (int i = 0; i < 9; ++i) {
+        w.data[static_cast<std::size_t>(9 + i)] = std::numeric_limits<float>::quiet_NaN();
+        w.data[static_cast<std::size_t>(18 + i)] = -0.5f;
+    }
+    Tensor out;
+    std::vector<MinMax> ranges;
+    ForwardOptions options;
+    options.channelRanges = &ranges;
+    ASSERT_EQ(conv2d(x, w, nullptr, p, out, options), ForwardStatus::Done);
+    const auto expected = bruteRanges(out);
+    ASSERT_EQ(ranges.size(), 3u);
+    EXPECT_EQ(ranges[0].lo, 4.0f); // a corner: four taps on the image
+    EXPECT_EQ(ranges[0].hi, 13.0f); // eight ones and the 5
+    EXPECT_GT(ranges[1].lo, ranges[1].hi);
+    for (std::size_t c = 0; c < 3; ++c)
+        EXPECT_TRUE(ranges[c] == expected[c]) << "channel " << c;
 }
 
 TEST(Conv2dFast, emptyBatch_givesEmptyOutput)

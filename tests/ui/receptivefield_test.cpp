@@ -8,11 +8,14 @@
 #include "explainpanel.h"
 #include "inputview.h"
 #include "layerstackmodel.h"
+#include "padding.h"
 #include "receptivefieldcontroller.h"
 #include "reference_conv.h"
 #include "shapepanel.h"
 
 #include <QUndoStack>
+
+#include <array>
 #include <qcustomplot.h>
 
 using namespace convscope;
@@ -28,6 +31,7 @@ class ReceptiveFieldTest : public QObject {
     void stackedLayerFieldSpansTheStack();
     void shapePanelExplainsTheFloor();
     void hoverSelectsOnlyWhenFollowing();
+    void paddedImageCopiesWhatEachModeReads();
 
   private:
     void setParams(const core::Conv2dParams &p)
@@ -241,6 +245,51 @@ void ReceptiveFieldTest::hoverSelectsOnlyWhenFollowing()
     QCOMPARE(m_w->explainPanel()->explanation()->channels.size(), std::size_t(1));
     QCOMPARE(m_w->explainPanel()->explanation()->channels[0].inputChannel, 1);
     QVERIFY(m_w->inputView()->overlay().summary().contains(QStringLiteral("← in[1]")));
+}
+
+void ReceptiveFieldTest::paddedImageCopiesWhatEachModeReads()
+{
+    // The input view's padded picture, pixel by pixel against core::sourceIndex (the
+    // engine's own padding rule): zeros black, the other modes the pixel they copy, and
+    // positions that invalid parameters cannot reach transparent. Uneven sides, grayscale.
+    QImage src(7, 5, QImage::Format_RGB32);
+    for (int y = 0; y < src.height(); ++y)
+        for (int x = 0; x < src.width(); ++x)
+            src.setPixel(x, y, qRgb(30 * x + 5, 40 * y + 7, (11 * x * y) % 256));
+    for (core::PaddingMode mode : {core::PaddingMode::Zeros, core::PaddingMode::Reflect,
+                                   core::PaddingMode::Replicate, core::PaddingMode::Circular})
+        for (bool gray : {false, true})
+            for (const auto &[t, b, l, r] : {std::array{1, 2, 3, 0}, std::array{4, 4, 6, 6},
+                                             std::array{0, 0, 0, 0}}) {
+                const QImage out = buildPaddedImage(src, gray, t, b, l, r, mode);
+                QCOMPARE(out.size(), QSize(7 + l + r, 5 + t + b));
+                for (int y = 0; y < out.height(); ++y)
+                    for (int x = 0; x < out.width(); ++x) {
+                        const auto sy = core::sourceIndex(y - t, 5, mode);
+                        const auto sx = core::sourceIndex(x - l, 7, mode);
+                        QRgb want = qRgba(0, 0, 0, 0);
+                        if (sy == -1 || sx == -1) {
+                            want = qRgb(0, 0, 0);
+                        } else if (sy >= 0 && sy < 5 && sx >= 0 && sx < 7) {
+                            want = src.pixel(int(sx), int(sy));
+                            if (gray) {
+                                const int g = (299 * qRed(want) + 587 * qGreen(want) +
+                                               114 * qBlue(want)) / 1000;
+                                want = qRgb(g, g, g);
+                            }
+                        }
+                        // reflect with a pad >= the size is invalid: -2 marks it transparent
+                        if (sy < -1 || sy >= 5 || sx < -1 || sx >= 7)
+                            want = qRgba(0, 0, 0, 0);
+                        QVERIFY2(out.pixel(x, y) == want,
+                                 qPrintable(QStringLiteral("mode %1 gray %2 pads %3 %4 %5 %6 at "
+                                                           "(%7, %8): %9 expected %10")
+                                                .arg(int(mode)).arg(gray).arg(t).arg(b).arg(l)
+                                                .arg(r).arg(y).arg(x)
+                                                .arg(out.pixel(x, y), 8, 16)
+                                                .arg(want, 8, 16)));
+                    }
+            }
 }
 
 QTEST_MAIN(ReceptiveFieldTest)
