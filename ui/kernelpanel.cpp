@@ -1,6 +1,7 @@
 #include "kernelpanel.h"
 
 #include "colormap.h"
+#include "session.h"
 #include "shape.h"
 
 #include <QComboBox>
@@ -15,7 +16,9 @@
 #include <QLocale>
 #include <QPainter>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QStyle>
 #include <QStyledItemDelegate>
 #include <QTableWidget>
@@ -215,13 +218,22 @@ std::pair<core::Tensor, core::Tensor> makeWeights(const WeightRecipe &recipe,
 KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("KernelPanel"));
+    // Everything sits in a scroll area: a short dock (small screens, presentation fonts) then
+    // scrolls instead of squeezing the boxes into each other.
+    auto *content = new QWidget;
+    content->setObjectName(QStringLiteral("kernelPanelContent"));
 
     // ---- make weights ----------------------------------------------------------------------
-    auto *makeBox = new QGroupBox(tr("Make weights"), this);
+    auto *makeBox = new QGroupBox(tr("Make weights"), content);
     m_presetCombo = new QComboBox(makeBox);
+    m_presetCombo->setObjectName(QStringLiteral("presetCombo"));
+    // First a neutral entry for weights that are no preset; it cannot be picked (there is
+    // nothing to apply), only shown by syncPresetCombo().
+    m_presetCombo->addItem(QString(), -1);
+    if (auto *model = qobject_cast<QStandardItemModel *>(m_presetCombo->model()))
+        model->item(0)->setEnabled(false);
     for (core::KernelPreset p : core::allKernelPresets())
         m_presetCombo->addItem(QString::fromStdString(core::displayName(p)), int(p));
-    m_presetCombo->setCurrentIndex(m_presetCombo->findData(int(core::KernelPreset::SobelX)));
     m_presetCombo->setToolTip(tr("Classic image filters; the 3x3 textbook kernels, generalised "
                                  "to any kernel size. Each input channel of a group gets the "
                                  "kernel divided by the channels per group, so the output is "
@@ -263,7 +275,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     makeForm->addRow(m_kaimingLabel);
 
     // ---- one kernel --------------------------------------------------------------------------
-    auto *kernelBox = new QGroupBox(tr("Kernel values"), this);
+    auto *kernelBox = new QGroupBox(tr("Kernel values"), content);
     m_shapeLabel = new QLabel(kernelBox);
     m_shapeLabel->setTextFormat(Qt::RichText);
     m_outSpin = new QSpinBox(kernelBox);
@@ -308,7 +320,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     kernelLayout->addWidget(m_noteLabel);
 
     // ---- bias --------------------------------------------------------------------------------
-    auto *biasBox = new QGroupBox(tr("Bias"), this);
+    auto *biasBox = new QGroupBox(tr("Bias"), content);
     m_biasTable = new QTableWidget(biasBox);
     m_biasTable->setObjectName(QStringLiteral("biasTable"));
     styleValueTable(m_biasTable);
@@ -324,12 +336,25 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     biasLayout->addWidget(m_biasTable, 1);
     biasLayout->addWidget(m_biasNote);
 
-    auto *layout = new QVBoxLayout(this);
+    auto *layout = new QVBoxLayout(content);
     layout->addWidget(makeBox);
     layout->addWidget(kernelBox);
     layout->addWidget(biasBox, 1);
 
+    auto *scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("kernelPanelScroll"));
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidgetResizable(true);
+    scroll->setWidget(content);
+    // On the window colour like the other docks, not on the (white) Base of a list.
+    scroll->setBackgroundRole(QPalette::Window);
+    scroll->viewport()->setBackgroundRole(QPalette::Window);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+
     connect(m_applyButton, &QPushButton::clicked, this, &KernelPanel::applyPreset);
+    connect(m_presetCombo, &QComboBox::currentIndexChanged, this, [this] { refreshInfo(); });
     connect(m_randomiseButton, &QPushButton::clicked, this, &KernelPanel::randomise);
     auto pairChanged = [this] {
         if (m_updating)
@@ -362,6 +387,7 @@ void KernelPanel::setConfiguration(const core::Conv2dParams &p, const core::Tens
     refreshSelectors();
     refreshKernelGrid();
     refreshBias();
+    syncPresetCombo();
     refreshInfo();
 }
 
@@ -385,9 +411,12 @@ void KernelPanel::setSelectedPair(int outChannel, int inChannel)
     refreshBias();
 }
 
-core::KernelPreset KernelPanel::currentPreset() const
+std::optional<core::KernelPreset> KernelPanel::currentPreset() const
 {
-    return static_cast<core::KernelPreset>(m_presetCombo->currentData().toInt());
+    const int data = m_presetCombo->currentData().toInt();
+    if (data < 0)
+        return std::nullopt;
+    return static_cast<core::KernelPreset>(data);
 }
 
 void KernelPanel::setCurrentPreset(core::KernelPreset preset)
@@ -435,9 +464,9 @@ void KernelPanel::emitEdit(core::Tensor weight, core::Tensor bias, const QString
 
 void KernelPanel::applyPreset()
 {
-    if (!editable())
+    if (!editable() || !currentPreset())
         return;
-    const core::KernelPreset preset = currentPreset();
+    const core::KernelPreset preset = *currentPreset();
     const QString name = QString::fromStdString(core::displayName(preset));
     core::Tensor w = core::presetWeights(m_params, preset);
     core::Tensor b = core::zeroBias(m_params);
@@ -622,10 +651,60 @@ void KernelPanel::refreshInfo()
     m_shapeLabel->setText(tr("weight <b>%1</b> &nbsp; bias <b>[%2]</b>")
                               .arg(QString::fromStdString(core::formatShape(m_weight.shape)))
                               .arg(m_bias.size()));
-    m_applyButton->setEnabled(ok);
+    m_applyButton->setEnabled(ok && currentPreset().has_value());
     m_randomiseButton->setEnabled(ok);
     m_presetCombo->setEnabled(ok);
     m_scopeCombo->setEnabled(ok);
+}
+
+std::optional<core::KernelPreset> KernelPanel::presetInUse() const
+{
+    if (!editable())
+        return std::nullopt;
+    // With the "selected output channel" scope a class builds a stack one channel at a time,
+    // so the combo names the selected channel's kernel; otherwise the whole tensor.
+    const bool all = presetAppliesToAllChannels();
+    const int o = selectedOutChannel();
+    const auto per = static_cast<std::size_t>(m_weight.dim(1) * m_weight.dim(2) * m_weight.dim(3));
+    const std::size_t first = all ? 0 : static_cast<std::size_t>(o) * per;
+    const std::size_t count = all ? m_weight.data.size() : per;
+    // Presets set the bias to 0; an unused bias (bias=False) does not count.
+    if (m_params.bias) {
+        const auto b0 = m_bias.data.begin() + (all ? 0 : o);
+        if (std::any_of(b0, all ? m_bias.data.end() : b0 + 1, [](float v) { return v != 0.0f; }))
+            return std::nullopt;
+    }
+    const auto mine = m_weight.data.begin() + static_cast<std::ptrdiff_t>(first);
+    for (core::KernelPreset preset : core::allKernelPresets()) {
+        const core::Tensor w = core::presetWeights(m_params, preset);
+        if (std::equal(mine, mine + static_cast<std::ptrdiff_t>(count),
+                       w.data.begin() + static_cast<std::ptrdiff_t>(first)))
+            return preset;
+    }
+    return std::nullopt;
+}
+
+QString KernelPanel::neutralPresetText() const
+{
+    if (!editable())
+        return tr("(current weights)");
+    const auto [builtinW, builtinB] = Session::defaultWeights(m_params);
+    if (m_weight == builtinW && (!m_params.bias || m_bias == builtinB))
+        return tr("Start-up mix (blur, edges, identity)");
+    if (m_recipe.kind == WeightRecipe::Kind::Kaiming
+        && m_weight == core::kaimingUniformWeights(m_params, m_recipe.seed))
+        return tr("Kaiming, seed %1").arg(m_recipe.seed);
+    return tr("Custom (edited or imported)");
+}
+
+void KernelPanel::syncPresetCombo()
+{
+    // The combo says which weights are in use, so nobody takes "Sobel x" on the screen for
+    // the filter being applied; picking another preset and pressing Apply still works.
+    const std::optional<core::KernelPreset> inUse = presetInUse();
+    QSignalBlocker block(m_presetCombo);
+    m_presetCombo->setItemText(0, inUse ? tr("(current weights)") : neutralPresetText());
+    m_presetCombo->setCurrentIndex(inUse ? m_presetCombo->findData(int(*inUse)) : 0);
 }
 
 void KernelPanel::resizeCells()

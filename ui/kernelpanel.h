@@ -14,6 +14,7 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 class QComboBox;
@@ -65,7 +66,10 @@ public:
     int selectedInChannel() const; // index within the group, the weight's dimension 1
     void setSelectedPair(int outChannel, int inChannel);
 
-    core::KernelPreset currentPreset() const;
+    // The preset the combo shows; none when it shows the neutral entry (the weights in use
+    // are no preset: the session's built-in mix, a seeded initialisation, hand edits or
+    // imported values). setConfiguration() selects what matches the weights in use.
+    std::optional<core::KernelPreset> currentPreset() const;
     void setCurrentPreset(core::KernelPreset preset);
     std::uint64_t seed() const;
     void setSeed(std::uint64_t seed);
@@ -78,6 +82,7 @@ public:
     const WeightRecipe &recipe() const { return m_recipe; }
 
     // Widgets, for tests and for keyboard focus chains.
+    QComboBox *presetCombo() const { return m_presetCombo; }
     QTableWidget *kernelTable() const { return m_kernelTable; }
     QTableWidget *biasTable() const { return m_biasTable; }
     QPushButton *applyButton() const { return m_applyButton; }
@@ -106,6 +111,9 @@ private:
     void refreshKernelGrid();
     void refreshBias();
     void refreshInfo();
+    void syncPresetCombo();
+    std::optional<core::KernelPreset> presetInUse() const;
+    QString neutralPresetText() const;
     void resizeCells();
     QString inputChannelLabel(int inChannel) const;
 

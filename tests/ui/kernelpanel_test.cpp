@@ -1,19 +1,24 @@
 // The kernel panel turns clicks and typed numbers into complete weight/bias edits.
 #include "kernelpanel.h"
 
+#include "kernelcommands.h"
 #include "kernels.h"
+#include "session.h"
 #include "shape.h"
 
 #include <QApplication>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QHeaderView>
+#include <QLabel>
+#include <QLayout>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QTest>
+#include <QUndoStack>
 
 using namespace convscope;
 using convscope::ui::KernelPanel;
@@ -62,6 +67,27 @@ void showRandom(KernelPanel &panel, const core::Conv2dParams &p, std::uint64_t s
     panel.setConfiguration(p, core::kaimingUniformWeights(p, seed), core::defaultBias(p, seed));
 }
 
+// The preset chooser, found by its content (the combo that lists "Sobel x").
+QComboBox *presetComboOf(const KernelPanel &panel)
+{
+    const QString sobel = QString::fromStdString(core::displayName(core::KernelPreset::SobelX));
+    for (QComboBox *c : panel.findChildren<QComboBox *>())
+        if (c->findText(sobel) >= 0)
+            return c;
+    return nullptr;
+}
+
+QString presetName(core::KernelPreset p)
+{
+    return QString::fromStdString(core::displayName(p));
+}
+
+// Rectangle of `w` in `root`'s coordinates.
+QRect rectIn(const QWidget *w, const QWidget *root)
+{
+    return QRect(w->mapTo(root, QPoint(0, 0)), w->size());
+}
+
 } // namespace
 
 class KernelPanelTest : public QObject {
@@ -78,6 +104,9 @@ private slots:
     void largerFontsGiveLargerCells();
     void applicationFontChangesReachTheCells();
     void recipeRemakesWeightsForNewShapes();
+    void presetComboShowsTheWeightsInUse();
+    void presetComboFollowsUndoRedoAndLoadedWeights();
+    void shortPanelNeverOverlaps();
 };
 
 void KernelPanelTest::applyPresetEmitsThePresetTensor()
@@ -326,6 +355,117 @@ void KernelPanelTest::recipeRemakesWeightsForNewShapes()
     panel.setCurrentPreset(core::KernelPreset::Identity);
     panel.applyPreset();
     QCOMPARE(panel.recipe().kind, ui::WeightRecipe::Kind::Kaiming);
+}
+
+void KernelPanelTest::presetComboShowsTheWeightsInUse()
+{
+    KernelPanel panel;
+    QComboBox *combo = presetComboOf(panel);
+    QVERIFY(combo);
+    const core::Conv2dParams p = rgbParams();
+    // The session's start-up weights (box blur, edges, identity per channel) are no preset:
+    // the combo must not claim one (it said "Sobel x").
+    const auto [w0, b0] = ui::Session::defaultWeights(p);
+    panel.setConfiguration(p, w0, b0);
+    for (core::KernelPreset preset : core::allKernelPresets())
+        QVERIFY2(combo->currentText() != presetName(preset), qPrintable(combo->currentText()));
+    QVERIFY(!panel.applyButton()->isEnabled()); // nothing chosen to apply yet
+
+    panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::Gaussian),
+                           core::zeroBias(p));
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::Gaussian));
+    QVERIFY(panel.applyButton()->isEnabled());
+
+    // A hand edit makes them custom.
+    core::Tensor edited = core::presetWeights(p, core::KernelPreset::Gaussian);
+    edited.at(1, 0, 1, 1) = 0.5f;
+    panel.setConfiguration(p, edited, core::zeroBias(p));
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom (edited or imported)"));
+
+    // Picking a preset and applying it works from the neutral entry.
+    QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
+    panel.setCurrentPreset(core::KernelPreset::SobelY);
+    QVERIFY(panel.applyButton()->isEnabled());
+    QTest::mouseClick(panel.applyButton(), Qt::LeftButton);
+    QCOMPARE(spy.count(), 1);
+    QVERIFY(editAt(spy, 0).weight == core::presetWeights(p, core::KernelPreset::SobelY));
+}
+
+void KernelPanelTest::presetComboFollowsUndoRedoAndLoadedWeights()
+{
+    ui::Session session;
+    QUndoStack undo;
+    KernelPanel panel;
+    ui::attachKernelPanel(&panel, &session, &undo);
+    QComboBox *combo = presetComboOf(panel);
+    QVERIFY(combo);
+    const QString startText = combo->currentText();
+    for (core::KernelPreset preset : core::allKernelPresets())
+        QVERIFY2(startText != presetName(preset), qPrintable(startText));
+
+    panel.setCurrentPreset(core::KernelPreset::Laplacian);
+    panel.applyPreset();
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::Laplacian));
+    undo.undo();
+    QCOMPARE(combo->currentText(), startText);
+    undo.redo();
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::Laplacian));
+
+    // Weights set from elsewhere (a session file, an import) are shown for what they are.
+    const core::Conv2dParams p = session.params();
+    session.setWeights(core::presetWeights(p, core::KernelPreset::Emboss), core::zeroBias(p));
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::Emboss));
+    session.setWeights(core::kaimingUniformWeights(p, 4), core::defaultBias(p, 4));
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom (edited or imported)"));
+
+    // One channel at a time: the combo names the selected channel's kernel.
+    panel.setPresetAppliesToAllChannels(false);
+    panel.setSelectedPair(1, 0);
+    panel.setCurrentPreset(core::KernelPreset::SobelX);
+    panel.applyPreset();
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::SobelX));
+}
+
+void KernelPanelTest::shortPanelNeverOverlaps()
+{
+    // A short Kernel dock (laptop screen, presentation fonts): the dock gives the panel less
+    // height than its boxes need. Nothing may be drawn over anything else.
+    QWidget host;
+    host.resize(460, 900);
+    auto *panel = new KernelPanel(&host);
+    showRandom(*panel, rgbParams(), 3);
+    host.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&host));
+    for (int height : {700, 420, 260, 160}) {
+        panel->setGeometry(0, 0, 460, height);
+        QCoreApplication::processEvents();
+        // Siblings inside each box, and the boxes themselves, stay apart and inside.
+        for (QWidget *parent : panel->findChildren<QWidget *>()) {
+            if (!parent->isVisible() || !parent->layout())
+                continue;
+            QList<QWidget *> kids;
+            for (QWidget *k : parent->findChildren<QWidget *>(Qt::FindDirectChildrenOnly))
+                if (k->isVisible() && parent->layout()->indexOf(k) >= 0)
+                    kids << k;
+            for (int a = 0; a < kids.size(); ++a)
+                for (int b = a + 1; b < kids.size(); ++b)
+                    QVERIFY2(!kids[a]->geometry().intersects(kids[b]->geometry()),
+                             qPrintable(QStringLiteral("height %1: %2 %3 overlaps %4 %5")
+                                            .arg(height)
+                                            .arg(kids[a]->metaObject()->className(),
+                                                 kids[a]->objectName(),
+                                                 kids[b]->metaObject()->className(),
+                                                 kids[b]->objectName())));
+        }
+        // The bias list ends above its caption.
+        QLabel *caption = nullptr;
+        for (QLabel *l : panel->findChildren<QLabel *>())
+            if (l->text().startsWith(QStringLiteral("Added to every value")))
+                caption = l;
+        QVERIFY(caption);
+        QVERIFY2(rectIn(panel->biasTable(), panel).bottom() < rectIn(caption, panel).top(),
+                 qPrintable(QStringLiteral("height %1").arg(height)));
+    }
 }
 
 QTEST_MAIN(KernelPanelTest)
