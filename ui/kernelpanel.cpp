@@ -17,6 +17,7 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QStyle>
@@ -157,6 +158,37 @@ class FittedTable : public QTableWidget {
 public:
     using QTableWidget::QTableWidget;
     QSize sizeHint() const override { return maximumSize(); }
+};
+
+// Scrolls vertically only: as wide as the content needs (a narrow Kernel dock would otherwise
+// hide the Apply button and the tiles' right side behind a horizontal scroll bar), as short as
+// the dock allows.
+class VerticalScrollArea : public QScrollArea {
+public:
+    explicit VerticalScrollArea(QWidget *content, QWidget *parent) : QScrollArea(parent)
+    {
+        setFrameShape(QFrame::NoFrame);
+        setWidgetResizable(true);
+        setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+        setWidget(content);
+        content->installEventFilter(this);
+    }
+
+    QSize minimumSizeHint() const override
+    {
+        const int bar = verticalScrollBar()->sizeHint().width();
+        return {widget()->minimumSizeHint().width() + bar + 2 * frameWidth(),
+                QScrollArea::minimumSizeHint().height()};
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        // The content's layout changed (fonts, kernel size): so does our minimum width.
+        if (watched == widget() && event->type() == QEvent::LayoutRequest)
+            updateGeometry();
+        return QScrollArea::eventFilter(watched, event);
+    }
 };
 
 void styleValueTable(QTableWidget *table)
@@ -341,11 +373,8 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     layout->addWidget(kernelBox);
     layout->addWidget(biasBox, 1);
 
-    auto *scroll = new QScrollArea(this);
+    auto *scroll = new VerticalScrollArea(content, this);
     scroll->setObjectName(QStringLiteral("kernelPanelScroll"));
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setWidgetResizable(true);
-    scroll->setWidget(content);
     // On the window colour like the other docks, not on the (white) Base of a list.
     scroll->setBackgroundRole(QPalette::Window);
     scroll->viewport()->setBackgroundRole(QPalette::Window);
@@ -690,11 +719,11 @@ QString KernelPanel::neutralPresetText() const
         return tr("(current weights)");
     const auto [builtinW, builtinB] = Session::defaultWeights(m_params);
     if (m_weight == builtinW && (!m_params.bias || m_bias == builtinB))
-        return tr("Start-up mix (blur, edges, identity)");
+        return tr("Start-up mix");
     if (m_recipe.kind == WeightRecipe::Kind::Kaiming
         && m_weight == core::kaimingUniformWeights(m_params, m_recipe.seed))
         return tr("Kaiming, seed %1").arg(m_recipe.seed);
-    return tr("Custom (edited or imported)");
+    return tr("Custom weights");
 }
 
 void KernelPanel::syncPresetCombo()
@@ -704,6 +733,12 @@ void KernelPanel::syncPresetCombo()
     const std::optional<core::KernelPreset> inUse = presetInUse();
     QSignalBlocker block(m_presetCombo);
     m_presetCombo->setItemText(0, inUse ? tr("(current weights)") : neutralPresetText());
+    m_presetCombo->setItemData(0,
+                               tr("The weights in use are no preset: the start-up mix (blur, "
+                                  "edges, identity), a seeded initialisation, or edited or "
+                                  "imported values. Pick a preset and press Apply to replace "
+                                  "them."),
+                               Qt::ToolTipRole);
     m_presetCombo->setCurrentIndex(inUse ? m_presetCombo->findData(int(*inUse)) : 0);
 }
 

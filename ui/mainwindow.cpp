@@ -32,11 +32,14 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPainter>
 #include <QProgressBar>
+#include <QProxyStyle>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
 #include <QStyleFactory>
+#include <QStyleOption>
 #include <QUndoStack>
 
 // Resources of a static library need an explicit init, outside any namespace.
@@ -80,6 +83,31 @@ bool isDark(const QPalette &p)
     return p.color(QPalette::Window).lightness() < p.color(QPalette::WindowText).lightness();
 }
 
+// QDockWidget paints its title in a font it copies once, when it is created (the
+// "QDockWidgetTitle" application font), while the title bar's height follows the dock's
+// font: presentation mode's larger application font left small titles in tall bars. This
+// style, set on each dock, paints the title in the dock's current font.
+class DockTitleStyle : public QProxyStyle {
+public:
+    using QProxyStyle::QProxyStyle;
+
+    void drawControl(ControlElement element, const QStyleOption *option, QPainter *painter,
+                     const QWidget *widget) const override
+    {
+        const auto *title = qstyleoption_cast<const QStyleOptionDockWidget *>(option);
+        if (element != CE_DockWidgetTitle || !title || !widget) {
+            QProxyStyle::drawControl(element, option, painter, widget);
+            return;
+        }
+        QStyleOptionDockWidget opt(*title);
+        opt.fontMetrics = widget->fontMetrics(); // the title is elided with these
+        painter->save();
+        painter->setFont(widget->font());
+        QProxyStyle::drawControl(element, &opt, painter, widget);
+        painter->restore();
+    }
+};
+
 } // namespace
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
@@ -103,6 +131,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     createStatusBar();
     // Teaching mode adds its dock and menu entries itself (teachingmode.h).
     m_teaching = new TeachingMode(this);
+    followFontInDockTitles();
 
     connect(m_grid, &FeatureMapGrid::hovered, this, [this](const QString &text) {
         if (text.isEmpty())
@@ -501,9 +530,27 @@ void MainWindow::about()
             .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())));
 }
 
+void MainWindow::followFontInDockTitles()
+{
+    for (QDockWidget *dock : findChildren<QDockWidget *>()) {
+        if (dynamic_cast<DockTitleStyle *>(dock->style()))
+            continue;
+        // A fresh instance of the application's style (Fusion) under the proxy: the proxy
+        // owns and deletes its base, so it must not be the application's own.
+        QStyle *base = QStyleFactory::create(QApplication::style()->name());
+        if (!base)
+            continue; // a style the factory cannot make: keep Qt's title painting
+        auto *style = new DockTitleStyle(base);
+        style->setParent(dock);
+        dock->setStyle(style);
+    }
+}
+
 void MainWindow::setPresentationMode(bool on)
 {
     m_presentation = on;
+    followFontInDockTitles(); // docks added since the window was built
+
     {
         QSignalBlocker b(m_presentationAction);
         m_presentationAction->setChecked(on);

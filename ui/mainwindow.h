@@ -90,6 +90,7 @@ private:
     void about();
     void updateStatus();
     void updateTitle();
+    void followFontInDockTitles();
 
     Session *m_session;
     ComputeController *m_controller;

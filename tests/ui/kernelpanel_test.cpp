@@ -380,7 +380,7 @@ void KernelPanelTest::presetComboShowsTheWeightsInUse()
     core::Tensor edited = core::presetWeights(p, core::KernelPreset::Gaussian);
     edited.at(1, 0, 1, 1) = 0.5f;
     panel.setConfiguration(p, edited, core::zeroBias(p));
-    QCOMPARE(combo->currentText(), QStringLiteral("Custom (edited or imported)"));
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
 
     // Picking a preset and applying it works from the neutral entry.
     QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
@@ -416,7 +416,7 @@ void KernelPanelTest::presetComboFollowsUndoRedoAndLoadedWeights()
     session.setWeights(core::presetWeights(p, core::KernelPreset::Emboss), core::zeroBias(p));
     QCOMPARE(combo->currentText(), presetName(core::KernelPreset::Emboss));
     session.setWeights(core::kaimingUniformWeights(p, 4), core::defaultBias(p, 4));
-    QCOMPARE(combo->currentText(), QStringLiteral("Custom (edited or imported)"));
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
 
     // One channel at a time: the combo names the selected channel's kernel.
     panel.setPresetAppliesToAllChannels(false);

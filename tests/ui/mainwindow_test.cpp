@@ -11,18 +11,45 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QLabel>
+#include <QMenuBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QToolButton>
 #include <QUndoStack>
 
 using namespace convscope;
 using convscope::uitest::settled;
+
+namespace {
+
+// Height in pixels of the text painted in a dock's title bar (rows that hold pixels far from
+// the bar's background), from a grab of the bar's left half (the buttons are on the right).
+int dockTitleTextHeight(QDockWidget *dock)
+{
+    QCoreApplication::processEvents();
+    const int barHeight = dock->widget()->geometry().top();
+    const QImage img = dock->grab(QRect(0, 0, dock->width() / 2, barHeight)).toImage();
+    const int bgLight = img.pixelColor(img.width() - 1, img.height() / 2).lightness();
+    int first = -1, last = -1;
+    for (int y = 0; y < img.height(); ++y)
+        for (int x = 0; x < img.width(); ++x)
+            if (std::abs(img.pixelColor(x, y).lightness() - bgLight) > 90) {
+                if (first < 0)
+                    first = y;
+                last = y;
+                break;
+            }
+    return first < 0 ? 0 : last - first + 1;
+}
+
+} // namespace
 
 class MainWindowTest : public QObject {
     Q_OBJECT
@@ -327,6 +354,38 @@ private slots:
         QVERIFY(QApplication::font().pointSizeF() > normal * 1.5);
         m_w->setPresentationMode(false);
         QCOMPARE(QApplication::font().pointSizeF(), normal);
+    }
+
+    void presentationModeEnlargesDockTitlesMenuAndStatusBar()
+    {
+        // Dock titles kept the font they were created with (Qt copies it once).
+        QList<QDockWidget *> docks;
+        QList<int> normal;
+        for (const char *name : {"parametersDock", "inputDock", "shapeDock", "kernelDock"}) {
+            docks << child<QDockWidget>(name);
+            normal << dockTitleTextHeight(docks.back());
+            QVERIFY2(normal.back() > 3, name);
+        }
+        const qreal menuNormal = QFontInfo(m_w->menuBar()->font()).pixelSize();
+        const qreal statusNormal = QFontInfo(m_w->statusBar()->font()).pixelSize();
+
+        m_w->setPresentationMode(true);
+        for (int i = 0; i < docks.size(); ++i) {
+            const int big = dockTitleTextHeight(docks[i]);
+            QVERIFY2(big > normal[i] * 1.4,
+                     qPrintable(QStringLiteral("%1: title text %2 px -> %3 px")
+                                    .arg(docks[i]->objectName())
+                                    .arg(normal[i])
+                                    .arg(big)));
+        }
+        QVERIFY(QFontInfo(m_w->menuBar()->font()).pixelSize() > menuNormal * 1.4);
+        QVERIFY(QFontInfo(m_w->statusBar()->font()).pixelSize() > statusNormal * 1.4);
+
+        m_w->setPresentationMode(false);
+        for (int i = 0; i < docks.size(); ++i)
+            QCOMPARE(dockTitleTextHeight(docks[i]), normal[i]);
+        QCOMPARE(QFontInfo(m_w->menuBar()->font()).pixelSize(), menuNormal);
+        QCOMPARE(QFontInfo(m_w->statusBar()->font()).pixelSize(), statusNormal);
     }
 };
 
