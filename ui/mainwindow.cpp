@@ -40,6 +40,7 @@
 #include <QStyle>
 #include <QStyleFactory>
 #include <QStyleOption>
+#include <QToolTip>
 #include <QUndoStack>
 
 // Resources of a static library need an explicit init, outside any namespace.
@@ -72,6 +73,14 @@ QPalette darkPalette()
     p.setColor(QPalette::Highlight, QColor(42, 130, 218));
     p.setColor(QPalette::HighlightedText, Qt::black);
     p.setColor(QPalette::Mid, QColor(90, 90, 95));
+    // Roles left unset would be inherited from the (light) palette in use when this is
+    // built: a translucent black placeholder on the dark Base, white bevels.
+    p.setColor(QPalette::Light, QColor(75, 75, 80));
+    p.setColor(QPalette::Midlight, QColor(60, 60, 64));
+    p.setColor(QPalette::Dark, QColor(25, 25, 27));
+    p.setColor(QPalette::Shadow, QColor(10, 10, 10));
+    p.setColor(QPalette::PlaceholderText, QColor(140, 140, 140));
+    p.setColor(QPalette::LinkVisited, QColor(170, 130, 255));
     p.setColor(QPalette::Disabled, QPalette::Text, QColor(127, 127, 127));
     p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(127, 127, 127));
     p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(127, 127, 127));
@@ -586,6 +595,9 @@ void MainWindow::setTheme(Theme theme)
     case Theme::Light: QApplication::setPalette(QApplication::style()->standardPalette()); break;
     case Theme::Dark: QApplication::setPalette(darkPalette()); break;
     }
+    // QToolTip keeps the palette it was first shown with; without this, tooltips stay in
+    // the theme of the first one shown.
+    QToolTip::setPalette(QApplication::palette());
 }
 
 void MainWindow::changeEvent(QEvent *event)

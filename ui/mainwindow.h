@@ -62,6 +62,7 @@ public:
     bool isPresentationMode() const { return m_presentation; }
     void setPresentationMode(bool on);
     void setTheme(Theme theme);
+    Theme theme() const { return m_theme; }
 
     // Persistence: geometry, dock layout, parameters, display settings, recent files.
     void readSettings();

@@ -4,6 +4,7 @@
 #include "uitest_util.h"
 
 #include "inputview.h"
+#include "qcustomplot.h"
 #include "parameterpanel.h"
 #include "shape.h"
 #include "shapepanel.h"
@@ -23,6 +24,7 @@
 #include <QTemporaryDir>
 #include <QToolButton>
 #include <QUndoStack>
+#include <QToolTip>
 
 using namespace convscope;
 using convscope::uitest::settled;
@@ -47,6 +49,25 @@ int dockTitleTextHeight(QDockWidget *dock)
                 break;
             }
     return first < 0 ? 0 : last - first + 1;
+}
+
+bool darkPalette(const QPalette &p)
+{
+    return p.color(QPalette::Window).lightness() < p.color(QPalette::WindowText).lightness();
+}
+
+// Lightness of a plot's background (its top-left corner, outside the axis rect) and the
+// lightest pixel of its title row: the text must stand out from the background.
+std::pair<int, int> plotBackgroundAndText(QCustomPlot *plot)
+{
+    plot->replot();
+    const QImage img = plot->grab().toImage();
+    const int bg = img.pixelColor(1, 1).lightness();
+    int far = 0;
+    for (int y = 0; y < std::min(img.height(), QFontMetrics(plot->font()).height() + 4); ++y)
+        for (int x = 0; x < img.width(); ++x)
+            far = std::max(far, std::abs(img.pixelColor(x, y).lightness() - bg));
+    return {bg, far};
 }
 
 } // namespace
@@ -354,6 +375,52 @@ private slots:
         QVERIFY(QApplication::font().pointSizeF() > normal * 1.5);
         m_w->setPresentationMode(false);
         QCOMPARE(QApplication::font().pointSizeF(), normal);
+    }
+
+    void themeOverrideReachesEveryPanelAndPersists()
+    {
+        QTRY_VERIFY_WITH_TIMEOUT(settled(*m_w), 10000);
+        const bool systemDark = darkPalette(QApplication::palette());
+        for (auto theme : {ui::MainWindow::Theme::Dark, ui::MainWindow::Theme::Light}) {
+            const bool dark = theme == ui::MainWindow::Theme::Dark;
+            m_w->setTheme(theme);
+            QCoreApplication::processEvents();
+            QCOMPARE(darkPalette(QApplication::palette()), dark);
+            for (QDockWidget *dock : m_w->findChildren<QDockWidget *>())
+                QVERIFY2(darkPalette(dock->widget()->palette()) == dark,
+                         qPrintable(dock->objectName()));
+            QCOMPARE(darkPalette(m_w->grid()->palette()), dark);
+            // Tooltips keep the palette they were first shown with unless told.
+            const QPalette tip = QToolTip::palette();
+            QCOMPARE(tip.color(QPalette::ToolTipBase).lightness()
+                         < tip.color(QPalette::ToolTipText).lightness(),
+                     dark);
+            // Roles the dark palette must set itself rather than inherit from a light one:
+            // placeholder text readable on Base, bevels darker than the window.
+            const QPalette pal = QApplication::palette();
+            const int base = pal.color(QPalette::Base).lightness();
+            QVERIFY(std::abs(pal.color(QPalette::PlaceholderText).lightness() - base) > 60);
+            QVERIFY(pal.color(QPalette::PlaceholderText).alpha() == 255
+                    || !dark); // a translucent black vanishes on a dark Base
+            if (dark)
+                QVERIFY(pal.color(QPalette::Light).lightness() < 160);
+            // Feature maps are QCustomPlots with their own background and text colours.
+            const auto [bg, text] = plotBackgroundAndText(m_w->grid()->plot(0));
+            QVERIFY2(dark ? bg < 100 : bg > 155, qPrintable(QString::number(bg)));
+            QVERIFY2(text > 100, qPrintable(QString::number(text)));
+
+            m_w->writeSettings();
+            ui::MainWindow other;
+            other.readSettings();
+            QCOMPARE(other.theme(), theme);
+            QCOMPARE(darkPalette(QApplication::palette()), dark);
+        }
+        m_w->setTheme(ui::MainWindow::Theme::System);
+        QCOMPARE(darkPalette(QApplication::palette()), systemDark);
+        m_w->writeSettings();
+        ui::MainWindow other;
+        other.readSettings();
+        QCOMPARE(other.theme(), ui::MainWindow::Theme::System);
     }
 
     void presentationModeEnlargesDockTitlesMenuAndStatusBar()
