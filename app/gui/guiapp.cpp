@@ -96,6 +96,13 @@ QWidget *prepareScreenshot(MainWindow &w, const QString &state)
             w.resizeDocks({params, input}, {250, 720}, Qt::Horizontal);
             w.resizeDocks({input, shape, explain}, {600, 110, 220}, Qt::Vertical);
         }
+    } else if (state == QLatin1String("kernel-short")) {
+        // A short Kernel dock (the Parameters dock takes the height): it must scroll, not
+        // draw its boxes over each other.
+        auto *params = w.findChild<QDockWidget *>(QStringLiteral("parametersDock"));
+        auto *kernel = w.findChild<QDockWidget *>(QStringLiteral("kernelDock"));
+        if (params && kernel)
+            w.resizeDocks({params, kernel}, {2000, 120}, Qt::Vertical);
     } else if (state == QLatin1String("explain")) {
         w.receptiveField()->selectOutput(2, 0, 7);
         if (auto *dock = qobject_cast<QDockWidget *>(w.explainPanel()->parentWidget())) {
