@@ -141,4 +141,54 @@ QImage renderMap(const float *data, int width, int height, ValueRange range, Gra
     return img;
 }
 
+ValueRange displayRange(const std::vector<ValueRange> &channelRanges, int channel, bool global,
+                        Gradient g)
+{
+    if (channelRanges.empty() || channel < 0 ||
+        static_cast<std::size_t>(channel) >= channelRanges.size())
+        return {};
+    ValueRange r = channelRanges[static_cast<std::size_t>(channel)];
+    if (global)
+        for (const ValueRange &c : channelRanges)
+            r = unite(r, c);
+    if (g == Gradient::Diverging)
+        r = symmetricRange(r);
+    return r;
+}
+
+QImage renderMapRegion(const float *values, int width, const MapRegion &region,
+                       ValueRange range, Gradient g)
+{
+    const MapRegion &v = region;
+    const std::size_t stride = static_cast<std::size_t>(width);
+    const Lut &table = lut(g);
+    QImage img(v.ow, v.oh, QImage::Format_RGB32);
+    if (v.ow == v.sw && v.oh == v.sh) { // 1:1 or magnified: every value once
+        for (int y = 0; y < v.oh; ++y)
+            colourRow(values + static_cast<std::size_t>(v.y0 + y) * stride + v.x0, v.ow, range,
+                      table, reinterpret_cast<QRgb *>(img.scanLine(y)));
+        return img;
+    }
+    // Shrunk: two sample columns and rows inside each image pixel's footprint.
+    const auto ow = static_cast<std::size_t>(v.ow);
+    std::vector<int> ca(ow), cb(ow);
+    std::vector<float> mean(ow);
+    for (int x = 0; x < v.ow; ++x) {
+        ca[static_cast<std::size_t>(x)] = v.x0 + int((x + 0.25) * v.sw / v.ow);
+        cb[static_cast<std::size_t>(x)] = v.x0 + std::min(v.sw - 1, int((x + 0.75) * v.sw / v.ow));
+    }
+    for (int y = 0; y < v.oh; ++y) {
+        const float *ra =
+            values + static_cast<std::size_t>(v.y0 + int((y + 0.25) * v.sh / v.oh)) * stride;
+        const float *rb =
+            values +
+            static_cast<std::size_t>(v.y0 + std::min(v.sh - 1, int((y + 0.75) * v.sh / v.oh))) *
+                stride;
+        for (std::size_t x = 0; x < ow; ++x)
+            mean[x] = 0.25f * (ra[ca[x]] + ra[cb[x]] + rb[ca[x]] + rb[cb[x]]);
+        colourRow(mean.data(), v.ow, range, table, reinterpret_cast<QRgb *>(img.scanLine(y)));
+    }
+    return img;
+}
+
 } // namespace convscope::ui

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstddef>
+#include <vector>
 
 namespace convscope::ui {
 
@@ -48,5 +49,45 @@ void colourRow(const float *values, int count, ValueRange range, const Lut &tabl
 // Renders a width x height row-major map (row 0 at the top, like an image) into an ARGB32
 // image; values outside the range clamp to the ends, NaN renders as the gradient's middle.
 QImage renderMap(const float *data, int width, int height, ValueRange range, Gradient g);
+
+// The colour range a map is drawn with: its own range or the union of all channels
+// (`global`), made symmetric around zero for the diverging gradient.
+ValueRange displayRange(const std::vector<ValueRange> &channelRanges, int channel, bool global,
+                        Gradient g);
+
+// A visible part of a map and the image it is drawn from: map columns [x0, x0+sw) and rows
+// [y0, y0+sh) as an ow x oh image (ow <= sw, oh <= sh). At 1:1 or magnified every value
+// becomes one pixel (drawn as a crisp square); shrunk, each image pixel averages a 2x2
+// sample of the values under it. The cost follows the screen size, not the map's.
+struct MapRegion {
+    int x0 = 0, y0 = 0, sw = 0, sh = 0, ow = 0, oh = 0;
+    bool empty() const { return sw <= 0 || sh <= 0 || ow <= 0 || oh <= 0; }
+    bool fits(int width, int height) const
+    {
+        return x0 >= 0 && y0 >= 0 && x0 + sw <= width && y0 + sh <= height && ow <= sw &&
+               oh <= sh;
+    }
+    bool operator==(const MapRegion &) const = default;
+};
+
+// The colours of `region` of a width-wide row-major map (RGB32). Reentrant: the worker
+// renders the visible maps of a new result with it, the grid the ones it lacks.
+QImage renderMapRegion(const float *values, int width, const MapRegion &region,
+                       ValueRange range, Gradient g);
+
+// A map the grid shows, and where: what the worker renders ahead for the next result.
+struct MapRequest {
+    int channel = -1;
+    MapRegion region;
+};
+
+// One map rendered ahead, on the worker, for the view it was requested for.
+struct MapPreview {
+    int channel = -1;
+    MapRegion region;
+    ValueRange range;
+    Gradient gradient = Gradient::Diverging;
+    QImage image;
+};
 
 } // namespace convscope::ui

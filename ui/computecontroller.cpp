@@ -2,6 +2,7 @@
 
 #include "conv2d.h"
 #include "shape.h"
+#include "threadpool.h"
 
 #include <QCoreApplication>
 #include <QEvent>
@@ -51,6 +52,41 @@ private:
     std::mutex m_mutex;
     std::vector<std::vector<float>> m_free;
 };
+
+namespace {
+
+// Colours the requested maps of a fresh result for the views they were requested for;
+// requests the new output cannot satisfy (fewer channels, a smaller map) are skipped and the
+// grid colours those itself.
+void renderPreviews(ComputeResult &result, const std::vector<MapRequest> &requests,
+                    bool globalRange, Gradient gradient, int threads)
+{
+    const core::Tensor &out = result.output;
+    if (out.rank() != 4 || out.dim(0) != 1 || requests.empty())
+        return;
+    const int channels = static_cast<int>(out.dim(1));
+    const int h = static_cast<int>(out.dim(2)), w = static_cast<int>(out.dim(3));
+    std::vector<MapPreview> previews;
+    for (const MapRequest &r : requests)
+        if (r.channel >= 0 && r.channel < channels && !r.region.empty() && r.region.fits(w, h))
+            previews.push_back({r.channel, r.region,
+                                displayRange(result.channelRanges, r.channel, globalRange,
+                                             gradient),
+                                gradient, QImage()});
+    const std::size_t plane = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+    core::ThreadPool::instance().run(
+        threads > 0 ? threads : core::ThreadPool::hardwareThreads(),
+        static_cast<std::int64_t>(previews.size()),
+        [&](std::int64_t i) {
+            MapPreview &p = previews[static_cast<std::size_t>(i)];
+            p.image = renderMapRegion(out.data.data() + static_cast<std::size_t>(p.channel) * plane,
+                                      w, p.region, p.range, p.gradient);
+        },
+        [](std::int64_t) { return true; });
+    result.previews = std::move(previews);
+}
+
+} // namespace
 
 ComputeController::ComputeController(Session *session, QObject *parent)
     : QObject(parent), m_session(session),
@@ -157,6 +193,9 @@ void ComputeController::start()
     auto current = m_generation;
     auto progressSink = m_progressPermille;
     auto stash = m_stash;
+    std::vector<MapRequest> requests = m_mapRequests ? m_mapRequests() : std::vector<MapRequest>{};
+    const bool globalRange = m_session->rangeMode() == RangeMode::Global;
+    const Gradient gradient = m_session->gradient();
     const int threads = m_threads;
     progressSink->store(0);
 
@@ -203,6 +242,7 @@ void ComputeController::start()
             result->computeMs = std::chrono::duration<double, std::milli>(
                                     std::chrono::steady_clock::now() - t0)
                                     .count();
+            renderPreviews(*result, requests, globalRange, gradient, threads);
             outcome.result = std::move(result);
         } catch (const std::exception &e) {
             outcome.failure = QString::fromUtf8(e.what());

@@ -11,7 +11,9 @@
 #include <QTimer>
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <vector>
 
 namespace convscope::ui {
 
@@ -26,6 +28,13 @@ public:
     void setDebounceMs(int ms) { m_debounceMs = ms; }
     // Worker threads for conv2d (0 = all cores).
     void setThreads(int threads) { m_threads = threads; }
+    // Asked on the GUI thread when a run starts: the maps on screen and their visible parts.
+    // The worker colours those maps of the new result ahead (ComputeResult::previews), on
+    // its cores while the GUI thread paints the edit, instead of the GUI thread after it.
+    void setMapRequests(std::function<std::vector<MapRequest>()> requests)
+    {
+        m_mapRequests = std::move(requests);
+    }
     // Progress bar delay (ms): runs shorter than this never show one.
     void setProgressDelayMs(int ms) { m_progressDelay.setInterval(ms); }
 
@@ -71,6 +80,7 @@ private:
     std::shared_ptr<std::atomic<std::uint64_t>> m_generation;
     std::shared_ptr<std::atomic<int>> m_progressPermille;
     std::shared_ptr<BufferStash> m_stash; // shared with results still alive
+    std::function<std::vector<MapRequest>()> m_mapRequests;
     bool m_running = false;
     bool m_startPosted = false; // a start event is queued (see postStart)
     int m_debounceMs = 40;

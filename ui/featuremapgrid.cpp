@@ -44,24 +44,36 @@ public:
                    static_cast<std::size_t>(height());
     }
 
-    // Renders the colours for the plot's current view unless the cached image already shows
-    // exactly that. Touches only this layer and reads the (unchanging) axes, so the grid runs
-    // it for all maps at once on the engine's threads before the plots replot; a replot for
-    // a new highlight or a linked pan of another map then costs a blit, not a colour pass.
+    // The colours for the plot's current view, unless the cached image already shows
+    // exactly that: taken from the result's previews (rendered on the worker) when one
+    // matches, rendered here otherwise. Touches only this layer and reads the (unchanging)
+    // axes, so the grid runs it for all maps at once on the engine's threads; a replot for a
+    // new highlight or a linked pan then costs a blit, not a colour pass.
     void prepare()
     {
         const View v = currentView();
-        if (v.empty()) {
+        if (v.region.empty()) {
             m_image = QImage();
             m_key = Key();
             return;
         }
-        const Key key{result.get(), channel, range, gradient, v.x0, v.y0, v.sw, v.sh, v.ow, v.oh};
+        const Key key{result.get(), channel, range, gradient, v.region};
         if (key == m_key && !m_image.isNull())
             return;
-        m_image = renderRegion(v);
+        m_image = QImage();
+        for (const MapPreview &p : result->previews)
+            if (p.channel == channel && p.region == v.region && p.range == range &&
+                p.gradient == gradient) {
+                m_image = p.image;
+                break;
+            }
+        if (m_image.isNull())
+            m_image = renderMapRegion(values(), width(), v.region, range, gradient);
         m_key = key;
     }
+
+    // The part of the map the plot shows now, at the plot's resolution.
+    MapRegion currentRegion() const { return currentView().region; }
 
 protected:
     void applyDefaultAntialiasingHint(QCPPainter *painter) const override
@@ -94,22 +106,16 @@ protected:
     }
 
 private:
-    // The visible region [x0, x0+sw) x [y0, y0+sh) of the map, drawn into `target` (widget
-    // pixels) from an ow x oh image: magnified, each value becomes one crisp square; shrunk,
-    // each screen pixel averages a 2x2 sample of the values under it. The cost therefore
-    // follows the plot's size, not the map's (a 1920x1080 output costs what a 400x225 one
-    // does), which is what keeps the redraw of 16 maps inside a frame (see README "Latency").
     struct View {
-        int x0 = 0, y0 = 0, sw = 0, sh = 0, ow = 0, oh = 0;
-        QRectF target;
-        bool empty() const { return sw <= 0 || sh <= 0; }
+        MapRegion region;
+        QRectF target; // widget pixels
     };
     struct Key {
         const ComputeResult *result = nullptr;
         int channel = -1;
         ValueRange range;
         Gradient gradient = Gradient::Diverging;
-        int x0 = 0, y0 = 0, sw = 0, sh = 0, ow = 0, oh = 0;
+        MapRegion region;
         bool operator==(const Key &) const = default;
     };
 
@@ -121,55 +127,23 @@ private:
         const QCPAxis *xa = mParentPlot->xAxis;
         const QCPAxis *ya = mParentPlot->yAxis;
         const int w = width(), h = height();
-        v.x0 = std::max(0, int(std::floor(xa->range().lower)));
+        const int x0 = std::max(0, int(std::floor(xa->range().lower)));
         const int x1 = std::min(w, int(std::ceil(xa->range().upper)));
-        v.y0 = std::max(0, int(std::floor(ya->range().lower)));
+        const int y0 = std::max(0, int(std::floor(ya->range().lower)));
         const int y1 = std::min(h, int(std::ceil(ya->range().upper)));
-        if (v.x0 >= x1 || v.y0 >= y1)
-            return View();
-        v.target = QRectF(QPointF(xa->coordToPixel(v.x0), ya->coordToPixel(v.y0)),
+        if (x0 >= x1 || y0 >= y1)
+            return v;
+        v.target = QRectF(QPointF(xa->coordToPixel(x0), ya->coordToPixel(y0)),
                           QPointF(xa->coordToPixel(x1), ya->coordToPixel(y1)))
                        .normalized();
-        v.sw = x1 - v.x0;
-        v.sh = y1 - v.y0;
-        v.ow = std::clamp(int(std::ceil(v.target.width())), 1, v.sw);
-        v.oh = std::clamp(int(std::ceil(v.target.height())), 1, v.sh);
+        MapRegion &r = v.region;
+        r.x0 = x0;
+        r.y0 = y0;
+        r.sw = x1 - x0;
+        r.sh = y1 - y0;
+        r.ow = std::clamp(int(std::ceil(v.target.width())), 1, r.sw);
+        r.oh = std::clamp(int(std::ceil(v.target.height())), 1, r.sh);
         return v;
-    }
-
-    QImage renderRegion(const View &v) const
-    {
-        const float *data = values();
-        const std::size_t stride = static_cast<std::size_t>(width());
-        const Lut &table = lut(gradient);
-        QImage img(v.ow, v.oh, QImage::Format_RGB32);
-        if (v.ow == v.sw && v.oh == v.sh) { // 1:1 or magnified: every value once
-            for (int y = 0; y < v.oh; ++y)
-                colourRow(data + static_cast<std::size_t>(v.y0 + y) * stride + v.x0, v.ow, range,
-                          table, reinterpret_cast<QRgb *>(img.scanLine(y)));
-            return img;
-        }
-        // Shrunk: two sample columns and rows inside each screen pixel's footprint.
-        const auto ow = static_cast<std::size_t>(v.ow);
-        std::vector<int> ca(ow), cb(ow);
-        std::vector<float> mean(ow);
-        for (int x = 0; x < v.ow; ++x) {
-            ca[static_cast<std::size_t>(x)] = v.x0 + int((x + 0.25) * v.sw / v.ow);
-            cb[static_cast<std::size_t>(x)] =
-                v.x0 + std::min(v.sw - 1, int((x + 0.75) * v.sw / v.ow));
-        }
-        for (int y = 0; y < v.oh; ++y) {
-            const float *ra =
-                data + static_cast<std::size_t>(v.y0 + int((y + 0.25) * v.sh / v.oh)) * stride;
-            const float *rb =
-                data +
-                static_cast<std::size_t>(v.y0 + std::min(v.sh - 1, int((y + 0.75) * v.sh / v.oh))) *
-                    stride;
-            for (std::size_t x = 0; x < ow; ++x)
-                mean[x] = 0.25f * (ra[ca[x]] + ra[cb[x]] + rb[ca[x]] + rb[cb[x]]);
-            colourRow(mean.data(), v.ow, range, table, reinterpret_cast<QRgb *>(img.scanLine(y)));
-        }
-        return img;
     }
 
     QImage m_image;
@@ -357,15 +331,25 @@ QImage FeatureMapGrid::mapImage(int channel) const
 
 ValueRange FeatureMapGrid::displayedRange(int channel) const
 {
-    if (!m_shown || m_shown->channelRanges.empty())
+    if (!m_shown)
         return {};
-    ValueRange r = m_shown->channelRanges[static_cast<std::size_t>(channel)];
-    if (m_session->rangeMode() == RangeMode::Global)
-        r = std::accumulate(m_shown->channelRanges.begin(), m_shown->channelRanges.end(),
-                            m_shown->channelRanges.front(), unite);
-    if (m_session->gradient() == Gradient::Diverging)
-        r = symmetricRange(r);
-    return r;
+    return displayRange(m_shown->channelRanges, channel,
+                        m_session->rangeMode() == RangeMode::Global, m_session->gradient());
+}
+
+std::vector<MapRequest> FeatureMapGrid::mapRequests() const
+{
+    // Only the Session's own result follows the next run: a deeper layer of the stack shown
+    // instead (setShownResult) is computed elsewhere.
+    std::vector<MapRequest> requests;
+    if (m_override || !m_shown)
+        return requests;
+    for (int i = 0; i < m_visible; ++i) {
+        const MapRegion r = m_layers[static_cast<std::size_t>(i)]->currentRegion();
+        if (!r.empty())
+            requests.push_back({firstChannel() + i, r});
+    }
+    return requests;
 }
 
 void FeatureMapGrid::onResult()

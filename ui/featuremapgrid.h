@@ -53,6 +53,9 @@ public:
     QImage mapImage(int channel) const;
     // The colour range used for a channel's map in the current mode.
     ValueRange displayedRange(int channel) const;
+    // The maps on screen and the part of each that is visible, for the worker to colour the
+    // next result ahead (ComputeController::setMapRequests).
+    std::vector<MapRequest> mapRequests() const;
     bool isDimmed() const { return m_dimmed; }
     // Back to the whole map in every plot.
     void resetZoom();

@@ -191,13 +191,43 @@ void InputView::paintEvent(QPaintEvent *)
         area.y() + (area.height() - content.height() * scale) / 2 - content.y() * scale);
     const QRectF target(origin.x() - m_left * scale, origin.y() - m_top * scale,
                         img.width() * scale, img.height() * scale);
-    painter.setRenderHint(QPainter::SmoothPixmapTransform, scale < 1.0);
-    painter.drawImage(target, img);
-
-    const QColor accent(255, 140, 0); // orange: the padding, never part of the image
     const QRectF inner(target.x() + m_left * scale, target.y() + m_top * scale,
                        (img.width() - m_left - m_right) * scale,
                        (img.height() - m_top - m_bottom) * scale);
+    if (scale < 1.0) {
+        // Shrunk: the image's own pixels come from a copy scaled smoothly once per input and
+        // size, the band from the padded image strip by strip. Smooth-scaling the whole
+        // padded 1920x1080 picture on every padding edit was the input view's main cost
+        // in the live redraw (bench-ui).
+        const QSize size(std::max(1, qRound(inner.width())), std::max(1, qRound(inner.height())));
+        const std::array<std::uint64_t, 4> key{
+            m_session->inputRevision(), std::uint64_t(m_session->inputMode()),
+            std::uint64_t(size.width()), std::uint64_t(size.height())};
+        if (key != m_scaledKey || m_scaled.isNull()) {
+            m_scaled = img.copy(m_left, m_top, img.width() - m_left - m_right,
+                                img.height() - m_top - m_bottom)
+                           .scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+            m_scaledKey = key;
+        }
+        painter.setRenderHint(QPainter::SmoothPixmapTransform, true);
+        painter.drawImage(inner, m_scaled);
+        auto strip = [&](const QRect &src) {
+            if (src.width() > 0 && src.height() > 0)
+                painter.drawImage(QRectF(target.x() + src.x() * scale, target.y() + src.y() * scale,
+                                         src.width() * scale, src.height() * scale),
+                                  img, src);
+        };
+        const int innerH = img.height() - m_top - m_bottom;
+        strip(QRect(0, 0, img.width(), m_top));
+        strip(QRect(0, img.height() - m_bottom, img.width(), m_bottom));
+        strip(QRect(0, m_top, m_left, innerH));
+        strip(QRect(img.width() - m_right, m_top, m_right, innerH));
+    } else {
+        painter.setRenderHint(QPainter::SmoothPixmapTransform, false);
+        painter.drawImage(target, img);
+    }
+
+    const QColor accent(255, 140, 0); // orange: the padding, never part of the image
     const bool padded = m_top + m_bottom + m_left + m_right > 0;
     const auto mode = m_session->params().paddingMode;
     if (padded) {

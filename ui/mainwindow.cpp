@@ -133,6 +133,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_controller = new ComputeController(m_session, this);
     m_undo = new QUndoStack(this);
     m_grid = new FeatureMapGrid(m_session, this);
+    m_controller->setMapRequests([this] { return m_grid->mapRequests(); });
     setCentralWidget(m_grid);
 
     createDocks();

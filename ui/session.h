@@ -43,6 +43,10 @@ struct ComputeResult {
     std::shared_ptr<const core::Tensor> bias;   // [C_out]; nullptr when params.bias is false
     core::Tensor output;               // [1, C_out, H_out, W_out]
     std::vector<ValueRange> channelRanges; // min..max of each output channel (finite values)
+    // The maps the grid showed when the run started, already coloured for that view (see
+    // ComputeController::setMapRequests); the grid draws them as they are if its view is
+    // still the same, and colours a map itself otherwise.
+    std::vector<MapPreview> previews;
     double computeMs = 0.0;            // conv2d + channel ranges, wall clock on the worker
     std::uint64_t inputRevision = 0;   // Session::inputRevision() at the time of the run
     std::uint64_t weightsRevision = 0; // Session::weightsRevision() at the time of the run

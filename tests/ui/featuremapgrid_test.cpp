@@ -165,6 +165,64 @@ private slots:
         QCOMPARE(r.lo, -r.hi);
     }
 
+    void workerPreviewsAreWhatTheGridShows()
+    {
+        // A photo-sized input, so every map is shrunk into its plot: the worker colours the
+        // visible maps of the next result for the view they had when the run started, and
+        // the plots draw those images. Each must carry the grid's own region and range, and
+        // each pixel the colour of the mean of the 2x2 values under it.
+        m_w->session()->setImage(uitest::testImage(400, 300), QStringLiteral("big"));
+        QTRY_VERIFY_WITH_TIMEOUT(settled(*m_w), 10000);
+        randomWeights(*m_w->session(), 11u);
+        QTRY_VERIFY_WITH_TIMEOUT(settled(*m_w), 10000);
+        core::Conv2dParams p = m_w->session()->params();
+        p.paddingMode = p.paddingMode == core::PaddingMode::Reflect ? core::PaddingMode::Zeros
+                                                                    : core::PaddingMode::Reflect;
+        setParams(p); // same map size: the requested views still apply
+        auto *grid = m_w->grid();
+        const auto result = m_w->session()->result();
+        const std::vector<ui::MapRequest> shown = grid->mapRequests();
+        QCOMPARE(int(shown.size()), grid->visibleMapCount());
+        QCOMPARE(result->previews.size(), shown.size());
+        const int w = int(result->output.dim(3));
+        const std::size_t plane = std::size_t(w) * std::size_t(result->output.dim(2));
+        const ui::Lut &table = ui::lut(m_w->session()->gradient());
+        for (std::size_t i = 0; i < shown.size(); ++i) {
+            const ui::MapPreview &pv = result->previews[i];
+            QCOMPARE(pv.channel, shown[i].channel);
+            QVERIFY(pv.region == shown[i].region);
+            QVERIFY(pv.range == grid->displayedRange(pv.channel));
+            const ui::MapRegion &r = pv.region;
+            QVERIFY(r.ow < r.sw); // shrunk
+            QCOMPARE(pv.image.size(), QSize(r.ow, r.oh));
+            const float *v = result->output.data.data() + std::size_t(pv.channel) * plane;
+            for (int y : {0, r.oh / 2, r.oh - 1})
+                for (int x : {0, r.ow / 3, r.ow - 1}) {
+                    const int ya = r.y0 + int((y + 0.25) * r.sh / r.oh);
+                    const int yb = r.y0 + std::min(r.sh - 1, int((y + 0.75) * r.sh / r.oh));
+                    const int xa = r.x0 + int((x + 0.25) * r.sw / r.ow);
+                    const int xb = r.x0 + std::min(r.sw - 1, int((x + 0.75) * r.sw / r.ow));
+                    const float mean =
+                        0.25f * (v[ya * w + xa] + v[ya * w + xb] + v[yb * w + xa] + v[yb * w + xb]);
+                    const int idx = int(std::clamp(
+                        (mean - pv.range.lo) * 255.0f / (pv.range.hi - pv.range.lo) + 0.5f, 0.0f,
+                        255.0f));
+                    QCOMPARE(pv.image.pixel(x, y) | 0xff000000u, table[std::size_t(idx)]);
+                }
+        }
+        // A display change after the run (another gradient) makes the previews stale: the
+        // plots must not draw them.
+        m_w->session()->setGradient(ui::Gradient::Grayscale);
+        QCustomPlot *plot = grid->plot(0);
+        const QImage shot = plot->grab().toImage();
+        const ui::MapPreview &pv = result->previews[0];
+        const QPoint centre(int(plot->xAxis->coordToPixel(pv.region.x0 + pv.region.sw / 2.0)),
+                            int(plot->yAxis->coordToPixel(pv.region.y0 + pv.region.sh / 2.0)));
+        const QRgb onScreen = shot.pixel(centre) | 0xff000000u;
+        QCOMPARE(qRed(onScreen), qGreen(onScreen)); // gray, not the diverging preview
+        QCOMPARE(qGreen(onScreen), qBlue(onScreen));
+    }
+
     void hoverShowsValueInStatusBar()
     {
         auto *grid = m_w->grid();
