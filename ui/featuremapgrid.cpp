@@ -177,7 +177,11 @@ FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
     layout->setContentsMargins(4, 4, 4, 4);
     layout->setSpacing(4);
 
-    auto *bar = new QHBoxLayout;
+    // Three groups on one line, or flowing onto more lines when the grid is too narrow
+    // (large presentation fonts, a narrow central area): see fitToolbar().
+    m_colourControls = new QWidget;
+    auto *bar = new QHBoxLayout(m_colourControls);
+    bar->setContentsMargins(0, 0, 0, 0);
     bar->addWidget(new QLabel(tr("Colours:")));
     m_gradientBox = new QComboBox;
     m_gradientBox->setObjectName(QStringLiteral("gradient"));
@@ -189,8 +193,11 @@ FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
     m_rangeBox->addItems({tr("Per-map range"), tr("Global range")});
     m_rangeBox->setToolTip(tr("Per-map: each map uses its own min..max. Global: one scale for "
                               "all maps, so channels can be compared."));
-    bar->addWidget(m_rangeBox);
-    bar->addStretch();
+    m_toolGroups.push_back(m_colourControls);
+    m_toolGroups.push_back(m_rangeBox);
+    m_pageControls = new QWidget;
+    auto *pagerBar = new QHBoxLayout(m_pageControls);
+    pagerBar->setContentsMargins(0, 0, 0, 0);
     m_prev = new QToolButton;
     m_prev->setArrowType(Qt::LeftArrow);
     m_prev->setToolTip(tr("Previous page of maps (Page Up)"));
@@ -204,15 +211,19 @@ FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
     for (int n : {4, 8, 16, 32, 64})
         m_perPageBox->addItem(tr("%1 per page").arg(n), n);
     m_perPageBox->setCurrentIndex(2);
-    bar->addWidget(m_prev);
-    bar->addWidget(m_pageLabel);
-    bar->addWidget(m_next);
-    bar->addWidget(m_perPageBox);
+    pagerBar->addWidget(m_prev);
+    pagerBar->addWidget(m_pageLabel);
+    pagerBar->addWidget(m_next);
     auto *fit = new QToolButton;
     fit->setText(tr("Fit"));
     fit->setToolTip(tr("Show the whole maps again (after zooming with the wheel or panning)"));
-    bar->addWidget(fit);
-    layout->addLayout(bar);
+    m_toolGroups.push_back(m_pageControls);
+    m_toolGroups.push_back(m_perPageBox);
+    m_toolGroups.push_back(fit);
+    m_toolbar = new QVBoxLayout;
+    m_toolbar->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(m_toolbar);
+    fitToolbar();
 
     m_banner = new QLabel;
     m_banner->setObjectName(QStringLiteral("invalidBanner"));
@@ -673,9 +684,55 @@ void FeatureMapGrid::applyPalette()
     m_scalePlot->setFixedHeight(QFontMetrics(font()).height() * 2 + 26);
 }
 
+void FeatureMapGrid::fitToolbar()
+{
+    // Greedy flow: each group goes on the current line if it fits, else starts a new one.
+    const QMargins m = layout()->contentsMargins();
+    const int avail = width() - m.left() - m.right();
+    const int gap = std::max(6, style()->layoutSpacing(QSizePolicy::DefaultType,
+                                                        QSizePolicy::DefaultType, Qt::Horizontal));
+    std::vector<int> rows;
+    int row = 0, used = 0;
+    for (QWidget *g : m_toolGroups) {
+        const int w = g->sizeHint().width();
+        if (used > 0 && used + gap + w > avail) {
+            ++row;
+            used = 0;
+        }
+        used += (used > 0 ? gap : 0) + w;
+        rows.push_back(row);
+    }
+    if (rows == m_toolRows)
+        return;
+    m_toolRows = rows;
+    // Rebuild the lines: one QHBoxLayout per line, so each line packs its own groups
+    // (a grid would align the columns of different lines).
+    for (QWidget *g : m_toolGroups)
+        m_toolbar->removeWidget(g);
+    while (QLayoutItem *item = m_toolbar->takeAt(0))
+        delete item; // the old line layouts (the group widgets are not owned by them)
+    const bool oneLine = rows.back() == 0;
+    QHBoxLayout *line = nullptr;
+    for (std::size_t i = 0; i < m_toolGroups.size(); ++i) {
+        if (!line || (i > 0 && rows[i] != rows[i - 1])) {
+            if (line && !oneLine)
+                line->addStretch(1);
+            line = new QHBoxLayout;
+            m_toolbar->addLayout(line);
+        }
+        constexpr std::size_t kColourGroups = 2; // then the page controls
+        if (oneLine && i == kColourGroups)
+            line->addStretch(1); // colour controls at the left, page controls at the right
+        line->addWidget(m_toolGroups[i]);
+    }
+    if (line && !oneLine)
+        line->addStretch(1);
+}
+
 void FeatureMapGrid::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
+    fitToolbar();
     relayout();
 }
 
@@ -690,6 +747,8 @@ void FeatureMapGrid::changeEvent(QEvent *event)
 {
     QWidget::changeEvent(event);
     if (event->type() == QEvent::PaletteChange || event->type() == QEvent::FontChange) {
+        if (event->type() == QEvent::FontChange) // the children take the font after this
+            QMetaObject::invokeMethod(this, &FeatureMapGrid::fitToolbar, Qt::QueuedConnection);
         applyPalette();
         relayout();
         for (int i = 0; i < m_visible; ++i)

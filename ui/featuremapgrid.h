@@ -19,6 +19,7 @@ class QLabel;
 class QScrollArea;
 class QSpinBox;
 class QGridLayout;
+class QVBoxLayout;
 class QToolButton;
 
 namespace convscope::ui {
@@ -86,6 +87,7 @@ private:
     void onDisplay();
     void redraw(bool newResult);
     void relayout();
+    void fitToolbar();
     void updateColorScale();
     void updatePager();
     void applyPalette();
@@ -97,6 +99,11 @@ private:
     std::shared_ptr<const ComputeResult> m_override; // setShownResult
     MapHighlight m_highlight;
     QPointF m_pressPos;
+    QWidget *m_colourControls;
+    QWidget *m_pageControls;
+    QVBoxLayout *m_toolbar; // lines of tool groups
+    std::vector<QWidget *> m_toolGroups; // in reading order
+    std::vector<int> m_toolRows;         // the line each group is on
     QComboBox *m_gradientBox;
     QComboBox *m_rangeBox;
     QComboBox *m_perPageBox;

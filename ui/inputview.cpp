@@ -174,8 +174,23 @@ void InputView::paintEvent(QPaintEvent *)
     const QFontMetrics fm = fontMetrics();
     const bool down = m_session->isDownscaled();
     const bool legend = m_overlay.isField() || !m_unreached.isEmpty();
-    const int captionLines = (down ? 2 : 1) + (m_overlay.isEmpty() ? 0 : 1) + (legend ? 1 : 0);
-    const QRect area = rect().adjusted(6, 6, -6, -(fm.height() * captionLines + 10));
+    // The caption and the downscale note wrap rather than clip: a narrow dock in presentation
+    // mode holds only a few large words per line.
+    const int textWidth = std::max(1, width() - 12);
+    const auto wrappedHeight = [&](const QString &t) {
+        return fm.boundingRect(QRect(0, 0, textWidth, 100000), Qt::AlignHCenter | Qt::TextWordWrap,
+                               t)
+            .height();
+    };
+    const QString fedCaption = caption();
+    const QString downNote =
+        down ? tr("downscaled from %1 × %2 (preview limit)")
+                   .arg(m_session->image().width())
+                   .arg(m_session->image().height())
+             : QString();
+    const int captionHeight = wrappedHeight(fedCaption) + (down ? wrappedHeight(downNote) : 0) +
+                              fm.height() * ((m_overlay.isEmpty() ? 0 : 1) + (legend ? 1 : 0));
+    const QRect area = rect().adjusted(6, 6, -6, -(captionHeight + 10));
     if (img.isNull() || area.width() < 8 || area.height() < 8)
         return;
 
@@ -266,24 +281,27 @@ void InputView::paintEvent(QPaintEvent *)
         painter.drawLine(insetInner.topLeft(), insetInner.bottomLeft());
         painter.setPen(QPen(pal.color(QPalette::WindowText), 1));
         painter.drawRect(inset);
-        painter.drawText(inset.adjusted(4, 2, -4, -2), Qt::AlignRight | Qt::AlignBottom,
-                         tr("corner ×%1").arg(s, 0, 'f', 0));
+        // "corner ×10" when it fits inside the inset, "×10" when the inset is narrow.
+        QString label = tr("corner ×%1").arg(s, 0, 'f', 0);
+        if (fm.horizontalAdvance(label) > inset.width() - 8)
+            label = tr("×%1").arg(s, 0, 'f', 0);
+        painter.drawText(inset.adjusted(4, 2, -4, -2), Qt::AlignRight | Qt::AlignBottom, label);
     }
 
     // Caption: what is fed, and a visible note when the live view works on a smaller copy.
     painter.setPen(pal.color(QPalette::WindowText));
     QRect text = rect().adjusted(6, 0, -6, -4);
     text.setTop(area.bottom() + 6);
-    painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop, caption());
+    painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, fedCaption);
+    // Lines below advance by what the previous one took; the last single line is fm.height().
+    int used = wrappedHeight(fedCaption);
     if (down) {
         painter.setPen(accent);
-        const QImage &full = m_session->image();
-        text.setTop(text.top() + fm.height());
-        painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop,
-                         tr("downscaled from %1 × %2 (preview limit)")
-                             .arg(full.width())
-                             .arg(full.height()));
+        text.setTop(text.top() + used);
+        painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, downNote);
+        used = wrappedHeight(downNote);
     }
+    text.setTop(text.top() + used - fm.height()); // the lines below add fm.height() each
     if (!m_overlay.isEmpty()) {
         painter.setPen(pal.color(QPalette::WindowText));
         text.setTop(text.top() + fm.height());

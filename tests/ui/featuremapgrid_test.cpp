@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "reference_conv.h"
 
+#include <QComboBox>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QStatusBar>
@@ -221,6 +222,24 @@ private slots:
         const QRgb onScreen = shot.pixel(centre) | 0xff000000u;
         QCOMPARE(qRed(onScreen), qGreen(onScreen)); // gray, not the diverging preview
         QCOMPARE(qGreen(onScreen), qBlue(onScreen));
+    }
+
+    void toolbarWrapsInsteadOfSqueezingItsControls()
+    {
+        // Presentation fonts in a 1200 px window: the colour and page controls no longer fit
+        // on one line, so they take two rather than cutting "Diverging (signed)" short.
+        m_w->setMaximumSize(1200, 800); // like a screen: the offscreen window would just grow
+        m_w->setPresentationMode(true);
+        for (const char *name : {"gradient", "rangeMode", "perPage"}) {
+            auto *box = m_w->grid()->findChild<QComboBox *>(QLatin1String(name));
+            QVERIFY(box);
+            QTRY_VERIFY2(box->width() >= box->sizeHint().width(),
+                         qPrintable(QStringLiteral("%1: %2 px for a %3 px text")
+                                        .arg(QLatin1String(name))
+                                        .arg(box->width())
+                                        .arg(box->sizeHint().width())));
+        }
+        m_w->setPresentationMode(false);
     }
 
     void hoverShowsValueInStatusBar()
