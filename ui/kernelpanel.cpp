@@ -5,6 +5,7 @@
 #include "shape.h"
 
 #include <QComboBox>
+#include <QHash>
 #include <QDoubleValidator>
 #include <QEvent>
 #include <QFormLayout>
@@ -384,12 +385,20 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
 
     connect(m_applyButton, &QPushButton::clicked, this, &KernelPanel::applyPreset);
     connect(m_presetCombo, &QComboBox::currentIndexChanged, this, [this] { refreshInfo(); });
+    // The scope decides what the combo names: the whole tensor or the selected channel's kernel.
+    connect(m_scopeCombo, &QComboBox::currentIndexChanged, this, [this] {
+        syncPresetCombo();
+        refreshInfo();
+    });
     connect(m_randomiseButton, &QPushButton::clicked, this, &KernelPanel::randomise);
     auto pairChanged = [this] {
         if (m_updating)
             return;
         refreshKernelGrid();
         refreshBias();
+        // With the "selected output channel" scope the combo names this channel's kernel.
+        syncPresetCombo();
+        refreshInfo();
         emit selectedPairChanged(selectedOutChannel(), selectedInChannel());
     };
     connect(m_outSpin, &QSpinBox::valueChanged, this, pairChanged);
@@ -403,6 +412,10 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
 
     setConfiguration(m_params, core::presetWeights(m_params, core::KernelPreset::Identity),
                      core::zeroBias(m_params));
+    // Placeholder weights until a session is attached, not a choice: the session's own
+    // default stays in charge of new shapes.
+    m_recipe = {};
+    m_seenRecipes.clear();
 }
 
 KernelPanel::~KernelPanel() = default;
@@ -413,6 +426,13 @@ void KernelPanel::setConfiguration(const core::Conv2dParams &p, const core::Tens
     m_params = p;
     m_weight = weight;
     m_bias = bias;
+    // Weights from the session (an echo of our own edit, undo/redo, a new shape, a loaded
+    // file) carry the recipe that makes them, else the origin remembered for them, else none
+    // (see WeightRecipe). Invalid parameters keep the old weights, and so their recipe.
+    if (editable()) {
+        m_recipe = recipeMakingWeights().value_or(rememberedRecipe().value_or(WeightRecipe{}));
+        rememberRecipe();
+    }
     refreshSelectors();
     refreshKernelGrid();
     refreshBias();
@@ -438,6 +458,8 @@ void KernelPanel::setSelectedPair(int outChannel, int inChannel)
     m_updating = false;
     refreshKernelGrid();
     refreshBias();
+    syncPresetCombo();
+    refreshInfo();
 }
 
 std::optional<core::KernelPreset> KernelPanel::currentPreset() const
@@ -480,14 +502,21 @@ bool KernelPanel::editable() const
            && m_bias.shape == core::Shape{m_params.outChannels} && m_weight.size() > 0;
 }
 
-void KernelPanel::emitEdit(core::Tensor weight, core::Tensor bias, const QString &description)
+void KernelPanel::emitEdit(core::Tensor weight, core::Tensor bias, const QString &description,
+                           std::optional<WeightRecipe> made)
 {
     // Shown at once so that consecutive edits build on each other even before the session
     // echoes them back through setConfiguration().
     m_weight = weight;
     m_bias = bias;
+    // An edit keeps the origin of the weights it changes (m_recipe) unless the result is a
+    // recipe's weights itself, e.g. a preset applied to each channel in turn.
+    m_recipe = made ? *made : recipeMakingWeights().value_or(m_recipe);
+    rememberRecipe();
     refreshKernelGrid();
     refreshBias();
+    syncPresetCombo();
+    refreshInfo();
     emit weightsEdited(std::move(weight), std::move(bias), description);
 }
 
@@ -500,8 +529,8 @@ void KernelPanel::applyPreset()
     core::Tensor w = core::presetWeights(m_params, preset);
     core::Tensor b = core::zeroBias(m_params);
     if (presetAppliesToAllChannels()) {
-        m_recipe = {WeightRecipe::Kind::Preset, preset, m_recipe.seed};
-        emitEdit(std::move(w), std::move(b), tr("Apply %1").arg(name));
+        emitEdit(std::move(w), std::move(b), tr("Apply %1").arg(name),
+                 WeightRecipe{WeightRecipe::Kind::Preset, preset, m_recipe.seed});
         return;
     }
     // One output channel: copy its slice of the preset into the current weights.
@@ -519,9 +548,9 @@ void KernelPanel::randomise()
     if (!editable())
         return;
     const std::uint64_t s = seed();
-    m_recipe = {WeightRecipe::Kind::Kaiming, m_recipe.preset, s};
     emitEdit(core::kaimingUniformWeights(m_params, s), core::defaultBias(m_params, s),
-             tr("Randomise (Kaiming, seed %1)").arg(s));
+             tr("Randomise (Kaiming, seed %1)").arg(s),
+             WeightRecipe{WeightRecipe::Kind::Kaiming, m_recipe.preset, s});
 }
 
 void KernelPanel::setWeightValue(int ky, int kx, double value)
@@ -688,11 +717,15 @@ void KernelPanel::refreshInfo()
 
 std::optional<core::KernelPreset> KernelPanel::presetInUse() const
 {
-    if (!editable())
-        return std::nullopt;
     // With the "selected output channel" scope a class builds a stack one channel at a time,
     // so the combo names the selected channel's kernel; otherwise the whole tensor.
-    const bool all = presetAppliesToAllChannels();
+    return presetMaking(presetAppliesToAllChannels());
+}
+
+std::optional<core::KernelPreset> KernelPanel::presetMaking(bool all) const
+{
+    if (!editable())
+        return std::nullopt;
     const int o = selectedOutChannel();
     const auto per = static_cast<std::size_t>(m_weight.dim(1) * m_weight.dim(2) * m_weight.dim(3));
     const std::size_t first = all ? 0 : static_cast<std::size_t>(o) * per;
@@ -713,15 +746,69 @@ std::optional<core::KernelPreset> KernelPanel::presetInUse() const
     return std::nullopt;
 }
 
+bool KernelPanel::reproduces(const WeightRecipe &recipe) const
+{
+    if (!editable())
+        return false;
+    const auto [w, b] = recipe.kind == WeightRecipe::Kind::Builtin
+                            ? Session::defaultWeights(m_params)
+                            : makeWeights(recipe, m_params);
+    return m_weight == w && (!m_params.bias || m_bias == b);
+}
+
+std::optional<WeightRecipe> KernelPanel::recipeMakingWeights() const
+{
+    // The current recipe first: a 1-channel start-up mix is also "Box blur", and the recipe
+    // that just made a new shape must stay the one in charge.
+    if (reproduces(m_recipe))
+        return m_recipe;
+    if (const auto preset = presetMaking(true))
+        return WeightRecipe{WeightRecipe::Kind::Preset, *preset, m_recipe.seed};
+    if (reproduces(WeightRecipe{}))
+        return WeightRecipe{};
+    // A seed cannot be read off the values; only a seeded initialisation seen here is known.
+    if (const auto seen = rememberedRecipe(); seen && reproduces(*seen))
+        return seen;
+    return std::nullopt;
+}
+
+std::size_t KernelPanel::weightsFingerprint() const
+{
+    std::size_t h = qHashRange(m_weight.shape.begin(), m_weight.shape.end());
+    h = qHashBits(m_weight.data.data(), m_weight.data.size() * sizeof(float), h);
+    return qHashBits(m_bias.data.data(), m_bias.data.size() * sizeof(float), h);
+}
+
+std::optional<WeightRecipe> KernelPanel::rememberedRecipe() const
+{
+    const std::size_t key = weightsFingerprint();
+    const auto it = std::find_if(m_seenRecipes.rbegin(), m_seenRecipes.rend(),
+                                 [key](const auto &seen) { return seen.first == key; });
+    if (it == m_seenRecipes.rend())
+        return std::nullopt;
+    return it->second;
+}
+
+void KernelPanel::rememberRecipe()
+{
+    const std::size_t key = weightsFingerprint();
+    std::erase_if(m_seenRecipes, [key](const auto &seen) { return seen.first == key; });
+    // Far more than an undo session revisits; the oldest are the least likely to come back.
+    constexpr std::size_t most = 512;
+    if (m_seenRecipes.size() >= most)
+        m_seenRecipes.erase(m_seenRecipes.begin());
+    m_seenRecipes.emplace_back(key, m_recipe);
+}
+
 QString KernelPanel::neutralPresetText() const
 {
     if (!editable())
         return tr("(current weights)");
-    const auto [builtinW, builtinB] = Session::defaultWeights(m_params);
-    if (m_weight == builtinW && (!m_params.bias || m_bias == builtinB))
+    if (reproduces(WeightRecipe{}))
         return tr("Start-up mix");
-    if (m_recipe.kind == WeightRecipe::Kind::Kaiming
-        && m_weight == core::kaimingUniformWeights(m_params, m_recipe.seed))
+    // m_recipe follows the weights in use (setConfiguration, emitEdit), so a seed restored by
+    // undo is named here too.
+    if (m_recipe.kind == WeightRecipe::Kind::Kaiming && reproduces(m_recipe))
         return tr("Kaiming, seed %1").arg(m_recipe.seed);
     return tr("Custom weights");
 }

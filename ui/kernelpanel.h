@@ -13,9 +13,11 @@
 #include <QString>
 #include <QWidget>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <utility>
+#include <vector>
 
 class QComboBox;
 class QLabel;
@@ -26,8 +28,21 @@ class QTableWidget;
 namespace convscope::ui {
 
 // How the weights are re-made when the parameters change their shape (kernel size, channels,
-// groups): the last preset or seeded initialisation the user asked for, so a class that set
-// "Sobel x" keeps seeing Sobel x when it tries a 5x5 kernel.
+// groups). The rule follows the weights in use, as the preset combo names them, never a
+// choice the user has since undone or replaced:
+//  - weights a preset makes (every output channel, bias 0): that preset, so a class that set
+//    "Sobel x" keeps seeing Sobel x when it tries a 5x5 kernel;
+//  - the start-up mix: the start-up mix (Builtin);
+//  - a seeded initialisation: the same seed;
+//  - weights no recipe makes ("Custom weights": hand edits, a preset applied to one output
+//    channel): the recipe they were edited from. The edits have no meaning at another size,
+//    the kernel they started from has ("Laplacian with a changed centre" becomes a 5x5
+//    Laplacian). The panel remembers that origin per weight tensor, so undo or redo that
+//    brings edited weights back brings their origin back with them;
+//  - weights of unknown origin (a session file, imported values): the start-up mix, as in a
+//    fresh window, rather than whatever was applied before they were loaded.
+// With the "selected output channel" scope the combo names one channel's kernel; a new shape
+// re-makes every channel, so the recipe is always about the whole tensor.
 struct WeightRecipe {
     enum class Kind {
         Builtin, // nothing chosen yet: the session's own default
@@ -78,7 +93,7 @@ public:
     bool presetAppliesToAllChannels() const;
     void setPresetAppliesToAllChannels(bool all);
 
-    // The last all-channel preset or initialisation asked for (see WeightRecipe).
+    // What a new weight shape re-makes: the recipe of the weights in use (see WeightRecipe).
     const WeightRecipe &recipe() const { return m_recipe; }
 
     // Widgets, for tests and for keyboard focus chains.
@@ -106,13 +121,22 @@ protected:
 
 private:
     bool editable() const;
-    void emitEdit(core::Tensor weight, core::Tensor bias, const QString &description);
+    // `made`: the recipe that made the new weights (Apply to every channel, Randomise); none
+    // for edits of the weights in use, which keep their origin unless they become a recipe.
+    void emitEdit(core::Tensor weight, core::Tensor bias, const QString &description,
+                  std::optional<WeightRecipe> made = std::nullopt);
     void refreshSelectors();
     void refreshKernelGrid();
     void refreshBias();
     void refreshInfo();
     void syncPresetCombo();
     std::optional<core::KernelPreset> presetInUse() const;
+    std::optional<core::KernelPreset> presetMaking(bool allChannels) const;
+    bool reproduces(const WeightRecipe &recipe) const;
+    std::optional<WeightRecipe> recipeMakingWeights() const;
+    std::optional<WeightRecipe> rememberedRecipe() const;
+    void rememberRecipe();
+    std::size_t weightsFingerprint() const;
     QString neutralPresetText() const;
     void resizeCells();
     QString inputChannelLabel(int inChannel) const;
@@ -121,6 +145,9 @@ private:
     core::Tensor m_weight;
     core::Tensor m_bias;
     WeightRecipe m_recipe;
+    // The recipe each weight tensor shown here had, newest last, by fingerprint: undo and
+    // redo bring back tensors, this brings back their recipe (see WeightRecipe).
+    std::vector<std::pair<std::size_t, WeightRecipe>> m_seenRecipes;
     bool m_updating = false; // true while widgets are refilled from values
 
     QComboBox *m_presetCombo = nullptr;

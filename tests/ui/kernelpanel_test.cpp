@@ -20,6 +20,8 @@
 #include <QTest>
 #include <QUndoStack>
 
+#include <algorithm>
+
 using namespace convscope;
 using convscope::ui::KernelPanel;
 
@@ -106,6 +108,9 @@ private slots:
     void recipeRemakesWeightsForNewShapes();
     void presetComboShowsTheWeightsInUse();
     void presetComboFollowsUndoRedoAndLoadedWeights();
+    void undoneRecipeIsNotRemadeOnResize();
+    void handEditsRemakeTheirOriginAfterUndo();
+    void presetComboFollowsTheSelectedChannel();
     void shortPanelNeverOverlaps();
 };
 
@@ -424,6 +429,139 @@ void KernelPanelTest::presetComboFollowsUndoRedoAndLoadedWeights()
     panel.setCurrentPreset(core::KernelPreset::SobelX);
     panel.applyPreset();
     QCOMPARE(combo->currentText(), presetName(core::KernelPreset::SobelX));
+}
+
+void KernelPanelTest::undoneRecipeIsNotRemadeOnResize()
+{
+    // Apply Laplacian, undo it: the start-up mix is back, and a new kernel size must re-make
+    // the start-up mix, not the Laplacian the user took back.
+    ui::Session session;
+    QUndoStack undo;
+    KernelPanel panel;
+    ui::attachKernelPanel(&panel, &session, &undo);
+    QComboBox *combo = presetComboOf(panel);
+    QVERIFY(combo);
+    const core::Conv2dParams p3 = session.params();
+    core::Conv2dParams p5 = p3;
+    p5.kernel = {5, 5};
+
+    panel.setCurrentPreset(core::KernelPreset::Laplacian);
+    panel.applyPreset();
+    undo.undo();
+    QCOMPARE(combo->currentText(), QStringLiteral("Start-up mix"));
+    session.setParams(p5);
+    QVERIFY(*session.weight() == ui::Session::defaultWeights(p5).first);
+    QCOMPARE(combo->currentText(), QStringLiteral("Start-up mix"));
+
+    // Redo brings the Laplacian back, and with it the Laplacian for new sizes.
+    session.setParams(p3);
+    undo.redo();
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::Laplacian));
+    session.setParams(p5);
+    QVERIFY(*session.weight() == core::presetWeights(p5, core::KernelPreset::Laplacian));
+    session.setParams(p3);
+
+    // A seeded initialisation restored by undo is re-made with its seed.
+    panel.setSeed(7);
+    panel.randomise();
+    panel.setCurrentPreset(core::KernelPreset::SobelX);
+    panel.applyPreset();
+    undo.undo();
+    QCOMPARE(combo->currentText(), QStringLiteral("Kaiming, seed 7"));
+    session.setParams(p5);
+    QVERIFY(*session.weight() == core::kaimingUniformWeights(p5, 7));
+    QVERIFY(*session.bias() == core::defaultBias(p5, 7));
+    QCOMPARE(combo->currentText(), QStringLiteral("Kaiming, seed 7"));
+    session.setParams(p3);
+
+    // Loaded weights that no recipe makes do not inherit the last applied preset either.
+    panel.setCurrentPreset(core::KernelPreset::Emboss);
+    panel.applyPreset();
+    core::Tensor loaded = core::kaimingUniformWeights(p3, 99);
+    loaded.data[0] = 3.0f;
+    session.setWeights(loaded, core::zeroBias(p3));
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
+    session.setParams(p5);
+    QVERIFY(*session.weight() == ui::Session::defaultWeights(p5).first);
+}
+
+void KernelPanelTest::handEditsRemakeTheirOriginAfterUndo()
+{
+    // Hand-edited weights have no meaning at another size; they re-make the recipe they were
+    // edited from, also when undo brings them back after another preset was applied.
+    ui::Session session;
+    QUndoStack undo;
+    KernelPanel panel;
+    ui::attachKernelPanel(&panel, &session, &undo);
+    QComboBox *combo = presetComboOf(panel);
+    const core::Conv2dParams p3 = session.params();
+    core::Conv2dParams p5 = p3;
+    p5.kernel = {5, 5};
+
+    panel.setCurrentPreset(core::KernelPreset::Laplacian);
+    panel.applyPreset();
+    panel.setWeightValue(1, 1, 9.0);
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
+    panel.setCurrentPreset(core::KernelPreset::SobelY);
+    panel.applyPreset();
+    undo.undo(); // the edited Laplacian
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
+    QCOMPARE(panel.recipe().kind, ui::WeightRecipe::Kind::Preset);
+    QCOMPARE(panel.recipe().preset, core::KernelPreset::Laplacian);
+    session.setParams(p5);
+    QVERIFY(*session.weight() == core::presetWeights(p5, core::KernelPreset::Laplacian));
+
+    // Hand edits of the start-up mix re-make the start-up mix.
+    session.setParams(p3);
+    undo.undo(); // the resize was no undo step here; this undoes the edit
+    undo.undo(); // and the Laplacian
+    QCOMPARE(combo->currentText(), QStringLiteral("Start-up mix"));
+    panel.setWeightValue(0, 0, 5.0);
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
+    QCOMPARE(panel.recipe().kind, ui::WeightRecipe::Kind::Builtin);
+    session.setParams(p5);
+    QVERIFY(*session.weight() == ui::Session::defaultWeights(p5).first);
+}
+
+void KernelPanelTest::presetComboFollowsTheSelectedChannel()
+{
+    KernelPanel panel;
+    QComboBox *combo = presetComboOf(panel);
+    const core::Conv2dParams p = rgbParams();
+    // out 0 Sobel x, out 1 Sobel y, out 2 and 3 random.
+    core::Tensor w = core::kaimingUniformWeights(p, 5);
+    const core::Tensor sx = core::presetWeights(p, core::KernelPreset::SobelX);
+    const core::Tensor sy = core::presetWeights(p, core::KernelPreset::SobelY);
+    const std::ptrdiff_t per = 3 * 3 * 3;
+    std::copy_n(sx.data.begin(), per, w.data.begin());
+    std::copy_n(sy.data.begin() + per, per, w.data.begin() + per);
+    panel.setConfiguration(p, w, core::zeroBias(p));
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
+
+    panel.setPresetAppliesToAllChannels(false); // the scope itself changes what is named
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::SobelX));
+    QVERIFY(panel.applyButton()->isEnabled());
+
+    // The user steps through the output channels with the grid's "out" spin box.
+    QSpinBox *out = nullptr;
+    for (QSpinBox *s : panel.findChildren<QSpinBox *>())
+        if (s->prefix().startsWith(QStringLiteral("out")))
+            out = s;
+    QVERIFY(out);
+    out->setValue(1);
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::SobelY));
+    out->setValue(2);
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
+    QVERIFY(!panel.applyButton()->isEnabled());
+    // Selected from elsewhere (the feature-map grid), too.
+    panel.setSelectedPair(0, 1);
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::SobelX));
+    // A bias row selects its channel.
+    panel.biasTable()->setCurrentCell(1, 0);
+    QCOMPARE(combo->currentText(), presetName(core::KernelPreset::SobelY));
+
+    panel.setPresetAppliesToAllChannels(true);
+    QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
 }
 
 void KernelPanelTest::shortPanelNeverOverlaps()
