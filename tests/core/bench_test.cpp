@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
+
+#include <unistd.h>
 
 using namespace convscope::cli;
 
@@ -57,7 +60,9 @@ TEST(Bench, rejectsMalformedFilesWithAClearMessage)
 
 TEST(Bench, jsonOutputNamesEveryResult)
 {
-    const std::string path = ::testing::TempDir() + "convscope_bench_test.json";
+    // The pid keeps two test runs at once (two build trees) off each other's file.
+    const std::string path =
+        ::testing::TempDir() + "convscope_bench_test_" + std::to_string(getpid()) + ".json";
     std::ofstream(path) << kOneConfig;
     std::ostringstream out, err;
     const int code = runCli({"bench", "--config-file", path, "--only", "tiny", "--threads", "1", "--json"},
