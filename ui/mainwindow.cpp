@@ -382,7 +382,10 @@ void MainWindow::createStatusBar()
 void MainWindow::updateStatus()
 {
     if (m_controller->lastComputeMs() > 0)
-        m_timeLabel->setText(tr("computed in %1 ms").arg(m_controller->lastComputeMs(), 0, 'f', 1));
+        m_timeLabel->setText(m_controller->lastComputeMs() < 0.05
+                                 ? tr("computed in < 0.1 ms") // not "0.0 ms" for tiny inputs
+                                 : tr("computed in %1 ms").arg(m_controller->lastComputeMs(), 0,
+                                                               'f', 1));
     if (m_session->isDownscaled()) {
         const QImage &full = m_session->image();
         const QImage &fed = m_session->previewImage();
