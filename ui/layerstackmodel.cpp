@@ -1,11 +1,14 @@
 #include "layerstackmodel.h"
 
 #include "conv2d.h"
+#include "layercommands.h"
 #include "kernels.h"
 #include "shape.h"
 
 #include <QFutureWatcher>
+#include <QStringList>
 #include <QTimer>
+#include <QUndoStack>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -21,7 +24,7 @@ LayerStackModel::LayerStackModel(Session *session, QObject *parent)
     connect(session, &Session::paramsChanged, this, [this] {
         if (m_extra.empty())
             return;
-        fixChannels();
+        fixChannels(m_extra);
         emit layersChanged();
     });
 }
@@ -64,10 +67,10 @@ void LayerStackModel::makeWeights(Extra &e)
     e.bias = std::make_shared<const core::Tensor>(core::defaultBias(e.params, e.seed));
 }
 
-void LayerStackModel::fixChannels()
+void LayerStackModel::fixChannels(Layers &layers) const
 {
     int in = m_session->params().outChannels;
-    for (Extra &e : m_extra) {
+    for (Extra &e : layers) {
         if (e.params.inChannels != in) {
             e.params.inChannels = in;
             // A groups value that no longer divides the channels would make the whole stack
@@ -81,6 +84,81 @@ void LayerStackModel::fixChannels()
     }
 }
 
+bool LayerStackModel::sameLayers(const Layers &a, const Layers &b)
+{
+    auto same = [](const std::shared_ptr<const core::Tensor> &x,
+                   const std::shared_ptr<const core::Tensor> &y) {
+        return x == y || (x && y && *x == *y);
+    };
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [&](const Extra &x, const Extra &y) {
+        return x.params == y.params && x.reluBefore == y.reluBefore && x.seed == y.seed
+               && same(x.weight, y.weight) && same(x.bias, y.bias);
+    });
+}
+
+void LayerStackModel::commit(Layers next, const QString &text, const QString &mergeKey)
+{
+    if (m_undo)
+        m_undo->push(new LayerStackCommand(this, m_extra, std::move(next), text, mergeKey));
+    else
+        applyLayers(next);
+}
+
+void LayerStackModel::applyLayers(const Layers &layers)
+{
+    m_extra = layers;
+    // Normally a no-op: a command's layers were chained to the Session's parameters of its
+    // point in the history, which undo/redo have restored by now.
+    fixChannels(m_extra);
+    // Results past the new end belong to no layer; the rest stay until the new run lands.
+    if (m_results.size() > m_extra.size())
+        m_results.resize(m_extra.size());
+    if (m_shown >= layerCount())
+        setShownLayer(layerCount() - 1);
+    emit layersChanged();
+    scheduleRecompute();
+}
+
+namespace {
+
+QString hwText(core::Hw v)
+{
+    return v.h == v.w ? QString::number(v.h) : QStringLiteral("%1×%2").arg(v.h).arg(v.w);
+}
+
+// What changed between two parameter sets of one layer, for the undo text ("stride 2").
+QString describeChange(const core::Conv2dParams &a, const core::Conv2dParams &b)
+{
+    QStringList parts;
+    if (a.outChannels != b.outChannels)
+        parts << LayerStackModel::tr("out channels %1").arg(b.outChannels);
+    if (a.kernel != b.kernel)
+        parts << LayerStackModel::tr("kernel %1").arg(hwText(b.kernel));
+    if (a.stride != b.stride)
+        parts << LayerStackModel::tr("stride %1").arg(hwText(b.stride));
+    if (a.paddingKind != b.paddingKind || a.padding != b.padding) {
+        switch (b.paddingKind) {
+        case core::PaddingKind::Same: parts << LayerStackModel::tr("padding 'same'"); break;
+        case core::PaddingKind::Valid: parts << LayerStackModel::tr("padding 'valid'"); break;
+        case core::PaddingKind::Explicit:
+            parts << LayerStackModel::tr("padding %1").arg(hwText(b.padding));
+            break;
+        }
+    }
+    if (a.dilation != b.dilation)
+        parts << LayerStackModel::tr("dilation %1").arg(hwText(b.dilation));
+    if (a.groups != b.groups)
+        parts << LayerStackModel::tr("groups %1").arg(b.groups);
+    if (a.paddingMode != b.paddingMode)
+        parts << LayerStackModel::tr("padding mode %1")
+                     .arg(QString::fromStdString(core::toString(b.paddingMode)));
+    if (a.bias != b.bias)
+        parts << (b.bias ? LayerStackModel::tr("bias on") : LayerStackModel::tr("bias off"));
+    return parts.isEmpty() ? LayerStackModel::tr("parameters") : parts.join(QStringLiteral(", "));
+}
+
+} // namespace
+
 void LayerStackModel::addLayer()
 {
     Extra e;
@@ -89,52 +167,50 @@ void LayerStackModel::addLayer()
     e.params.outChannels = last.outChannels;
     e.params.kernel = {3, 3};
     e.params.padding = {1, 1};
+    // The seed is drawn now, once: redoing the command brings back this very layer.
     e.seed = m_nextSeed++;
     makeWeights(e);
-    m_extra.push_back(std::move(e));
-    emit layersChanged();
-    scheduleRecompute();
+    Layers next = m_extra;
+    next.push_back(std::move(e));
+    commit(std::move(next), tr("Add layer %1").arg(layerCount() + 1));
 }
 
 void LayerStackModel::removeLayer(int layer)
 {
     if (layer < 1 || layer >= layerCount())
         return;
-    m_extra.erase(m_extra.begin() + (layer - 1));
-    // Results past the new end belong to no layer; the rest stay until the new run lands.
-    if (m_results.size() > m_extra.size())
-        m_results.resize(m_extra.size());
-    fixChannels();
-    if (m_shown >= layerCount())
-        setShownLayer(layerCount() - 1);
-    emit layersChanged();
-    scheduleRecompute();
+    Layers next = m_extra;
+    next.erase(next.begin() + (layer - 1));
+    fixChannels(next);
+    commit(std::move(next), tr("Remove layer %1").arg(layer + 1));
 }
 
-void LayerStackModel::setLayerParams(int layer, core::Conv2dParams p)
+void LayerStackModel::setLayerParams(int layer, core::Conv2dParams p, const QString &mergeKey)
 {
     if (layer < 1 || layer >= layerCount())
         return;
-    Extra &e = m_extra[static_cast<std::size_t>(layer - 1)];
+    Layers next = m_extra;
+    Extra &e = next[static_cast<std::size_t>(layer - 1)];
     p.inChannels = params(layer - 1).outChannels;
     if (p == e.params)
         return;
+    const QString what = describeChange(e.params, p);
     const bool reshape = core::weightShape(p) != core::weightShape(e.params);
     e.params = p;
     if (reshape)
         makeWeights(e);
-    fixChannels();
-    emit layersChanged();
-    scheduleRecompute();
+    fixChannels(next);
+    commit(std::move(next), tr("Layer %1: %2").arg(layer + 1).arg(what), mergeKey);
 }
 
 void LayerStackModel::setReluBefore(int layer, bool on)
 {
     if (layer < 1 || layer >= layerCount() || reluBefore(layer) == on)
         return;
-    m_extra[static_cast<std::size_t>(layer - 1)].reluBefore = on;
-    emit layersChanged();
-    scheduleRecompute();
+    Layers next = m_extra;
+    next[static_cast<std::size_t>(layer - 1)].reluBefore = on;
+    commit(std::move(next), on ? tr("Layer %1: ReLU on").arg(layer + 1)
+                               : tr("Layer %1: ReLU off").arg(layer + 1));
 }
 
 std::vector<ExtraLayer> LayerStackModel::extraLayers() const

@@ -4,20 +4,25 @@
 // result are the Session's, edited by the parameter and kernel panels as before. The layers
 // after it are owned here: each has its own parameters, seeded PyTorch-default weights and an
 // optional ReLU on its input, and is computed with core::conv2d whenever the Session
-// publishes a result or the stack changes (in the background; the newest run wins). The
-// Session itself is unchanged, so the extra layers are not part of undo; session files carry
-// them through extraLayers() / setExtraLayers().
+// publishes a result or the stack changes (in the background; the newest run wins). With an
+// undo stack set, every edit of the stack (add, remove, parameters, ReLU) is a command on it
+// (layercommands.h), like the Session's parameter and kernel edits; session files carry the
+// layers through extraLayers() / setExtraLayers(), which is not a command.
 #include "receptivefield.h"
 #include "session.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QString>
+#include <QUndoStack>
 
 #include <memory>
 #include <optional>
 #include <vector>
 
 namespace convscope::ui {
+
+class LayerStackCommand;
 
 // An extra layer as a plain value, for saving and restoring the stack.
 struct ExtraLayer {
@@ -36,6 +41,11 @@ class LayerStackModel : public QObject {
 
     Session *session() const { return m_session; }
 
+    // Where the edits below go as undo commands (the window's stack, shared with the
+    // parameter and kernel edits). Null (the default): edits apply directly.
+    void setUndoStack(QUndoStack *undo) { m_undo = undo; }
+    QUndoStack *undoStack() const { return m_undo; }
+
     // Layers including the Session's (always >= 1).
     int layerCount() const { return 1 + static_cast<int>(m_extra.size()); }
     // Current parameters of a layer (layer 0: Session::params()).
@@ -49,13 +59,17 @@ class LayerStackModel : public QObject {
     // Why the current stack cannot be computed, if it cannot (layer index 0-based).
     std::optional<core::StackError> stackError() const;
 
+    // The edits. Each one is an undo command when an undo stack is set; undo restores the
+    // exact layers, their weights included.
     // Appends a 3x3, padding 1 layer with as many channels as the last one, ReLU before it.
     void addLayer();
     // Removes layer `layer` (>= 1; the Session's layer cannot be removed).
     void removeLayer(int layer);
     // Sets an extra layer's parameters (layer >= 1). inChannels is forced to the previous
-    // layer's outChannels; new weights are drawn when the weight shape changes.
-    void setLayerParams(int layer, core::Conv2dParams p);
+    // layer's outChannels; new weights are drawn when the weight shape changes (for this
+    // layer, and for the next one when its input channels change). `mergeKey` non-empty:
+    // consecutive edits with the same key are one undo step (spin-box steps on one field).
+    void setLayerParams(int layer, core::Conv2dParams p, const QString &mergeKey = QString());
     void setReluBefore(int layer, bool on);
 
     // The layers after the Session's (layer 1 onwards), with their tensors.
@@ -66,7 +80,8 @@ class LayerStackModel : public QObject {
     static QString checkExtraLayers(const core::Conv2dParams &first,
                                     const std::vector<ExtraLayer> &layers);
     // Replaces every extra layer in one step, checked against the Session's current layer;
-    // on false *error says why and nothing changed.
+    // on false *error says why and nothing changed. Not an undo command: it loads a session,
+    // after which the caller clears the undo stack (as Open Session does for everything).
     bool setExtraLayers(std::vector<ExtraLayer> layers, QString *error);
 
     // Which layer's feature maps the views show.
@@ -95,6 +110,10 @@ class LayerStackModel : public QObject {
     void shownLayerChanged(int layer);
 
   private:
+    // The commands hold whole Layers values (tensors shared, so a copy is cheap) and put
+    // them back with applyLayers().
+    friend class LayerStackCommand;
+
     struct Extra {
         core::Conv2dParams params;
         std::shared_ptr<const core::Tensor> weight;
@@ -102,12 +121,22 @@ class LayerStackModel : public QObject {
         bool reluBefore = true;
         std::uint64_t seed = 0;
     };
+    using Layers = std::vector<Extra>;
 
+    // Same parameters, flags and tensor values (weights re-drawn from the same seed count as
+    // the same): an edit that ends where it started leaves nothing to undo.
+    static bool sameLayers(const Layers &a, const Layers &b);
+    // Makes `next` the stack: through an undo command when there is a stack, else directly.
+    void commit(Layers next, const QString &text, const QString &mergeKey = QString());
+    // Replaces the extra layers by `layers` and recomputes (what commands call).
+    void applyLayers(const Layers &layers);
     void scheduleRecompute();
-    void fixChannels(); // keeps every extra layer's inChannels = previous outChannels
+    // Keeps every extra layer's inChannels = previous outChannels.
+    void fixChannels(Layers &layers) const;
     static void makeWeights(Extra &e);
 
     Session *m_session;
+    QPointer<QUndoStack> m_undo;
     std::vector<Extra> m_extra;
     std::vector<std::shared_ptr<const ComputeResult>> m_results; // of the extra layers
     std::uint64_t m_nextSeed = 1;

@@ -179,19 +179,33 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
     });
     connect(m_remove, &QPushButton::clicked, this,
             [this] { m_model->removeLayer(currentLayer()); });
-    connect(m_list, &QListWidget::currentRowChanged, this, [this] { loadEditor(); });
+    connect(m_list, &QListWidget::currentRowChanged, this, [this] {
+        ++m_editSerial; // steps on another layer are another edit
+        loadEditor();
+    });
     connect(m_show, &QComboBox::currentIndexChanged, this, [this](int i) {
         if (!m_loading && i >= 0)
             m_model->setShownLayer(i);
     });
-    for (QSpinBox *s : {m_out, m_kernel, m_stride, m_padding, m_dilation, m_groups})
-        connect(s, &QSpinBox::valueChanged, this, [this] { editorChanged(); });
+    // Steps of one spin box (arrow clicks, typing "12" digit by digit) are one undo step
+    // until the field is left or confirmed; combos and check boxes are one step per change.
+    for (QSpinBox *s : {m_out, m_kernel, m_stride, m_padding, m_dilation, m_groups}) {
+        connect(s, &QSpinBox::valueChanged, this, [this, s] { editorChanged(s); });
+        connect(s, &QSpinBox::editingFinished, this, [this] { ++m_editSerial; });
+    }
     for (QComboBox *c : {m_paddingKind, m_mode})
-        connect(c, &QComboBox::currentIndexChanged, this, [this] { editorChanged(); });
-    for (QCheckBox *c : {m_relu, m_bias})
-        connect(c, &QCheckBox::toggled, this, [this] { editorChanged(); });
+        connect(c, &QComboBox::currentIndexChanged, this, [this] { editorChanged(nullptr); });
+    connect(m_bias, &QCheckBox::toggled, this, [this] { editorChanged(nullptr); });
+    connect(m_relu, &QCheckBox::toggled, this, [this](bool on) {
+        if (!m_loading && currentLayer() > 0)
+            m_model->setReluBefore(currentLayer(), on);
+    });
 
     connect(model, &LayerStackModel::layersChanged, this, [this] {
+        // A change that is not this editor's own step (undo, redo, another edit) ends the
+        // merging: the next step must not fold into a command below it on the stack.
+        if (!m_editing)
+            ++m_editSerial;
         rebuildList();
         rebuildTable();
     });
@@ -203,6 +217,7 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
     // The image size changes every layer's in/out sizes.
     connect(model->session(), &Session::imageChanged, this, &LayerStackPanel::rebuildTable);
     connect(model->session(), &Session::paramsChanged, this, [this] {
+        ++m_editSerial;
         rebuildList();
         rebuildTable();
     });
@@ -276,7 +291,7 @@ void LayerStackPanel::loadEditor()
     m_loading = wasLoading;
 }
 
-void LayerStackPanel::editorChanged()
+void LayerStackPanel::editorChanged(const QSpinBox *stepped)
 {
     const int layer = currentLayer();
     if (m_loading || layer == 0)
@@ -292,8 +307,14 @@ void LayerStackPanel::editorChanged()
     p.paddingMode = static_cast<core::PaddingMode>(m_mode->currentIndex());
     p.bias = m_bias->isChecked();
     m_padding->setEnabled(p.paddingKind == core::PaddingKind::Explicit);
-    m_model->setReluBefore(layer, m_relu->isChecked());
-    m_model->setLayerParams(layer, p);
+    const QString key = stepped ? QStringLiteral("layer%1/%2#%3")
+                                      .arg(layer)
+                                      .arg(stepped->objectName())
+                                      .arg(m_editSerial)
+                                : QString();
+    m_editing = true;
+    m_model->setLayerParams(layer, p, key);
+    m_editing = false;
 }
 
 void LayerStackPanel::rebuildTable()

@@ -4,6 +4,7 @@
 // and read the receptive-field table of the whole stack (core::receptiveFields): per layer
 // and axis the output size, effective kernel, stride, effective padding, receptive-field
 // size r, jump j and where output 0's field starts / its centre (Araujo et al., Distill 2019).
+// Edits go through LayerStackModel, which makes them undo commands (layercommands.h).
 #include "layerstackmodel.h"
 
 #include <QWidget>
@@ -36,7 +37,9 @@ class LayerStackPanel : public QWidget {
     void rebuildList();
     void rebuildTable();
     void loadEditor();
-    void editorChanged();
+    // An edit in the parameter editor; `stepped` is the spin box it came from (its steps
+    // merge into one undo command), null for combos and check boxes.
+    void editorChanged(const QSpinBox *stepped);
 
     LayerStackModel *m_model;
     QListWidget *m_list;
@@ -58,6 +61,8 @@ class LayerStackPanel : public QWidget {
     QLabel *m_error;
     QTableWidget *m_table;
     bool m_loading = false;
+    bool m_editing = false; // inside editorChanged(): layersChanged() is our own step
+    int m_editSerial = 0;   // part of the merge key; bumped whenever merging must stop
 };
 
 } // namespace convscope::ui

@@ -219,6 +219,7 @@ void MainWindow::createReceptiveFieldDocks()
     connectivityDock->setWidget(m_connectivity);
     addDockWidget(Qt::LeftDockWidgetArea, connectivityDock);
     m_layers = new LayerStackModel(m_session, this);
+    m_layers->setUndoStack(m_undo); // stack edits are undoable like every other edit
     m_layerPanel = new LayerStackPanel(m_layers);
     auto *layersDock = new QDockWidget(tr("Layers"), this);
     layersDock->setObjectName(QStringLiteral("layersDock"));
