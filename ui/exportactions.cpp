@@ -24,6 +24,7 @@
 #include <QWidget>
 
 #include <algorithm>
+#include <new>
 
 namespace convscope::ui {
 
@@ -112,6 +113,102 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
     }
     r.output = chain.back()->output;
     return r;
+}
+
+std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &shown, const QImage &image,
+                                                       const core::ProgressCallback &progress,
+                                                       QString *error)
+{
+    error->clear();
+    const QString at = QObject::tr("At full resolution (%1 \u00d7 %2)").arg(image.width()).arg(image.height());
+    if (image.isNull() || shown.layers.empty()) {
+        *error = QObject::tr("%1: there is no image or no layer to compute.").arg(at);
+        return std::nullopt;
+    }
+    ExportRequest r = shown;
+    r.downscaledFrom = {};
+    try {
+        // The input channels follow layer 1, like Session::rebuildInput().
+        const int channels = shown.layers.front().params.inChannels == 1 ? 1 : 3;
+        // Everything is checked on the full-size shapes before allocating or computing
+        // anything: layers that fit the preview can still break a limit here.
+        core::Shape shape{1, channels, image.height(), image.width()};
+        for (std::size_t i = 0; i < r.layers.size(); ++i) {
+            const LayerState &l = r.layers[i];
+            if (const auto bad = core::validate(l.params, shape, l.weight.shape,
+                                                l.params.bias ? &l.bias.shape : nullptr)) {
+                *error = QObject::tr("%1, layer %2 cannot be computed: %3")
+                             .arg(at)
+                             .arg(i + 1)
+                             .arg(QString::fromStdString(bad->message));
+                return std::nullopt;
+            }
+            shape = core::outputShape(l.params, shape);
+        }
+        r.input = imageToTensor(image, channels);
+        const double layers = static_cast<double>(r.layers.size());
+        core::Tensor x = std::move(r.input);
+        for (std::size_t i = 0; i < r.layers.size(); ++i) {
+            const LayerState &l = r.layers[i];
+            core::ForwardOptions options;
+            options.progress = [&progress, i, layers](double f) {
+                return !progress || progress((static_cast<double>(i) + f) / layers);
+            };
+            core::Tensor y;
+            if (core::conv2d(x, l.weight, l.params.bias ? &l.bias : nullptr, l.params, y, options)
+                == core::ForwardStatus::Cancelled)
+                return std::nullopt;
+            if (l.relu)
+                for (float &v : y.data)
+                    v = std::max(v, 0.0f);
+            if (i == 0)
+                r.input = std::move(x); // the export writes layer 1's input (PyTorch .npy)
+            x = std::move(y);
+        }
+        r.output = std::move(x);
+    } catch (const std::bad_alloc &) {
+        *error = QObject::tr("%1 there is not enough memory for the layers' tensors; export "
+                             "'As shown' or lower the image size.")
+                     .arg(at + QLatin1Char(':'));
+        return std::nullopt;
+    }
+    return r;
+}
+
+std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *error,
+                                              const LayerStackModel *stack, QWidget *parent)
+{
+    auto request = exportRequestFor(session, error, stack);
+    if (!request)
+        return nullptr;
+    const core::Shape &in = request->input.shape;
+    const QSize computed = in.size() == 4 ? QSize(int(in[3]), int(in[2])) : QSize();
+    // Offered only when the result really is the preview of the current image (a result of
+    // an older, different image must not be recomputed on this one).
+    const bool preview = session.isDownscaled() && computed == session.previewImage().size();
+    if (preview)
+        request->downscaledFrom = session.image().size();
+    auto dialog = std::make_unique<ExportDialog>(*request, parent);
+    if (preview) {
+        // The full output shape, for the dialog's Output line (empty when it does not fit).
+        core::Shape shape{1, request->layers.front().params.inChannels == 1 ? 1 : 3,
+                          session.image().height(), session.image().width()};
+        for (const LayerState &l : request->layers) {
+            if (core::validate(l.params, shape, l.weight.shape, l.params.bias ? &l.bias.shape : nullptr)) {
+                shape.clear();
+                break;
+            }
+            shape = core::outputShape(l.params, shape);
+        }
+        // The QImage copy is implicitly shared and read-only: safe to use on the worker.
+        const QImage image = session.image();
+        dialog->offerFullResolution(image.size(), shape,
+                                    [image](const ExportRequest &shown, const core::ProgressCallback &progress,
+                                            QString *err) {
+                                        return recomputeAtFullResolution(shown, image, progress, err);
+                                    });
+    }
+    return dialog;
 }
 
 SessionState sessionStateFor(const Session &session, const LayerStackModel *stack)
@@ -279,13 +376,12 @@ void ExportActions::warn(const QString &title, const QString &message)
 void ExportActions::exportMaps()
 {
     QString error;
-    auto request = exportRequestFor(*m_session, &error, m_stack);
-    if (!request) {
+    const auto dialog = exportDialogFor(*m_session, &error, m_stack, m_window);
+    if (!dialog) {
         warn(tr("Export"), error);
         return;
     }
-    ExportDialog dialog(std::move(*request), m_window);
-    dialog.exec();
+    dialog->exec();
 }
 
 void ExportActions::openSession()

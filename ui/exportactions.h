@@ -3,12 +3,16 @@
 // adds them to its menus: File > Export..., File > Open Session..., File > Save Session...,
 // File > Import Weights..., Edit > Copy as PyTorch. Also the value conversions between the
 // live Session and the exporter / session-file values (plain functions, tested directly).
+#include "conv2d.h"
 #include "exporter.h"
 #include "sessionfile.h"
 
 #include <QObject>
 #include <QString>
 
+#include <QImage>
+
+#include <memory>
 #include <optional>
 
 class QAction;
@@ -17,6 +21,7 @@ class QWidget;
 
 namespace convscope::ui {
 
+class ExportDialog;
 class LayerStackModel;
 class Session;
 
@@ -25,6 +30,21 @@ class Session;
 // a message) when a needed result has not been computed yet.
 std::optional<ExportRequest> exportRequestFor(const Session &session, QString *error,
                                               const LayerStackModel *stack = nullptr);
+
+// The shown request (from exportRequestFor) recomputed on `image`, the full-resolution
+// image it was a preview of: the same layers, weights, ReLUs and view, the input built as the
+// Session builds its own (imageToTensor). Safe on any thread. Nothing on cancel (`progress`
+// answered false; *error empty) or when the layers cannot be computed on the full image
+// (*error names the layer and the value at fault, as the parameter panel would).
+std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &shown, const QImage &image,
+                                                       const core::ProgressCallback &progress,
+                                                       QString *error);
+
+// The dialog File > Export opens: what the window shows, plus the full-resolution choice when
+// the session computes on a downscaled preview. Null (and a message) as for exportRequestFor.
+std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *error,
+                                              const LayerStackModel *stack = nullptr,
+                                              QWidget *parent = nullptr);
 
 // The session as a file value: the image by path when it came from a file, else embedded.
 // With a layer stack, its extra layers follow the session's (a ReLU before layer L is stored

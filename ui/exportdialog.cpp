@@ -14,6 +14,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -28,6 +29,18 @@ namespace {
 const char *const kFormatsKey = "export/formats";
 const char *const kFolderKey = "export/folder";
 const char *const kSheetWidthKey = "export/sheetWidth";
+const char *const kResolutionKey = "export/resolution";
+
+// W x H of an [N, C, H, W] tensor.
+QSize tensorSize(const core::Shape &s)
+{
+    return s.size() == 4 ? QSize(static_cast<int>(s[3]), static_cast<int>(s[2])) : QSize();
+}
+
+QString sizeText(QSize s)
+{
+    return QStringLiteral("%1 \u00d7 %2").arg(s.width()).arg(s.height());
+}
 
 QString formatDescription(const QString &name)
 {
@@ -66,6 +79,21 @@ ExportDialog::ExportDialog(ExportRequest request, QWidget *parent)
     }
     layout->addWidget(formats);
 
+    // Only shown for a preview result (offerFullResolution): otherwise there is one choice.
+    auto *resolution = new QGroupBox(tr("Resolution"), this);
+    m_resolutionBox = resolution;
+    auto *resolutionLayout = new QVBoxLayout(resolution);
+    m_full = new QRadioButton(resolution);
+    m_full->setObjectName("fullResolution");
+    m_shown = new QRadioButton(resolution);
+    m_shown->setObjectName("asShown");
+    m_full->setChecked(true);
+    resolutionLayout->addWidget(m_full);
+    resolutionLayout->addWidget(m_shown);
+    connect(m_full, &QRadioButton::toggled, this, &ExportDialog::updateOutputLabel);
+    resolution->hide();
+    layout->addWidget(resolution);
+
     auto *form = new QFormLayout;
     auto *folderRow = new QHBoxLayout;
     m_folder = new QLineEdit(this);
@@ -88,8 +116,11 @@ ExportDialog::ExportDialog(ExportRequest request, QWidget *parent)
     m_sheetWidth->setSingleStep(200);
     m_sheetWidth->setSuffix(tr(" px wide"));
     form->addRow(tr("Contact sheet:"), m_sheetWidth);
-    const core::Shape &s = m_request.output.shape;
-    form->addRow(tr("Output:"), new QLabel(QString::fromStdString(core::formatShape(s)), this));
+    m_output = new QLabel(this);
+    m_output->setObjectName("output");
+    m_output->setWordWrap(true);
+    form->addRow(tr("Output:"), m_output);
+    updateOutputLabel();
     layout->addLayout(form);
 
     m_progress = new QProgressBar(this);
@@ -133,6 +164,51 @@ ExportDialog::~ExportDialog()
     m_watcher.waitForFinished(); // the worker reads m_request and must not outlive it
 }
 
+void ExportDialog::offerFullResolution(QSize imageSize, core::Shape fullOutput,
+                                       RecomputeFull recompute)
+{
+    m_imageSize = imageSize;
+    m_fullOutput = std::move(fullOutput);
+    m_recompute = std::move(recompute);
+    const QSize shown = tensorSize(m_request.input.shape);
+    m_full->setText(tr("Full resolution (%1, recomputed)").arg(sizeText(imageSize)));
+    m_shown->setText(tr("As shown (%1 preview)").arg(sizeText(shown)));
+    m_resolutionBox->setToolTip(tr("The window computes on a copy of the %1 image downscaled to "
+                                   "%2 (File > Preview Limit). Full resolution computes the layers "
+                                   "again on the whole image before writing.")
+                                    .arg(sizeText(imageSize), sizeText(shown)));
+    m_resolutionBox->show();
+    setResolution(QSettings().value(kResolutionKey).toString() == "shown" ? ExportResolution::Shown
+                                                                          : ExportResolution::Full);
+    updateOutputLabel();
+}
+
+ExportResolution ExportDialog::resolution() const
+{
+    return m_recompute && m_full->isChecked() ? ExportResolution::Full : ExportResolution::Shown;
+}
+
+void ExportDialog::setResolution(ExportResolution resolution)
+{
+    (resolution == ExportResolution::Full ? m_full : m_shown)->setChecked(true);
+}
+
+void ExportDialog::updateOutputLabel()
+{
+    const QString shown = QString::fromStdString(core::formatShape(m_request.output.shape));
+    if (!m_recompute) {
+        m_output->setText(shown);
+        return;
+    }
+    if (resolution() == ExportResolution::Shown)
+        m_output->setText(tr("%1 (preview)").arg(shown));
+    else if (m_fullOutput.empty())
+        m_output->setText(tr("cannot be computed at full resolution; Export says why"));
+    else
+        m_output->setText(tr("%1 (full resolution; the window shows %2)")
+                              .arg(QString::fromStdString(core::formatShape(m_fullOutput)), shown));
+}
+
 ExportOptions ExportDialog::options() const
 {
     ExportOptions o;
@@ -173,7 +249,8 @@ void ExportDialog::updateButtons()
 {
     const bool running = m_running;
     for (QWidget *w : {static_cast<QWidget *>(m_folder), static_cast<QWidget *>(m_prefix),
-                       static_cast<QWidget *>(m_sheetWidth)})
+                       static_cast<QWidget *>(m_sheetWidth), static_cast<QWidget *>(m_full),
+                       static_cast<QWidget *>(m_shown)})
         w->setEnabled(!running);
     for (QCheckBox *box : m_formatBoxes)
         box->setEnabled(!running && (box->objectName() != "svg" || svgSupported()));
@@ -207,21 +284,50 @@ void ExportDialog::startExport()
     saveSettings();
     m_cancel = false;
     m_progress->setValue(0);
-    m_status->setText(tr("Exporting..."));
-    const auto progress = [this](double fraction, const QString &step) {
+    const bool full = resolution() == ExportResolution::Full;
+    m_status->setText(full ? tr("Computing at full resolution...") : tr("Exporting..."));
+    const auto report = [this](double fraction, const QString &message) {
         // Runs on the worker: hand the update to the GUI thread, answer the cancel flag.
         QMetaObject::invokeMethod(
             this,
-            [this, fraction, step] {
+            [this, fraction, message] {
                 m_progress->setValue(static_cast<int>(fraction * 1000));
-                m_status->setText(tr("Writing %1").arg(step));
+                m_status->setText(message);
             },
             Qt::QueuedConnection);
         return !m_cancel.load();
     };
     m_running = true;
-    m_watcher.setFuture(QtConcurrent::run([requests = std::move(requests), o, progress] {
-        return exportResults(requests, o, progress);
+    // The recompute runs on the worker too: at full size it takes seconds, and Cancel must
+    // stay responsive. Nothing is staged before it has finished, so a cancel or an engine
+    // error there writes nothing.
+    RecomputeFull recompute = full ? m_recompute : RecomputeFull{};
+    const QString computing = tr("Computing at full resolution (%1)...").arg(sizeText(m_imageSize));
+    m_watcher.setFuture(QtConcurrent::run([requests = std::move(requests), o, report, recompute,
+                                           computing]() mutable {
+        // Recomputing dominates a full-resolution export; writing gets the rest of the bar.
+        const double computeShare = recompute ? 0.6 : 0.0;
+        if (recompute) {
+            QString error;
+            auto fullRequest = recompute(
+                requests.front(), [&](double f) { return report(computeShare * f, computing); },
+                &error);
+            ExportResult r;
+            if (!fullRequest) {
+                r.status = error.isEmpty() ? ExportResult::Status::Cancelled : ExportResult::Status::Failed;
+                r.message = error;
+                return r;
+            }
+            fullRequest->baseName = requests.front().baseName;
+            requests.front() = std::move(*fullRequest);
+            if (QString e = checkRequests(requests, o); !e.isEmpty()) {
+                r.message = e;
+                return r;
+            }
+        }
+        return exportResults(requests, o, [&](double fraction, const QString &step) {
+            return report(computeShare + (1.0 - computeShare) * fraction, tr("Writing %1").arg(step));
+        });
     }));
     m_buttons->button(QDialogButtonBox::Cancel)->setText(tr("Cancel Export"));
     updateButtons();
@@ -275,6 +381,8 @@ void ExportDialog::saveSettings() const
     settings.setValue(kFormatsKey, formatsToString(o.formats));
     settings.setValue(kFolderKey, o.folder);
     settings.setValue(kSheetWidthKey, o.sheetWidth);
+    if (m_recompute) // only a choice that was offered is remembered
+        settings.setValue(kResolutionKey, resolution() == ExportResolution::Full ? "full" : "shown");
 }
 
 void ExportDialog::loadSettings()

@@ -2,6 +2,9 @@
 // File > Export...: formats, folder, file prefix and contact-sheet resolution, remembered in
 // QSettings; asks before replacing files; runs the export on a worker thread with a progress
 // bar and a Cancel button (a cancelled export leaves no files, see exporter.h).
+// When the request was computed on a downscaled preview, it also offers recomputing the
+// layers on the full image first (on the same worker, under the same progress and Cancel).
+#include "conv2d.h"
 #include "exporter.h"
 
 #include <QDialog>
@@ -9,6 +12,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <vector>
 
 class QCheckBox;
@@ -16,10 +20,22 @@ class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
+class QRadioButton;
 class QPushButton;
 class QSpinBox;
 
 namespace convscope::ui {
+
+enum class ExportResolution {
+    Full,  // recomputed on the full image
+    Shown, // the preview-resolution result the window shows
+};
+
+// Turns the shown request into the same export computed on the full image. Runs on a worker
+// thread; `progress` answers false to cancel. Returns nothing on cancel (error left empty)
+// or on failure (a message in *error).
+using RecomputeFull = std::function<std::optional<ExportRequest>(
+    const ExportRequest &shown, const core::ProgressCallback &progress, QString *error)>;
 
 class ExportDialog : public QDialog {
     Q_OBJECT
@@ -32,6 +48,15 @@ public:
     QString baseName() const;
     void setFolder(const QString &folder);
     void setFormats(const ExportFormats &formats);
+
+    // Offers "Full resolution" (the default, remembered like the other options) next to "As
+    // shown" for a request computed on a preview of an image of `imageSize`. `fullOutput` is
+    // the output shape at full resolution, empty when it cannot be computed (the export then
+    // says why).
+    void offerFullResolution(QSize imageSize, core::Shape fullOutput, RecomputeFull recompute);
+    bool offersFullResolution() const { return static_cast<bool>(m_recompute); }
+    ExportResolution resolution() const;
+    void setResolution(ExportResolution resolution);
 
     // Asked with the files that already exist; true replaces them. Defaults to a message box
     // (tests install an answer).
@@ -53,6 +78,7 @@ private:
     void chooseFolder();
     void finished();
     void updateButtons();
+    void updateOutputLabel();
     void saveSettings() const;
     void loadSettings();
 
@@ -64,6 +90,13 @@ private:
     QSpinBox *m_sheetWidth = nullptr;
     QProgressBar *m_progress = nullptr;
     QLabel *m_status = nullptr;
+    QLabel *m_output = nullptr;
+    QWidget *m_resolutionBox = nullptr;
+    QRadioButton *m_full = nullptr;
+    QRadioButton *m_shown = nullptr;
+    QSize m_imageSize;
+    core::Shape m_fullOutput;
+    RecomputeFull m_recompute;
     QDialogButtonBox *m_buttons = nullptr;
     QPushButton *m_exportButton = nullptr;
     QFutureWatcher<ExportResult> m_watcher;

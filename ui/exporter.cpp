@@ -871,6 +871,18 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
             o["torch"] = reprs.size() == 1 ? reprs.front()
                                            : QStringLiteral("Sequential(%1)").arg(reprs.join(", "));
             o["layers"] = layers;
+            // Which resolution the maps are at: a preview export must not pass for the image.
+            const auto rank = r.input.shape.size();
+            const QSize computed = rank >= 2 ? QSize(static_cast<int>(r.input.shape[rank - 1]),
+                                                     static_cast<int>(r.input.shape[rank - 2]))
+                                             : QSize();
+            const QSize image = r.downscaledFrom.isEmpty() ? computed : r.downscaledFrom;
+            const auto sizeJson = [](QSize s) {
+                return QJsonObject{{"width", s.width()}, {"height", s.height()}};
+            };
+            o["resolution"] = QJsonObject{{"image", sizeJson(image)},
+                                          {"computed", sizeJson(computed)},
+                                          {"full_resolution", r.downscaledFrom.isEmpty()}};
             o["output"] = QJsonObject{{"shape", shapeJson(r.output.shape)},
                                       {"dtype", "float32"},
                                       {"range", rangeJson(all)},

@@ -16,6 +16,7 @@
 #include <QByteArray>
 #include <QImage>
 #include <QJsonObject>
+#include <QSize>
 #include <QSizeF>
 #include <QString>
 #include <QStringList>
@@ -56,6 +57,9 @@ struct ExportRequest {
     std::vector<LayerState> layers;
     core::Tensor output;    // [N, C_out, H_out, W_out]
     ViewSettings view;
+    // The loaded image's size when `input` is a downscaled copy of it (the window's preview);
+    // empty when `input` is the image at full resolution. The sidecar records both.
+    QSize downscaledFrom;
 };
 
 struct ExportOptions {
