@@ -208,6 +208,7 @@ private slots:
         QString error;
         const auto dialog = exportDialogFor(s, &error);
         QVERIFY2(dialog, qPrintable(error));
+        QCOMPARE(dialog->resolution(), ExportResolution::Full); // cancelled while recomputing
         ExportFormats f;
         f.npy = f.png = f.json = true;
         dialog->setFormats(f);

@@ -176,6 +176,11 @@ private slots:
         const auto range = o["output"].toObject()["range"].toArray();
         QCOMPARE(static_cast<float>(range[0].toDouble()), outputRange(r.output).lo);
         QCOMPARE(static_cast<float>(range[1].toDouble()), outputRange(r.output).hi);
+        // A request computed on the image itself (the headless command) says so.
+        const QJsonObject res = o["resolution"].toObject();
+        QVERIFY(res["full_resolution"].toBool());
+        QCOMPARE(res["image"].toObject(), res["computed"].toObject());
+        QCOMPARE(res["computed"].toObject()["height"].toInt(), int(r.input.shape[2]));
     }
 
     void existingFilesAreNotOverwritten()
