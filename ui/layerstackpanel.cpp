@@ -112,6 +112,7 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
     m_stride = spin(1, 16, tr("stride"));
     m_stride->setObjectName(QStringLiteral("layerStride"));
     m_paddingKind = new QComboBox;
+    m_paddingKind->setObjectName(QStringLiteral("layerPaddingKind"));
     m_paddingKind->addItems({tr("explicit"), tr("'same'"), tr("'valid'")});
     m_padding = spin(0, 64, tr("padding (both axes)"));
     m_padding->setObjectName(QStringLiteral("layerPadding"));
@@ -123,6 +124,7 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
     m_groups = spin(1, 512, tr("groups: must divide in and out channels"));
     m_groups->setObjectName(QStringLiteral("layerGroups"));
     m_mode = new QComboBox;
+    m_mode->setObjectName(QStringLiteral("layerPaddingMode"));
     m_mode->addItems({QStringLiteral("zeros"), QStringLiteral("reflect"),
                       QStringLiteral("replicate"), QStringLiteral("circular")});
     m_bias = new QCheckBox(tr("bias"));
@@ -180,7 +182,9 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
     connect(m_remove, &QPushButton::clicked, this,
             [this] { m_model->removeLayer(currentLayer()); });
     connect(m_list, &QListWidget::currentRowChanged, this, [this] {
-        ++m_editSerial; // steps on another layer are another edit
+        // Steps on another layer are another edit (a rebuild re-selecting the row is not).
+        if (!m_loading)
+            ++m_editSerial;
         loadEditor();
     });
     connect(m_show, &QComboBox::currentIndexChanged, this, [this](int i) {

@@ -1,8 +1,10 @@
 // The layer stack: adding and editing layers after the Session's, the receptive-field table
-// (the Distill example), and the extra layers' results (conv2d of the ReLU'd previous output).
+// (the Distill example), the extra layers' results (conv2d of the ReLU'd previous output), and
+// undo of every stack edit on the window's undo stack.
 #include "layerstackpanel.h"
 
 #include "conv2d.h"
+#include "mainwindow.h"
 #include "reference_conv.h"
 
 #include <QCheckBox>
@@ -11,8 +13,12 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTest>
+#include <QUndoStack>
+
+#include <cstring>
 
 using namespace convscope;
 using namespace convscope::ui;
@@ -41,6 +47,37 @@ QImage gradientImage(int w, int h)
     return img;
 }
 
+// Bit-identical: the same shape and the same bytes (== on floats would let -0 pass for 0).
+bool sameBits(const core::Tensor &a, const core::Tensor &b)
+{
+    return a.shape == b.shape && a.data.size() == b.data.size()
+           && std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
+}
+
+bool sameLayers(const std::vector<ExtraLayer> &a, const std::vector<ExtraLayer> &b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (!(a[i].params == b[i].params) || a[i].reluBefore != b[i].reluBefore
+            || !sameBits(a[i].weight, b[i].weight) || !sameBits(a[i].bias, b[i].bias))
+            return false;
+    return true;
+}
+
+// The output of the layer whose maps are shown, once the newest background run has landed.
+core::Tensor shownMaps(LayerStackModel &model)
+{
+    if (model.isComputing()) {
+        QSignalSpy results(&model, &LayerStackModel::resultsChanged);
+        while (model.isComputing())
+            if (!results.wait(2000))
+                break;
+    }
+    const auto r = model.result(model.shownLayer());
+    return r ? r->output : core::Tensor();
+}
+
 } // namespace
 
 class LayerStackPanelTest : public QObject {
@@ -49,6 +86,16 @@ class LayerStackPanelTest : public QObject {
     void tableShowsTheDistillExample();
     void extraLayersAreComputedThroughRelu();
     void invalidStackIsReported();
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("convscope-tests"));
+    }
+    void addAndRemoveUndoExactly();
+    void paramEditsUndoAndSpinStepsMerge();
+    void reluToggleUndoes();
+    void mapsAfterUndoEqualMapsBefore();
+    void windowEditsGoOnItsUndoStack();
 };
 
 void LayerStackPanelTest::tableShowsTheDistillExample()
@@ -184,6 +231,233 @@ void LayerStackPanelTest::invalidStackIsReported()
     QVERIFY(!model.isComputing());
     QVERIFY(model.result(0));
     QVERIFY(!model.result(1)); // not computed, not stale
+}
+
+void LayerStackPanelTest::addAndRemoveUndoExactly()
+{
+    Session session;
+    session.setImage(gradientImage(16, 16), QStringLiteral("test"));
+    LayerStackModel model(&session);
+    QUndoStack undo;
+    model.setUndoStack(&undo);
+
+    model.addLayer();
+    QCOMPARE(undo.count(), 1);
+    QCOMPARE(undo.undoText(), QStringLiteral("Add layer 2"));
+    const auto oneLayer = model.extraLayers();
+    undo.undo();
+    QCOMPARE(model.layerCount(), 1);
+    undo.redo();
+    QVERIFY(sameLayers(model.extraLayers(), oneLayer)); // the same seeded weights, not new ones
+
+    // Layer 2 with other out channels re-chains layer 3 (new input channels, new weights).
+    model.addLayer();
+    QCOMPARE(undo.undoText(), QStringLiteral("Add layer 3"));
+    core::Conv2dParams p = model.params(1);
+    p.outChannels = 5;
+    model.setLayerParams(1, p);
+    model.setReluBefore(2, false);
+    const auto threeLayers = model.extraLayers();
+    QCOMPARE(threeLayers[1].params.inChannels, 5);
+
+    // Removing layer 2 re-chains layer 3 again; undo brings back both, weights included.
+    model.removeLayer(1);
+    QCOMPARE(undo.undoText(), QStringLiteral("Remove layer 2"));
+    QCOMPARE(model.layerCount(), 2);
+    const auto removed = model.extraLayers();
+    QCOMPARE(removed[0].params.inChannels, session.params().outChannels);
+    QVERIFY(!removed[0].reluBefore);
+    undo.undo();
+    QVERIFY(sameLayers(model.extraLayers(), threeLayers));
+    undo.redo();
+    QVERIFY(sameLayers(model.extraLayers(), removed));
+    undo.undo();
+
+    // Undo all the way back, then redo all the way forward.
+    while (undo.canUndo())
+        undo.undo();
+    QCOMPARE(model.layerCount(), 1);
+    while (undo.canRedo())
+        undo.redo();
+    QVERIFY(sameLayers(model.extraLayers(), removed));
+}
+
+void LayerStackPanelTest::paramEditsUndoAndSpinStepsMerge()
+{
+    Session session;
+    session.setImage(gradientImage(32, 32), QStringLiteral("test"));
+    LayerStackModel model(&session);
+    QUndoStack undo;
+    model.setUndoStack(&undo);
+    LayerStackPanel panel(&model);
+    model.addLayer();
+    model.addLayer();
+    const auto start = model.extraLayers();
+    const int base = undo.count();
+    panel.setCurrentLayer(2);
+    auto *stride = panel.findChild<QSpinBox *>(QStringLiteral("layerStride"));
+    auto *kernel = panel.findChild<QSpinBox *>(QStringLiteral("layerKernel"));
+    auto *out = panel.findChild<QSpinBox *>(QStringLiteral("layerOut"));
+    QVERIFY(stride && kernel && out);
+
+    // Three steps on one spin box: one command named after where they ended.
+    stride->stepUp();
+    stride->stepUp();
+    stride->stepUp();
+    QCOMPARE(model.params(2).stride, (core::Hw{4, 4}));
+    QCOMPARE(undo.count(), base + 1);
+    QCOMPARE(undo.undoText(), QStringLiteral("Layer 3: stride 4"));
+    undo.undo();
+    QVERIFY(sameLayers(model.extraLayers(), start));
+    QCOMPARE(stride->value(), 1); // the editor follows undo
+    undo.redo();
+    QCOMPARE(model.params(2).stride, (core::Hw{4, 4}));
+
+    // Another field is another command; leaving the field ends the merging.
+    kernel->stepUp();
+    QCOMPARE(undo.count(), base + 2);
+    QCOMPARE(undo.undoText(), QStringLiteral("Layer 3: kernel 4"));
+    emit kernel->editingFinished();
+    kernel->stepUp();
+    QCOMPARE(undo.count(), base + 3);
+    QCOMPARE(undo.undoText(), QStringLiteral("Layer 3: kernel 5"));
+
+    // Steps that end where they started leave nothing to undo.
+    stride->stepUp();
+    stride->stepDown();
+    QCOMPARE(undo.count(), base + 3);
+
+    // After an undo, a step does not fold into the command below (here: kernel 4).
+    undo.undo();
+    QCOMPARE(model.params(2).kernel, (core::Hw{4, 4}));
+    kernel->stepDown();
+    QCOMPARE(undo.count(), base + 3);
+    QCOMPARE(undo.undoText(), QStringLiteral("Layer 3: kernel 3"));
+    undo.undo();
+    QCOMPARE(model.params(2).kernel, (core::Hw{4, 4}));
+
+    // Out channels of layer 2 redraw its weights and layer 3's; undo restores both exactly.
+    const auto beforeOut = model.extraLayers();
+    panel.setCurrentLayer(1);
+    out->stepUp();
+    out->stepUp();
+    QCOMPARE(undo.undoText(),
+             QStringLiteral("Layer 2: out channels %1").arg(beforeOut[0].params.outChannels + 2));
+    QCOMPARE(model.params(2).inChannels, beforeOut[0].params.outChannels + 2);
+    const auto afterOut = model.extraLayers();
+    undo.undo();
+    QVERIFY(sameLayers(model.extraLayers(), beforeOut));
+    undo.redo();
+    QVERIFY(sameLayers(model.extraLayers(), afterOut));
+
+    // A combo change through the panel, and a model edit with several fields at once.
+    panel.findChild<QComboBox *>(QStringLiteral("layerPaddingKind"))->setCurrentIndex(1);
+    QCOMPARE(undo.undoText(), QStringLiteral("Layer 2: padding 'same'"));
+    core::Conv2dParams p = model.params(2);
+    p.dilation = {2, 2};
+    p.groups = 2;
+    model.setLayerParams(2, p);
+    QCOMPARE(undo.undoText(), QStringLiteral("Layer 3: dilation 2, groups 2"));
+    undo.undo();
+    QCOMPARE(model.params(2).dilation, (core::Hw{1, 1}));
+    QCOMPARE(model.params(2).groups, 1);
+}
+
+void LayerStackPanelTest::reluToggleUndoes()
+{
+    Session session;
+    session.setImage(gradientImage(16, 16), QStringLiteral("test"));
+    LayerStackModel model(&session);
+    QUndoStack undo;
+    model.setUndoStack(&undo);
+    LayerStackPanel panel(&model);
+    panel.findChild<QPushButton *>(QStringLiteral("addLayer"))->click();
+    QCOMPARE(panel.currentLayer(), 1);
+    const auto before = model.extraLayers();
+    auto *relu = panel.findChild<QCheckBox *>(QStringLiteral("relu"));
+    QVERIFY(relu->isChecked());
+    relu->click();
+    QVERIFY(!model.reluBefore(1));
+    QCOMPARE(undo.count(), 2); // add, ReLU: nothing else
+    QCOMPARE(undo.undoText(), QStringLiteral("Layer 2: ReLU off"));
+    const auto after = model.extraLayers();
+    undo.undo();
+    QVERIFY(model.reluBefore(1));
+    QVERIFY(relu->isChecked());
+    QVERIFY(sameLayers(model.extraLayers(), before));
+    undo.redo();
+    QVERIFY(!relu->isChecked());
+    QVERIFY(sameLayers(model.extraLayers(), after));
+    relu->click();
+    QCOMPARE(undo.undoText(), QStringLiteral("Layer 2: ReLU on"));
+    QCOMPARE(undo.count(), 3); // toggles do not merge
+}
+
+void LayerStackPanelTest::mapsAfterUndoEqualMapsBefore()
+{
+    Session session;
+    session.setImage(gradientImage(24, 20), QStringLiteral("test"));
+    LayerStackModel model(&session);
+    QUndoStack undo;
+    model.setUndoStack(&undo);
+    LayerStackPanel panel(&model);
+    model.addLayer();
+    model.addLayer();
+    publish(session);
+    model.setShownLayer(2);
+    const core::Tensor before = shownMaps(model);
+    QCOMPARE(before.dim(1), session.params().outChannels);
+
+    // Each edit changes the maps shown; its undo brings back exactly the maps before it.
+    const std::vector<std::function<void()>> edits{
+        [&] {
+            core::Conv2dParams p = model.params(1);
+            p.outChannels += 3; // new weights for layers 2 and 3
+            model.setLayerParams(1, p);
+        },
+        [&] {
+            core::Conv2dParams p = model.params(2);
+            p.stride = {2, 2};
+            model.setLayerParams(2, p);
+        },
+        [&] { model.setReluBefore(2, false); },
+        [&] { model.removeLayer(1); },
+    };
+    for (std::size_t i = 0; i < edits.size(); ++i) {
+        edits[i]();
+        const core::Tensor edited = shownMaps(model);
+        QVERIFY2(!sameBits(edited, before), qPrintable(QString::number(i)));
+        undo.undo();
+        QCOMPARE(model.shownLayer(), 2);
+        QVERIFY2(sameBits(shownMaps(model), before), qPrintable(QString::number(i)));
+        undo.redo();
+        QVERIFY2(sameBits(shownMaps(model), edited), qPrintable(QString::number(i)));
+        undo.undo();
+    }
+
+    // Removing the shown layer shows the one before; undo shows it again, as it was.
+    model.removeLayer(2);
+    QCOMPARE(model.shownLayer(), 1);
+    undo.undo();
+    QCOMPARE(model.shownLayer(), 2);
+    QVERIFY(sameBits(shownMaps(model), before));
+    // Which layer is shown is not an edit.
+    const int count = undo.count();
+    model.setShownLayer(0);
+    QCOMPARE(undo.count(), count);
+}
+
+void LayerStackPanelTest::windowEditsGoOnItsUndoStack()
+{
+    MainWindow window;
+    QUndoStack *undo = window.undoStack();
+    const int base = undo->count();
+    LayerStackPanel *panel = window.layerStackPanel();
+    panel->findChild<QPushButton *>(QStringLiteral("addLayer"))->click();
+    QCOMPARE(undo->count(), base + 1);
+    QCOMPARE(undo->undoText(), QStringLiteral("Add layer 2"));
+    undo->undo();
+    QCOMPARE(window.layerStack()->layerCount(), 1);
 }
 
 QTEST_MAIN(LayerStackPanelTest)
