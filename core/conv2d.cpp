@@ -19,9 +19,9 @@ namespace {
 
 // Everything the fast path derives from the shapes, once per call.
 struct Geometry {
-    std::int64_t N = 0, C = 0, H = 0, W = 0;   // input
-    std::int64_t O = 0, Ho = 0, Wo = 0;        // output
-    std::int64_t G = 1, Cg = 0, Og = 0;        // groups, channels per group
+    std::int64_t N = 0, C = 0, H = 0, W = 0; // input
+    std::int64_t O = 0, Ho = 0, Wo = 0;      // output
+    std::int64_t G = 1, Cg = 0, Og = 0;      // groups, channels per group
     std::int64_t kH = 0, kW = 0;
     int sH = 1, sW = 1, dH = 1, dW = 1;
     PaddingMode mode = PaddingMode::Zeros;
@@ -78,7 +78,8 @@ Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams
     const std::int64_t minRows = std::max<std::int64_t>(
         (384 + g.Wq - 1) / g.Wq, ((std::int64_t{1} << 21) + costPerRow - 1) / costPerRow);
     const std::int64_t maxRows = std::max(minRows, (std::int64_t{1} << 25) / costPerRow);
-    g.bandRows = std::clamp<std::int64_t>(std::min(maxRows, std::max(minRows, 4 * overlapRows)), 1, g.Ho);
+    g.bandRows =
+        std::clamp<std::int64_t>(std::min(maxRows, std::max(minRows, 4 * overlapRows)), 1, g.Ho);
     // Rows a band reads below its last output row, plus one row for the reads of the
     // padding columns at the right edge that wrap into the next row.
     g.bandHq = g.bandRows + overlapRows;
@@ -90,7 +91,7 @@ Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams
 
 // A float buffer that keeps its allocation between calls and is not zero-filled on growth.
 class Workspace {
-public:
+  public:
     float *get(std::size_t count)
     {
         if (count > m_capacity) {
@@ -102,7 +103,7 @@ public:
         return m_data.get();
     }
 
-private:
+  private:
     struct Free {
         void operator()(float *p) const { ::operator delete[](p, std::align_val_t(64)); }
     };
@@ -242,8 +243,7 @@ void tapOffsets(const Geometry &g, std::vector<std::ptrdiff_t> &offsets)
         for (std::int64_t ky = 0; ky < g.kH; ++ky)
             for (std::int64_t kx = 0; kx < g.kW; ++kx) {
                 const std::int64_t ry = ky * g.dH, rx = kx * g.dW;
-                offsets[k++] = ci * g.channelStride
-                               + ((ry % g.sH) * g.sW + rx % g.sW) * g.planeSize
+                offsets[k++] = ci * g.channelStride + ((ry % g.sH) * g.sW + rx % g.sW) * g.planeSize
                                + (ry / g.sH) * g.Wq + rx / g.sW;
             }
 }
@@ -313,7 +313,7 @@ void widenRange(MinMax &r, const float *data, std::size_t count)
 
 // Calls the progress callback from the calling thread at most every ~2 ms.
 class ProgressTicker {
-public:
+  public:
     ProgressTicker(const ProgressCallback &callback, std::int64_t tasks)
         : m_callback(callback), m_tasks(tasks)
     {
@@ -330,7 +330,7 @@ public:
         return m_callback(f);
     }
 
-private:
+  private:
     const ProgressCallback &m_callback;
     std::int64_t m_tasks;
     std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();

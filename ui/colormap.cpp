@@ -62,13 +62,17 @@ bool parseGradient(const QString &name, Gradient *out)
 const Lut &lut(Gradient g)
 {
     // ColorBrewer RdBu (reversed, so negative is blue) and matplotlib's viridis key points.
-    static const Lut diverging = buildLut(std::array<Stop, 5>{
-        {{0.0, 5, 48, 97}, {0.25, 67, 147, 195}, {0.5, 247, 247, 247}, {0.75, 214, 96, 77},
-         {1.0, 103, 0, 31}}});
+    static const Lut diverging = buildLut(std::array<Stop, 5>{{{0.0, 5, 48, 97},
+                                                               {0.25, 67, 147, 195},
+                                                               {0.5, 247, 247, 247},
+                                                               {0.75, 214, 96, 77},
+                                                               {1.0, 103, 0, 31}}});
     static const Lut gray = buildLut(std::array<Stop, 2>{{{0.0, 0, 0, 0}, {1.0, 255, 255, 255}}});
-    static const Lut viridis = buildLut(std::array<Stop, 5>{
-        {{0.0, 68, 1, 84}, {0.25, 59, 82, 139}, {0.5, 33, 145, 140}, {0.75, 94, 201, 98},
-         {1.0, 253, 231, 37}}});
+    static const Lut viridis = buildLut(std::array<Stop, 5>{{{0.0, 68, 1, 84},
+                                                             {0.25, 59, 82, 139},
+                                                             {0.5, 33, 145, 140},
+                                                             {0.75, 94, 201, 98},
+                                                             {1.0, 253, 231, 37}}});
     switch (g) {
     case Gradient::Diverging: return diverging;
     case Gradient::Grayscale: return gray;
@@ -144,8 +148,8 @@ QImage renderMap(const float *data, int width, int height, ValueRange range, Gra
 ValueRange displayRange(const std::vector<ValueRange> &channelRanges, int channel, bool global,
                         Gradient g)
 {
-    if (channelRanges.empty() || channel < 0 ||
-        static_cast<std::size_t>(channel) >= channelRanges.size())
+    if (channelRanges.empty() || channel < 0
+        || static_cast<std::size_t>(channel) >= channelRanges.size())
         return {};
     ValueRange r = channelRanges[static_cast<std::size_t>(channel)];
     if (global)
@@ -156,8 +160,8 @@ ValueRange displayRange(const std::vector<ValueRange> &channelRanges, int channe
     return r;
 }
 
-QImage renderMapRegion(const float *values, int width, const MapRegion &region,
-                       ValueRange range, Gradient g)
+QImage renderMapRegion(const float *values, int width, const MapRegion &region, ValueRange range,
+                       Gradient g)
 {
     const MapRegion &v = region;
     const std::size_t stride = static_cast<std::size_t>(width);
@@ -181,9 +185,9 @@ QImage renderMapRegion(const float *values, int width, const MapRegion &region,
         const float *ra =
             values + static_cast<std::size_t>(v.y0 + int((y + 0.25) * v.sh / v.oh)) * stride;
         const float *rb =
-            values +
-            static_cast<std::size_t>(v.y0 + std::min(v.sh - 1, int((y + 0.75) * v.sh / v.oh))) *
-                stride;
+            values
+            + static_cast<std::size_t>(v.y0 + std::min(v.sh - 1, int((y + 0.75) * v.sh / v.oh)))
+                  * stride;
         for (std::size_t x = 0; x < ow; ++x)
             mean[x] = 0.25f * (ra[ca[x]] + ra[cb[x]] + rb[ca[x]] + rb[cb[x]]);
         colourRow(mean.data(), v.ow, range, table, reinterpret_cast<QRgb *>(img.scanLine(y)));

@@ -64,16 +64,15 @@ struct MapRegion {
     bool empty() const { return sw <= 0 || sh <= 0 || ow <= 0 || oh <= 0; }
     bool fits(int width, int height) const
     {
-        return x0 >= 0 && y0 >= 0 && x0 + sw <= width && y0 + sh <= height && ow <= sw &&
-               oh <= sh;
+        return x0 >= 0 && y0 >= 0 && x0 + sw <= width && y0 + sh <= height && ow <= sw && oh <= sh;
     }
     bool operator==(const MapRegion &) const = default;
 };
 
 // The colours of `region` of a width-wide row-major map (RGB32). Reentrant: the worker
 // renders the visible maps of a new result with it, the grid the ones it lacks.
-QImage renderMapRegion(const float *values, int width, const MapRegion &region,
-                       ValueRange range, Gradient g);
+QImage renderMapRegion(const float *values, int width, const MapRegion &region, ValueRange range,
+                       Gradient g);
 
 // A map the grid shows, and where: what the worker renders ahead for the next result.
 struct MapRequest {

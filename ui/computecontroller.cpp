@@ -20,7 +20,7 @@ namespace convscope::ui {
 // and the page faults of new memory (bench-ui 1920x1080 -> 8 maps: 66 MB per run, ~4 ms).
 // A result gives its buffer back from whichever thread drops the last reference to it.
 class ComputeController::BufferStash {
-public:
+  public:
     std::vector<float> take(std::size_t count)
     {
         std::lock_guard lock(m_mutex);
@@ -42,13 +42,13 @@ public:
         std::lock_guard lock(m_mutex);
         m_free.insert(m_free.begin(), std::move(buffer));
         std::size_t bytes = 0, keep = 0;
-        while (keep < m_free.size() && keep < 2 &&
-               bytes + m_free[keep].size() * sizeof(float) <= kMaxBytes)
+        while (keep < m_free.size() && keep < 2
+               && bytes + m_free[keep].size() * sizeof(float) <= kMaxBytes)
             bytes += m_free[keep++].size() * sizeof(float);
         m_free.resize(keep);
     }
 
-private:
+  private:
     std::mutex m_mutex;
     std::vector<std::vector<float>> m_free;
 };
@@ -69,10 +69,10 @@ void renderPreviews(ComputeResult &result, const std::vector<MapRequest> &reques
     std::vector<MapPreview> previews;
     for (const MapRequest &r : requests)
         if (r.channel >= 0 && r.channel < channels && !r.region.empty() && r.region.fits(w, h))
-            previews.push_back({r.channel, r.region,
-                                displayRange(result.channelRanges, r.channel, globalRange,
-                                             gradient),
-                                gradient, QImage()});
+            previews.push_back(
+                {r.channel, r.region,
+                 displayRange(result.channelRanges, r.channel, globalRange, gradient), gradient,
+                 QImage()});
     const std::size_t plane = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
     core::ThreadPool::instance().run(
         threads > 0 ? threads : core::ThreadPool::hardwareThreads(),
@@ -239,9 +239,9 @@ void ComputeController::start()
             for (const core::MinMax &r : ranges) // no finite value: rangeOf()'s {0, 1}
                 result->channelRanges.push_back(r.lo <= r.hi ? ValueRange{r.lo, r.hi}
                                                              : ValueRange{0.0f, 1.0f});
-            result->computeMs = std::chrono::duration<double, std::milli>(
-                                    std::chrono::steady_clock::now() - t0)
-                                    .count();
+            result->computeMs =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                    .count();
             renderPreviews(*result, requests, globalRange, gradient, threads);
             outcome.result = std::move(result);
         } catch (const std::exception &e) {
@@ -267,8 +267,8 @@ void ComputeController::onFinished()
             ++m_runsStoppedEarly;
     } else if (!outcome.failure.isEmpty()) {
         // validate() passed, so this is an engine bug or out-of-memory: say it, keep going.
-        m_session->setValidationError(core::ValidationError{core::Field::Input,
-                                                            outcome.failure.toStdString()});
+        m_session->setValidationError(
+            core::ValidationError{core::Field::Input, outcome.failure.toStdString()});
     } else if (outcome.result) {
         m_lastComputeMs = outcome.result->computeMs;
         m_session->setResult(outcome.result);

@@ -25,7 +25,7 @@ namespace convscope::ui {
 // coordinates [x, x+1) x [y, y+1), so a hovered coordinate floors to the pixel index.
 // The colours are made for the visible region only, at screen resolution (see View).
 class MapLayer : public QCPLayerable {
-public:
+  public:
     explicit MapLayer(QCustomPlot *plot) : QCPLayerable(plot) {}
 
     std::shared_ptr<const ComputeResult> result; // keeps the values alive while shown
@@ -39,9 +39,9 @@ public:
     int height() const { return result ? int(result->output.dim(2)) : 0; }
     const float *values() const
     {
-        return result->output.data.data() +
-               static_cast<std::size_t>(channel) * static_cast<std::size_t>(width()) *
-                   static_cast<std::size_t>(height());
+        return result->output.data.data()
+               + static_cast<std::size_t>(channel) * static_cast<std::size_t>(width())
+                     * static_cast<std::size_t>(height());
     }
 
     // The colours for the plot's current view, unless the cached image already shows
@@ -62,8 +62,8 @@ public:
             return;
         m_image = QImage();
         for (const MapPreview &p : result->previews)
-            if (p.channel == channel && p.region == v.region && p.range == range &&
-                p.gradient == gradient) {
+            if (p.channel == channel && p.region == v.region && p.range == range
+                && p.gradient == gradient) {
                 m_image = p.image;
                 break;
             }
@@ -75,7 +75,7 @@ public:
     // The part of the map the plot shows now, at the plot's resolution.
     MapRegion currentRegion() const { return currentView().region; }
 
-protected:
+  protected:
     void applyDefaultAntialiasingHint(QCPPainter *painter) const override
     {
         applyAntialiasingHint(painter, false, QCP::aeOther);
@@ -105,7 +105,7 @@ protected:
             });
     }
 
-private:
+  private:
     struct View {
         MapRegion region;
         QRectF target; // widget pixels
@@ -158,7 +158,8 @@ QCPColorGradient toQcpGradient(Gradient g)
     out.clearColorStops();
     const Lut &table = lut(g);
     for (int i = 0; i <= 16; ++i)
-        out.setColorStopAt(i / 16.0, QColor(table[static_cast<std::size_t>(std::min(255, i * 16))]));
+        out.setColorStopAt(i / 16.0,
+                           QColor(table[static_cast<std::size_t>(std::min(255, i * 16))]));
     out.setLevelCount(256);
     return out;
 }
@@ -229,9 +230,9 @@ FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
     m_banner->setObjectName(QStringLiteral("invalidBanner"));
     m_banner->setWordWrap(true);
     m_banner->setTextFormat(Qt::RichText);
-    m_banner->setStyleSheet(QStringLiteral(
-        "QLabel { background: #fde2e1; color: #7a1010; border: 1px solid #d62728;"
-        " border-radius: 4px; padding: 6px; }"));
+    m_banner->setStyleSheet(
+        QStringLiteral("QLabel { background: #fde2e1; color: #7a1010; border: 1px solid #d62728;"
+                       " border-radius: 4px; padding: 6px; }"));
     m_banner->hide();
     layout->addWidget(m_banner);
 
@@ -409,8 +410,8 @@ QCustomPlot *FeatureMapGrid::makePlot()
             return;
         const int x = int(std::floor(p->xAxis->pixelToCoord(e->position().x())));
         const int y = int(std::floor(p->yAxis->pixelToCoord(e->position().y())));
-        if (x < 0 || y < 0 || x >= m_mapW || y >= m_mapH ||
-            !p->axisRect()->rect().contains(e->position().toPoint())) {
+        if (x < 0 || y < 0 || x >= m_mapW || y >= m_mapH
+            || !p->axisRect()->rect().contains(e->position().toPoint())) {
             emit hovered(QString());
             return;
         }
@@ -425,13 +426,13 @@ QCustomPlot *FeatureMapGrid::makePlot()
     connect(p, &QCustomPlot::mousePress, this,
             [this](QMouseEvent *e) { m_pressPos = e->position(); });
     connect(p, &QCustomPlot::mouseRelease, this, [this, p, slot](QMouseEvent *e) {
-        if (!m_shown || slot >= m_visible || e->button() != Qt::LeftButton ||
-            (e->position() - m_pressPos).manhattanLength() > 4)
+        if (!m_shown || slot >= m_visible || e->button() != Qt::LeftButton
+            || (e->position() - m_pressPos).manhattanLength() > 4)
             return;
         const int x = int(std::floor(p->xAxis->pixelToCoord(e->position().x())));
         const int y = int(std::floor(p->yAxis->pixelToCoord(e->position().y())));
-        if (x >= 0 && y >= 0 && x < m_mapW && y < m_mapH &&
-            p->axisRect()->rect().contains(e->position().toPoint()))
+        if (x >= 0 && y >= 0 && x < m_mapW && y < m_mapH
+            && p->axisRect()->rect().contains(e->position().toPoint()))
             emit outputClicked(firstChannel() + slot, y, x);
     });
     applyPalette();
@@ -498,11 +499,10 @@ void FeatureMapGrid::redraw(bool newResult)
     m_shown = m_override ? m_override : m_session->result();
     m_dimmed = bool(m_session->validationError());
     if (const auto &err = m_session->validationError()) {
-        m_banner->setText(
-            tr("<b>Invalid parameters</b> &mdash; %1<br>%2")
-                .arg(QString::fromStdString(err->message).toHtmlEscaped(),
-                     m_shown ? tr("The maps below are the last valid result, dimmed.")
-                             : tr("Nothing has been computed yet.")));
+        m_banner->setText(tr("<b>Invalid parameters</b> &mdash; %1<br>%2")
+                              .arg(QString::fromStdString(err->message).toHtmlEscaped(),
+                                   m_shown ? tr("The maps below are the last valid result, dimmed.")
+                                           : tr("Nothing has been computed yet.")));
         m_banner->show();
     } else {
         m_banner->hide();
@@ -541,8 +541,8 @@ void FeatureMapGrid::redraw(bool newResult)
         auto *title = static_cast<QCPTextElement *>(m_plots[s]->plotLayout()->element(0, 0));
         QString text = QStringLiteral("out[%1]").arg(first + i);
         if (perMap)
-            text += QStringLiteral("  %1 … %2").arg(formatValue(ranges[s].lo),
-                                                    formatValue(ranges[s].hi));
+            text += QStringLiteral("  %1 … %2")
+                        .arg(formatValue(ranges[s].lo), formatValue(ranges[s].hi));
         title->setText(text);
         MapLayer *layer = m_layers[s];
         layer->result = m_shown;
@@ -624,8 +624,8 @@ void FeatureMapGrid::updateColorScale()
     if (perMap || !m_shown) {
         QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
         if (diverging)
-            ticker->setTicks({-1.0, 0.0, 1.0}, {tr("−max |value|"), QStringLiteral("0"),
-                                               tr("+max |value|")});
+            ticker->setTicks({-1.0, 0.0, 1.0},
+                             {tr("−max |value|"), QStringLiteral("0"), tr("+max |value|")});
         else
             ticker->setTicks({-1.0, 1.0}, {tr("min"), tr("max")});
         axis->setTicker(ticker);
@@ -646,10 +646,8 @@ void FeatureMapGrid::updatePager()
     if (n == 0)
         m_pageLabel->setText(tr("no maps"));
     else
-        m_pageLabel->setText(tr("maps %1–%2 of %3")
-                                 .arg(firstChannel())
-                                 .arg(firstChannel() + m_visible - 1)
-                                 .arg(n));
+        m_pageLabel->setText(
+            tr("maps %1–%2 of %3").arg(firstChannel()).arg(firstChannel() + m_visible - 1).arg(n));
     const bool paged = pageCount() > 1;
     m_prev->setEnabled(paged && m_page > 0);
     m_next->setEnabled(paged && m_page + 1 < pageCount());
@@ -690,7 +688,7 @@ void FeatureMapGrid::fitToolbar()
     const QMargins m = layout()->contentsMargins();
     const int avail = width() - m.left() - m.right();
     const int gap = std::max(6, style()->layoutSpacing(QSizePolicy::DefaultType,
-                                                        QSizePolicy::DefaultType, Qt::Horizontal));
+                                                       QSizePolicy::DefaultType, Qt::Horizontal));
     std::vector<int> rows;
     int row = 0, used = 0;
     for (QWidget *g : m_toolGroups) {

@@ -28,7 +28,7 @@ class MapLayer;
 
 class FeatureMapGrid : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit FeatureMapGrid(Session *session, QWidget *parent = nullptr);
     ~FeatureMapGrid() override;
 
@@ -70,19 +70,19 @@ public:
     // Widget position (in plot(slot) coordinates) of the centre of map pixel (y, x).
     QPoint pixelCentre(int slot, int y, int x) const;
 
-signals:
+  signals:
     void hovered(const QString &text); // empty when the pointer leaves the maps
     void redrawn();                    // every visible map shows the current state
     // A click (press and release without dragging) / a hover on output (channel, y, x).
     void outputClicked(int channel, int y, int x);
     void outputHovered(int channel, int y, int x);
 
-protected:
+  protected:
     void resizeEvent(QResizeEvent *event) override;
     void changeEvent(QEvent *event) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
 
-private:
+  private:
     void onResult();
     void onDisplay();
     void redraw(bool newResult);
@@ -101,7 +101,7 @@ private:
     QPointF m_pressPos;
     QWidget *m_colourControls;
     QWidget *m_pageControls;
-    QVBoxLayout *m_toolbar; // lines of tool groups
+    QVBoxLayout *m_toolbar;              // lines of tool groups
     std::vector<QWidget *> m_toolGroups; // in reading order
     std::vector<int> m_toolRows;         // the line each group is on
     QComboBox *m_gradientBox;

@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace convscope::ui {
@@ -58,8 +58,8 @@ QString modeName(core::PaddingMode m)
 
 } // namespace
 
-QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, int left,
-                        int right, core::PaddingMode mode)
+QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, int left, int right,
+                        core::PaddingMode mode)
 {
     QImage src = source.convertToFormat(QImage::Format_RGB32);
     const int w = src.width(), h = src.height();
@@ -75,8 +75,7 @@ QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, in
     }
     const auto cols = indexMap(w, left, right, mode);
     const auto rows = indexMap(h, top, bottom, mode);
-    QImage out(static_cast<int>(cols.size()), static_cast<int>(rows.size()),
-               QImage::Format_ARGB32);
+    QImage out(static_cast<int>(cols.size()), static_cast<int>(rows.size()), QImage::Format_ARGB32);
     const int outW = out.width(), outH = out.height(); // not per pixel: not inlined
     auto padded = [&](const QRgb *srcLine, int x) {
         const int sx = cols[static_cast<std::size_t>(x)];
@@ -127,14 +126,13 @@ void InputView::rebuild()
     m_right = cap(pad.right);
     // Most edits (out_channels, stride, groups, ...) leave the drawn picture as it is; copying
     // a 1920x1080 image for them would cost milliseconds of every edit's latency.
-    const std::array<std::uint64_t, 6> key{m_session->inputRevision(),
-                                           std::uint64_t(m_top), std::uint64_t(m_bottom),
-                                           std::uint64_t(m_left), std::uint64_t(m_right),
-                                           std::uint64_t(p.paddingMode)};
+    const std::array<std::uint64_t, 6> key{
+        m_session->inputRevision(), std::uint64_t(m_top),   std::uint64_t(m_bottom),
+        std::uint64_t(m_left),      std::uint64_t(m_right), std::uint64_t(p.paddingMode)};
     if (key != m_paddedKey || m_padded.isNull())
         m_padded = buildPaddedImage(m_session->previewImage(),
-                                    m_session->inputMode() == InputMode::Grayscale, m_top,
-                                    m_bottom, m_left, m_right, p.paddingMode);
+                                    m_session->inputMode() == InputMode::Grayscale, m_top, m_bottom,
+                                    m_left, m_right, p.paddingMode);
     m_paddedKey = key;
     m_dirty = false;
 }
@@ -150,17 +148,20 @@ QString InputView::caption() const
 {
     const auto &p = m_session->params();
     const QImage &fed = m_session->previewImage();
-    QString text = tr("fed: %1 × %2 %3")
-                       .arg(fed.width())
-                       .arg(fed.height())
-                       .arg(m_session->inputMode() == InputMode::Grayscale ? tr("grayscale")
-                                                                           : tr("RGB"));
+    QString text =
+        tr("fed: %1 × %2 %3")
+            .arg(fed.width())
+            .arg(fed.height())
+            .arg(m_session->inputMode() == InputMode::Grayscale ? tr("grayscale") : tr("RGB"));
     const core::SidePadding pad = core::effectivePadding(p);
     if (pad.top == pad.bottom && pad.left == pad.right && pad.top == pad.left)
         text += tr(" · padding %1").arg(pad.top);
     else
-        text += tr(" · padding t%1 b%2 l%3 r%4").arg(pad.top).arg(pad.bottom).arg(pad.left).arg(
-            pad.right);
+        text += tr(" · padding t%1 b%2 l%3 r%4")
+                    .arg(pad.top)
+                    .arg(pad.bottom)
+                    .arg(pad.left)
+                    .arg(pad.right);
     text += QStringLiteral(" (%1)").arg(modeName(p.paddingMode));
     return text;
 }
@@ -178,18 +179,17 @@ void InputView::paintEvent(QPaintEvent *)
     // mode holds only a few large words per line.
     const int textWidth = std::max(1, width() - 12);
     const auto wrappedHeight = [&](const QString &t) {
-        return fm.boundingRect(QRect(0, 0, textWidth, 100000), Qt::AlignHCenter | Qt::TextWordWrap,
-                               t)
+        return fm
+            .boundingRect(QRect(0, 0, textWidth, 100000), Qt::AlignHCenter | Qt::TextWordWrap, t)
             .height();
     };
     const QString fedCaption = caption();
-    const QString downNote =
-        down ? tr("downscaled from %1 × %2 (preview limit)")
-                   .arg(m_session->image().width())
-                   .arg(m_session->image().height())
-             : QString();
-    const int captionHeight = wrappedHeight(fedCaption) + (down ? wrappedHeight(downNote) : 0) +
-                              fm.height() * ((m_overlay.isEmpty() ? 0 : 1) + (legend ? 1 : 0));
+    const QString downNote = down ? tr("downscaled from %1 × %2 (preview limit)")
+                                        .arg(m_session->image().width())
+                                        .arg(m_session->image().height())
+                                  : QString();
+    const int captionHeight = wrappedHeight(fedCaption) + (down ? wrappedHeight(downNote) : 0)
+                              + fm.height() * ((m_overlay.isEmpty() ? 0 : 1) + (legend ? 1 : 0));
     const QRect area = rect().adjusted(6, 6, -6, -(captionHeight + 10));
     if (img.isNull() || area.width() < 8 || area.height() < 8)
         return;
@@ -199,8 +199,8 @@ void InputView::paintEvent(QPaintEvent *)
     QRectF content(-m_left, -m_top, img.width(), img.height());
     if (!m_overlay.isEmpty())
         content = content.united(m_overlay.extent());
-    const double scale = std::min(double(area.width()) / content.width(),
-                                  double(area.height()) / content.height());
+    const double scale =
+        std::min(double(area.width()) / content.width(), double(area.height()) / content.height());
     const QPointF origin( // widget position of input pixel (0, 0)
         area.x() + (area.width() - content.width() * scale) / 2 - content.x() * scale,
         area.y() + (area.height() - content.height() * scale) / 2 - content.y() * scale);
@@ -311,9 +311,9 @@ void InputView::paintEvent(QPaintEvent *)
     if (legend) {
         painter.setPen(pal.color(QPalette::WindowText));
         text.setTop(text.top() + fm.height());
-        ReceptiveFieldOverlay::paintLegend(painter, QRectF(text.left(), text.top(), text.width(),
-                                                           fm.height()),
-                                           m_overlay.isField(), !m_unreached.isEmpty());
+        ReceptiveFieldOverlay::paintLegend(
+            painter, QRectF(text.left(), text.top(), text.width(), fm.height()),
+            m_overlay.isField(), !m_unreached.isEmpty());
     }
 }
 

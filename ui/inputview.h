@@ -15,7 +15,7 @@ namespace convscope::ui {
 
 class InputView : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit InputView(Session *session, QWidget *parent = nullptr);
 
     QSize sizeHint() const override { return {320, 300}; }
@@ -36,15 +36,15 @@ public:
     // Widget position of input coordinate (y, x) (a pixel's top-left corner) as last painted.
     QPointF inputToWidget(double y, double x) const;
 
-signals:
+  signals:
     // A pixel of the image (not the padding) was clicked: (row, column) of the fed image.
     void inputClicked(int y, int x);
 
-protected:
+  protected:
     void paintEvent(QPaintEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
 
-private:
+  private:
     void rebuild();
 
     Session *m_session;
@@ -63,7 +63,7 @@ private:
 // Builds the padded image for display: pixels a padding mode copies come from the source,
 // zero padding is black; positions the mode cannot map (invalid parameters) are left
 // transparent. `gray` renders the image as the luma the engine sees.
-QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, int left,
-                        int right, core::PaddingMode mode);
+QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, int left, int right,
+                        core::PaddingMode mode);
 
 } // namespace convscope::ui
