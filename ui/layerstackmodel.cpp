@@ -67,11 +67,47 @@ void LayerStackModel::makeWeights(Extra &e)
     e.bias = std::make_shared<const core::Tensor>(core::defaultBias(e.params, e.seed));
 }
 
+bool LayerStackModel::sameApartFromInput(core::Conv2dParams a, core::Conv2dParams b)
+{
+    // inChannels follows layer 1; groups falls back to 1 when it stops dividing it.
+    a.inChannels = b.inChannels = 0;
+    a.groups = b.groups = 1;
+    return a == b;
+}
+
+void LayerStackModel::remember(const Extra &layer) const
+{
+    constexpr std::size_t kKept = 16; // versions of re-chained layers (a few tensors each)
+    m_rechained.insert(m_rechained.begin(), layer);
+    if (m_rechained.size() > kKept)
+        m_rechained.pop_back();
+}
+
 void LayerStackModel::fixChannels(Layers &layers) const
 {
     int in = m_session->params().outChannels;
-    for (Extra &e : layers) {
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        Extra &e = layers[i];
         if (e.params.inChannels != in) {
+            // Going back to a channel count this layer had, with nothing else about it changed
+            // (undo of a layer-1 edit, a slider dragged back): the layer as it was then, with
+            // its groups and its weights, also weights loaded from a session file. The ReLU
+            // before it stays as it is now.
+            bool restored = false;
+            for (const Extra &old : m_rechained)
+                if (old.seed == e.seed && old.params.inChannels == in &&
+                    sameApartFromInput(old.params, e.params)) {
+                    const bool relu = e.reluBefore; // a flag between layers, edited on its own
+                    e = old;
+                    e.reluBefore = relu;
+                    restored = true;
+                    break;
+                }
+            if (restored) {
+                in = e.params.outChannels;
+                continue;
+            }
+            remember(e);
             e.params.inChannels = in;
             // A groups value that no longer divides the channels would make the whole stack
             // invalid for a change made elsewhere: fall back to a dense layer.

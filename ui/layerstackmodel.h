@@ -133,11 +133,16 @@ class LayerStackModel : public QObject {
     void scheduleRecompute();
     // Keeps every extra layer's inChannels = previous outChannels.
     void fixChannels(Layers &layers) const;
+    static bool sameApartFromInput(core::Conv2dParams a, core::Conv2dParams b);
+    void remember(const Extra &layer) const;
     static void makeWeights(Extra &e);
 
     Session *m_session;
     QPointer<QUndoStack> m_undo;
     std::vector<Extra> m_extra;
+    // Layers as they were before fixChannels() re-chained them to a new layer-1 channel
+    // count, newest first: what an undo of that layer-1 edit brings back.
+    mutable std::vector<Extra> m_rechained;
     std::vector<std::shared_ptr<const ComputeResult>> m_results; // of the extra layers
     std::uint64_t m_nextSeed = 1;
     std::uint64_t m_generation = 0; // of the newest background run

@@ -3,6 +3,7 @@
 // undo of every stack edit on the window's undo stack.
 #include "layerstackpanel.h"
 
+#include "commands.h"
 #include "conv2d.h"
 #include "mainwindow.h"
 #include "reference_conv.h"
@@ -96,6 +97,7 @@ class LayerStackPanelTest : public QObject {
     void reluToggleUndoes();
     void mapsAfterUndoEqualMapsBefore();
     void windowEditsGoOnItsUndoStack();
+    void undoingALayerOneEditRestoresTheNextLayer();
 };
 
 void LayerStackPanelTest::tableShowsTheDistillExample()
@@ -458,6 +460,46 @@ void LayerStackPanelTest::windowEditsGoOnItsUndoStack()
     QCOMPARE(undo->undoText(), QStringLiteral("Add layer 2"));
     undo->undo();
     QCOMPARE(window.layerStack()->layerCount(), 1);
+}
+
+void LayerStackPanelTest::undoingALayerOneEditRestoresTheNextLayer()
+{
+    // Layer 2 has grouped convolution and weights of its own (as a session file brings
+    // them). A layer-1 out_channels edit re-chains it (8 -> 9 inputs: groups 2 no longer
+    // divides, so it falls back to 1 with new weights); undoing the edit must bring layer 2
+    // back as it was, groups and weights included, and redo the re-chained one.
+    MainWindow window;
+    QUndoStack *undo = window.undoStack();
+    LayerStackModel *model = window.layerStack();
+    core::Conv2dParams p1 = window.session()->params();
+    p1.outChannels = 8;
+    undo->push(new SetParamsCommand(window.session(), window.session()->params(), p1, "8 maps"));
+    ExtraLayer layer;
+    layer.params = core::Conv2dParams{};
+    layer.params.inChannels = 8;
+    layer.params.outChannels = 4;
+    layer.params.groups = 2;
+    layer.params.kernel = {3, 3};
+    layer.weight = core::Tensor(core::weightShape(layer.params));
+    for (std::size_t i = 0; i < layer.weight.data.size(); ++i)
+        layer.weight.data[i] = 0.01f * float(i % 17) - 0.05f;
+    layer.bias = core::Tensor({4}, 0.5f);
+    QString error;
+    QVERIFY2(model->setExtraLayers({layer}, &error), qPrintable(error));
+    const auto before = model->extraLayers();
+
+    core::Conv2dParams p2 = p1;
+    p2.outChannels = 9;
+    undo->push(new SetParamsCommand(window.session(), p1, p2, "9 maps"));
+    const auto after = model->extraLayers();
+    QCOMPARE(after[0].params.inChannels, 9);
+    QCOMPARE(after[0].params.groups, 1);
+    QVERIFY(!sameBits(after[0].weight, before[0].weight));
+
+    undo->undo();
+    QVERIFY(sameLayers(model->extraLayers(), before));
+    undo->redo();
+    QVERIFY(sameLayers(model->extraLayers(), after));
 }
 
 QTEST_MAIN(LayerStackPanelTest)
