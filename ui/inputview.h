@@ -52,7 +52,7 @@ class InputView : public QWidget {
     bool m_dirty = true;
     std::array<std::uint64_t, 6> m_paddedKey{}; // what m_padded was built from
     QImage m_scaled; // the unpadded image at its on-screen size (when shrunk)
-    std::array<std::uint64_t, 4> m_scaledKey{}; // input revision, mode and size of m_scaled
+    std::array<std::uint64_t, 2> m_scaledKey{}; // input revision and mode of m_scaled
     int m_top = 0, m_bottom = 0, m_left = 0, m_right = 0;
     ReceptiveFieldOverlay m_overlay;
     UnreachedBands m_unreached;
