@@ -5,6 +5,8 @@
 #include <QPointer>
 #include <QUndoStack>
 
+#include <cstdint>
+#include <memory>
 #include <utility>
 
 namespace convscope::ui {
@@ -31,9 +33,22 @@ void SetWeightsCommand::redo()
 
 void attachKernelPanel(KernelPanel *panel, Session *session, QUndoStack *undo)
 {
-    auto show = [panel, session] {
-        if (session->weight() && session->bias())
-            panel->setConfiguration(session->params(), *session->weight(), *session->bias());
+    // A reshaping parameter edit emits weightsChanged and then paramsChanged for one state:
+    // rebuild the panel once for it (each rebuild lays out and repaints the whole dock).
+    struct Shown {
+        core::Conv2dParams params;
+        std::uint64_t weightsRevision = 0;
+        bool any = false;
+    };
+    auto shown = std::make_shared<Shown>();
+    auto show = [panel, session, shown] {
+        if (!session->weight() || !session->bias())
+            return;
+        if (shown->any && shown->params == session->params() &&
+            shown->weightsRevision == session->weightsRevision())
+            return;
+        *shown = {session->params(), session->weightsRevision(), true};
+        panel->setConfiguration(session->params(), *session->weight(), *session->bias());
     };
     QObject::connect(session, &Session::paramsChanged, panel, show);
     QObject::connect(session, &Session::weightsChanged, panel, show);
