@@ -14,6 +14,7 @@
 #include "parameterpanel.h"
 #include "receptivefieldcontroller.h"
 #include "shapepanel.h"
+#include "systemcolorscheme.h"
 #include "teachingmode.h"
 
 #include <QAction>
@@ -126,6 +127,14 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     setAcceptDrops(true);
     m_normalFont = QApplication::font();
     m_systemPalette = QApplication::palette();
+    // The portal answers asynchronously (or never); "System" follows its first answer and
+    // every later switch of the desktop's dark/light setting.
+    m_colorScheme = new SystemColorScheme(this);
+    connect(m_colorScheme, &SystemColorScheme::changed, this, [this] {
+        if (m_theme == Theme::System)
+            setTheme(Theme::System);
+    });
+    m_colorScheme->start();
 
     m_session = new Session(this);
     // The controller connects to the Session first, so validation state is current when
@@ -589,13 +598,16 @@ void MainWindow::setTheme(Theme theme)
         m_themeGroup->actions()[static_cast<int>(theme)]->setChecked(true);
     switch (theme) {
     case Theme::System:
-        // Qt 6.4 has no colour-scheme query; the platform theme's palette (GNOME/KDE
-        // integration) is the system's choice, and GTK_THEME=...:dark asks for dark.
-        if (qEnvironmentVariable("GTK_THEME").endsWith(QLatin1String(":dark")) &&
-            !isDark(m_systemPalette))
-            QApplication::setPalette(darkPalette());
-        else
-            QApplication::setPalette(m_systemPalette);
+        // Qt 6.4 has no colour-scheme query: the desktop portal's setting decides, then
+        // GTK_THEME=...:dark, then the platform theme's palette (GNOME/KDE integration).
+        switch (resolveSystemPalette(m_colorScheme->preference(), qEnvironmentVariable("GTK_THEME"),
+                                     isDark(m_systemPalette))) {
+        case SystemPalette::Platform: QApplication::setPalette(m_systemPalette); break;
+        case SystemPalette::Dark: QApplication::setPalette(darkPalette()); break;
+        case SystemPalette::Light:
+            QApplication::setPalette(QApplication::style()->standardPalette());
+            break;
+        }
         break;
     case Theme::Light: QApplication::setPalette(QApplication::style()->standardPalette()); break;
     case Theme::Dark: QApplication::setPalette(darkPalette()); break;

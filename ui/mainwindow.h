@@ -26,6 +26,7 @@ class FeatureMapGrid;
 class InputView;
 class ParameterPanel;
 class ShapePanel;
+class SystemColorScheme;
 class TeachingMode;
 
 class MainWindow : public QMainWindow {
@@ -63,6 +64,8 @@ public:
     void setPresentationMode(bool on);
     void setTheme(Theme theme);
     Theme theme() const { return m_theme; }
+    // The desktop portal's light/dark preference that Theme::System follows (tests inject one).
+    SystemColorScheme *systemColorScheme() const { return m_colorScheme; }
 
     // Persistence: geometry, dock layout, parameters, display settings, recent files.
     void readSettings();
@@ -117,6 +120,7 @@ private:
     QString m_lastError;
     QFont m_normalFont;
     QPalette m_systemPalette;
+    SystemColorScheme *m_colorScheme = nullptr;
     Theme m_theme = Theme::System;
     bool m_presentation = false;
 };

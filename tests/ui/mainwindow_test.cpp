@@ -8,11 +8,13 @@
 #include "parameterpanel.h"
 #include "shape.h"
 #include "shapepanel.h"
+#include "systemcolorscheme.h"
 
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QMenuBar>
 #include <QSettings>
@@ -114,6 +116,10 @@ private slots:
         QCoreApplication::setOrganizationName(QStringLiteral("convscope-tests"));
         QCoreApplication::setApplicationName(QStringLiteral("mainwindow_test"));
         QSettings().clear();
+        // No desktop portal: the machine's own light/dark setting must not reach the theme
+        // tests, and start-up must cope with a session bus that is not there. QtDBus connects
+        // once per process, so this has to precede the first window.
+        qputenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/convscope-test-bus");
     }
 
     void init()
@@ -421,6 +427,62 @@ private slots:
         ui::MainWindow other;
         other.readSettings();
         QCOMPARE(other.theme(), ui::MainWindow::Theme::System);
+    }
+
+    void systemThemeFollowsPortalPreference()
+    {
+        using Pref = ui::ColorSchemePreference;
+        ui::SystemColorScheme *scheme = m_w->systemColorScheme();
+        QVERIFY(scheme);
+        // Without a preference "System" is the platform palette (GTK_THEME aside).
+        qunsetenv("GTK_THEME");
+        m_w->setTheme(ui::MainWindow::Theme::System);
+        const bool platformDark = darkPalette(QApplication::palette());
+
+        scheme->overridePreference(Pref::Dark);
+        QVERIFY(darkPalette(QApplication::palette()));
+        QCoreApplication::processEvents();
+        QVERIFY(darkPalette(m_w->grid()->palette()));
+        QVERIFY(darkPalette(QToolTip::palette()));
+        const int bg = plotBackgroundAndText(m_w->grid()->plot(0)).first;
+        QVERIFY2(bg < 100, qPrintable(QString::number(bg)));
+
+        scheme->overridePreference(Pref::Light);
+        QVERIFY(!darkPalette(QApplication::palette()));
+        QCoreApplication::processEvents();
+        QVERIFY(!darkPalette(m_w->grid()->palette()));
+
+        scheme->overridePreference(Pref::NoPreference);
+        QCOMPARE(darkPalette(QApplication::palette()), platformDark);
+
+        // A theme the user forced stays whatever the desktop says.
+        m_w->setTheme(ui::MainWindow::Theme::Light);
+        scheme->overridePreference(Pref::Dark);
+        QVERIFY(!darkPalette(QApplication::palette()));
+        QCOMPARE(m_w->theme(), ui::MainWindow::Theme::Light);
+        m_w->setTheme(ui::MainWindow::Theme::Dark);
+        scheme->overridePreference(Pref::Light);
+        QVERIFY(darkPalette(QApplication::palette()));
+        QCOMPARE(m_w->theme(), ui::MainWindow::Theme::Dark);
+        // Back to System: the preference that arrived meanwhile applies at once.
+        m_w->setTheme(ui::MainWindow::Theme::System);
+        QVERIFY(!darkPalette(QApplication::palette()));
+        scheme->overridePreference(Pref::Dark);
+        QVERIFY(darkPalette(QApplication::palette()));
+        m_w->setTheme(ui::MainWindow::Theme::Light);
+    }
+
+    void startsWithoutSessionBusWithoutWaiting()
+    {
+        // initTestCase pointed DBUS_SESSION_BUS_ADDRESS at a socket that does not exist.
+        QElapsedTimer t;
+        t.start();
+        ui::MainWindow w;
+        const qint64 constructed = t.elapsed();
+        QVERIFY2(constructed < 500, qPrintable(QStringLiteral("%1 ms").arg(constructed)));
+        // The missing bus is noticed quickly and means "no preference".
+        QTRY_VERIFY_WITH_TIMEOUT(w.systemColorScheme()->isSettled(), 1000);
+        QCOMPARE(w.systemColorScheme()->preference(), ui::ColorSchemePreference::NoPreference);
     }
 
     void presentationModeEnlargesDockTitlesMenuAndStatusBar()
