@@ -620,8 +620,21 @@ void FeatureMapGrid::updateColorScale()
 {
     const bool perMap = m_session->rangeMode() == RangeMode::PerMap;
     const bool diverging = m_session->gradient() == Gradient::Diverging;
+    // The scale only changes with the range mode, the gradient and (global range) the
+    // values: replotting it costs ~2 ms (gradient image, tick labels), so an edit that
+    // leaves it as it is does not.
+    ScaleState state{perMap || !m_shown, static_cast<int>(m_session->gradient()), 0.0f, 0.0f, 0};
+    if (!state.perMap) {
+        const ValueRange r = displayedRange(0);
+        state.lo = r.lo;
+        state.hi = r.hi;
+        state.maps = mapCount();
+    }
+    if (m_scaleState && *m_scaleState == state)
+        return;
+    m_scaleState = state;
     auto *axis = m_scale->axis();
-    if (perMap || !m_shown) {
+    if (state.perMap) {
         QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
         if (diverging)
             ticker->setTicks({-1.0, 0.0, 1.0},

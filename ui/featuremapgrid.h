@@ -9,6 +9,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QCustomPlot;
@@ -123,6 +124,14 @@ class FeatureMapGrid : public QWidget {
     int m_visible = 0;
     int m_mapW = 0;
     int m_mapH = 0;
+    struct ScaleState {
+        bool perMap = true;
+        int gradient = 0;
+        float lo = 0.0f, hi = 0.0f;
+        int maps = 0;
+        bool operator==(const ScaleState &) const = default;
+    };
+    std::optional<ScaleState> m_scaleState; // what the colour scale shows now
     bool m_dimmed = false;
     bool m_syncing = false;
 };
