@@ -331,6 +331,9 @@ void InputView::paintEvent(QPaintEvent *)
 
 void InputView::setOverlay(const ReceptiveFieldOverlay &overlay)
 {
+    // Every new result republishes the selection; "still nothing selected" needs no repaint.
+    if (overlay.isEmpty() && m_overlay.isEmpty())
+        return;
     m_overlay = overlay;
     setToolTip(overlay.summary());
     update();
@@ -338,6 +341,8 @@ void InputView::setOverlay(const ReceptiveFieldOverlay &overlay)
 
 void InputView::setUnreachedBands(const UnreachedBands &bands)
 {
+    if (bands == m_unreached)
+        return;
     m_unreached = bands;
     update();
 }

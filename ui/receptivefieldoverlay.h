@@ -104,6 +104,7 @@ struct UnreachedBands {
     std::int64_t firstCol = 0;
     std::int64_t cols = 0;
     bool isEmpty() const { return rows <= 0 && cols <= 0; }
+    bool operator==(const UnreachedBands &) const = default;
     // From the first layer's row of the receptive-field table.
     static UnreachedBands of(const core::LayerField &first);
     // Hatched red bands over the input view (same coordinate convention as paint above).
