@@ -96,6 +96,15 @@ ValueRange rangeOf(const float *data, std::size_t count)
     return {lo, hi};
 }
 
+std::vector<ValueRange> toValueRanges(const std::vector<core::MinMax> &ranges)
+{
+    std::vector<ValueRange> out;
+    out.reserve(ranges.size());
+    for (const core::MinMax &r : ranges)
+        out.push_back(r.lo <= r.hi ? ValueRange{r.lo, r.hi} : ValueRange{0.0f, 1.0f});
+    return out;
+}
+
 ValueRange symmetricRange(ValueRange r)
 {
     const float m = std::max(std::fabs(r.lo), std::fabs(r.hi));

@@ -2,6 +2,8 @@
 // Turning float feature maps into pixels: colour gradients as 256-entry lookup tables and a
 // direct value -> LUT -> QImage path (several times cheaper than QCPColorMap's setCell loop,
 // see ../shared/bench/README.md). Shared by the feature-map views and every image export.
+#include "conv2d.h"
+
 #include <QColor>
 #include <QImage>
 #include <QString>
@@ -34,6 +36,10 @@ struct ValueRange {
 
 // Min and max of finite values; {0, 1} for empty input.
 ValueRange rangeOf(const float *data, std::size_t count);
+
+// The engine's per-channel ranges (core::ForwardOptions::channelRanges) as display ranges;
+// a channel without finite values gets rangeOf()'s {0, 1}.
+std::vector<ValueRange> toValueRanges(const std::vector<core::MinMax> &ranges);
 
 // [-m, m] with m = max |value|, so that zero sits in the middle of a diverging gradient.
 ValueRange symmetricRange(ValueRange r);
@@ -78,6 +84,7 @@ QImage renderMapRegion(const float *values, int width, const MapRegion &region, 
 struct MapRequest {
     int channel = -1;
     MapRegion region;
+    int mapWidth = 0, mapHeight = 0; // the map size the region belongs to
 };
 
 // One map rendered ahead, on the worker, for the view it was requested for.

@@ -59,7 +59,8 @@ namespace {
 // requests the new output cannot satisfy (fewer channels, a smaller map) are skipped and the
 // grid colours those itself.
 void renderPreviews(ComputeResult &result, const std::vector<MapRequest> &requests,
-                    bool globalRange, Gradient gradient, int threads)
+                    bool globalRange, Gradient gradient, int threads,
+                    const std::function<bool()> &stillCurrent)
 {
     const core::Tensor &out = result.output;
     if (out.rank() != 4 || out.dim(0) != 1 || requests.empty())
@@ -68,7 +69,9 @@ void renderPreviews(ComputeResult &result, const std::vector<MapRequest> &reques
     const int h = static_cast<int>(out.dim(2)), w = static_cast<int>(out.dim(3));
     std::vector<MapPreview> previews;
     for (const MapRequest &r : requests)
-        if (r.channel >= 0 && r.channel < channels && !r.region.empty() && r.region.fits(w, h))
+        // A map of another size is re-laid out and its view reset: that request is moot.
+        if (r.channel >= 0 && r.channel < channels && r.mapWidth == w && r.mapHeight == h
+            && !r.region.empty() && r.region.fits(w, h))
             previews.push_back(
                 {r.channel, r.region,
                  displayRange(result.channelRanges, r.channel, globalRange, gradient), gradient,
@@ -82,7 +85,8 @@ void renderPreviews(ComputeResult &result, const std::vector<MapRequest> &reques
             p.image = renderMapRegion(out.data.data() + static_cast<std::size_t>(p.channel) * plane,
                                       w, p.region, p.range, p.gradient);
         },
-        [](std::int64_t) { return true; });
+        // A newer edit makes the result stale: stop colouring it (onFinished drops it).
+        [&](std::int64_t) { return stillCurrent(); });
     result.previews = std::move(previews);
 }
 
@@ -235,14 +239,12 @@ void ComputeController::start()
             }
             if (current->load() != generation)
                 return outcome; // finished but stale: onFinished() drops it
-            result->channelRanges.reserve(ranges.size());
-            for (const core::MinMax &r : ranges) // no finite value: rangeOf()'s {0, 1}
-                result->channelRanges.push_back(r.lo <= r.hi ? ValueRange{r.lo, r.hi}
-                                                             : ValueRange{0.0f, 1.0f});
+            result->channelRanges = toValueRanges(ranges);
             result->computeMs =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                     .count();
-            renderPreviews(*result, requests, globalRange, gradient, threads);
+            renderPreviews(*result, requests, globalRange, gradient, threads,
+                           [&] { return current->load() == generation; });
             outcome.result = std::move(result);
         } catch (const std::exception &e) {
             outcome.failure = QString::fromUtf8(e.what());

@@ -184,8 +184,12 @@ std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *e
     const core::Shape &in = request->input.shape;
     const QSize computed = in.size() == 4 ? QSize(int(in[3]), int(in[2])) : QSize();
     // Offered only when the result really is the preview of the current image (a result of
-    // an older, different image must not be recomputed on this one).
-    const bool preview = session.isDownscaled() && computed == session.previewImage().size();
+    // an older, different image, even of the same size, must not be recomputed on this one):
+    // the input revision says which image a result was computed from.
+    const auto result = session.result();
+    const bool preview = session.isDownscaled() && result &&
+                         result->inputRevision == session.inputRevision() &&
+                         computed == session.previewImage().size();
     if (preview)
         request->downscaledFrom = session.image().size();
     auto dialog = std::make_unique<ExportDialog>(*request, parent);

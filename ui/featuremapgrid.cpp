@@ -72,6 +72,15 @@ class MapLayer : public QCPLayerable {
         m_key = key;
     }
 
+    // Drops the values and the cached image: the cache key holds the result's address,
+    // which a later result could reuse.
+    void release()
+    {
+        result.reset();
+        m_image = QImage();
+        m_key = Key();
+    }
+
     // The part of the map the plot shows now, at the plot's resolution.
     MapRegion currentRegion() const { return currentView().region; }
 
@@ -359,7 +368,7 @@ std::vector<MapRequest> FeatureMapGrid::mapRequests() const
     for (int i = 0; i < m_visible; ++i) {
         const MapRegion r = m_layers[static_cast<std::size_t>(i)]->currentRegion();
         if (!r.empty())
-            requests.push_back({firstChannel() + i, r});
+            requests.push_back({firstChannel() + i, r, m_mapW, m_mapH});
     }
     return requests;
 }
@@ -555,7 +564,7 @@ void FeatureMapGrid::redraw(bool newResult)
     }
     for (std::size_t i = static_cast<std::size_t>(n); i < m_plots.size(); ++i) {
         m_plots[i]->hide();
-        m_layers[i]->result.reset();
+        m_layers[i]->release();
     }
     // A new map size resets the view; otherwise the user's zoom survives the edit.
     if (geometryChanged) {
@@ -569,8 +578,7 @@ void FeatureMapGrid::redraw(bool newResult)
     if (!geometryChanged)
         core::ThreadPool::instance().run(
             core::ThreadPool::hardwareThreads(), n,
-            [this](std::int64_t i) { m_layers[static_cast<std::size_t>(i)]->prepare(); },
-            [](std::int64_t) { return true; });
+            [this](std::int64_t i) { m_layers[static_cast<std::size_t>(i)]->prepare(); }, {});
     for (int i = 0; i < n; ++i)
         m_plots[static_cast<std::size_t>(i)]->replot(QCustomPlot::rpQueuedRefresh);
     updateColorScale();

@@ -192,8 +192,10 @@ void InputView::paintEvent(QPaintEvent *)
                                         .arg(m_session->image().width())
                                         .arg(m_session->image().height())
                                   : QString();
-    const int captionHeight = wrappedHeight(fedCaption) + (down ? wrappedHeight(downNote) : 0)
-                              + fm.height() * ((m_overlay.isEmpty() ? 0 : 1) + (legend ? 1 : 0));
+    const int fedHeight = wrappedHeight(fedCaption);
+    const int downHeight = down ? wrappedHeight(downNote) : 0;
+    const int captionHeight =
+        fedHeight + downHeight + fm.height() * ((m_overlay.isEmpty() ? 0 : 1) + (legend ? 1 : 0));
     const QRect area = rect().adjusted(6, 6, -6, -(captionHeight + 10));
     if (img.isNull() || area.width() < 8 || area.height() < 8)
         return;
@@ -306,12 +308,12 @@ void InputView::paintEvent(QPaintEvent *)
     text.setTop(area.bottom() + 6);
     painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, fedCaption);
     // Lines below advance by what the previous one took; the last single line is fm.height().
-    int used = wrappedHeight(fedCaption);
+    int used = fedHeight;
     if (down) {
         painter.setPen(accent);
         text.setTop(text.top() + used);
         painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, downNote);
-        used = wrappedHeight(downNote);
+        used = downHeight;
     }
     text.setTop(text.top() + used - fm.height()); // the lines below add fm.height() each
     if (!m_overlay.isEmpty()) {

@@ -394,12 +394,11 @@ computeChain(std::shared_ptr<const ComputeResult> previous, const std::vector<Ex
         r->bias = e.params.bias ? e.bias : nullptr;
         r->inputRevision = previous->inputRevision;
         r->weightsRevision = previous->weightsRevision;
-        core::conv2d(*input, *e.weight, r->bias.get(), e.params, r->output);
-        const auto &out = r->output;
-        const std::int64_t plane = out.dim(2) * out.dim(3);
-        for (std::int64_t c = 0; c < out.dim(1); ++c)
-            r->channelRanges.push_back(
-                rangeOf(out.data.data() + c * plane, static_cast<std::size_t>(plane)));
+        std::vector<core::MinMax> ranges;
+        core::ForwardOptions options;
+        options.channelRanges = &ranges; // computed on each band while it is in cache
+        core::conv2d(*input, *e.weight, r->bias.get(), e.params, r->output, options);
+        r->channelRanges = toValueRanges(ranges);
         r->computeMs =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                 .count();

@@ -44,7 +44,8 @@ QImage noiseImage(int w, int h, unsigned seed)
 }
 
 // A session as the window would have it: image, preview limit, layer, and the live result
-// computed on the preview (what ComputeController publishes).
+// computed on the preview, stamped with the revisions it was computed from (what
+// ComputeController publishes).
 void prepare(Session &s, const QImage &image, int previewLimit, const core::Conv2dParams &p)
 {
     s.setPreviewLimit(previewLimit);
@@ -56,6 +57,8 @@ void prepare(Session &s, const QImage &image, int previewLimit, const core::Conv
     r->input = s.inputTensor();
     r->weight = s.weight();
     r->bias = p.bias ? s.bias() : nullptr;
+    r->inputRevision = s.inputRevision();
+    r->weightsRevision = s.weightsRevision();
     core::conv2d(*r->input, *r->weight, r->bias.get(), p, r->output);
     s.setResult(r);
 }
@@ -120,6 +123,20 @@ private slots:
     void init()
     {
         QSettings().clear(); // every test starts with the first-run default (full resolution)
+    }
+
+    void resultOfAnotherImageIsNotRecomputedOnThisOne()
+    {
+        // Export right after opening another photo of the same size, before its run has
+        // finished: the shown result belongs to the old image, so full resolution (which
+        // would compute the new image's maps) is not offered.
+        Session s;
+        prepare(s, noiseImage(90, 61, 1), 40, layer(4));
+        QVERIFY(s.setImage(noiseImage(90, 61, 2), "other"));
+        QString error;
+        const auto dialog = exportDialogFor(s, &error);
+        QVERIFY2(dialog, qPrintable(error));
+        QVERIFY(!dialog->offersFullResolution());
     }
 
     void fullResolutionEqualsTheReference()
