@@ -8,6 +8,7 @@
 #include "receptivefield.h"
 #include "session.h"
 #include "shape.h"
+#include "validate.h"
 
 #include <QAction>
 #include <QBuffer>
@@ -25,6 +26,9 @@
 
 #include <algorithm>
 #include <new>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace convscope::ui {
 
@@ -45,6 +49,22 @@ QString lastFolder(const char *key)
 {
     const QString dir = QSettings().value(key).toString();
     return dir.isEmpty() ? QDir::homePath() : dir;
+}
+
+// Checks each layer on the shape it will receive, starting from `shape`, and leaves `shape`
+// at the last layer's output. Returns the first layer that cannot be computed (0-based) with
+// the engine's message: the dialog's Output line and the recompute ask the same question.
+std::optional<std::pair<std::size_t, core::ValidationError>>
+checkLayers(const std::vector<LayerState> &layers, core::Shape &shape)
+{
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const LayerState &l = layers[i];
+        if (auto bad = core::validate(l.params, shape, l.weight.shape,
+                                      l.params.bias ? &l.bias.shape : nullptr))
+            return std::make_pair(i, *bad);
+        shape = core::outputShape(l.params, shape);
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -133,17 +153,12 @@ std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &show
         // Everything is checked on the full-size shapes before allocating or computing
         // anything: layers that fit the preview can still break a limit here.
         core::Shape shape{1, channels, image.height(), image.width()};
-        for (std::size_t i = 0; i < r.layers.size(); ++i) {
-            const LayerState &l = r.layers[i];
-            if (const auto bad = core::validate(l.params, shape, l.weight.shape,
-                                                l.params.bias ? &l.bias.shape : nullptr)) {
-                *error = QObject::tr("%1, layer %2 cannot be computed: %3")
-                             .arg(at)
-                             .arg(i + 1)
-                             .arg(QString::fromStdString(bad->message));
-                return std::nullopt;
-            }
-            shape = core::outputShape(l.params, shape);
+        if (const auto bad = checkLayers(r.layers, shape)) {
+            *error = QObject::tr("%1, layer %2 cannot be computed: %3")
+                         .arg(at)
+                         .arg(bad->first + 1)
+                         .arg(QString::fromStdString(bad->second.message));
+            return std::nullopt;
         }
         r.input = imageToTensor(image, channels);
         const double layers = static_cast<double>(r.layers.size());
@@ -197,13 +212,8 @@ std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *e
         // The full output shape, for the dialog's Output line (empty when it does not fit).
         core::Shape shape{1, request->layers.front().params.inChannels == 1 ? 1 : 3,
                           session.image().height(), session.image().width()};
-        for (const LayerState &l : request->layers) {
-            if (core::validate(l.params, shape, l.weight.shape, l.params.bias ? &l.bias.shape : nullptr)) {
-                shape.clear();
-                break;
-            }
-            shape = core::outputShape(l.params, shape);
-        }
+        if (checkLayers(request->layers, shape))
+            shape.clear();
         // The QImage copy is implicitly shared and read-only: safe to use on the worker.
         const QImage image = session.image();
         dialog->offerFullResolution(image.size(), shape,
