@@ -11,6 +11,7 @@
 #include "reference_conv.h"
 #include "session.h"
 #include "shape.h"
+#include "uitest_util.h"
 
 #include <QDir>
 #include <QFile>
@@ -113,10 +114,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCoreApplication::setOrganizationName("convscope-tests");
-        QCoreApplication::setApplicationName("exportactions_test");
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        uitest::isolateSettings(m_settingsDir.path(), "exportactions_test");
         QSettings().clear();
     }
 

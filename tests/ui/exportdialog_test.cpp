@@ -1,6 +1,7 @@
 // The export dialog and the session <-> file conversions behind File > Open/Save Session.
 #include "conv2d.h"
 #include "random_tensor.h"
+#include "uitest_util.h"
 #include "exportactions.h"
 #include "exportdialog.h"
 #include "layerstackmodel.h"
@@ -62,11 +63,7 @@ private:
 private slots:
     void initTestCase()
     {
-        // Keep the user's real settings out of it.
-        QCoreApplication::setOrganizationName("convscope-tests");
-        QCoreApplication::setApplicationName("exportdialog_test");
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        uitest::isolateSettings(m_settingsDir.path(), "exportdialog_test");
     }
 
     void exportsAndRemembersChoices()

@@ -81,11 +81,8 @@ private:
 private slots:
     void init()
     {
-        m_w = std::make_unique<ui::MainWindow>();
-        m_w->resize(1200, 800);
-        m_w->show();
-        m_w->session()->setImage(uitest::testImage(), QStringLiteral("test"));
-        QTRY_VERIFY_WITH_TIMEOUT(settled(*m_w), 10000);
+        m_w = uitest::openTestWindow();
+        QVERIFY(settled(*m_w));
     }
     void cleanup() { m_w.reset(); }
 

@@ -1,12 +1,18 @@
 #pragma once
-// Shared helpers of the GUI suites: a small deterministic test image and waiting for the
-// background computation to settle.
+// Shared helpers of the GUI suites: a small deterministic test image, waiting for the
+// background computation to settle, the window most suites start from and settings kept
+// out of the user's own.
 #include "computecontroller.h"
 #include "featuremapgrid.h"
 #include "mainwindow.h"
 
+#include <QCoreApplication>
 #include <QImage>
+#include <QSettings>
+#include <QString>
 #include <QTest>
+
+#include <memory>
 
 namespace convscope::uitest {
 
@@ -28,6 +34,28 @@ inline bool settled(ui::MainWindow &w)
     if (w.controller()->isBusy())
         return false;
     return w.session()->validationError() ? true : w.session()->resultIsCurrent();
+}
+
+// A 1200x800 window, shown, with testImage() computed: the caller checks settled() (the
+// wait gives up after 10 s, so a window that never settles fails there, not here).
+inline std::unique_ptr<ui::MainWindow> openTestWindow()
+{
+    auto w = std::make_unique<ui::MainWindow>();
+    w->resize(1200, 800);
+    w->show();
+    w->session()->setImage(testImage(), QStringLiteral("test"));
+    (void)QTest::qWaitFor([&] { return settled(*w); }, 10000); // the caller asserts settled()
+    return w;
+}
+
+// Points QSettings at an INI file under `dir` for application `app`, so a suite never reads
+// or writes the user's real settings.
+inline void isolateSettings(const QString &dir, const char *app)
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("convscope-tests"));
+    QCoreApplication::setApplicationName(QLatin1String(app));
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir);
 }
 
 } // namespace convscope::uitest
