@@ -1,8 +1,6 @@
 // core::validate against every rejection in ../shared/conformance/invalid_cases.json (the
 // configurations and torch 1.13's messages are copied here so the project stands alone),
 // plus the module-level (params-only) checks and configurations that must pass.
-#include "cli/args.h"
-#include "cli/cli.h"
 #include "test_util.h"
 #include "validate.h"
 
@@ -128,19 +126,6 @@ TEST(ValidateConformance, negativeStrideHeight_isRejected)
     EXPECT_TRUE(hasSubstr(e->message, "[-1, 1]"));
 }
 
-TEST(ValidateConformance, strideWithThreeValues_isRejectedByTheParserInTorchsWords)
-{
-    // A 3-value stride cannot reach Conv2dParams (it holds a pair): the CLI parser rejects it.
-    try {
-        convscope::cli::parsePair("1,2,3", "stride");
-        FAIL() << "parsePair accepted three values";
-    } catch (const convscope::cli::ValueError &e) {
-        EXPECT_TRUE(hasSubstr(e.what(), "expected stride to be a single integer value or a list "
-                                        "of 2 values to match the convolution dimensions, but "
-                                        "got stride=[1, 2, 3]"));
-    }
-}
-
 TEST(ValidateConformance, sameWithStride_isRejectedWithTheStride)
 {
     Case c;
@@ -161,34 +146,6 @@ TEST(ValidateConformance, negativeDilation_isRejectedWithTheDilation)
     ASSERT_TRUE(e);
     EXPECT_EQ(e->field, Field::Dilation);
     EXPECT_EQ(e->message, "dilation should be greater than zero, but got [-1, 1]");
-}
-
-TEST(ValidateConformance, unknownPaddingString_isRejectedByTheParser)
-{
-    // 'full' cannot reach Conv2dParams (PaddingKind has no such value): the CLI rejects it.
-    const auto args =
-        convscope::cli::parseArgs({"--padding", "full"}, convscope::cli::convOptionSpecs(), "conv");
-    Conv2dParams p;
-    try {
-        convscope::cli::applyConvOptions(args, p);
-        FAIL() << "padding 'full' accepted";
-    } catch (const convscope::cli::ValueError &e) {
-        EXPECT_TRUE(hasSubstr(e.what(), "Invalid padding string: 'full'"));
-    }
-}
-
-TEST(ValidateConformance, unknownPaddingMode_isRejectedByTheParser)
-{
-    EXPECT_FALSE(parsePaddingMode("foo").has_value());
-    const auto args = convscope::cli::parseArgs({"--padding-mode", "foo"},
-                                                convscope::cli::convOptionSpecs(), "conv");
-    Conv2dParams p;
-    try {
-        convscope::cli::applyConvOptions(args, p);
-        FAIL() << "padding mode 'foo' accepted";
-    } catch (const convscope::cli::ValueError &e) {
-        EXPECT_TRUE(hasSubstr(e.what(), "padding mode 'foo'"));
-    }
 }
 
 TEST(ValidateConformance, reflectPaddingAboveHeight_namesPaddingAndDimension)

@@ -8,6 +8,8 @@
 // shared (std::shared_ptr<const ...>), so a worker thread can keep using a snapshot while the
 // user edits on.
 #include "colormap.h"
+#include "imageinput.h"
+#include "viewsettings.h"
 #include "conv2dparams.h"
 #include "tensor.h"
 #include "validate.h"
@@ -24,16 +26,6 @@
 #include <vector>
 
 namespace convscope::ui {
-
-// Which channels of the image are fed to the engine. Stored as params().inChannels
-// (1 or 3) so that undo/redo of parameters covers it too.
-enum class InputMode { Grayscale, Rgb };
-
-// How the feature maps share their colour scale.
-enum class RangeMode {
-    PerMap, // each map spans its own min..max (shows structure in weak channels)
-    Global, // one range across all maps (makes channels comparable)
-};
 
 // One finished forward pass, immutable once published.
 struct ComputeResult {
@@ -64,10 +56,6 @@ public:
     ~Session() override;
 
     // ---- image ---------------------------------------------------------------------------
-    // Reads an image file (any QImageReader format, EXIF orientation applied). On failure
-    // returns a null image and a message in *error.
-    static QImage readImage(const QString &path, QString *error);
-
     // Loads a file; on failure the current image stays and the message is returned in *error.
     bool loadImage(const QString &path, QString *error);
     // Replaces the image (e.g. pasted from the clipboard). `source` is shown to the user
@@ -164,8 +152,5 @@ private:
     std::shared_ptr<const ComputeResult> m_result;
     std::optional<core::ValidationError> m_error;
 };
-
-// The image tensor [1, channels, H, W] in [0, 1] for an image (channels 1 = luma, 3 = RGB).
-core::Tensor imageToTensor(const QImage &image, int channels);
 
 } // namespace convscope::ui

@@ -282,7 +282,7 @@ bool applySessionState(Session &session, const SessionState &state, QString *err
             return false;
         }
     } else if (!state.imagePath.isEmpty()) {
-        image = Session::readImage(state.imagePath, error);
+        image = readImage(state.imagePath, error);
         source = state.imagePath;
         if (image.isNull())
             return false;

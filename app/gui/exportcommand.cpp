@@ -4,7 +4,7 @@
 #include "conv2d.h"
 #include "exporter.h"
 #include "kernels.h"
-#include "session.h"
+#include "imageinput.h"
 #include "sessionfile.h"
 #include "shape.h"
 #include "validate.h"
@@ -212,7 +212,7 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         Input in;
         in.path = q(path);
         in.name = QFileInfo(in.path).fileName();
-        in.image = ui::Session::readImage(in.path, &error);
+        in.image = ui::readImage(in.path, &error);
         if (in.image.isNull())
             throw ValueError(error.toStdString());
         inputs.push_back(std::move(in));
@@ -227,7 +227,7 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         } else if (!session->imagePath.isEmpty()) {
             in.path = session->imagePath;
             in.name = QFileInfo(in.path).fileName();
-            in.image = ui::Session::readImage(in.path, &error);
+            in.image = ui::readImage(in.path, &error);
             if (in.image.isNull())
                 throw ValueError("the session's image: " + error.toStdString());
         }

@@ -1,15 +1,23 @@
 #pragma once
 // How feature maps are coloured: the gradient and how its range is chosen, as a plain value
-// for the session file and the exporter. The enums live in session.h (the app's model);
-// colourRange() is the one rule for turning them into a value range, so exports look like
+// for the session file and the exporter. colourRange() is the one rule for turning them into a value range, so exports look like
 // the window.
 #include "colormap.h"
-#include "session.h"
 
 #include <QString>
 #include <QStringList>
 
 namespace convscope::ui {
+
+// Which channels of the image are fed to the engine. Stored as params().inChannels
+// (1 or 3) so that undo/redo of parameters covers it too.
+enum class InputMode { Grayscale, Rgb };
+
+// How the feature maps share their colour scale.
+enum class RangeMode {
+    PerMap, // each map spans its own min..max (shows structure in weak channels)
+    Global, // one range across all maps (makes channels comparable)
+};
 
 QString rangeModeName(RangeMode m); // "per-map", "global"
 QStringList rangeModeNames();       // in enum order
