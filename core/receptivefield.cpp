@@ -114,32 +114,17 @@ void checkPosition(std::int64_t y, std::int64_t x, std::int64_t h, std::int64_t 
 
 } // namespace
 
-std::optional<StackError> validateStack(const LayerStack &stack, PlaneSize input)
+std::optional<NetworkError> validateStack(const LayerStack &stack, PlaneSize input)
 {
-    std::int64_t h = input.h, w = input.w;
-    for (std::size_t l = 0; l < stack.size(); ++l) {
-        const Conv2dParams &p = stack[l];
-        if (l > 0 && p.inChannels != stack[l - 1].outChannels)
-            return StackError{l,
-                              {Field::InChannels,
-                               "layer " + std::to_string(l + 1) + " expects in_channels="
-                                   + std::to_string(stack[l - 1].outChannels)
-                                   + " (the out_channels of layer " + std::to_string(l)
-                                   + "), but got in_channels=" + std::to_string(p.inChannels)}};
-        if (auto e = validate(p, Shape{1, p.inChannels, h, w}))
-            return StackError{l, *e};
-        const Shape out = outputShape(p, Shape{1, p.inChannels, h, w});
-        h = out[2];
-        w = out[3];
-    }
-    return std::nullopt;
+    if (stack.empty())
+        return std::nullopt;
+    return validate(geometryNetwork(stack), Shape{1, stack.front().inChannels, input.h, input.w});
 }
 
 std::vector<LayerField> receptiveFields(const LayerStack &stack, PlaneSize input)
 {
     if (auto e = validateStack(stack, input))
-        throw std::invalid_argument("layer " + std::to_string(e->layer + 1) + ": "
-                                    + e->error.message);
+        throw std::invalid_argument(e->message());
     std::vector<LayerField> table;
     table.reserve(stack.size());
     // The network input itself: every pixel is its own field (r = 1, j = 1, start = 0).

@@ -18,6 +18,7 @@
 // Both are separable: a 2-D set is the product of a row set and a column set, because a
 // kernel window and every padding mode act on each axis independently.
 #include "conv2dparams.h"
+#include "network.h"
 #include "shape.h"
 #include "validate.h"
 
@@ -69,16 +70,10 @@ struct LayerField {
     bool operator==(const LayerField &) const = default;
 };
 
-// A failed layer of a stack: which one (0-based) and core::validate's verdict.
-struct StackError {
-    std::size_t layer = 0;
-    ValidationError error;
-};
-
-// Runs core::validate on every layer against the size the previous layers produce (input
-// [1, inChannels, h, w], the module's own weight/bias shapes), and checks that each layer's
-// inChannels equals the previous layer's outChannels. nullopt when the stack is usable.
-std::optional<StackError> validateStack(const LayerStack &stack, PlaneSize input);
+// core::validate(Network) on the stack's geometry (module-owned weight shapes), input
+// [1, inChannels of layer 1, h, w]: the layer at fault is counted from 1. nullopt when the
+// stack is usable.
+std::optional<NetworkError> validateStack(const LayerStack &stack, PlaneSize input);
 
 // The per-layer, per-axis table. Throws std::invalid_argument (with validateStack's message)
 // when the stack is invalid.

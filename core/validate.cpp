@@ -200,7 +200,7 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
     return std::nullopt;
 }
 
-std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &inputShape)
+std::optional<ValidationError> validateModule(const Conv2dParams &p)
 {
     if (p.inChannels <= 0)
         return err(Field::InChannels, "in_channels should be a positive integer, but got "
@@ -223,6 +223,13 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &inpu
         return err(Field::Groups,
                    "out_channels must be divisible by groups, but got out_channels="
                        + std::to_string(p.outChannels) + " and groups=" + std::to_string(p.groups));
+    return std::nullopt;
+}
+
+std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &inputShape)
+{
+    if (auto e = validateModule(p))
+        return e;
     const Shape w = weightShape(p);
     const Shape b{p.outChannels};
     return validate(p, inputShape, w, p.bias ? &b : nullptr);

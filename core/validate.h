@@ -37,7 +37,12 @@ struct ValidationError {
 std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &inputShape,
                                         const Shape &weightShape, const Shape *biasShape);
 
-// Validates the module configuration itself (as nn.Conv2d's constructor does) and then
+// The checks nn.Conv2d's constructor makes, which need no input: positive channels, kernel,
+// stride and dilation, non-negative padding, groups dividing both channel counts, 'same'
+// only with stride 1.
+std::optional<ValidationError> validateModule(const Conv2dParams &p);
+
+// validateModule() and then
 // against an input of the given shape, with the weight/bias shapes the module would own.
 std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &inputShape);
 

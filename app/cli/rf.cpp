@@ -226,7 +226,7 @@ int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream 
     for (const std::string &spec : a.values("layer"))
         stack.push_back(parseLayerSpec(spec));
     if (auto e = validateStack(stack, input)) {
-        err << "convscope rf: layer " << e->layer + 1 << " (" << formatLayerSpec(stack[e->layer])
+        err << "convscope rf: layer " << e->layer << " (" << formatLayerSpec(stack[e->layer - 1])
             << "): " << e->error.message << "\n";
         return 1;
     }

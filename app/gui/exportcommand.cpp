@@ -1,7 +1,7 @@
 #include "exportcommand.h"
 
 #include "cli/cli.h"
-#include "conv2d.h"
+#include "network.h"
 #include "exporter.h"
 #include "kernels.h"
 #include "imageinput.h"
@@ -78,7 +78,7 @@ struct Input {
     QImage image;
 };
 
-std::vector<ui::LayerState> layersFromFlags(const ParsedArgs &a, ui::InputMode mode)
+core::Network networkFromFlags(const ParsedArgs &a, ui::InputMode mode)
 {
     core::Conv2dParams p;
     p.inChannels = mode == ui::InputMode::Grayscale ? 1 : 3;
@@ -90,12 +90,10 @@ std::vector<ui::LayerState> layersFromFlags(const ParsedArgs &a, ui::InputMode m
     p.bias = !a.has("no-bias");
     applyConvOptions(a, p);
     // Module-level checks before making weights: shapes from bad parameters mean nothing.
-    const core::Shape probe{1, p.inChannels, 1 << 20, 1 << 20};
-    if (auto e = core::validate(p, probe); e && e->field != core::Field::Input)
+    if (auto e = core::validateModule(p))
         throw ValueError(e->message);
 
-    ui::LayerState l;
-    l.params = p;
+    core::Tensor weight, bias;
     if (auto name = a.value("preset")) {
         if (a.has("seed"))
             throw UsageError("--preset and --seed do not combine (--seed draws random weights)");
@@ -106,9 +104,9 @@ std::vector<ui::LayerState> layersFromFlags(const ParsedArgs &a, ui::InputMode m
                 names += (names.empty() ? "" : ", ") + core::identifier(k);
             throw ValueError("unknown preset '" + *name + "': expected one of " + names);
         }
-        l.weight = core::presetWeights(p, *preset);
+        weight = core::presetWeights(p, *preset);
         if (p.bias)
-            l.bias = core::zeroBias(p);
+            bias = core::zeroBias(p);
     } else {
         std::uint64_t seed = 0;
         if (auto s = a.value("seed")) {
@@ -117,28 +115,11 @@ std::vector<ui::LayerState> layersFromFlags(const ParsedArgs &a, ui::InputMode m
                 throw ValueError("invalid seed '" + *s + "': expected one non-negative integer");
             seed = static_cast<std::uint64_t>(v.front());
         }
-        l.weight = core::kaimingUniformWeights(p, seed);
+        weight = core::kaimingUniformWeights(p, seed);
         if (p.bias)
-            l.bias = core::defaultBias(p, seed);
+            bias = core::defaultBias(p, seed);
     }
-    return {l};
-}
-
-// The layer stack on one input; ReLU where a layer asks for it.
-core::Tensor forward(const core::Tensor &input, const std::vector<ui::LayerState> &layers, int threads)
-{
-    core::Tensor x = input;
-    for (const ui::LayerState &l : layers) {
-        core::Tensor y;
-        core::ForwardOptions options;
-        options.threads = threads;
-        core::conv2d(x, l.weight, l.params.bias ? &l.bias : nullptr, l.params, y, options);
-        if (l.relu)
-            for (float &v : y.data)
-                v = std::max(v, 0.0f);
-        x = std::move(y);
-    }
-    return x;
+    return core::Network{{core::makeConv2d(p, std::move(weight), std::move(bias))}};
 }
 
 } // namespace
@@ -205,7 +186,8 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
 
     const ui::InputMode mode = session ? session->inputMode
                                        : (a.has("grayscale") ? ui::InputMode::Grayscale : ui::InputMode::Rgb);
-    const std::vector<ui::LayerState> layers = session ? session->layers : layersFromFlags(a, mode);
+    const core::Network network = session ? session->network : networkFromFlags(a, mode);
+    const bool stack = core::convParams(network).size() > 1;
 
     std::vector<Input> inputs;
     for (const std::string &path : a.positional()) {
@@ -247,24 +229,23 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
             r.inputSha256 = ui::sha256OfFile(in.path);
         r.inputMode = mode;
         r.input = ui::imageToTensor(in.image, mode == ui::InputMode::Grayscale ? 1 : 3);
-        r.layers = layers;
+        r.layers = ui::exportLayers(network);
         r.view = view;
         // Validate the whole stack on this image's shape before computing anything.
-        core::Shape shape = r.input.shape;
-        for (std::size_t i = 0; i < layers.size(); ++i) {
-            const auto &l = layers[i];
-            if (auto e = core::validate(l.params, shape, l.weight.shape, l.params.bias ? &l.bias.shape : nullptr)) {
-                err << "convscope export: " << in.name.toStdString()
-                    << (layers.size() > 1 ? " (layer " + std::to_string(i) + ")" : std::string())
-                    << ": " << e->message << "\n";
-                return 1;
-            }
-            shape = core::outputShape(l.params, shape);
+        if (auto e = core::validate(network, r.input.shape)) {
+            err << "convscope export: " << in.name.toStdString() << ": "
+                << (stack ? e->message() : e->error.message) << "\n";
+            return 1;
         }
         requests.push_back(std::move(r));
     }
-    for (ui::ExportRequest &r : requests)
-        r.output = forward(r.input, r.layers, threads);
+    for (ui::ExportRequest &r : requests) {
+        std::vector<core::Tensor> outputs;
+        core::NetworkOptions forwardOptions;
+        forwardOptions.threads = threads;
+        core::forward(network, r.input, outputs, forwardOptions);
+        r.output = std::move(outputs.back());
+    }
     if (QString e = ui::checkRequests(requests, options); !e.isEmpty())
         throw ValueError(e.toStdString());
 

@@ -220,7 +220,7 @@ TEST(ReceptiveField, invalidStack_namesLayerAndReason)
     const LayerStack stack{conv(4, 2, 0), conv(5, 1, 0)};
     const auto e = validateStack(stack, {8, 8});
     ASSERT_TRUE(e);
-    EXPECT_EQ(e->layer, 1u);
+    EXPECT_EQ(e->layer, 2u); // counted from 1
     EXPECT_EQ(e->error.field, Field::Kernel);
     EXPECT_THROW(receptiveFields(stack, {8, 8}), std::invalid_argument);
 
@@ -228,7 +228,7 @@ TEST(ReceptiveField, invalidStack_namesLayerAndReason)
     channels[0].outChannels = 4;
     const auto c = validateStack(channels, {8, 8});
     ASSERT_TRUE(c);
-    EXPECT_EQ(c->layer, 1u);
+    EXPECT_EQ(c->layer, 2u);
     EXPECT_EQ(c->error.field, Field::InChannels);
     EXPECT_NE(c->error.message.find("in_channels=4"), std::string::npos) << c->error.message;
 }

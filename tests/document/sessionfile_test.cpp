@@ -49,7 +49,7 @@ SessionState makeSession(const QString &imagePath)
     b.params.paddingKind = core::PaddingKind::Same;
     b.params.bias = false;
     b.weight = randomTensor(core::weightShape(b.params), 3);
-    s.layers = {a, b};
+    s.network = networkOf({a, b}); // a, ReLU, b
     s.view.gradient = Gradient::Viridis;
     s.view.rangeMode = RangeMode::Global;
     return s;
@@ -83,11 +83,15 @@ private slots:
         QVERIFY2(saveSession(path, s, &error), qPrintable(error));
         const auto loaded = loadSession(path, &error);
         QVERIFY2(loaded, qPrintable(error));
-        QVERIFY(loaded->layers[0].params == s.layers[0].params);
-        QVERIFY(loaded->layers[1].params == s.layers[1].params);
-        QVERIFY(loaded->layers[0].weight == s.layers[0].weight); // bit-exact floats
-        QVERIFY(loaded->layers[0].bias == s.layers[0].bias);
-        QVERIFY(loaded->layers[1].weight == s.layers[1].weight);
+        const auto got = exportLayers(loaded->network);
+        const auto want = exportLayers(s.network);
+        QCOMPARE(loaded->network.size(), std::size_t(3));
+        QVERIFY(std::holds_alternative<core::ReluLayer>(loaded->network.layers[1]));
+        QVERIFY(got[0].params == want[0].params);
+        QVERIFY(got[1].params == want[1].params);
+        QVERIFY(got[0].weight == want[0].weight); // bit-exact floats
+        QVERIFY(got[0].bias == want[0].bias);
+        QVERIFY(got[1].weight == want[1].weight);
         QCOMPARE(loaded->imagePath, s.imagePath);
         QCOMPARE(loaded->imagePng, s.imagePng);
         QVERIFY(*loaded == s);
@@ -215,7 +219,8 @@ private slots:
         QVERIFY(saveSession(path, makeSession({}), &error));
         const QByteArray before = readAll(path);
         SessionState bad = makeSession({});
-        bad.layers[0].weight = core::Tensor({6, 1, 3, 3});
+        auto &first = std::get<core::Conv2dLayer>(bad.network.layers[0]);
+        first.weight = std::make_shared<const core::Tensor>(core::Shape{6, 1, 3, 3});
         QVERIFY(!saveSession(path, bad, &error));
         QVERIFY2(error.contains("expected weight of shape"), qPrintable(error));
         QCOMPARE(readAll(path), before);

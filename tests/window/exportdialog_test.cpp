@@ -180,7 +180,7 @@ private slots:
 
         // A stack the window cannot show is refused and changes nothing.
         SessionState stack = *loaded;
-        stack.layers.push_back(stack.layers.front());
+        stack.network.layers.push_back(stack.network.layers.front());
         const auto before = b.params();
         b.setGradient(Gradient::Grayscale);
         QVERIFY(!applySessionState(b, stack, &error));
@@ -273,21 +273,23 @@ private slots:
         stack->setLayerParams(2, p3);
         // Own tensors (not the seeded defaults a fresh window would draw again) and ReLU only
         // before layer 2.
-        std::vector<ExtraLayer> extra = stack->extraLayers();
-        QCOMPARE(extra.size(), std::size_t(2));
-        for (std::size_t i = 0; i < extra.size(); ++i) {
-            extra[i].weight = randomTensor(core::weightShape(extra[i].params), 20 + unsigned(i));
-            extra[i].bias = randomTensor({extra[i].params.outChannels}, 30 + unsigned(i));
+        QCOMPARE(core::convParams(stack->network()).size(), std::size_t(3));
+        core::Network extra;
+        extra.layers.push_back(stack->network().layers.front());
+        extra.layers.emplace_back(core::ReluLayer{});
+        for (int i = 1; i <= 2; ++i) {
+            const core::Conv2dParams p = stack->params(i);
+            extra.layers.push_back(core::makeConv2d(
+                p, randomTensor(core::weightShape(p), 20 + unsigned(i - 1)),
+                randomTensor({p.outChannels}, 30 + unsigned(i - 1))));
         }
-        extra[0].reluBefore = true;
-        extra[1].reluBefore = false;
         QString error;
-        QVERIFY2(stack->setExtraLayers(extra, &error), qPrintable(error));
-        QVERIFY(stack->extraLayers() == extra);
+        QVERIFY2(stack->setNetwork(extra, &error), qPrintable(error));
+        QVERIFY(stack->network() == extra);
 
         // What File > Save Session writes, through the file and File > Open Session.
         const SessionState state = sessionStateFor(*session, stack);
-        QCOMPARE(state.layers.size(), std::size_t(3));
+        QCOMPARE(core::convParams(state.network).size(), std::size_t(3));
         QTemporaryDir dir;
         const QString path = dir.filePath("stack.convscope.json");
         QVERIFY2(saveSession(path, state, &error), qPrintable(error));
@@ -307,7 +309,7 @@ private slots:
         }
         QVERIFY(stackB->reluBefore(1));
         QVERIFY(!stackB->reluBefore(2));
-        QVERIFY(stackB->extraLayers() == extra);
+        QVERIFY(stackB->network() == extra);
         QVERIFY(sessionStateFor(*b.session(), stackB) == sessionStateFor(*session, stack));
         // The restored stack computes.
         stackB->recompute();
@@ -318,32 +320,35 @@ private slots:
         const auto loaded = loadSession(path, &error);
         QVERIFY2(loaded, qPrintable(error));
         SessionState bad = *loaded;
-        bad.layers[1].relu = false;
-        core::Shape wrong = bad.layers[2].weight.shape;
+        QCOMPARE(bad.network.size(), std::size_t(4)); // conv, ReLU, conv, conv
+        auto &third = std::get<core::Conv2dLayer>(bad.network.layers[3]);
+        core::Shape wrong = third.weight->shape;
         wrong[1] += 1; // C_in/groups off by one
-        bad.layers[2].weight = randomTensor(wrong, 40);
+        third.weight = std::make_shared<const core::Tensor>(randomTensor(wrong, 40));
         bad.view.gradient = Gradient::Grayscale;
         const Gradient gradientBefore = b.session()->gradient();
         QVERIFY(gradientBefore != Gradient::Grayscale);
         QVERIFY(!applySessionState(*b.session(), bad, &error, stackB));
         QVERIFY2(error.contains("Layer 3"), qPrintable(error));
-        QVERIFY(stackB->extraLayers() == extra);
+        QVERIFY(stackB->network() == extra);
         QCOMPARE(b.session()->gradient(), gradientBefore);
         QVERIFY(*b.session()->weight() == *session->weight());
         // The model's own check, used directly.
-        std::vector<ExtraLayer> badExtra = extra;
-        badExtra[1].weight = randomTensor(wrong, 41);
-        QVERIFY(!stackB->setExtraLayers(badExtra, &error));
+        core::Network badExtra = extra;
+        std::get<core::Conv2dLayer>(badExtra.layers[3]).weight =
+            std::make_shared<const core::Tensor>(randomTensor(wrong, 41));
+        QVERIFY(!stackB->setNetwork(badExtra, &error));
         QVERIFY2(error.contains("Layer 3"), qPrintable(error));
-        QVERIFY(stackB->extraLayers() == extra);
+        QVERIFY(stackB->network() == extra);
 
         // A stack that does not fit the image is refused too.
         SessionState tooDeep = *loaded;
-        tooDeep.layers[2].params.kernel = {4000, 3};
-        tooDeep.layers[2].weight = core::Tensor(core::weightShape(tooDeep.layers[2].params));
+        auto &deep = std::get<core::Conv2dLayer>(tooDeep.network.layers[3]);
+        deep.params.kernel = {4000, 3};
+        deep.weight = std::make_shared<const core::Tensor>(core::weightShape(deep.params));
         QVERIFY(!applySessionState(*b.session(), tooDeep, &error, stackB));
         QVERIFY2(error.contains("Layer 3"), qPrintable(error));
-        QVERIFY(stackB->extraLayers() == extra);
+        QVERIFY(stackB->network() == extra);
     }
 
     void requestFromSessionResult()

@@ -55,7 +55,33 @@ bool sameBits(const core::Tensor &a, const core::Tensor &b)
            && std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
 }
 
-bool sameLayers(const std::vector<ExtraLayer> &a, const std::vector<ExtraLayer> &b)
+// The layers after the Session's, as the Layers dock shows them (a Conv2d and the ReLU on
+// its input), read off the model's network.
+struct Row {
+    core::Conv2dParams params;
+    bool reluBefore = false;
+    core::Tensor weight;
+    core::Tensor bias;
+};
+
+std::vector<Row> extraLayers(const LayerStackModel &model)
+{
+    std::vector<Row> rows;
+    const core::Network net = model.network();
+    bool relu = false;
+    for (std::size_t i = 1; i < net.size(); ++i) {
+        const auto *c = std::get_if<core::Conv2dLayer>(&net.layers[i]);
+        if (!c) {
+            relu = true;
+            continue;
+        }
+        rows.push_back({c->params, relu, *c->weight, c->bias ? *c->bias : core::Tensor()});
+        relu = false;
+    }
+    return rows;
+}
+
+bool sameLayers(const std::vector<Row> &a, const std::vector<Row> &b)
 {
     if (a.size() != b.size())
         return false;
@@ -223,7 +249,7 @@ void LayerStackPanelTest::invalidStackIsReported()
     p.padding = {0, 0};
     model.setLayerParams(1, p);
     QVERIFY(model.stackError());
-    QCOMPARE(model.stackError()->layer, std::size_t(1));
+    QCOMPARE(model.stackError()->layer, std::size_t(2)); // counted from 1, as the dock does
     auto *error = panel.findChild<QLabel *>(QStringLiteral("stackError"));
     QVERIFY(error->text().startsWith(QStringLiteral("Layer 2:")));
     QCOMPARE(panel.table()->rowCount(), 0);
@@ -246,11 +272,11 @@ void LayerStackPanelTest::addAndRemoveUndoExactly()
     model.addLayer();
     QCOMPARE(undo.count(), 1);
     QCOMPARE(undo.undoText(), QStringLiteral("Add layer 2"));
-    const auto oneLayer = model.extraLayers();
+    const auto oneLayer = extraLayers(model);
     undo.undo();
     QCOMPARE(model.layerCount(), 1);
     undo.redo();
-    QVERIFY(sameLayers(model.extraLayers(), oneLayer)); // the same seeded weights, not new ones
+    QVERIFY(sameLayers(extraLayers(model), oneLayer)); // the same seeded weights, not new ones
 
     // Layer 2 with other out channels re-chains layer 3 (new input channels, new weights).
     model.addLayer();
@@ -259,20 +285,20 @@ void LayerStackPanelTest::addAndRemoveUndoExactly()
     p.outChannels = 5;
     model.setLayerParams(1, p);
     model.setReluBefore(2, false);
-    const auto threeLayers = model.extraLayers();
+    const auto threeLayers = extraLayers(model);
     QCOMPARE(threeLayers[1].params.inChannels, 5);
 
     // Removing layer 2 re-chains layer 3 again; undo brings back both, weights included.
     model.removeLayer(1);
     QCOMPARE(undo.undoText(), QStringLiteral("Remove layer 2"));
     QCOMPARE(model.layerCount(), 2);
-    const auto removed = model.extraLayers();
+    const auto removed = extraLayers(model);
     QCOMPARE(removed[0].params.inChannels, session.params().outChannels);
     QVERIFY(!removed[0].reluBefore);
     undo.undo();
-    QVERIFY(sameLayers(model.extraLayers(), threeLayers));
+    QVERIFY(sameLayers(extraLayers(model), threeLayers));
     undo.redo();
-    QVERIFY(sameLayers(model.extraLayers(), removed));
+    QVERIFY(sameLayers(extraLayers(model), removed));
     undo.undo();
 
     // Undo all the way back, then redo all the way forward.
@@ -281,7 +307,7 @@ void LayerStackPanelTest::addAndRemoveUndoExactly()
     QCOMPARE(model.layerCount(), 1);
     while (undo.canRedo())
         undo.redo();
-    QVERIFY(sameLayers(model.extraLayers(), removed));
+    QVERIFY(sameLayers(extraLayers(model), removed));
 }
 
 void LayerStackPanelTest::paramEditsUndoAndSpinStepsMerge()
@@ -294,7 +320,7 @@ void LayerStackPanelTest::paramEditsUndoAndSpinStepsMerge()
     LayerStackPanel panel(&model);
     model.addLayer();
     model.addLayer();
-    const auto start = model.extraLayers();
+    const auto start = extraLayers(model);
     const int base = undo.count();
     panel.setCurrentLayer(2);
     auto *stride = panel.findChild<QSpinBox *>(QStringLiteral("layerStride"));
@@ -310,7 +336,7 @@ void LayerStackPanelTest::paramEditsUndoAndSpinStepsMerge()
     QCOMPARE(undo.count(), base + 1);
     QCOMPARE(undo.undoText(), QStringLiteral("Layer 3: stride 4"));
     undo.undo();
-    QVERIFY(sameLayers(model.extraLayers(), start));
+    QVERIFY(sameLayers(extraLayers(model), start));
     QCOMPARE(stride->value(), 1); // the editor follows undo
     undo.redo();
     QCOMPARE(model.params(2).stride, (core::Hw{4, 4}));
@@ -339,18 +365,18 @@ void LayerStackPanelTest::paramEditsUndoAndSpinStepsMerge()
     QCOMPARE(model.params(2).kernel, (core::Hw{4, 4}));
 
     // Out channels of layer 2 redraw its weights and layer 3's; undo restores both exactly.
-    const auto beforeOut = model.extraLayers();
+    const auto beforeOut = extraLayers(model);
     panel.setCurrentLayer(1);
     out->stepUp();
     out->stepUp();
     QCOMPARE(undo.undoText(),
              QStringLiteral("Layer 2: out channels %1").arg(beforeOut[0].params.outChannels + 2));
     QCOMPARE(model.params(2).inChannels, beforeOut[0].params.outChannels + 2);
-    const auto afterOut = model.extraLayers();
+    const auto afterOut = extraLayers(model);
     undo.undo();
-    QVERIFY(sameLayers(model.extraLayers(), beforeOut));
+    QVERIFY(sameLayers(extraLayers(model), beforeOut));
     undo.redo();
-    QVERIFY(sameLayers(model.extraLayers(), afterOut));
+    QVERIFY(sameLayers(extraLayers(model), afterOut));
 
     // A combo change through the panel, and a model edit with several fields at once.
     panel.findChild<QComboBox *>(QStringLiteral("layerPaddingKind"))->setCurrentIndex(1);
@@ -375,21 +401,21 @@ void LayerStackPanelTest::reluToggleUndoes()
     LayerStackPanel panel(&model);
     panel.findChild<QPushButton *>(QStringLiteral("addLayer"))->click();
     QCOMPARE(panel.currentLayer(), 1);
-    const auto before = model.extraLayers();
+    const auto before = extraLayers(model);
     auto *relu = panel.findChild<QCheckBox *>(QStringLiteral("relu"));
     QVERIFY(relu->isChecked());
     relu->click();
     QVERIFY(!model.reluBefore(1));
     QCOMPARE(undo.count(), 2); // add, ReLU: nothing else
     QCOMPARE(undo.undoText(), QStringLiteral("Layer 2: ReLU off"));
-    const auto after = model.extraLayers();
+    const auto after = extraLayers(model);
     undo.undo();
     QVERIFY(model.reluBefore(1));
     QVERIFY(relu->isChecked());
-    QVERIFY(sameLayers(model.extraLayers(), before));
+    QVERIFY(sameLayers(extraLayers(model), before));
     undo.redo();
     QVERIFY(!relu->isChecked());
-    QVERIFY(sameLayers(model.extraLayers(), after));
+    QVERIFY(sameLayers(extraLayers(model), after));
     relu->click();
     QCOMPARE(undo.undoText(), QStringLiteral("Layer 2: ReLU on"));
     QCOMPARE(undo.count(), 3); // toggles do not merge
@@ -474,32 +500,34 @@ void LayerStackPanelTest::undoingALayerOneEditRestoresTheNextLayer()
     core::Conv2dParams p1 = window.session()->params();
     p1.outChannels = 8;
     undo->push(new SetParamsCommand(window.session(), window.session()->params(), p1, "8 maps"));
-    ExtraLayer layer;
-    layer.params = core::Conv2dParams{};
-    layer.params.inChannels = 8;
-    layer.params.outChannels = 4;
-    layer.params.groups = 2;
-    layer.params.kernel = {3, 3};
-    layer.weight = core::Tensor(core::weightShape(layer.params));
-    for (std::size_t i = 0; i < layer.weight.data.size(); ++i)
-        layer.weight.data[i] = 0.01f * float(i % 17) - 0.05f;
-    layer.bias = core::Tensor({4}, 0.5f);
+    core::Conv2dParams lp;
+    lp.inChannels = 8;
+    lp.outChannels = 4;
+    lp.groups = 2;
+    lp.kernel = {3, 3};
+    core::Tensor weight(core::weightShape(lp));
+    for (std::size_t i = 0; i < weight.data.size(); ++i)
+        weight.data[i] = 0.01f * float(i % 17) - 0.05f;
+    core::Network net = model->network();
+    net.layers.resize(1); // the Session's layer
+    net.layers.emplace_back(core::ReluLayer{});
+    net.layers.push_back(core::makeConv2d(lp, weight, core::Tensor({4}, 0.5f)));
     QString error;
-    QVERIFY2(model->setExtraLayers({layer}, &error), qPrintable(error));
-    const auto before = model->extraLayers();
+    QVERIFY2(model->setNetwork(net, &error), qPrintable(error));
+    const auto before = extraLayers(*model);
 
     core::Conv2dParams p2 = p1;
     p2.outChannels = 9;
     undo->push(new SetParamsCommand(window.session(), p1, p2, "9 maps"));
-    const auto after = model->extraLayers();
+    const auto after = extraLayers(*model);
     QCOMPARE(after[0].params.inChannels, 9);
     QCOMPARE(after[0].params.groups, 1);
     QVERIFY(!sameBits(after[0].weight, before[0].weight));
 
     undo->undo();
-    QVERIFY(sameLayers(model->extraLayers(), before));
+    QVERIFY(sameLayers(extraLayers(*model), before));
     undo->redo();
-    QVERIFY(sameLayers(model->extraLayers(), after));
+    QVERIFY(sameLayers(extraLayers(*model), after));
 }
 
 QTEST_MAIN(LayerStackPanelTest)

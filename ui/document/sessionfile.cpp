@@ -125,20 +125,6 @@ std::optional<Tensor> tensorFromJson(const QJsonValue &v, const QString &where, 
     return Tensor(std::move(shape), std::move(values));
 }
 
-QString validateModule(const Conv2dParams &p)
-{
-    // nn.Conv2d's constructor checks need no input; core::validate wants one, so give it an
-    // input that every kernel, dilation and padding mode fits.
-    const auto side = [](int k, int d, int pad) {
-        return core::effectiveKernel(k, d) + 2 * static_cast<std::int64_t>(pad) + 2;
-    };
-    const Shape input{1, p.inChannels, side(p.kernel.h, p.dilation.h, p.padding.h),
-                      side(p.kernel.w, p.dilation.w, p.padding.w)};
-    if (auto e = core::validate(p, input))
-        return QString::fromStdString(e->message);
-    return {};
-}
-
 } // namespace
 
 QString inputModeName(InputMode m)
@@ -202,36 +188,83 @@ std::optional<Conv2dParams> paramsFromJson(const QJsonObject &o, QString *error)
     return p;
 }
 
+std::optional<core::NetworkError> checkNetwork(const core::Network &network)
+{
+    if (network.empty())
+        return core::NetworkError{1, 1, "network", {core::Field::Input, "the network has no layers"}};
+    if (auto bad = core::validateModules(network))
+        return bad;
+    bool afterConv = false;
+    std::size_t convs = 0;
+    for (std::size_t i = 0; i < network.size(); ++i) {
+        const core::Layer &layer = network.layers[i];
+        const auto *c = std::get_if<core::Conv2dLayer>(&layer);
+        const auto fail = [&](core::Field f, const std::string &message) {
+            return core::NetworkError{i + 1, c ? convs : convs + 1, core::kindName(layer),
+                                      {f, message}};
+        };
+        if (!c) {
+            if (!afterConv)
+                return fail(core::Field::Input, "a session holds a ReLU only right after a Conv2d");
+            afterConv = false;
+            continue;
+        }
+        ++convs;
+        afterConv = true;
+        if (!c->weight)
+            return fail(core::Field::Weight, "the layer has no weight");
+        for (const Tensor *t : {c->weight.get(), c->params.bias ? c->bias.get() : nullptr})
+            if (t)
+                for (float v : t->data)
+                    if (!std::isfinite(v))
+                        return fail(core::Field::Weight, "weights and bias must be finite numbers");
+    }
+    return std::nullopt;
+}
+
+QString layerMessage(const core::NetworkError &e, bool capital)
+{
+    return (capital ? QStringLiteral("Layer %1: %2") : QStringLiteral("layer %1: %2"))
+        .arg(e.conv)
+        .arg(QString::fromStdString(e.error.message));
+}
+
+std::vector<LayerState> exportLayers(const core::Network &network)
+{
+    std::vector<LayerState> out;
+    for (const core::Layer &layer : network.layers) {
+        const auto *c = std::get_if<core::Conv2dLayer>(&layer);
+        if (!c) {
+            if (!out.empty())
+                out.back().relu = true;
+            continue;
+        }
+        LayerState l;
+        l.params = c->params;
+        if (c->weight)
+            l.weight = *c->weight;
+        if (c->params.bias && c->bias)
+            l.bias = *c->bias;
+        out.push_back(std::move(l));
+    }
+    return out;
+}
+
+core::Network networkOf(const std::vector<LayerState> &layers)
+{
+    core::Network net;
+    for (const LayerState &l : layers) {
+        net.layers.push_back(core::makeConv2d(l.params, l.weight, l.bias));
+        if (l.relu)
+            net.layers.emplace_back(core::ReluLayer{});
+    }
+    return net;
+}
+
 QString checkLayers(const std::vector<LayerState> &layers)
 {
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-        const LayerState &l = layers[i];
-        const QString name = QStringLiteral("layer %1").arg(i);
-        if (QString e = validateModule(l.params); !e.isEmpty())
-            return QStringLiteral("%1: %2").arg(name, e);
-        const Shape expected = core::weightShape(l.params);
-        if (l.weight.shape != expected || l.weight.size() != core::numel(expected))
-            return QStringLiteral("%1: expected weight of shape [C_out, C_in/groups, kH, kW] = %2, "
-                                  "got %3")
-                .arg(name, shapeText(expected), shapeText(l.weight.shape));
-        const Shape biasExpected = l.params.bias ? Shape{l.params.outChannels} : Shape{};
-        if (l.params.bias && (l.bias.shape != biasExpected || l.bias.size() != l.params.outChannels))
-            return QStringLiteral("%1: expected bias of shape [C_out] = %2, got %3")
-                .arg(name, shapeText(biasExpected), shapeText(l.bias.shape));
-        if (!l.params.bias && l.bias.size() != 0)
-            return QStringLiteral("%1: has bias=False but carries a bias tensor").arg(name);
-        if (i > 0 && layers[i - 1].params.outChannels != l.params.inChannels)
-            return QStringLiteral("%1 expects %2 input channels, but layer %3 produces %4")
-                .arg(name)
-                .arg(l.params.inChannels)
-                .arg(i - 1)
-                .arg(layers[i - 1].params.outChannels);
-        for (const Tensor *t : {&l.weight, &l.bias})
-            for (float v : t->data)
-                if (!std::isfinite(v))
-                    return QStringLiteral("%1: weights and bias must be finite numbers").arg(name);
-    }
-    return {};
+    const auto bad = checkNetwork(networkOf(layers));
+    return bad ? layerMessage(*bad) : QString();
 }
 
 QJsonObject sessionToJson(const SessionState &s, const QString &sessionDir)
@@ -248,14 +281,23 @@ QJsonObject sessionToJson(const SessionState &s, const QString &sessionDir)
     o["image"] = image;
     o["input_mode"] = inputModeName(s.inputMode);
     QJsonArray layers;
-    for (const LayerState &l : s.layers) {
+    for (const core::Layer &layer : s.network.layers) {
+        const auto *c = std::get_if<core::Conv2dLayer>(&layer);
+        if (!c) { // a ReLU: the flag of the Conv2d before it (checkNetwork ensures there is one)
+            if (!layers.isEmpty()) {
+                QJsonObject last = layers.last().toObject();
+                last["relu"] = true;
+                layers[layers.size() - 1] = last;
+            }
+            continue;
+        }
         QJsonObject lo;
-        lo["torch"] = QString::fromStdString(core::torchRepr(l.params));
-        lo["params"] = paramsToJson(l.params);
-        lo["relu"] = l.relu;
-        lo["weight"] = tensorToJson(l.weight);
-        if (l.params.bias)
-            lo["bias"] = tensorToJson(l.bias);
+        lo["torch"] = QString::fromStdString(core::torchRepr(c->params));
+        lo["params"] = paramsToJson(c->params);
+        lo["relu"] = false;
+        lo["weight"] = tensorToJson(c->weight ? *c->weight : Tensor());
+        if (c->params.bias)
+            lo["bias"] = tensorToJson(c->bias ? *c->bias : Tensor());
         layers.append(lo);
     }
     o["layers"] = layers;
@@ -326,13 +368,12 @@ std::optional<SessionState> sessionFromJson(const QJsonObject &o, const QString 
     }
     const QJsonArray layers = o.value("layers").toArray();
     for (qsizetype i = 0; i < layers.size(); ++i) {
-        const QString where = QStringLiteral("layer %1").arg(i);
+        const QString where = QStringLiteral("layer entry %1").arg(i + 1);
         if (!layers[i].isObject()) {
             *error = QStringLiteral("%1 must be an object").arg(where);
             return std::nullopt;
         }
         const QJsonObject lo = layers[i].toObject();
-        LayerState l;
         if (!lo.value("params").isObject()) {
             *error = QStringLiteral("%1: missing object 'params'").arg(where);
             return std::nullopt;
@@ -342,29 +383,29 @@ std::optional<SessionState> sessionFromJson(const QJsonObject &o, const QString 
             *error = QStringLiteral("%1: %2").arg(where, *error);
             return std::nullopt;
         }
-        l.params = *params;
         if (lo.contains("relu") && !lo.value("relu").isBool()) {
             *error = QStringLiteral("%1: field 'relu' must be true or false").arg(where);
             return std::nullopt;
         }
-        l.relu = lo.value("relu").toBool(false);
         auto weight = tensorFromJson(lo.value("weight"), where + QStringLiteral(" weight"), error);
         if (!weight)
             return std::nullopt;
-        l.weight = std::move(*weight);
-        if (l.params.bias) {
-            auto bias = tensorFromJson(lo.value("bias"), where + QStringLiteral(" bias"), error);
-            if (!bias)
+        Tensor bias;
+        if (params->bias) {
+            auto b = tensorFromJson(lo.value("bias"), where + QStringLiteral(" bias"), error);
+            if (!b)
                 return std::nullopt;
-            l.bias = std::move(*bias);
+            bias = std::move(*b);
         } else if (lo.contains("bias")) {
             *error = QStringLiteral("%1: has bias=false in 'params' but a 'bias' tensor").arg(where);
             return std::nullopt;
         }
-        s.layers.push_back(std::move(l));
+        s.network.layers.push_back(core::makeConv2d(*params, std::move(*weight), std::move(bias)));
+        if (lo.value("relu").toBool(false))
+            s.network.layers.emplace_back(core::ReluLayer{});
     }
-    if (QString e = checkLayers(s.layers); !e.isEmpty()) {
-        *error = e;
+    if (const auto bad = checkNetwork(s.network)) {
+        *error = layerMessage(*bad);
         return std::nullopt;
     }
 
@@ -380,8 +421,8 @@ std::optional<SessionState> sessionFromJson(const QJsonObject &o, const QString 
 
 bool saveSession(const QString &path, const SessionState &s, QString *error)
 {
-    if (QString e = checkLayers(s.layers); !e.isEmpty()) {
-        *error = QStringLiteral("cannot save the session: %1").arg(e);
+    if (const auto bad = checkNetwork(s.network)) {
+        *error = QStringLiteral("cannot save the session: %1").arg(layerMessage(*bad));
         return false;
     }
     const QString dir = QFileInfo(path).absolutePath();

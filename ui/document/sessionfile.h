@@ -3,6 +3,7 @@
 // is a plain value in, a plain value (or a message) out: loading never hands back partial
 // state, so a caller can apply a loaded session in one step or not at all.
 #include "conv2dparams.h"
+#include "network.h"
 #include "tensor.h"
 #include "viewsettings.h"
 
@@ -15,8 +16,8 @@
 
 namespace convscope::ui {
 
-// One Conv2d of the stack, with the tensors it owns. `bias` is empty when params.bias is
-// false; otherwise it has shape [C_out].
+// One Conv2d with a ReLU after it, as the export files number and name them (layer<i>_weight,
+// the sidecar's "layers"): the exporter's view of a network, converted by exportLayers().
 struct LayerState {
     core::Conv2dParams params;
     core::Tensor weight; // [C_out, C_in / groups, kH, kW]
@@ -32,7 +33,9 @@ struct SessionState {
     QString imagePath;    // absolute after loading; written relative to the session's folder
     QByteArray imagePng;  // an embedded image (PNG bytes); when set it wins over imagePath
     InputMode inputMode = InputMode::Rgb;
-    std::vector<LayerState> layers;
+    // Conv2d layers with ReLU layers between them. The file stores each Conv2d with a "relu"
+    // flag for a ReLU after it; a network that cannot be written that way is refused on save.
+    core::Network network;
     ViewSettings view;
     bool operator==(const SessionState &) const = default;
 };
@@ -45,9 +48,18 @@ constexpr int kSessionFormatVersion = 1;
 QJsonObject paramsToJson(const core::Conv2dParams &p);
 std::optional<core::Conv2dParams> paramsFromJson(const QJsonObject &o, QString *error);
 
-// Checks a layer stack on its own: each layer's module configuration (as nn.Conv2d's
-// constructor would), weight/bias shapes against the parameters, channel counts between
-// layers and finite values. Returns an empty string when fine.
+// Checks a network on its own, as a session file must hold it: core::validateModules (each
+// layer's module configuration, tensor shapes, channels between layers), finite tensor
+// values, and Conv2d layers with at most a ReLU after each. nullopt when fine.
+std::optional<core::NetworkError> checkNetwork(const core::Network &network);
+// "layer N: <message>", N counted from 1 over the Conv2d layers as the file's "layers" list
+// and the Layers dock number them (`capital` for a sentence of its own: "Layer N: ...").
+QString layerMessage(const core::NetworkError &e, bool capital = false);
+
+// The network as the exporter's layer list (a ReLU after a Conv2d sets its flag), and back.
+std::vector<LayerState> exportLayers(const core::Network &network);
+core::Network networkOf(const std::vector<LayerState> &layers);
+// checkNetwork(networkOf(layers)).
 QString checkLayers(const std::vector<LayerState> &layers);
 
 // `sessionDir` resolves the relative image path. Returns nothing and sets *error on any

@@ -17,8 +17,10 @@
 namespace convscope::ui {
 
 LayerStackModel::LayerStackModel(Session *session, QObject *parent)
-    : QObject(parent), m_session(session)
+    : QObject(parent), m_session(session),
+      m_generation(std::make_shared<std::atomic<std::uint64_t>>(0))
 {
+    connect(&m_watcher, &QFutureWatcherBase::finished, this, &LayerStackModel::onFinished);
     connect(session, &Session::resultChanged, this, &LayerStackModel::scheduleRecompute);
     // A new channel count of layer 0 changes what layer 1 reads.
     connect(session, &Session::paramsChanged, this, [this] {
@@ -33,7 +35,7 @@ core::Conv2dParams LayerStackModel::params(int layer) const
 {
     if (layer <= 0)
         return m_session->params();
-    return m_extra.at(static_cast<std::size_t>(layer - 1)).params;
+    return m_extra.at(static_cast<std::size_t>(layer - 1)).conv.params;
 }
 
 bool LayerStackModel::reluBefore(int layer) const
@@ -45,7 +47,7 @@ core::LayerStack LayerStackModel::stack() const
 {
     core::LayerStack s{m_session->params()};
     for (const Extra &e : m_extra)
-        s.push_back(e.params);
+        s.push_back(e.conv.params);
     return s;
 }
 
@@ -55,7 +57,7 @@ core::PlaneSize LayerStackModel::inputSize() const
     return {in->dim(2), in->dim(3)};
 }
 
-std::optional<core::StackError> LayerStackModel::stackError() const
+std::optional<core::NetworkError> LayerStackModel::stackError() const
 {
     return core::validateStack(stack(), inputSize());
 }
@@ -63,8 +65,9 @@ std::optional<core::StackError> LayerStackModel::stackError() const
 void LayerStackModel::makeWeights(Extra &e)
 {
     // PyTorch's default initialisation, seeded per layer: a fresh nn.Conv2d, reproducible.
-    e.weight = std::make_shared<const core::Tensor>(core::kaimingUniformWeights(e.params, e.seed));
-    e.bias = std::make_shared<const core::Tensor>(core::defaultBias(e.params, e.seed));
+    e.conv.weight =
+        std::make_shared<const core::Tensor>(core::kaimingUniformWeights(e.conv.params, e.seed));
+    e.conv.bias = std::make_shared<const core::Tensor>(core::defaultBias(e.conv.params, e.seed));
 }
 
 bool LayerStackModel::sameApartFromInput(core::Conv2dParams a, core::Conv2dParams b)
@@ -88,15 +91,15 @@ void LayerStackModel::fixChannels(Layers &layers) const
     int in = m_session->params().outChannels;
     for (std::size_t i = 0; i < layers.size(); ++i) {
         Extra &e = layers[i];
-        if (e.params.inChannels != in) {
+        if (e.conv.params.inChannels != in) {
             // Going back to a channel count this layer had, with nothing else about it changed
             // (undo of a layer-1 edit, a slider dragged back): the layer as it was then, with
             // its groups and its weights, also weights loaded from a session file. The ReLU
             // before it stays as it is now.
             bool restored = false;
             for (const Extra &old : m_rechained)
-                if (old.seed == e.seed && old.params.inChannels == in &&
-                    sameApartFromInput(old.params, e.params)) {
+                if (old.seed == e.seed && old.conv.params.inChannels == in &&
+                    sameApartFromInput(old.conv.params, e.conv.params)) {
                     const bool relu = e.reluBefore; // a flag between layers, edited on its own
                     e = old;
                     e.reluBefore = relu;
@@ -104,19 +107,19 @@ void LayerStackModel::fixChannels(Layers &layers) const
                     break;
                 }
             if (restored) {
-                in = e.params.outChannels;
+                in = e.conv.params.outChannels;
                 continue;
             }
             remember(e);
-            e.params.inChannels = in;
+            core::Conv2dParams &p = e.conv.params;
+            p.inChannels = in;
             // A groups value that no longer divides the channels would make the whole stack
             // invalid for a change made elsewhere: fall back to a dense layer.
-            if (e.params.groups < 1 || in % e.params.groups != 0
-                || e.params.outChannels % e.params.groups != 0)
-                e.params.groups = 1;
+            if (p.groups < 1 || in % p.groups != 0 || p.outChannels % p.groups != 0)
+                p.groups = 1;
             makeWeights(e);
         }
-        in = e.params.outChannels;
+        in = e.conv.params.outChannels;
     }
 }
 
@@ -127,8 +130,8 @@ bool LayerStackModel::sameLayers(const Layers &a, const Layers &b)
         return x == y || (x && y && *x == *y);
     };
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [&](const Extra &x, const Extra &y) {
-        return x.params == y.params && x.reluBefore == y.reluBefore && x.seed == y.seed
-               && same(x.weight, y.weight) && same(x.bias, y.bias);
+        return x.conv.params == y.conv.params && x.reluBefore == y.reluBefore && x.seed == y.seed
+               && same(x.conv.weight, y.conv.weight) && same(x.conv.bias, y.conv.bias);
     });
 }
 
@@ -199,10 +202,10 @@ void LayerStackModel::addLayer()
 {
     Extra e;
     const core::Conv2dParams last = params(layerCount() - 1);
-    e.params.inChannels = last.outChannels;
-    e.params.outChannels = last.outChannels;
-    e.params.kernel = {3, 3};
-    e.params.padding = {1, 1};
+    e.conv.params.inChannels = last.outChannels;
+    e.conv.params.outChannels = last.outChannels;
+    e.conv.params.kernel = {3, 3};
+    e.conv.params.padding = {1, 1};
     // The seed is drawn now, once: redoing the command brings back this very layer.
     e.seed = m_nextSeed++;
     makeWeights(e);
@@ -228,11 +231,11 @@ void LayerStackModel::setLayerParams(int layer, core::Conv2dParams p, const QStr
     Layers next = m_extra;
     Extra &e = next[static_cast<std::size_t>(layer - 1)];
     p.inChannels = params(layer - 1).outChannels;
-    if (p == e.params)
+    if (p == e.conv.params)
         return;
-    const QString what = describeChange(e.params, p);
-    const bool reshape = core::weightShape(p) != core::weightShape(e.params);
-    e.params = p;
+    const QString what = describeChange(e.conv.params, p);
+    const bool reshape = core::weightShape(p) != core::weightShape(e.conv.params);
+    e.conv.params = p;
     if (reshape)
         makeWeights(e);
     fixChannels(next);
@@ -249,64 +252,57 @@ void LayerStackModel::setReluBefore(int layer, bool on)
                                : tr("Layer %1: ReLU off").arg(layer + 1));
 }
 
-std::vector<ExtraLayer> LayerStackModel::extraLayers() const
+core::Network LayerStackModel::network() const
 {
-    std::vector<ExtraLayer> out;
-    for (const Extra &e : m_extra)
-        out.push_back({e.params, *e.weight, *e.bias, e.reluBefore});
-    return out;
-}
-
-QString LayerStackModel::checkExtraLayers(const core::Conv2dParams &first,
-                                          const std::vector<ExtraLayer> &layers)
-{
-    auto shapeText = [](const core::Shape &s) { return QString::fromStdString(core::formatShape(s)); };
-    int in = first.outChannels;
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-        const ExtraLayer &l = layers[i];
-        const int number = static_cast<int>(i) + 2; // as the Layers dock counts
-        if (l.params.inChannels != in)
-            return tr("Layer %1 expects %2 input channels, but layer %3 gives %4.")
-                .arg(number)
-                .arg(l.params.inChannels)
-                .arg(number - 1)
-                .arg(in);
-        const core::Shape want = core::weightShape(l.params);
-        if (l.weight.shape != want)
-            return tr("Layer %1's weight has shape %2, but its parameters need %3.")
-                .arg(number)
-                .arg(shapeText(l.weight.shape), shapeText(want));
-        const core::Shape wantBias{l.params.outChannels};
-        if (l.bias.shape != wantBias)
-            return tr("Layer %1's bias has shape %2, but its parameters need %3.")
-                .arg(number)
-                .arg(shapeText(l.bias.shape), shapeText(wantBias));
-        in = l.params.outChannels;
+    core::Network net;
+    net.layers.emplace_back(
+        core::Conv2dLayer{m_session->params(), m_session->weight(), m_session->bias()});
+    for (const Extra &e : m_extra) {
+        if (e.reluBefore)
+            net.layers.emplace_back(core::ReluLayer{});
+        net.layers.emplace_back(e.conv);
     }
-    return {};
+    return net;
 }
 
-bool LayerStackModel::setExtraLayers(std::vector<ExtraLayer> layers, QString *error)
+bool LayerStackModel::setNetwork(const core::Network &network, QString *error)
 {
-    if (const QString problem = checkExtraLayers(m_session->params(), layers); !problem.isEmpty()) {
+    const auto fail = [error](const QString &message) {
         if (error)
-            *error = problem;
+            *error = message;
         return false;
-    }
+    };
+    const auto *first = network.empty() ? nullptr : std::get_if<core::Conv2dLayer>(&network.layers[0]);
+    if (!first || first->params != m_session->params())
+        return fail(tr("Layer 1 of the network must be the Session's Conv2d."));
+    // The check runs on the layer-1 tensors the Session holds (the caller has applied them).
+    core::Network checked = network;
+    checked.layers[0] = core::Conv2dLayer{m_session->params(), m_session->weight(), m_session->bias()};
+    if (const auto bad = core::validate(checked, m_session->inputTensor()->shape))
+        return fail(tr("Layer %1: %2").arg(bad->conv).arg(QString::fromStdString(bad->error.message)));
     std::vector<Extra> extra;
-    for (ExtraLayer &l : layers) {
+    bool relu = false;
+    for (std::size_t i = 1; i < network.size(); ++i) {
+        const auto *conv = std::get_if<core::Conv2dLayer>(&network.layers[i]);
+        if (!conv) {
+            relu = true; // the only other kind: a ReLU on the next Conv2d's input
+            continue;
+        }
         Extra e;
-        e.params = l.params;
-        e.weight = std::make_shared<const core::Tensor>(std::move(l.weight));
-        e.bias = std::make_shared<const core::Tensor>(std::move(l.bias));
-        e.reluBefore = l.reluBefore;
+        e.conv = *conv;
+        // The stack keeps a [C_out] bias even while bias is off, like the Session.
+        if (!e.conv.bias || e.conv.bias->shape != core::Shape{e.conv.params.outChannels})
+            e.conv.bias = std::make_shared<const core::Tensor>(
+                core::Shape{e.conv.params.outChannels});
+        e.reluBefore = relu;
+        relu = false;
         // Fresh seeds: a later reshape draws new weights, as for a layer added by hand.
         e.seed = m_nextSeed++;
         extra.push_back(std::move(e));
     }
     m_extra = std::move(extra);
     // The old results belong to other layers; a run in flight must not publish them.
-    ++m_generation;
+    m_generation->fetch_add(1);
     m_results.clear();
     if (m_shown >= layerCount())
         setShownLayer(layerCount() - 1);
@@ -347,8 +343,10 @@ core::LayerStack LayerStackModel::computedStack(int layer) const
 
 void LayerStackModel::scheduleRecompute()
 {
+    // Every change makes the run in flight stale: it stops at its next progress callback.
+    m_generation->fetch_add(1);
     if (m_extra.empty()) {
-        ++m_generation; // a run still in flight must not bring old layers back
+        m_pending = false;
         m_results.clear();
         emit resultsChanged(); // layer 0's result (the Session's) is the only one
         return;
@@ -365,45 +363,55 @@ void LayerStackModel::scheduleRecompute()
 
 namespace {
 
-struct ExtraInput {
-    core::Conv2dParams params;
-    std::shared_ptr<const core::Tensor> weight;
-    std::shared_ptr<const core::Tensor> bias;
-    bool reluBefore = true;
-};
-
 // The extra layers' forward pass on a snapshot (no access to the model: runs on a worker).
+// `net` holds the extra layers only (a ReLU layer before a Conv2d that has one); its input is
+// the Session's output. One result per Conv2d; the layers from the first one that cannot be
+// computed on stay null (stackError() says why). Empty when cancelled.
 std::vector<std::shared_ptr<const ComputeResult>>
-computeChain(std::shared_ptr<const ComputeResult> previous, const std::vector<ExtraInput> &layers)
+computeChain(std::shared_ptr<const ComputeResult> base, const core::Network &net,
+             const std::shared_ptr<std::atomic<std::uint64_t>> &current, std::uint64_t generation)
 {
-    std::vector<std::shared_ptr<const ComputeResult>> results(layers.size());
-    for (std::size_t i = 0; i < layers.size() && previous; ++i) {
-        const ExtraInput &e = layers[i];
-        // The previous layer's output, maybe through a ReLU, is this layer's input.
-        auto input = std::make_shared<core::Tensor>(previous->output);
-        if (e.reluBefore)
-            for (float &v : input->data)
-                v = std::max(v, 0.0f);
-        if (core::validate(e.params, input->shape))
-            break; // this and every later layer stay uncomputed; stackError() says why
-        const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = std::chrono::steady_clock::now();
+    std::size_t convs = 0;
+    for (const core::Layer &l : net.layers)
+        convs += std::holds_alternative<core::Conv2dLayer>(l) ? 1 : 0;
+    std::vector<std::shared_ptr<const ComputeResult>> results(convs);
+    core::Network runnable = net;
+    if (const auto bad = core::validate(net, base->output.shape))
+        runnable.layers.resize(bad->layer - 1);
+    std::vector<core::Tensor> outputs;
+    std::vector<std::vector<core::MinMax>> ranges;
+    core::NetworkOptions options;
+    options.keep.assign(runnable.size(), true);
+    options.channelRanges = &ranges;
+    options.progress = [current, generation](double) { return current->load() == generation; };
+    if (core::forward(runnable, base->output, outputs, options) == core::ForwardStatus::Cancelled)
+        return {};
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    // Each Conv2d's input is the output before it: the Session's, or the ReLU layer's.
+    std::shared_ptr<const core::Tensor> input;
+    std::shared_ptr<const ComputeResult> previous = base;
+    std::size_t conv = 0;
+    for (std::size_t i = 0; i < runnable.size(); ++i) {
+        const auto *c = std::get_if<core::Conv2dLayer>(&runnable.layers[i]);
+        if (!c) {
+            input = std::make_shared<const core::Tensor>(std::move(outputs[i]));
+            continue;
+        }
         auto r = std::make_shared<ComputeResult>();
-        r->params = e.params;
-        r->input = input;
-        r->weight = e.weight;
-        r->bias = e.params.bias ? e.bias : nullptr;
-        r->inputRevision = previous->inputRevision;
-        r->weightsRevision = previous->weightsRevision;
-        std::vector<core::MinMax> ranges;
-        core::ForwardOptions options;
-        options.channelRanges = &ranges; // computed on each band while it is in cache
-        core::conv2d(*input, *e.weight, r->bias.get(), e.params, r->output, options);
-        r->channelRanges = toValueRanges(ranges);
-        r->computeMs =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                .count();
-        results[i] = r;
+        r->params = c->params;
+        r->input = input ? input : std::make_shared<const core::Tensor>(previous->output);
+        r->weight = c->weight;
+        r->bias = c->params.bias ? c->bias : nullptr;
+        r->inputRevision = base->inputRevision;
+        r->weightsRevision = base->weightsRevision;
+        r->output = std::move(outputs[i]);
+        r->channelRanges = toValueRanges(ranges[i]);
+        r->computeMs = ms;
+        results[conv++] = r;
         previous = std::move(r);
+        input.reset();
     }
     return results;
 }
@@ -413,37 +421,52 @@ computeChain(std::shared_ptr<const ComputeResult> previous, const std::vector<Ex
 void LayerStackModel::recompute()
 {
     m_scheduled = false;
+    if (m_running) {
+        // The stale run is unwinding (cancelled through its progress callback); onFinished()
+        // starts the newest one.
+        m_pending = true;
+        return;
+    }
+    m_pending = false;
+    const auto base = m_session->result();
+    if (!base || m_extra.empty())
+        return;
     // Off the GUI thread: a stack on a large image takes a while. Each run works on a
-    // snapshot; only the newest one publishes (older ones finish and are dropped), and until
-    // it does the views keep showing the previous, self-consistent chain.
-    std::vector<ExtraInput> layers;
-    for (const Extra &e : m_extra)
-        layers.push_back({e.params, e.weight, e.bias, e.reluBefore});
-    const std::uint64_t generation = ++m_generation;
-    auto *watcher = new QFutureWatcher<std::vector<std::shared_ptr<const ComputeResult>>>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
-        watcher->deleteLater();
-        if (generation != m_generation)
-            return;
-        m_results = watcher->result();
+    // snapshot; until the newest one publishes, the views keep showing the previous,
+    // self-consistent chain.
+    core::Network net = network();
+    net.layers.erase(net.layers.begin()); // the Session's layer: `base` is its output
+    m_runGeneration = m_generation->load();
+    m_running = true;
+    m_watcher.setFuture(
+        QtConcurrent::run(computeChain, base, std::move(net), m_generation, m_runGeneration));
+}
+
+void LayerStackModel::onFinished()
+{
+    m_running = false;
+    Results results = m_watcher.result();
+    if (m_runGeneration == m_generation->load() && !results.empty()) {
+        m_results = std::move(results);
         emit resultsChanged();
-    });
-    watcher->setFuture(QtConcurrent::run(computeChain, m_session->result(), std::move(layers)));
+    } else if (!m_extra.empty()) {
+        m_pending = true; // stale or cancelled: the newest state still needs its run
+    }
+    if (m_pending && !m_scheduled)
+        recompute();
 }
 
 bool LayerStackModel::isComputing() const
 {
-    for (const auto *w : findChildren<QFutureWatcherBase *>(QString(), Qt::FindDirectChildrenOnly))
-        if (!w->isFinished())
-            return true;
-    return m_scheduled;
+    return m_running || m_scheduled || m_pending;
 }
 
 LayerStackModel::~LayerStackModel()
 {
-    // The workers hold only snapshots, but wait so no engine run outlives the window.
-    for (auto *w : findChildren<QFutureWatcherBase *>(QString(), Qt::FindDirectChildrenOnly))
-        w->waitForFinished();
+    // The worker holds only snapshots, but stop it and wait so no engine run outlives the
+    // window.
+    m_generation->fetch_add(1);
+    m_watcher.waitForFinished();
 }
 
 } // namespace convscope::ui

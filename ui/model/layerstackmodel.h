@@ -3,19 +3,25 @@
 // layers. Layer 0 (shown as "layer 1") IS the Session's layer: its parameters, weights and
 // result are the Session's, edited by the parameter and kernel panels as before. The layers
 // after it are owned here: each has its own parameters, seeded PyTorch-default weights and an
-// optional ReLU on its input, and is computed with core::conv2d whenever the Session
-// publishes a result or the stack changes (in the background; the newest run wins). With an
-// undo stack set, every edit of the stack (add, remove, parameters, ReLU) is a command on it
+// optional ReLU on its input. Whenever the Session publishes a result or the stack changes,
+// they run as one core::Network on the Session's output in the background, with the live
+// view's policy: runs never overlap, a newer edit cancels the stale run (through forward's
+// progress callback) and edits during a run coalesce into one follow-up run. With an undo
+// stack set, every edit of the stack (add, remove, parameters, ReLU) is a command on it
 // (layercommands.h), like the Session's parameter and kernel edits; session files carry the
-// layers through extraLayers() / setExtraLayers(), which is not a command.
+// stack through network() / setNetwork(), which is not a command.
+#include "network.h"
 #include "receptivefield.h"
 #include "session.h"
+
+#include <QFutureWatcher>
 
 #include <QObject>
 #include <QPointer>
 #include <QString>
 #include <QUndoStack>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -23,15 +29,6 @@
 namespace convscope::ui {
 
 class LayerStackCommand;
-
-// An extra layer as a plain value, for saving and restoring the stack.
-struct ExtraLayer {
-    core::Conv2dParams params;
-    core::Tensor weight;     // weightShape(params)
-    core::Tensor bias;       // [C_out], kept even while params.bias is off
-    bool reluBefore = true;  // a ReLU on the layer's input
-    bool operator==(const ExtraLayer &) const = default;
-};
 
 class LayerStackModel : public QObject {
     Q_OBJECT
@@ -56,8 +53,9 @@ class LayerStackModel : public QObject {
     core::LayerStack stack() const;
     // Spatial size of the network input (the Session's input tensor).
     core::PlaneSize inputSize() const;
-    // Why the current stack cannot be computed, if it cannot (layer index 0-based).
-    std::optional<core::StackError> stackError() const;
+    // Why the current stack cannot be computed, if it cannot (layer counted from 1, as the
+    // Layers dock counts).
+    std::optional<core::NetworkError> stackError() const;
 
     // The edits. Each one is an undo command when an undo stack is set; undo restores the
     // exact layers, their weights included.
@@ -72,17 +70,16 @@ class LayerStackModel : public QObject {
     void setLayerParams(int layer, core::Conv2dParams p, const QString &mergeKey = QString());
     void setReluBefore(int layer, bool on);
 
-    // The layers after the Session's (layer 1 onwards), with their tensors.
-    std::vector<ExtraLayer> extraLayers() const;
-    // Why `layers` cannot follow a first layer with parameters `first`: inChannels must chain
-    // from `first`, each weight must have weightShape(params) and each bias [C_out]. Empty
-    // when fine. Does not check the geometry (see core::validateStack).
-    static QString checkExtraLayers(const core::Conv2dParams &first,
-                                    const std::vector<ExtraLayer> &layers);
-    // Replaces every extra layer in one step, checked against the Session's current layer;
-    // on false *error says why and nothing changed. Not an undo command: it loads a session,
-    // after which the caller clears the undo stack (as Open Session does for everything).
-    bool setExtraLayers(std::vector<ExtraLayer> layers, QString *error);
+    // The whole stack as a network: the Session's Conv2d (its current weights), then each
+    // extra layer's Conv2d, with a ReLU layer before it where it has one.
+    core::Network network() const;
+    // Replaces every extra layer in one step from a network whose first layer is the Session's
+    // Conv2d (same parameters as Session::params(); its tensors are not taken from here). A
+    // ReLU layer goes on the input of the Conv2d after it; a ReLU after the last Conv2d has no
+    // place in the window and is dropped. Checked first (core::validate on the Session's
+    // input); on false *error says why and nothing changed. Not an undo command: it loads a
+    // session, after which the caller clears the undo stack (as Open Session does).
+    bool setNetwork(const core::Network &network, QString *error);
 
     // Which layer's feature maps the views show.
     int shownLayer() const { return m_shown; }
@@ -114,12 +111,12 @@ class LayerStackModel : public QObject {
     // them back with applyLayers().
     friend class LayerStackCommand;
 
+    // One row of the Layers dock after the Session's: a Conv2d and the ReLU on its input.
     struct Extra {
-        core::Conv2dParams params;
-        std::shared_ptr<const core::Tensor> weight;
-        std::shared_ptr<const core::Tensor> bias;
+        core::Conv2dLayer conv; // bias always [C_out], kept while params.bias is off
         bool reluBefore = true;
         std::uint64_t seed = 0;
+        const core::Conv2dParams &params() const { return conv.params; }
     };
     using Layers = std::vector<Extra>;
 
@@ -143,11 +140,20 @@ class LayerStackModel : public QObject {
     // Layers as they were before fixChannels() re-chained them to a new layer-1 channel
     // count, newest first: what an undo of that layer-1 edit brings back.
     mutable std::vector<Extra> m_rechained;
+    using Results = std::vector<std::shared_ptr<const ComputeResult>>;
+    void onFinished();
+
     std::vector<std::shared_ptr<const ComputeResult>> m_results; // of the extra layers
     std::uint64_t m_nextSeed = 1;
-    std::uint64_t m_generation = 0; // of the newest background run
+    // Shared with the worker: the newest generation; a run whose generation is older is stale
+    // and stops at its next progress callback.
+    std::shared_ptr<std::atomic<std::uint64_t>> m_generation;
+    QFutureWatcher<Results> m_watcher;
+    std::uint64_t m_runGeneration = 0; // of the run in flight
     int m_shown = 0;
-    bool m_scheduled = false;
+    bool m_scheduled = false; // a recompute is queued on the event loop
+    bool m_running = false;   // a run is in flight
+    bool m_pending = false;   // an edit arrived during the run: run again when it ends
 };
 
 } // namespace convscope::ui

@@ -328,7 +328,7 @@ void LayerStackPanel::rebuildTable()
     const core::PlaneSize input = m_model->inputSize();
     if (const auto err = core::validateStack(stack, input)) {
         m_error->setText(
-            tr("Layer %1: %2").arg(err->layer + 1).arg(QString::fromStdString(err->error.message)));
+            tr("Layer %1: %2").arg(err->layer).arg(QString::fromStdString(err->error.message)));
         m_error->show();
         return;
     }

@@ -5,7 +5,7 @@
 #include "layerstackmodel.h"
 #include "npy.h"
 #include "pytorchsnippet.h"
-#include "receptivefield.h"
+#include "network.h"
 #include "session.h"
 #include "shape.h"
 #include "validate.h"
@@ -49,22 +49,6 @@ QString lastFolder(const char *key)
 {
     const QString dir = QSettings().value(key).toString();
     return dir.isEmpty() ? QDir::homePath() : dir;
-}
-
-// Checks each layer on the shape it will receive, starting from `shape`, and leaves `shape`
-// at the last layer's output. Returns the first layer that cannot be computed (0-based) with
-// the engine's message: the dialog's Output line and the recompute ask the same question.
-std::optional<std::pair<std::size_t, core::ValidationError>>
-checkLayers(const std::vector<LayerState> &layers, core::Shape &shape)
-{
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-        const LayerState &l = layers[i];
-        if (auto bad = core::validate(l.params, shape, l.weight.shape,
-                                      l.params.bias ? &l.bias.shape : nullptr))
-            return std::make_pair(i, *bad);
-        shape = core::outputShape(l.params, shape);
-    }
-    return std::nullopt;
 }
 
 } // namespace
@@ -152,35 +136,19 @@ std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &show
         const int channels = shown.layers.front().params.inChannels == 1 ? 1 : 3;
         // Everything is checked on the full-size shapes before allocating or computing
         // anything: layers that fit the preview can still break a limit here.
-        core::Shape shape{1, channels, image.height(), image.width()};
-        if (const auto bad = checkLayers(r.layers, shape)) {
-            *error = QObject::tr("%1, layer %2 cannot be computed: %3")
-                         .arg(at)
-                         .arg(bad->first + 1)
-                         .arg(QString::fromStdString(bad->second.message));
+        const core::Network net = networkOf(r.layers);
+        if (const auto bad =
+                core::validate(net, core::Shape{1, channels, image.height(), image.width()})) {
+            *error = QObject::tr("%1, %2").arg(at, QString::fromStdString(bad->message()));
             return std::nullopt;
         }
-        r.input = imageToTensor(image, channels);
-        const double layers = static_cast<double>(r.layers.size());
-        core::Tensor x = std::move(r.input);
-        for (std::size_t i = 0; i < r.layers.size(); ++i) {
-            const LayerState &l = r.layers[i];
-            core::ForwardOptions options;
-            options.progress = [&progress, i, layers](double f) {
-                return !progress || progress((static_cast<double>(i) + f) / layers);
-            };
-            core::Tensor y;
-            if (core::conv2d(x, l.weight, l.params.bias ? &l.bias : nullptr, l.params, y, options)
-                == core::ForwardStatus::Cancelled)
-                return std::nullopt;
-            if (l.relu)
-                for (float &v : y.data)
-                    v = std::max(v, 0.0f);
-            if (i == 0)
-                r.input = std::move(x); // the export writes layer 1's input (PyTorch .npy)
-            x = std::move(y);
-        }
-        r.output = std::move(x);
+        r.input = imageToTensor(image, channels); // the export writes layer 1's input (.npy)
+        std::vector<core::Tensor> outputs;
+        core::NetworkOptions options;
+        options.progress = progress;
+        if (core::forward(net, r.input, outputs, options) == core::ForwardStatus::Cancelled)
+            return std::nullopt;
+        r.output = std::move(outputs.back());
     } catch (const std::bad_alloc &) {
         *error = QObject::tr("%1 there is not enough memory for the layers' tensors; export "
                              "'As shown' or lower the image size.")
@@ -210,10 +178,11 @@ std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *e
     auto dialog = std::make_unique<ExportDialog>(*request, parent);
     if (preview) {
         // The full output shape, for the dialog's Output line (empty when it does not fit).
-        core::Shape shape{1, request->layers.front().params.inChannels == 1 ? 1 : 3,
-                          session.image().height(), session.image().width()};
-        if (checkLayers(request->layers, shape))
-            shape.clear();
+        const core::Shape in{1, request->layers.front().params.inChannels == 1 ? 1 : 3,
+                             session.image().height(), session.image().width()};
+        const core::Network net = networkOf(request->layers);
+        const core::Shape shape =
+            core::validate(net, in) ? core::Shape{} : core::layerShapes(net, in).back();
         // The QImage copy is implicitly shared and read-only: safe to use on the worker.
         const QImage image = session.image();
         dialog->offerFullResolution(image.size(), shape,
@@ -237,23 +206,12 @@ SessionState sessionStateFor(const Session &session, const LayerStackModel *stac
         session.image().save(&buffer, "PNG");
     }
     s.inputMode = session.inputMode();
-    LayerState layer;
-    layer.params = session.params();
-    if (session.weight())
-        layer.weight = *session.weight();
-    if (layer.params.bias && session.bias())
-        layer.bias = *session.bias();
-    s.layers = {layer};
-    if (stack)
-        for (ExtraLayer &e : stack->extraLayers()) {
-            s.layers.back().relu = e.reluBefore;
-            LayerState l;
-            l.params = e.params;
-            l.weight = std::move(e.weight);
-            if (l.params.bias) // the file holds a bias only when the layer uses one
-                l.bias = std::move(e.bias);
-            s.layers.push_back(std::move(l));
-        }
+    if (stack) {
+        s.network = stack->network();
+    } else {
+        s.network.layers.emplace_back(
+            core::Conv2dLayer{session.params(), session.weight(), session.bias()});
+    }
     s.view.gradient = session.gradient();
     s.view.rangeMode = session.rangeMode();
     return s;
@@ -262,14 +220,21 @@ SessionState sessionStateFor(const Session &session, const LayerStackModel *stac
 bool applySessionState(Session &session, const SessionState &state, QString *error,
                        LayerStackModel *stack)
 {
-    if (state.layers.empty()) {
+    const core::Network &net = state.network;
+    const auto *first = net.empty() ? nullptr : std::get_if<core::Conv2dLayer>(&net.layers[0]);
+    if (!first) {
         *error = QObject::tr("This session has no layers.");
         return false;
     }
-    if (!stack && state.layers.size() != 1) {
+    const std::size_t convs = core::convParams(net).size();
+    if (!stack && convs != 1) {
         *error = QObject::tr("This session has %1 layers; the window shows one layer at a time. "
                              "'convscope export --session FILE' computes the whole stack.")
-                     .arg(state.layers.size());
+                     .arg(convs);
+        return false;
+    }
+    if (const auto bad = checkNetwork(net)) {
+        *error = layerMessage(*bad, true);
         return false;
     }
     QImage image;
@@ -287,53 +252,27 @@ bool applySessionState(Session &session, const SessionState &state, QString *err
         if (image.isNull())
             return false;
     }
-    const LayerState &layer = state.layers.front();
+    const core::Conv2dParams &params = first->params;
     const int wantChannels = state.inputMode == InputMode::Grayscale ? 1 : 3;
-    if (layer.params.inChannels != wantChannels) {
+    if (params.inChannels != wantChannels) {
         *error = QObject::tr("The session's layer expects %1 input channels, but its input mode "
                              "gives %2.")
-                     .arg(layer.params.inChannels)
+                     .arg(params.inChannels)
                      .arg(wantChannels);
         return false;
     }
-    const core::Shape wantWeight = core::weightShape(layer.params);
-    if (layer.weight.shape != wantWeight
-        || (layer.params.bias && layer.bias.shape != core::Shape{layer.params.outChannels})) {
-        *error = QObject::tr("Layer 1's weight or bias shape does not fit its parameters (weight "
-                             "%1, expected %2).")
-                     .arg(QString::fromStdString(core::formatShape(layer.weight.shape)),
-                          QString::fromStdString(core::formatShape(wantWeight)));
-        return false;
-    }
-    std::vector<ExtraLayer> extra;
-    for (std::size_t i = 1; i < state.layers.size(); ++i) {
-        const LayerState &l = state.layers[i];
-        // The stack keeps a [C_out] bias even while bias is off, like the Session.
-        extra.push_back({l.params, l.weight,
-                         l.params.bias ? l.bias : core::Tensor({l.params.outChannels}),
-                         state.layers[i - 1].relu});
-    }
-    // A ReLU after the last layer has no place in the window (the maps are conv outputs); it
-    // is dropped, as it always was for one-layer sessions.
-    if (!extra.empty()) {
-        if (const QString problem = LayerStackModel::checkExtraLayers(layer.params, extra);
-            !problem.isEmpty()) {
-            *error = problem;
-            return false;
-        }
-        // The geometry on the input the Session will feed: the image, downscaled to the
+    if (convs > 1) {
+        // The whole stack on the input the Session will feed: the image, downscaled to the
         // preview limit as Session does.
         const QImage &fed = image.isNull() ? session.image() : image;
         QSize size = fed.size();
         const int limit = session.previewLimit();
         if (limit > 0 && std::max(size.width(), size.height()) > limit)
             size = size.scaled(limit, limit, Qt::KeepAspectRatio);
-        core::LayerStack geometry;
-        for (const LayerState &l : state.layers)
-            geometry.push_back(l.params);
-        if (const auto bad = core::validateStack(geometry, {size.height(), size.width()})) {
+        if (const auto bad = core::validate(
+                net, core::Shape{1, wantChannels, size.height(), size.width()})) {
             *error = QObject::tr("Layer %1 of the session does not fit the %2x%3 input: %4")
-                         .arg(bad->layer + 1)
+                         .arg(bad->conv)
                          .arg(size.width())
                          .arg(size.height())
                          .arg(QString::fromStdString(bad->error.message));
@@ -343,16 +282,18 @@ bool applySessionState(Session &session, const SessionState &state, QString *err
     // Nothing can fail from here on.
     if (!image.isNull())
         session.setImage(image, source);
-    session.setParams(layer.params);
+    session.setParams(params);
     // The session keeps a [C_out] bias even while bias is off (see Session::bias()).
-    core::Tensor bias = layer.params.bias ? layer.bias : core::Tensor({layer.params.outChannels});
-    session.setWeights(layer.weight, bias);
+    core::Tensor bias = params.bias && first->bias ? *first->bias : core::Tensor({params.outChannels});
+    session.setWeights(*first->weight, bias);
     session.setGradient(state.view.gradient);
     session.setRangeMode(state.view.rangeMode);
     if (stack) {
-        // Checked above against the parameters the Session now has, so this cannot fail.
+        // Checked above against the input the Session now feeds, so this cannot fail; a ReLU
+        // after the last layer has no place in the window (the maps are conv outputs) and is
+        // dropped, as it always was for one-layer sessions.
         QString ignored;
-        stack->setExtraLayers(std::move(extra), &ignored);
+        stack->setNetwork(net, &ignored);
     }
     return true;
 }
