@@ -3,6 +3,7 @@
 // is a plain value in, a plain value (or a message) out: loading never hands back partial
 // state, so a caller can apply a loaded session in one step or not at all.
 #include "conv2dparams.h"
+#include "paramsjson.h" // the layers' parameters (and the export sidecar's)
 #include "tensor.h"
 #include "viewsettings.h"
 
@@ -39,11 +40,6 @@ struct SessionState {
 
 // The format this build writes; files with a larger number are refused.
 constexpr int kSessionFormatVersion = 1;
-
-// Conv2d parameters as a JSON object (also used by the export sidecar) and back. The reader
-// is strict: a missing or mistyped field is an error naming the field.
-QJsonObject paramsToJson(const core::Conv2dParams &p);
-std::optional<core::Conv2dParams> paramsFromJson(const QJsonObject &o, QString *error);
 
 // Checks a layer stack on its own: each layer's module configuration (as nn.Conv2d's
 // constructor would), weight/bias shapes against the parameters, channel counts between
