@@ -40,11 +40,11 @@ std::optional<core::Conv2dParams> read(const QJsonObject &o, const ParamsReadOpt
 
 class ParamsJsonTest : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void roundTrip_isExactInEveryStyleAndMode()
     {
-        for (auto kind : {core::PaddingKind::Explicit, core::PaddingKind::Same,
-                          core::PaddingKind::Valid}) {
+        for (auto kind :
+             {core::PaddingKind::Explicit, core::PaddingKind::Same, core::PaddingKind::Valid}) {
             core::Conv2dParams p = unusualParams();
             p.paddingKind = kind;
             if (kind != core::PaddingKind::Explicit)
@@ -99,7 +99,8 @@ private slots:
         o["stride"] = 2;
         ParamsJsonError error;
         QVERIFY(!read(o, kSessionParams, &error));
-        QCOMPARE(error.message(), QStringLiteral("field 'stride' must be a list of 2 integers [h, w]"));
+        QCOMPARE(error.message(),
+                 QStringLiteral("field 'stride' must be a list of 2 integers [h, w]"));
         QVERIFY(read(o, kLessonParams)); // the lenient reader takes it for (2, 2)
         QCOMPARE(read(o, kLessonParams)->stride, (core::Hw{2, 2}));
     }
@@ -162,25 +163,27 @@ private slots:
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("expected");
         QTest::newRow("channels over the lesson range")
-            << "out_channels" << QJsonValue(65) << "out_channels" << "an integer in 1..64";
+            << "out_channels" << QJsonValue(65) << "out_channels"
+            << "an integer in 1..64";
         QTest::newRow("kernel over the grid") << "kernel_size" << QJsonValue(17) << "kernel_size"
                                               << "an integer in 1..16";
-        QTest::newRow("stride zero") << "stride" << QJsonValue(0) << "stride" << "an integer >= 1";
+        QTest::newRow("stride zero") << "stride" << QJsonValue(0) << "stride"
+                                     << "an integer >= 1";
         QTest::newRow("one side of a pair")
-            << "padding" << QJsonValue(QJsonArray{1, -1}) << "padding[1]" << "an integer >= 0";
-        QTest::newRow("three sides") << "kernel_size" << QJsonValue(QJsonArray{3, 3, 3})
-                                     << "kernel_size" << "an integer or [h, w]";
-        QTest::newRow("text for a pair")
-            << "dilation" << QJsonValue("two") << "dilation"
-            << "an integer >= 1 or [h, w] of integers >= 1";
-        QTest::newRow("unknown padding word")
-            << "padding" << QJsonValue("full") << "padding"
-            << "an integer >= 0, [h, w], \"same\" or \"valid\"";
+            << "padding" << QJsonValue(QJsonArray{1, -1}) << "padding[1]"
+            << "an integer >= 0";
+        QTest::newRow("three sides")
+            << "kernel_size" << QJsonValue(QJsonArray{3, 3, 3}) << "kernel_size"
+            << "an integer or [h, w]";
+        QTest::newRow("text for a pair") << "dilation" << QJsonValue("two") << "dilation"
+                                         << "an integer >= 1 or [h, w] of integers >= 1";
+        QTest::newRow("unknown padding word") << "padding" << QJsonValue("full") << "padding"
+                                              << "an integer >= 0, [h, w], \"same\" or \"valid\"";
         QTest::newRow("unknown padding mode")
             << "padding_mode" << QJsonValue("mirror") << "padding_mode"
             << "one of \"zeros\", \"reflect\", \"replicate\", \"circular\"";
-        QTest::newRow("bias as a number")
-            << "bias" << QJsonValue(1) << "bias" << "true or false";
+        QTest::newRow("bias as a number") << "bias" << QJsonValue(1) << "bias"
+                                          << "true or false";
     }
 
     void lenient_errorsNameTheFieldTheRangeAndTheValue()
@@ -201,10 +204,10 @@ private slots:
 
     void clamp_bringsOutOfRangeValuesToTheNearestEditorValue()
     {
-        const QJsonObject o{{"in_channels", 3},      {"out_channels", 999},
-                            {"kernel_size", 0},      {"stride", QJsonArray{40, 2}},
-                            {"padding", -3},         {"dilation", QJsonArray{1, 100}},
-                            {"groups", 0},           {"bias", false}};
+        const QJsonObject o{{"in_channels", 3}, {"out_channels", 999},
+                            {"kernel_size", 0}, {"stride", QJsonArray{40, 2}},
+                            {"padding", -3},    {"dilation", QJsonArray{1, 100}},
+                            {"groups", 0},      {"bias", false}};
         const auto p = read(o, kSettingsParams);
         QVERIFY(p);
         QCOMPARE(p->outChannels, limits::kChannels.hi);

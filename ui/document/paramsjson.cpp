@@ -8,8 +8,6 @@ namespace convscope::ui {
 
 using core::Conv2dParams;
 using core::Hw;
-using Keys = ParamsReadOptions::Keys;
-using OutOfRange = ParamsReadOptions::OutOfRange;
 
 namespace {
 
@@ -24,13 +22,13 @@ QString integerText(limits::Range r)
 }
 
 class Reader {
-public:
+  public:
     Reader(const QJsonObject &o, const ParamsReadOptions &options, ParamsJsonError *error)
         : m_o(o), m_options(options), m_error(error)
     {
     }
 
-    bool lenient() const { return m_options.keys == Keys::Lenient; }
+    bool lenient() const { return m_options.keys == ParamsKeys::Lenient; }
 
     // A key the lenient reader may leave out (its default stays).
     bool skip(const QString &key) const { return lenient() && !m_o.contains(key); }
@@ -88,9 +86,9 @@ public:
         }
         if (!v.isDouble()) {
             const QString expected =
-                r.lo == INT_MIN ? QStringLiteral("an integer or [h, w] of integers")
-                                : QStringLiteral("an integer >= %1 or [h, w] of integers >= %1")
-                                      .arg(r.lo);
+                r.lo == INT_MIN
+                    ? QStringLiteral("an integer or [h, w] of integers")
+                    : QStringLiteral("an integer >= %1 or [h, w] of integers >= %1").arg(r.lo);
             return fail(key, expected, v);
         }
         int n = 0;
@@ -138,12 +136,12 @@ public:
         if (skip(key))
             return true;
         const QJsonValue v = m_o.value(key);
-        const auto mode = v.isString() ? core::parsePaddingMode(v.toString().toStdString())
-                                       : std::nullopt;
+        const auto mode =
+            v.isString() ? core::parsePaddingMode(v.toString().toStdString()) : std::nullopt;
         if (!mode)
-            return fail(key,
-                        QStringLiteral("one of \"zeros\", \"reflect\", \"replicate\", \"circular\""),
-                        v);
+            return fail(
+                key, QStringLiteral("one of \"zeros\", \"reflect\", \"replicate\", \"circular\""),
+                v);
         p->paddingMode = *mode;
         return true;
     }
@@ -161,7 +159,7 @@ public:
 
     const ParamsLimits &limits() const { return m_options.limits; }
 
-private:
+  private:
     const QJsonObject &m_o;
     const ParamsReadOptions &m_options;
     ParamsJsonError *m_error;
@@ -186,7 +184,9 @@ QJsonObject paramsToJson(const Conv2dParams &p, PairStyle pairs)
     switch (p.paddingKind) {
     case core::PaddingKind::Same: o[QStringLiteral("padding")] = QStringLiteral("same"); break;
     case core::PaddingKind::Valid: o[QStringLiteral("padding")] = QStringLiteral("valid"); break;
-    case core::PaddingKind::Explicit: o[QStringLiteral("padding")] = pairToJson(p.padding, pairs); break;
+    case core::PaddingKind::Explicit:
+        o[QStringLiteral("padding")] = pairToJson(p.padding, pairs);
+        break;
     }
     o[QStringLiteral("padding_mode")] = QString::fromStdString(core::toString(p.paddingMode));
     o[QStringLiteral("dilation")] = pairToJson(p.dilation, pairs);
@@ -197,10 +197,11 @@ QJsonObject paramsToJson(const Conv2dParams &p, PairStyle pairs)
 
 const QStringList &paramsJsonKeys()
 {
-    static const QStringList keys{
-        QStringLiteral("in_channels"), QStringLiteral("out_channels"), QStringLiteral("kernel_size"),
-        QStringLiteral("stride"),      QStringLiteral("padding"),      QStringLiteral("padding_mode"),
-        QStringLiteral("dilation"),    QStringLiteral("groups"),       QStringLiteral("bias")};
+    static const QStringList keys{QStringLiteral("in_channels"), QStringLiteral("out_channels"),
+                                  QStringLiteral("kernel_size"), QStringLiteral("stride"),
+                                  QStringLiteral("padding"),     QStringLiteral("padding_mode"),
+                                  QStringLiteral("dilation"),    QStringLiteral("groups"),
+                                  QStringLiteral("bias")};
     return keys;
 }
 

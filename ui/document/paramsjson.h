@@ -49,39 +49,47 @@ inline constexpr ParamsLimits kAnyParamLimits{kAnyIntRange, kAnyIntRange, kAnyIn
                                               kAnyIntRange, kAnyIntRange, kAnyIntRange,
                                               kAnyIntRange};
 // Lessons: a class follows the arithmetic on a step-through grid of at most kLessonGrid.
-inline constexpr ParamsLimits kLessonParamLimits{
-    limits::kLessonChannels, limits::kLessonChannels, {1, limits::kLessonGrid}, {1, INT_MAX},
-    {0, INT_MAX},            {1, INT_MAX},            limits::kLessonGroups};
+inline constexpr ParamsLimits kLessonParamLimits{.inChannels = limits::kLessonChannels,
+                                                 .outChannels = limits::kLessonChannels,
+                                                 .kernel = {1, limits::kLessonGrid},
+                                                 .stride = {1, INT_MAX},
+                                                 .padding = {0, INT_MAX},
+                                                 .dilation = {1, INT_MAX},
+                                                 .groups = limits::kLessonGroups};
 // The editors: what the Parameters dock can show. in_channels follows the image (1 or 3),
 // which is the settings reader's business, not a range.
-inline constexpr ParamsLimits kEditorParamLimits{
-    kAnyIntRange,     limits::kChannels,  limits::kKernel, limits::kStride,
-    limits::kPadding, limits::kDilation, limits::kGroups};
+inline constexpr ParamsLimits kEditorParamLimits{.inChannels = kAnyIntRange,
+                                                 .outChannels = limits::kChannels,
+                                                 .kernel = limits::kKernel,
+                                                 .stride = limits::kStride,
+                                                 .padding = limits::kPadding,
+                                                 .dilation = limits::kDilation,
+                                                 .groups = limits::kGroups};
+
+enum class ParamsKeys {
+    Strict,  // every key present, pairs as [h, w]: files the app wrote itself
+    Lenient, // missing keys keep Conv2dParams' defaults (kernel_size has none, as in
+             // nn.Conv2d), a pair may be one int for both sides
+};
+
+enum class OutOfRange {
+    Reject, // an error naming the field and the range
+    Clamp,  // the nearest value in range: settings a previous version left behind
+};
 
 struct ParamsReadOptions {
-    enum class Keys {
-        Strict,  // every key present, pairs as [h, w]: files the app wrote itself
-        Lenient, // missing keys keep Conv2dParams' defaults (kernel_size has none, as in
-                 // nn.Conv2d), a pair may be one int for both sides
-    };
-    enum class OutOfRange {
-        Reject, // an error naming the field and the range
-        Clamp,  // the nearest value in range: settings a previous version left behind
-    };
-    Keys keys = Keys::Strict;
+    ParamsKeys keys = ParamsKeys::Strict;
     ParamsLimits limits = kAnyParamLimits;
     OutOfRange outOfRange = OutOfRange::Reject;
 };
 
-inline constexpr ParamsReadOptions kSessionParams{ParamsReadOptions::Keys::Strict,
-                                                  kAnyParamLimits,
-                                                  ParamsReadOptions::OutOfRange::Reject};
-inline constexpr ParamsReadOptions kLessonParams{ParamsReadOptions::Keys::Lenient,
-                                                 kLessonParamLimits,
-                                                 ParamsReadOptions::OutOfRange::Reject};
-inline constexpr ParamsReadOptions kSettingsParams{ParamsReadOptions::Keys::Lenient,
-                                                   kEditorParamLimits,
-                                                   ParamsReadOptions::OutOfRange::Clamp};
+// The readers of the three formats that hold parameters.
+inline constexpr ParamsReadOptions kSessionParams{
+    .keys = ParamsKeys::Strict, .limits = kAnyParamLimits, .outOfRange = OutOfRange::Reject};
+inline constexpr ParamsReadOptions kLessonParams{
+    .keys = ParamsKeys::Lenient, .limits = kLessonParamLimits, .outOfRange = OutOfRange::Reject};
+inline constexpr ParamsReadOptions kSettingsParams{
+    .keys = ParamsKeys::Lenient, .limits = kEditorParamLimits, .outOfRange = OutOfRange::Clamp};
 
 // What was wrong, in parts, so each file format can word it in its own vocabulary (a lesson
 // says "field 'config.stride': expected ..., got ..." like the rest of its messages).
@@ -93,9 +101,8 @@ struct ParamsJsonError {
     QString message() const;
 };
 
-std::optional<core::Conv2dParams> paramsFromJson(const QJsonObject &o,
-                                                 const ParamsReadOptions &options,
-                                                 ParamsJsonError *error);
+std::optional<core::Conv2dParams>
+paramsFromJson(const QJsonObject &o, const ParamsReadOptions &options, ParamsJsonError *error);
 // The strict reader (session files) with the message prefixed "parameters: ".
 std::optional<core::Conv2dParams> paramsFromJson(const QJsonObject &o, QString *error);
 

@@ -158,8 +158,9 @@ void Settings::save(QSettings &s) const
     s.setValue(key::kPresentation, presentation);
     s.remove(key::kV1ParamsGroup);
     if (params)
-        s.setValue(key::kParams, QString::fromUtf8(QJsonDocument(paramsToJson(*params))
-                                                       .toJson(QJsonDocument::Compact)));
+        s.setValue(
+            key::kParams,
+            QString::fromUtf8(QJsonDocument(paramsToJson(*params)).toJson(QJsonDocument::Compact)));
     else
         s.remove(key::kParams);
     s.setValue(key::kSessionFolder, sessionFolder);
