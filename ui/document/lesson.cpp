@@ -281,7 +281,8 @@ QJsonObject stepJson(const LessonStep &s)
     input[QStringLiteral("source")] = s.input.source == GridSource::Image ? QStringLiteral("image")
                                                                           : QStringLiteral("pattern");
     input[QStringLiteral("pattern")] = identifier(s.input.pattern);
-    input[QStringLiteral("size")] = pairToJson({s.input.height, s.input.width}, PairStyle::SquareAsInt);
+    input[QStringLiteral("size")] =
+        pairToJson({s.input.height, s.input.width}, PairStyle::SquareAsInt);
     if (s.input.source == GridSource::Image)
         input[QStringLiteral("crop")] = QJsonArray{s.input.cropY, s.input.cropX};
     if (s.input.pattern == GridPattern::Digits)
