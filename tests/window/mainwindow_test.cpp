@@ -371,6 +371,46 @@ private slots:
         QCOMPARE(other.undoStack()->count(), 0);
     }
 
+    void settingsOfTheUnversionedLayout_restoreTheUsersParameters()
+    {
+        // What the window wrote before the settings had a version: a params/* group.
+        QSettings().clear();
+        {
+            QSettings s;
+            s.setValue(QStringLiteral("display/gradient"), QStringLiteral("viridis"));
+            s.beginGroup(QStringLiteral("params"));
+            s.setValue(QStringLiteral("inChannels"), 1);
+            s.setValue(QStringLiteral("outChannels"), 6);
+            s.setValue(QStringLiteral("kernel"), QVariantList{5, 3});
+            s.setValue(QStringLiteral("stride"), QVariantList{1, 1});
+            s.setValue(QStringLiteral("padding"), QVariantList{0, 0});
+            s.setValue(QStringLiteral("dilation"), QVariantList{1, 1});
+            s.setValue(QStringLiteral("paddingKind"), 1); // 'same'
+            s.setValue(QStringLiteral("paddingMode"), QStringLiteral("replicate"));
+            s.setValue(QStringLiteral("groups"), 1);
+            s.setValue(QStringLiteral("bias"), false);
+            s.endGroup();
+        }
+        ui::MainWindow other;
+        other.readSettings();
+        core::Conv2dParams expected;
+        expected.inChannels = 1;
+        expected.outChannels = 6;
+        expected.kernel = {5, 3};
+        expected.paddingKind = core::PaddingKind::Same;
+        expected.paddingMode = core::PaddingMode::Replicate;
+        expected.bias = false;
+        QCOMPARE(other.session()->params(), expected);
+        QCOMPARE(other.session()->gradient(), ui::Gradient::Viridis);
+        QCOMPARE(other.undoStack()->count(), 0);
+        // Saved again in the current layout, they come back the same.
+        other.writeSettings();
+        QVERIFY(!QSettings().contains(QStringLiteral("params/outChannels")));
+        ui::MainWindow third;
+        third.readSettings();
+        QCOMPARE(third.session()->params(), expected);
+    }
+
     void presentationModeEnlargesFonts()
     {
         const qreal normal = QApplication::font().pointSizeF();

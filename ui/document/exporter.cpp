@@ -1,6 +1,7 @@
 #include "exporter.h"
 
 #include "npy.h"
+#include "paramsjson.h"
 #include "pytorchsnippet.h"
 #include "shape.h"
 

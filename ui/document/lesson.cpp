@@ -1,6 +1,7 @@
 #include "lesson.h"
 
 #include "kernels.h"
+#include "paramsjson.h"
 #include "shape.h"
 #include "validate.h"
 
@@ -22,7 +23,7 @@ namespace {
 
 constexpr int kLessonVersion = 1;
 const char *const kFormat = "convscope-lesson";
-constexpr int kMaxGrid = 16;
+constexpr int kMaxGrid = limits::kLessonGrid;
 
 // A value as the message shows it: strings quoted, containers as compact JSON.
 QString describe(const QJsonValue &v)
@@ -122,55 +123,12 @@ core::Conv2dParams parseConfig(const Parser &ps, const QJsonValue &value)
     if (!value.isObject())
         ps.fail(QStringLiteral("config"), QStringLiteral("an object of Conv2d arguments"), value);
     const QJsonObject o = value.toObject();
-    ps.rejectUnknown(o,
-                     {QStringLiteral("in_channels"), QStringLiteral("out_channels"),
-                      QStringLiteral("kernel_size"), QStringLiteral("stride"),
-                      QStringLiteral("padding"), QStringLiteral("padding_mode"),
-                      QStringLiteral("dilation"), QStringLiteral("groups"), QStringLiteral("bias")},
-                     QStringLiteral("config"));
-    constexpr int big = std::numeric_limits<int>::max();
-    core::Conv2dParams p;
-    auto opt = [&](const char *key) { return o.value(QLatin1String(key)); };
-    if (o.contains(QStringLiteral("in_channels")))
-        p.inChannels = ps.integer(opt("in_channels"), QStringLiteral("config.in_channels"), 1, 64);
-    if (o.contains(QStringLiteral("out_channels")))
-        p.outChannels = ps.integer(opt("out_channels"), QStringLiteral("config.out_channels"), 1, 64);
-    p.kernel = ps.pair(opt("kernel_size"), QStringLiteral("config.kernel_size"), 1, kMaxGrid);
-    if (o.contains(QStringLiteral("stride")))
-        p.stride = ps.pair(opt("stride"), QStringLiteral("config.stride"), 1, big);
-    if (o.contains(QStringLiteral("dilation")))
-        p.dilation = ps.pair(opt("dilation"), QStringLiteral("config.dilation"), 1, big);
-    if (o.contains(QStringLiteral("groups")))
-        p.groups = ps.integer(opt("groups"), QStringLiteral("config.groups"), 1, 64);
-    if (o.contains(QStringLiteral("padding"))) {
-        const QJsonValue v = opt("padding");
-        if (v.isString()) {
-            if (v.toString() == QStringLiteral("same"))
-                p.paddingKind = core::PaddingKind::Same;
-            else if (v.toString() == QStringLiteral("valid"))
-                p.paddingKind = core::PaddingKind::Valid;
-            else
-                ps.fail(QStringLiteral("config.padding"),
-                        QStringLiteral("an integer >= 0, [h, w], \"same\" or \"valid\""), v);
-        } else {
-            p.padding = ps.pair(v, QStringLiteral("config.padding"), 0, big);
-        }
-    }
-    if (o.contains(QStringLiteral("padding_mode"))) {
-        const QJsonValue v = opt("padding_mode");
-        const auto mode = v.isString() ? core::parsePaddingMode(v.toString().toStdString())
-                                       : std::nullopt;
-        if (!mode)
-            ps.fail(QStringLiteral("config.padding_mode"),
-                    QStringLiteral("one of \"zeros\", \"reflect\", \"replicate\", \"circular\""), v);
-        p.paddingMode = *mode;
-    }
-    if (o.contains(QStringLiteral("bias"))) {
-        if (!opt("bias").isBool())
-            ps.fail(QStringLiteral("config.bias"), QStringLiteral("true or false"), opt("bias"));
-        p.bias = opt("bias").toBool();
-    }
-    return p;
+    ps.rejectUnknown(o, paramsJsonKeys(), QStringLiteral("config"));
+    ParamsJsonError error;
+    const auto p = paramsFromJson(o, kLessonParams, &error);
+    if (!p)
+        ps.fail(QStringLiteral("config.") + error.field, error.expected, error.got);
+    return *p;
 }
 
 LessonInput parseInput(const Parser &ps, const QJsonValue &value)
@@ -315,36 +273,16 @@ LessonStep parseStep(const Parser &ps, const QJsonValue &value)
     return step;
 }
 
-QJsonValue pairJson(core::Hw v)
-{
-    if (v.h == v.w)
-        return v.h;
-    return QJsonArray{v.h, v.w};
-}
-
 QJsonObject stepJson(const LessonStep &s)
 {
-    QJsonObject config;
-    const core::Conv2dParams &p = s.params;
-    config[QStringLiteral("in_channels")] = p.inChannels;
-    config[QStringLiteral("out_channels")] = p.outChannels;
-    config[QStringLiteral("kernel_size")] = pairJson(p.kernel);
-    config[QStringLiteral("stride")] = pairJson(p.stride);
-    switch (p.paddingKind) {
-    case core::PaddingKind::Same: config[QStringLiteral("padding")] = QStringLiteral("same"); break;
-    case core::PaddingKind::Valid: config[QStringLiteral("padding")] = QStringLiteral("valid"); break;
-    case core::PaddingKind::Explicit: config[QStringLiteral("padding")] = pairJson(p.padding); break;
-    }
-    config[QStringLiteral("padding_mode")] = QString::fromStdString(core::toString(p.paddingMode));
-    config[QStringLiteral("dilation")] = pairJson(p.dilation);
-    config[QStringLiteral("groups")] = p.groups;
-    config[QStringLiteral("bias")] = p.bias;
+    const QJsonObject config = paramsToJson(s.params, PairStyle::SquareAsInt);
 
     QJsonObject input;
     input[QStringLiteral("source")] = s.input.source == GridSource::Image ? QStringLiteral("image")
                                                                           : QStringLiteral("pattern");
     input[QStringLiteral("pattern")] = identifier(s.input.pattern);
-    input[QStringLiteral("size")] = pairJson({s.input.height, s.input.width});
+    input[QStringLiteral("size")] =
+        pairToJson({s.input.height, s.input.width}, PairStyle::SquareAsInt);
     if (s.input.source == GridSource::Image)
         input[QStringLiteral("crop")] = QJsonArray{s.input.cropY, s.input.cropX};
     if (s.input.pattern == GridPattern::Digits)

@@ -12,7 +12,6 @@
 #include <QSaveFile>
 
 #include <cmath>
-#include <limits>
 
 #ifndef CONVSCOPE_VERSION
 #define CONVSCOPE_VERSION "0.0.0"
@@ -21,7 +20,6 @@
 namespace convscope::ui {
 
 using core::Conv2dParams;
-using core::Hw;
 using core::Shape;
 using core::Tensor;
 
@@ -30,48 +28,6 @@ namespace {
 QString shapeText(const Shape &s)
 {
     return QString::fromStdString(core::formatShape(s));
-}
-
-QJsonArray pairJson(Hw v)
-{
-    return QJsonArray{v.h, v.w};
-}
-
-// Strict readers: each sets *error naming the field (with `where` as context) and returns
-// false when the value is missing or has the wrong type.
-bool readInt(const QJsonObject &o, const QString &key, const QString &where, int *out,
-             QString *error)
-{
-    const QJsonValue v = o.value(key);
-    if (v.isUndefined()) {
-        *error = QStringLiteral("%1: missing field '%2'").arg(where, key);
-        return false;
-    }
-    const double d = v.toDouble(std::nan(""));
-    if (!v.isDouble() || d != std::floor(d) || d < std::numeric_limits<int>::min()
-        || d > std::numeric_limits<int>::max()) {
-        *error = QStringLiteral("%1: field '%2' must be an integer").arg(where, key);
-        return false;
-    }
-    *out = static_cast<int>(d);
-    return true;
-}
-
-bool readPair(const QJsonObject &o, const QString &key, const QString &where, Hw *out,
-              QString *error)
-{
-    const QJsonValue v = o.value(key);
-    const QJsonArray a = v.toArray();
-    bool ok = v.isArray() && a.size() == 2;
-    for (const auto &x : a)
-        ok = ok && x.isDouble() && x.toDouble() == std::floor(x.toDouble())
-             && std::fabs(x.toDouble()) <= std::numeric_limits<int>::max();
-    if (!ok) {
-        *error = QStringLiteral("%1: field '%2' must be a list of 2 integers [h, w]").arg(where, key);
-        return false;
-    }
-    *out = {a[0].toInt(), a[1].toInt()};
-    return true;
 }
 
 QJsonObject tensorToJson(const Tensor &t)
@@ -130,62 +86,6 @@ std::optional<Tensor> tensorFromJson(const QJsonValue &v, const QString &where, 
 QString inputModeName(InputMode m)
 {
     return m == InputMode::Grayscale ? QStringLiteral("grayscale") : QStringLiteral("rgb");
-}
-
-QJsonObject paramsToJson(const Conv2dParams &p)
-{
-    QJsonObject o;
-    o["in_channels"] = p.inChannels;
-    o["out_channels"] = p.outChannels;
-    o["kernel_size"] = pairJson(p.kernel);
-    o["stride"] = pairJson(p.stride);
-    if (p.paddingKind == core::PaddingKind::Same)
-        o["padding"] = "same";
-    else if (p.paddingKind == core::PaddingKind::Valid)
-        o["padding"] = "valid";
-    else
-        o["padding"] = pairJson(p.padding);
-    o["padding_mode"] = QString::fromStdString(core::toString(p.paddingMode));
-    o["dilation"] = pairJson(p.dilation);
-    o["groups"] = p.groups;
-    o["bias"] = p.bias;
-    return o;
-}
-
-std::optional<Conv2dParams> paramsFromJson(const QJsonObject &o, QString *error)
-{
-    const QString where = QStringLiteral("parameters");
-    Conv2dParams p;
-    if (!readInt(o, "in_channels", where, &p.inChannels, error)
-        || !readInt(o, "out_channels", where, &p.outChannels, error)
-        || !readPair(o, "kernel_size", where, &p.kernel, error)
-        || !readPair(o, "stride", where, &p.stride, error)
-        || !readPair(o, "dilation", where, &p.dilation, error)
-        || !readInt(o, "groups", where, &p.groups, error))
-        return std::nullopt;
-    const QJsonValue pad = o.value("padding");
-    if (pad.toString() == "same") {
-        p.paddingKind = core::PaddingKind::Same;
-    } else if (pad.toString() == "valid") {
-        p.paddingKind = core::PaddingKind::Valid;
-    } else if (!readPair(o, "padding", where, &p.padding, error)) {
-        *error += QStringLiteral(" (or \"same\" / \"valid\")");
-        return std::nullopt;
-    }
-    const auto mode = core::parsePaddingMode(o.value("padding_mode").toString().toStdString());
-    if (!mode) {
-        *error = QStringLiteral("%1: field 'padding_mode' must be one of zeros, reflect, "
-                                "replicate, circular")
-                     .arg(where);
-        return std::nullopt;
-    }
-    p.paddingMode = *mode;
-    if (!o.value("bias").isBool()) {
-        *error = QStringLiteral("%1: field 'bias' must be true or false").arg(where);
-        return std::nullopt;
-    }
-    p.bias = o.value("bias").toBool();
-    return p;
 }
 
 std::optional<core::NetworkError> checkNetwork(const core::Network &network)

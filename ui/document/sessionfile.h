@@ -4,6 +4,7 @@
 // state, so a caller can apply a loaded session in one step or not at all.
 #include "conv2dparams.h"
 #include "network.h"
+#include "paramsjson.h" // the layers' parameters (and the export sidecar's)
 #include "tensor.h"
 #include "viewsettings.h"
 
@@ -42,11 +43,6 @@ struct SessionState {
 
 // The format this build writes; files with a larger number are refused.
 constexpr int kSessionFormatVersion = 1;
-
-// Conv2d parameters as a JSON object (also used by the export sidecar) and back. The reader
-// is strict: a missing or mistyped field is an error naming the field.
-QJsonObject paramsToJson(const core::Conv2dParams &p);
-std::optional<core::Conv2dParams> paramsFromJson(const QJsonObject &o, QString *error);
 
 // Checks a network on its own, as a session file must hold it: core::validateModules (each
 // layer's module configuration, tensor shapes, channels between layers), finite tensor

@@ -1,5 +1,7 @@
 #include "exportdialog.h"
 
+#include "settings.h"
+
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -15,7 +17,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
-#include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QToolButton>
@@ -25,11 +26,6 @@
 namespace convscope::ui {
 
 namespace {
-
-const char *const kFormatsKey = "export/formats";
-const char *const kFolderKey = "export/folder";
-const char *const kSheetWidthKey = "export/sheetWidth";
-const char *const kResolutionKey = "export/resolution";
 
 // W x H of an [N, C, H, W] tensor.
 QSize tensorSize(const core::Shape &s)
@@ -178,8 +174,9 @@ void ExportDialog::offerFullResolution(QSize imageSize, core::Shape fullOutput,
                                    "again on the whole image before writing.")
                                     .arg(sizeText(imageSize), sizeText(shown)));
     m_resolutionBox->show();
-    setResolution(QSettings().value(kResolutionKey).toString() == "shown" ? ExportResolution::Shown
-                                                                          : ExportResolution::Full);
+    Settings settings;
+    settings.load();
+    setResolution(settings.exportFullResolution ? ExportResolution::Full : ExportResolution::Shown);
     updateOutputLabel();
 }
 
@@ -376,28 +373,27 @@ void ExportDialog::finished()
 
 void ExportDialog::saveSettings() const
 {
-    QSettings settings;
+    Settings settings;
+    settings.load();
     const ExportOptions o = options();
-    settings.setValue(kFormatsKey, formatsToString(o.formats));
-    settings.setValue(kFolderKey, o.folder);
-    settings.setValue(kSheetWidthKey, o.sheetWidth);
+    settings.exportFormats = o.formats;
+    settings.exportFolder = o.folder;
+    settings.exportSheetWidth = o.sheetWidth;
     if (m_recompute) // only a choice that was offered is remembered
-        settings.setValue(kResolutionKey, resolution() == ExportResolution::Full ? "full" : "shown");
+        settings.exportFullResolution = resolution() == ExportResolution::Full;
+    settings.save();
 }
 
 void ExportDialog::loadSettings()
 {
-    QSettings settings;
-    ExportFormats f;
-    QString ignored;
-    if (!parseFormats(settings.value(kFormatsKey).toString(), &f, &ignored))
-        f.png = f.npy = f.sheet = f.json = true; // first run: the useful everyday set
-    setFormats(f);
-    QString folder = settings.value(kFolderKey).toString();
+    Settings settings;
+    settings.load();
+    setFormats(settings.exportFormats);
+    QString folder = settings.exportFolder;
     if (folder.isEmpty())
         folder = QDir(QStandardPaths::writableLocation(QStandardPaths::PicturesLocation)).filePath("convscope");
     m_folder->setText(folder);
-    m_sheetWidth->setValue(settings.value(kSheetWidthKey, 1600).toInt());
+    m_sheetWidth->setValue(settings.exportSheetWidth);
 }
 
 } // namespace convscope::ui

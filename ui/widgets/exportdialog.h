@@ -1,7 +1,7 @@
 #pragma once
 // File > Export...: formats, folder, file prefix and contact-sheet resolution, remembered in
-// QSettings; asks before replacing files; runs the export on a worker thread with a progress
-// bar and a Cancel button (a cancelled export leaves no files, see exporter.h).
+// the settings (settings.h); asks before replacing files; runs the export on a worker thread
+// with a progress bar and a Cancel button (a cancelled export leaves no files, see exporter.h).
 // When the request was computed on a downscaled preview, it also offers recomputing the
 // layers on the full image first (on the same worker, under the same progress and Cancel).
 #include "conv2d.h"

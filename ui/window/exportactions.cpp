@@ -7,6 +7,7 @@
 #include "pytorchsnippet.h"
 #include "network.h"
 #include "session.h"
+#include "settings.h"
 #include "shape.h"
 #include "validate.h"
 
@@ -19,7 +20,6 @@
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QMessageBox>
-#include <QSettings>
 #include <QStandardPaths>
 #include <QUndoStack>
 #include <QWidget>
@@ -34,10 +34,6 @@ namespace convscope::ui {
 
 namespace {
 
-const char *const kSessionDirKey = "session/lastFolder";
-const char *const kWeightsDirKey = "weights/lastFolder";
-const char *const kPyTorchDirKey = "pytorch/folder";
-
 // A real file on disk; Qt resources (":/...", the bundled sample) are not: a session file
 // must not point into the binary, so those images are embedded instead.
 bool isFile(const QString &path)
@@ -45,10 +41,26 @@ bool isFile(const QString &path)
     return !path.isEmpty() && !path.startsWith(QLatin1Char(':')) && QFileInfo(path).isFile();
 }
 
-QString lastFolder(const char *key)
+// A folder a file dialog starts in, as settings.h remembers it (empty the first time).
+QString storedFolder(QString Settings::*folder)
 {
-    const QString dir = QSettings().value(key).toString();
+    Settings s;
+    s.load();
+    return s.*folder;
+}
+
+QString lastFolder(QString Settings::*folder)
+{
+    const QString dir = storedFolder(folder);
     return dir.isEmpty() ? QDir::homePath() : dir;
+}
+
+void rememberFolder(QString Settings::*folder, const QString &dir)
+{
+    Settings s;
+    s.load();
+    s.*folder = dir;
+    s.save();
 }
 
 } // namespace
@@ -341,7 +353,8 @@ void ExportActions::exportMaps()
 
 void ExportActions::openSession()
 {
-    const QString path = QFileDialog::getOpenFileName(m_window, tr("Open Session"), lastFolder(kSessionDirKey),
+    const QString path = QFileDialog::getOpenFileName(m_window, tr("Open Session"),
+                                                      lastFolder(&Settings::sessionFolder),
                                                       tr("convscope sessions (*.convscope.json *.json)"));
     if (!path.isEmpty())
         openSessionFile(path);
@@ -355,7 +368,7 @@ void ExportActions::openSessionFile(const QString &path)
         warn(tr("Open Session"), error);
         return;
     }
-    QSettings().setValue(kSessionDirKey, QFileInfo(path).absolutePath());
+    rememberFolder(&Settings::sessionFolder, QFileInfo(path).absolutePath());
     if (m_undo)
         m_undo->clear();
 }
@@ -363,7 +376,8 @@ void ExportActions::openSessionFile(const QString &path)
 void ExportActions::saveSession()
 {
     QString path = QFileDialog::getSaveFileName(m_window, tr("Save Session"),
-                                                QDir(lastFolder(kSessionDirKey)).filePath("session.convscope.json"),
+                                                QDir(lastFolder(&Settings::sessionFolder))
+                                                    .filePath("session.convscope.json"),
                                                 tr("convscope sessions (*.convscope.json)"));
     if (path.isEmpty())
         return;
@@ -374,14 +388,14 @@ void ExportActions::saveSession()
         warn(tr("Save Session"), error);
         return;
     }
-    QSettings().setValue(kSessionDirKey, QFileInfo(path).absolutePath());
+    rememberFolder(&Settings::sessionFolder, QFileInfo(path).absolutePath());
 }
 
 void ExportActions::importWeights()
 {
     const QStringList files = QFileDialog::getOpenFileNames(
         m_window, tr("Import Weights (select the weight .npy and optionally the bias .npy)"),
-        lastFolder(kWeightsDirKey), tr("NumPy arrays (*.npy)"));
+        lastFolder(&Settings::weightsFolder), tr("NumPy arrays (*.npy)"));
     if (files.isEmpty())
         return;
     if (files.size() > 2) {
@@ -406,7 +420,7 @@ void ExportActions::importWeights()
         warn(tr("Import Weights"), error);
         return;
     }
-    QSettings().setValue(kWeightsDirKey, QFileInfo(weightPath).absolutePath());
+    rememberFolder(&Settings::weightsFolder, QFileInfo(weightPath).absolutePath());
     const core::Tensor oldWeight = m_session->weight() ? *m_session->weight() : core::Tensor();
     const core::Tensor oldBias = m_session->bias() ? *m_session->bias() : core::Tensor();
     const core::Tensor newBias = imported->bias ? *imported->bias : oldBias;
@@ -426,8 +440,7 @@ void ExportActions::copyAsPyTorch()
         return;
     }
     // The script loads the exact tensors from .npy files, so they have to live somewhere.
-    QSettings settings;
-    QString folder = settings.value(kPyTorchDirKey).toString();
+    QString folder = storedFolder(&Settings::pytorchFolder);
     if (folder.isEmpty())
         folder = QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).filePath("convscope-pytorch");
     folder = QFileDialog::getExistingDirectory(m_window, tr("Folder for the script's .npy files"), folder);
@@ -452,7 +465,7 @@ void ExportActions::copyAsPyTorch()
         warn(tr("Copy as PyTorch"), result.message);
         return;
     }
-    settings.setValue(kPyTorchDirKey, folder);
+    rememberFolder(&Settings::pytorchFolder, folder);
     QFile script(QDir(folder).filePath(request->baseName + "_pytorch.py"));
     if (!script.open(QIODevice::ReadOnly)) {
         warn(tr("Copy as PyTorch"), tr("Cannot read back %1").arg(script.fileName()));

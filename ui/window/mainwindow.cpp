@@ -36,7 +36,6 @@
 #include <QPainter>
 #include <QProgressBar>
 #include <QProxyStyle>
-#include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
 #include <QStyleFactory>
@@ -629,74 +628,48 @@ void MainWindow::changeEvent(QEvent *event)
 
 void MainWindow::readSettings()
 {
-    QSettings s;
-    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
-    m_recent = s.value(QStringLiteral("recentFiles")).toStringList();
-    rebuildRecentMenu();
-    m_session->setPreviewLimit(s.value(QStringLiteral("previewLimit"), 2048).toInt());
-    Gradient g = Gradient::Diverging;
-    if (parseGradient(s.value(QStringLiteral("display/gradient")).toString(), &g))
-        m_session->setGradient(g);
-    m_session->setRangeMode(s.value(QStringLiteral("display/globalRange"), false).toBool()
-                                ? RangeMode::Global
-                                : RangeMode::PerMap);
-    setTheme(static_cast<Theme>(std::clamp(s.value(QStringLiteral("display/theme"), 0).toInt(), 0, 2)));
-    setPresentationMode(s.value(QStringLiteral("display/presentation"), false).toBool());
+    Settings s;
+    s.load();
+    applySettings(s);
+}
 
-    if (s.contains(QStringLiteral("params/outChannels"))) {
-        s.beginGroup(QStringLiteral("params"));
-        core::Conv2dParams p = m_session->params();
-        auto hw = [&](const QString &key, core::Hw def) {
-            const QList<QVariant> v = s.value(key).toList();
-            return v.size() == 2 ? core::Hw{v[0].toInt(), v[1].toInt()} : def;
-        };
-        p.inChannels = s.value(QStringLiteral("inChannels"), p.inChannels).toInt() == 1 ? 1 : 3;
-        p.outChannels = std::clamp(s.value(QStringLiteral("outChannels"), p.outChannels).toInt(), 1, 256);
-        p.kernel = hw(QStringLiteral("kernel"), p.kernel);
-        p.stride = hw(QStringLiteral("stride"), p.stride);
-        p.padding = hw(QStringLiteral("padding"), p.padding);
-        p.dilation = hw(QStringLiteral("dilation"), p.dilation);
-        p.paddingKind = static_cast<core::PaddingKind>(
-            std::clamp(s.value(QStringLiteral("paddingKind"), 0).toInt(), 0, 2));
-        const auto mode = core::parsePaddingMode(
-            s.value(QStringLiteral("paddingMode"), QStringLiteral("zeros")).toString().toStdString());
-        p.paddingMode = mode.value_or(core::PaddingMode::Zeros);
-        p.groups = std::max(1, s.value(QStringLiteral("groups"), 1).toInt());
-        p.bias = s.value(QStringLiteral("bias"), true).toBool();
-        s.endGroup();
+void MainWindow::applySettings(const Settings &s)
+{
+    restoreGeometry(s.windowGeometry);
+    restoreState(s.windowState);
+    m_recent = s.recentFiles;
+    rebuildRecentMenu();
+    m_session->setPreviewLimit(s.previewLimit);
+    m_session->setGradient(s.gradient);
+    m_session->setRangeMode(s.rangeMode);
+    setTheme(s.theme);
+    setPresentationMode(s.presentation);
+    if (s.params) {
         // Restored parameters are the starting point, not an undoable edit.
-        m_session->setParams(p);
+        m_session->setParams(*s.params);
         m_undo->clear();
     }
 }
 
 void MainWindow::writeSettings()
 {
-    QSettings s;
-    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    s.setValue(QStringLiteral("window/state"), saveState());
-    s.setValue(QStringLiteral("recentFiles"), m_recent);
-    s.setValue(QStringLiteral("previewLimit"), m_session->previewLimit());
-    s.setValue(QStringLiteral("display/gradient"), gradientName(m_session->gradient()));
-    s.setValue(QStringLiteral("display/globalRange"),
-               m_session->rangeMode() == RangeMode::Global);
-    s.setValue(QStringLiteral("display/theme"), static_cast<int>(m_theme));
-    s.setValue(QStringLiteral("display/presentation"), m_presentation);
-    const auto &p = m_session->params();
-    auto hw = [](core::Hw v) { return QVariantList{v.h, v.w}; };
-    s.beginGroup(QStringLiteral("params"));
-    s.setValue(QStringLiteral("inChannels"), p.inChannels);
-    s.setValue(QStringLiteral("outChannels"), p.outChannels);
-    s.setValue(QStringLiteral("kernel"), hw(p.kernel));
-    s.setValue(QStringLiteral("stride"), hw(p.stride));
-    s.setValue(QStringLiteral("padding"), hw(p.padding));
-    s.setValue(QStringLiteral("dilation"), hw(p.dilation));
-    s.setValue(QStringLiteral("paddingKind"), static_cast<int>(p.paddingKind));
-    s.setValue(QStringLiteral("paddingMode"), QString::fromStdString(core::toString(p.paddingMode)));
-    s.setValue(QStringLiteral("groups"), p.groups);
-    s.setValue(QStringLiteral("bias"), p.bias);
-    s.endGroup();
+    Settings s;
+    s.load(); // the folders and export options other parts of the window keep there
+    collectSettings(s);
+    s.save();
+}
+
+void MainWindow::collectSettings(Settings &s) const
+{
+    s.windowGeometry = saveGeometry();
+    s.windowState = saveState();
+    s.recentFiles = m_recent;
+    s.previewLimit = m_session->previewLimit();
+    s.gradient = m_session->gradient();
+    s.rangeMode = m_session->rangeMode();
+    s.theme = m_theme;
+    s.presentation = m_presentation;
+    s.params = m_session->params();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

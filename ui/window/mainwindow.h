@@ -2,6 +2,7 @@
 // The main window wires the model, the controller, the views and the actions together; it
 // holds no Conv2d logic of its own.
 #include "session.h"
+#include "settings.h"
 
 #include <QMainWindow>
 #include <QPalette>
@@ -32,7 +33,7 @@ class TeachingMode;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum class Theme { System, Light, Dark };
+    using Theme = Settings::Theme;
 
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -67,7 +68,8 @@ public:
     // The desktop portal's light/dark preference that Theme::System follows (tests inject one).
     SystemColorScheme *systemColorScheme() const { return m_colorScheme; }
 
-    // Persistence: geometry, dock layout, parameters, display settings, recent files.
+    // Persistence (settings.h): geometry, dock layout, parameters, display settings, recent
+    // files. readSettings loads and applies them; writeSettings collects and saves them.
     void readSettings();
     void writeSettings();
 
@@ -95,6 +97,8 @@ private:
     void updateStatus();
     void updateTitle();
     void followFontInDockTitles();
+    void applySettings(const Settings &s);
+    void collectSettings(Settings &s) const;
 
     Session *m_session;
     ComputeController *m_controller;
