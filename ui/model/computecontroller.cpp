@@ -1,6 +1,6 @@
 #include "computecontroller.h"
 
-#include "conv2d.h"
+#include "network.h"
 #include "shape.h"
 #include "threadpool.h"
 
@@ -112,9 +112,8 @@ ComputeController::ComputeController(Session *session, QObject *parent)
             [this] { emit progress(m_progressPermille->load() / 10); });
     connect(&m_watcher, &QFutureWatcher<Outcome>::finished, this, &ComputeController::onFinished);
 
-    connect(session, &Session::paramsChanged, this, &ComputeController::schedule);
-    connect(session, &Session::imageChanged, this, &ComputeController::schedule);
-    connect(session, &Session::weightsChanged, this, &ComputeController::schedule);
+    // One notification per edit, with the Session's validation already current.
+    connect(session, &Session::changed, this, &ComputeController::schedule);
 }
 
 ComputeController::~ComputeController()
@@ -128,12 +127,9 @@ void ComputeController::schedule()
     // Every edit makes the in-flight run stale.
     m_generation->fetch_add(1);
 
-    // Validation is O(1) arithmetic: doing it here, on the GUI thread, marks the offending
-    // control in the same event-loop turn as the edit instead of after the stale run ends.
-    const auto &input = *m_session->inputTensor();
-    auto error = core::validate(m_session->params(), input.shape);
-    m_session->setValidationError(error);
-    if (error) {
+    // The Session validated the edit before notifying: nothing to compute for invalid
+    // parameters (the panels already show why).
+    if (m_session->validationError()) {
         m_scheduled.stop();
         m_startPosted = false; // a queued start event finds nothing to do
         if (!m_running)
@@ -185,7 +181,7 @@ void ComputeController::start()
     }
     const auto params = m_session->params();
     auto input = m_session->inputTensor();
-    if (core::validate(params, input->shape)) { // parameters changed back to invalid
+    if (m_session->validationError()) { // parameters changed back to invalid
         emit idle();
         return;
     }
@@ -223,23 +219,28 @@ void ComputeController::start()
             result->bias = bias;
             result->inputRevision = inputRevision;
             result->weightsRevision = weightsRevision;
-            core::ForwardOptions options;
+            // The live layer as a one-layer network: the same forward pass as the stack and
+            // both exports. The stashed buffer is handed in, so the conv skips the zero fill.
+            const core::Network net{{core::Conv2dLayer{params, weight, bias}}};
+            std::vector<core::Tensor> outputs(1);
+            outputs[0].data = std::move(result->output.data);
+            core::NetworkOptions options;
             options.threads = threads;
             options.progress = [current, progressSink, generation](double fraction) {
                 progressSink->store(static_cast<int>(fraction * 1000.0));
                 return current->load() == generation;
             };
-            std::vector<core::MinMax> ranges;
+            std::vector<std::vector<core::MinMax>> ranges;
             options.channelRanges = &ranges;
-            const auto status =
-                core::conv2d(*input, *weight, bias.get(), params, result->output, options);
+            const auto status = core::forward(net, *input, outputs, options);
             if (status == core::ForwardStatus::Cancelled) {
-                outcome.cancelled = true; // stopped inside conv2d
+                outcome.cancelled = true; // stopped inside the conv
                 return outcome;
             }
             if (current->load() != generation)
                 return outcome; // finished but stale: onFinished() drops it
-            result->channelRanges = toValueRanges(ranges);
+            result->output = std::move(outputs[0]);
+            result->channelRanges = toValueRanges(ranges[0]);
             result->computeMs =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                     .count();
@@ -269,7 +270,7 @@ void ComputeController::onFinished()
             ++m_runsStoppedEarly;
     } else if (!outcome.failure.isEmpty()) {
         // validate() passed, so this is an engine bug or out-of-memory: say it, keep going.
-        m_session->setValidationError(
+        m_session->setEngineFailure(
             core::ValidationError{core::Field::Input, outcome.failure.toStdString()});
     } else if (outcome.result) {
         m_lastComputeMs = outcome.result->computeMs;

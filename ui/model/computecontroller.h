@@ -46,7 +46,7 @@ class ComputeController : public QObject {
     int runsStoppedEarly() const { return m_runsStoppedEarly; } // of those, conv2d gave up
 
   public slots:
-    // Re-validates the current parameters and schedules a run if they are valid.
+    // Schedules a run of the Session's current state unless the Session found it invalid.
     void schedule();
 
   signals:

@@ -24,6 +24,7 @@ Session::Session(QObject *parent) : QObject(parent)
     rebuildPreview();
     rebuildInput();
     ensureWeightShape(true);
+    revalidate();
 }
 
 Session::~Session() = default;
@@ -44,7 +45,7 @@ bool Session::setImage(const QImage &image, const QString &source)
     m_imageSource = source;
     rebuildPreview();
     rebuildInput();
-    emit imageChanged();
+    notify(Change::Image, revalidate());
     return true;
 }
 
@@ -58,7 +59,7 @@ void Session::setPreviewLimit(int pixels)
     rebuildPreview();
     if (m_preview.size() != before) {
         rebuildInput();
-        emit imageChanged();
+        notify(Change::Image, revalidate());
     }
 }
 
@@ -87,13 +88,40 @@ void Session::setParams(const core::Conv2dParams &p)
     m_params = p;
     if (channelsChanged)
         rebuildInput();
-    ensureWeightShape(false);
-    emit paramsChanged();
+    Changes what = Change::Params;
+    if (ensureWeightShape(false))
+        what |= Change::Weights;
     if (channelsChanged)
-        emit imageChanged();
+        what |= Change::Image;
+    notify(what, revalidate());
 }
 
-void Session::ensureWeightShape(bool force)
+bool Session::revalidate()
+{
+    auto error = core::validate(m_params, m_input->shape);
+    const bool same = (!error && !m_error) ||
+                      (error && m_error && error->field == m_error->field &&
+                       error->message == m_error->message);
+    m_error = std::move(error);
+    return !same;
+}
+
+void Session::notify(Changes what, bool validationChanged)
+{
+    // The specific signals first (a view that shows one part), then the one changed() for
+    // consumers of the whole state; by now nothing derived is stale.
+    if (what & Change::Params)
+        emit paramsChanged();
+    if (what & Change::Weights)
+        emit weightsChanged();
+    if (what & Change::Image)
+        emit imageChanged();
+    if (validationChanged)
+        emit this->validationChanged();
+    emit changed(what);
+}
+
+bool Session::ensureWeightShape(bool force)
 {
     const core::Shape wanted = core::weightShape(m_params);
     // Invalid parameters (e.g. groups not dividing the channels) may give an empty or
@@ -101,17 +129,17 @@ void Session::ensureWeightShape(bool force)
     const bool sensible = m_params.groups > 0 && m_params.inChannels % m_params.groups == 0 &&
                           std::all_of(wanted.begin(), wanted.end(), [](auto d) { return d > 0; });
     if (!sensible)
-        return;
+        return false;
     if (!force && m_weight && m_weight->shape == wanted && m_bias &&
         m_bias->shape == core::Shape{m_params.outChannels})
-        return;
+        return false;
     auto [w, b] = m_initializer ? m_initializer(m_params) : defaultWeights(m_params);
     if (w.shape != wanted || b.shape != core::Shape{m_params.outChannels})
         std::tie(w, b) = defaultWeights(m_params); // a broken initializer must not break us
     m_weight = std::make_shared<const core::Tensor>(std::move(w));
     m_bias = std::make_shared<const core::Tensor>(std::move(b));
     ++m_weightsRevision;
-    emit weightsChanged();
+    return true;
 }
 
 bool Session::setWeights(core::Tensor weight, core::Tensor bias)
@@ -122,14 +150,15 @@ bool Session::setWeights(core::Tensor weight, core::Tensor bias)
     m_weight = std::make_shared<const core::Tensor>(std::move(weight));
     m_bias = std::make_shared<const core::Tensor>(std::move(bias));
     ++m_weightsRevision;
-    emit weightsChanged();
+    notify(Change::Weights, false);
     return true;
 }
 
 void Session::setWeightInitializer(WeightInitializer init)
 {
     m_initializer = std::move(init);
-    ensureWeightShape(true);
+    if (ensureWeightShape(true))
+        notify(Change::Weights, false);
 }
 
 std::pair<core::Tensor, core::Tensor> Session::defaultWeights(const core::Conv2dParams &p)
@@ -186,14 +215,9 @@ void Session::setResult(std::shared_ptr<const ComputeResult> result)
     emit resultChanged();
 }
 
-void Session::setValidationError(std::optional<core::ValidationError> error)
+void Session::setEngineFailure(const core::ValidationError &error)
 {
-    const bool same = (!error && !m_error) ||
-                      (error && m_error && error->field == m_error->field &&
-                       error->message == m_error->message);
-    if (same)
-        return;
-    m_error = std::move(error);
+    m_error = error;
     emit validationChanged();
 }
 

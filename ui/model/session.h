@@ -79,9 +79,10 @@ public:
 
     // ---- parameters ----------------------------------------------------------------------
     const core::Conv2dParams &params() const { return m_params; }
-    // Stores the parameters (unvalidated: invalid ones are a normal, displayed state).
-    // Changing inChannels (1 <-> 3) rebuilds the input tensor. When the weight shape changes
-    // the weights are re-made by the weight initializer. Use the undo commands from the UI.
+    // Stores the parameters; invalid ones are a normal, displayed state: validationError()
+    // says why, and is up to date before any signal of the edit is emitted. Changing
+    // inChannels (1 <-> 3) rebuilds the input tensor. When the weight shape changes the
+    // weights are re-made by the weight initializer. Use the undo commands from the UI.
     void setParams(const core::Conv2dParams &p);
     InputMode inputMode() const
     {
@@ -111,16 +112,27 @@ public:
     void setRangeMode(RangeMode mode);
 
     // ---- results (written by ComputeController) ------------------------------------------
+    // What an edit changed, in one changed() notification.
+    enum class Change { Image = 1, Params = 2, Weights = 4 };
+    Q_DECLARE_FLAGS(Changes, Change)
+
     // The last successfully computed result, possibly for older parameters; may be null.
     std::shared_ptr<const ComputeResult> result() const { return m_result; }
     void setResult(std::shared_ptr<const ComputeResult> result);
-    // Why the current parameters cannot be computed, if they cannot.
+    // Why the current parameters cannot be computed on the current input, if they cannot:
+    // core::validate, run once per edit here, where the state lives.
     const std::optional<core::ValidationError> &validationError() const { return m_error; }
-    void setValidationError(std::optional<core::ValidationError> error);
+    // A failure of the engine itself on parameters that validated (out of memory): shown
+    // like a validation error until the next edit.
+    void setEngineFailure(const core::ValidationError &error);
     // True when result() was computed from exactly the current params, input and weights.
     bool resultIsCurrent() const;
 
 signals:
+    // Emitted once per edit, after the specific signals below and with every derived value
+    // (input tensor, weights, validationError()) already current: what a consumer of several
+    // parts of the state (the compute controller, the kernel panel) listens to.
+    void changed(Session::Changes what);
     void imageChanged();   // image(), previewImage() and inputTensor() changed
     void paramsChanged();  // params() changed (inputTensor() too if inChannels changed)
     void weightsChanged(); // weight() and/or bias() changed
@@ -131,7 +143,12 @@ signals:
 private:
     void rebuildPreview();
     void rebuildInput();
-    void ensureWeightShape(bool force);
+    // Re-makes the weights when their shape no longer fits; true when it did.
+    bool ensureWeightShape(bool force);
+    // Validates the current state into m_error; true when the verdict changed.
+    bool revalidate();
+    // Emits the signals of one edit, in one place and one order.
+    void notify(Changes what, bool validationChanged);
 
     QImage m_image;
     QImage m_preview;
@@ -154,3 +171,5 @@ private:
 };
 
 } // namespace convscope::ui
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(convscope::ui::Session::Changes)
