@@ -169,10 +169,8 @@ int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostre
         }
     const ParsedArgs a =
         parseArgs(args, {{"config-file"}, {"only"}, {"threads"}, {"json", false}}, "bench");
-    if (!a.positional().empty())
-        throw UsageError("unexpected argument '" + a.positional().front() + "'");
-    if (!a.has("config-file"))
-        throw UsageError("missing required option '--config-file'");
+    rejectPositional(a);
+    requireOptions(a, {"config-file"});
     int threads = 0;
     if (auto t = a.value("threads")) {
         threads = parseInt(*t, "threads");
