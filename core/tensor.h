@@ -34,4 +34,9 @@ struct Tensor {
     bool operator==(const Tensor &) const = default;
 };
 
+// The window rows [y0, y0 + h) and columns [x0, x0 + w) of every map of a rank-4 tensor:
+// [N, C, H, W] -> [N, C, h, w]. Throws std::invalid_argument for another rank and
+// std::out_of_range when the window is empty or reaches outside the maps.
+Tensor crop(const Tensor &t, std::int64_t y0, std::int64_t x0, std::int64_t h, std::int64_t w);
+
 } // namespace convscope::core

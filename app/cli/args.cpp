@@ -64,6 +64,19 @@ ParsedArgs parseArgs(const std::vector<std::string> &args, const std::vector<Opt
     return parsed;
 }
 
+void rejectPositional(const ParsedArgs &a)
+{
+    if (!a.positional().empty())
+        throw UsageError("unexpected argument '" + a.positional().front() + "'");
+}
+
+void requireOptions(const ParsedArgs &a, std::initializer_list<const char *> names)
+{
+    for (const char *name : names)
+        if (!a.has(name))
+            throw UsageError(std::string("missing required option '--") + name + "'");
+}
+
 namespace {
 
 bool toLong(const std::string &t, long long &out)

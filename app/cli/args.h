@@ -2,6 +2,7 @@
 // A small, strict command-line parser for the subcommands. Values are always the next
 // argv token, even when they start with '-' ("--dilation -1,1" is a bad dilation, not an
 // unknown option). Qt-free so that the CLI is testable without a process.
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -42,6 +43,11 @@ public:
 // Throws UsageError for unknown options, missing values and repeated single options.
 ParsedArgs parseArgs(const std::vector<std::string> &args, const std::vector<OptionSpec> &specs,
                      const std::string &command);
+
+// The prologue every subcommand shares: no positional arguments ("unexpected argument 'x'")
+// and each of `names` given ("missing required option '--name'"), both as UsageError.
+void rejectPositional(const ParsedArgs &a);
+void requireOptions(const ParsedArgs &a, std::initializer_list<const char *> names);
 
 // "3" -> {3, 3}; "3,5" -> {3, 5}. Anything else is a ValueError naming `what`:
 // "expected stride to be a single integer value or a list of 2 values ..., but got stride=[1, 2, 3]".

@@ -125,11 +125,8 @@ int runConv(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     auto specs = convOptionSpecs();
     specs.insert(specs.end(), {{"input"}, {"weight"}, {"bias"}, {"output"}, {"threads"}});
     const ParsedArgs a = parseArgs(args, specs, "conv");
-    if (!a.positional().empty())
-        throw UsageError("unexpected argument '" + a.positional().front() + "'");
-    for (const char *required : {"input", "weight", "output"})
-        if (!a.has(required))
-            throw UsageError(std::string("missing required option '--") + required + "'");
+    rejectPositional(a);
+    requireOptions(a, {"input", "weight", "output"});
 
     Conv2dParams p;
     applyConvOptions(a, p);
@@ -169,11 +166,8 @@ int runShape(const std::vector<std::string> &args, std::ostream &out, std::ostre
     auto specs = convOptionSpecs();
     specs.insert(specs.end(), {{"input-shape"}, {"out-channels"}, {"kernel"}, {"no-bias", false}});
     const ParsedArgs a = parseArgs(args, specs, "shape");
-    if (!a.positional().empty())
-        throw UsageError("unexpected argument '" + a.positional().front() + "'");
-    for (const char *required : {"input-shape", "out-channels", "kernel"})
-        if (!a.has(required))
-            throw UsageError(std::string("missing required option '--") + required + "'");
+    rejectPositional(a);
+    requireOptions(a, {"input-shape", "out-channels", "kernel"});
 
     const auto dims = parseIntList(*a.value("input-shape"), "input shape");
     if (dims.size() != 4 && dims.size() != 3)

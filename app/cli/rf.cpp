@@ -208,10 +208,8 @@ int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream 
         }
     const ParsedArgs a =
         parseArgs(args, {{"input-size"}, {"layer", true, true}, {"at"}}, "rf");
-    if (!a.positional().empty())
-        throw UsageError("unexpected argument '" + a.positional().front() + "'");
-    if (!a.has("input-size"))
-        throw UsageError("missing required option '--input-size'");
+    rejectPositional(a);
+    requireOptions(a, {"input-size"});
     if (!a.has("layer"))
         throw UsageError("missing required option '--layer' (give one per layer, input first)");
 

@@ -1,6 +1,7 @@
 // The fast engine (core::conv2d) against the oracle (referenceConv2d) over a deterministic
 // sample of the parameter grid, plus thread-count bit-identity and cancel latency.
 #include "conv2d.h"
+#include "random_tensor.h"
 #include "reference_conv.h"
 #include "shape.h"
 #include "validate.h"
@@ -19,6 +20,8 @@
 #include <sstream>
 
 using namespace convscope::core;
+using convscope::test::Normal;
+using convscope::test::randomTensor;
 
 namespace {
 
@@ -42,15 +45,6 @@ std::string describe(const Case &k)
     return s.str();
 }
 
-Tensor randomTensor(Shape shape, std::mt19937 &rng, float scale = 1.0f)
-{
-    Tensor t(std::move(shape));
-    std::normal_distribution<float> dist(0.0f, 1.0f);
-    for (float &v : t.data)
-        v = dist(rng) * scale;
-    return t;
-}
-
 struct Inputs {
     Tensor x, w, b;
 };
@@ -59,10 +53,11 @@ Inputs makeInputs(const Case &k, std::uint32_t seed)
 {
     std::mt19937 rng(seed);
     Inputs in;
-    in.x = randomTensor(k.batched ? Shape{k.n, k.c, k.h, k.w} : Shape{k.c, k.h, k.w}, rng);
+    in.x = randomTensor(k.batched ? Shape{k.n, k.c, k.h, k.w} : Shape{k.c, k.h, k.w}, rng,
+                        Normal{});
     const std::int64_t fanIn = k.c / k.p.groups * k.p.kernel.h * k.p.kernel.w;
-    in.w = randomTensor(weightShape(k.p), rng, 1.0f / std::sqrt(float(fanIn)));
-    in.b = randomTensor({k.o}, rng);
+    in.w = randomTensor(weightShape(k.p), rng, Normal{1.0f / std::sqrt(float(fanIn))});
+    in.b = randomTensor({k.o}, rng, Normal{});
     return in;
 }
 

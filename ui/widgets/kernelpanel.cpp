@@ -1,11 +1,9 @@
 #include "kernelpanel.h"
 
 #include "colormap.h"
-#include "session.h"
 #include "shape.h"
 
 #include <QComboBox>
-#include <QHash>
 #include <QDoubleValidator>
 #include <QEvent>
 #include <QFormLayout>
@@ -235,19 +233,6 @@ double maxAbsOf(const float *data, std::size_t n)
 
 } // namespace
 
-std::pair<core::Tensor, core::Tensor> makeWeights(const WeightRecipe &recipe,
-                                                  const core::Conv2dParams &p)
-{
-    switch (recipe.kind) {
-    case WeightRecipe::Kind::Builtin: return {};
-    case WeightRecipe::Kind::Preset:
-        return {core::presetWeights(p, recipe.preset), core::zeroBias(p)};
-    case WeightRecipe::Kind::Kaiming:
-        return {core::kaimingUniformWeights(p, recipe.seed), core::defaultBias(p, recipe.seed)};
-    }
-    return {};
-}
-
 KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("KernelPanel"));
@@ -414,8 +399,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
                      core::zeroBias(m_params));
     // Placeholder weights until a session is attached, not a choice: the session's own
     // default stays in charge of new shapes.
-    m_recipe = {};
-    m_seenRecipes.clear();
+    m_recipes.reset();
 }
 
 KernelPanel::~KernelPanel() = default;
@@ -429,10 +413,8 @@ void KernelPanel::setConfiguration(const core::Conv2dParams &p, const core::Tens
     // Weights from the session (an echo of our own edit, undo/redo, a new shape, a loaded
     // file) carry the recipe that makes them, else the origin remembered for them, else none
     // (see WeightRecipe). Invalid parameters keep the old weights, and so their recipe.
-    if (editable()) {
-        m_recipe = recipeMakingWeights().value_or(rememberedRecipe().value_or(WeightRecipe{}));
-        rememberRecipe();
-    }
+    if (editable())
+        m_recipes.adopt(m_params, m_weight, m_bias);
     refreshSelectors();
     refreshKernelGrid();
     refreshBias();
@@ -498,8 +480,7 @@ void KernelPanel::setPresetAppliesToAllChannels(bool all)
 
 bool KernelPanel::editable() const
 {
-    return m_weight.rank() == 4 && m_weight.shape == core::weightShape(m_params)
-           && m_bias.shape == core::Shape{m_params.outChannels} && m_weight.size() > 0;
+    return weightsFit(m_params, m_weight, m_bias);
 }
 
 void KernelPanel::emitEdit(core::Tensor weight, core::Tensor bias, const QString &description,
@@ -509,10 +490,9 @@ void KernelPanel::emitEdit(core::Tensor weight, core::Tensor bias, const QString
     // echoes them back through setConfiguration().
     m_weight = weight;
     m_bias = bias;
-    // An edit keeps the origin of the weights it changes (m_recipe) unless the result is a
+    // An edit keeps the origin of the weights it changes (recipe()) unless the result is a
     // recipe's weights itself, e.g. a preset applied to each channel in turn.
-    m_recipe = made ? *made : recipeMakingWeights().value_or(m_recipe);
-    rememberRecipe();
+    m_recipes.edited(m_params, m_weight, m_bias, made);
     refreshKernelGrid();
     refreshBias();
     syncPresetCombo();
@@ -530,7 +510,7 @@ void KernelPanel::applyPreset()
     core::Tensor b = core::zeroBias(m_params);
     if (presetAppliesToAllChannels()) {
         emitEdit(std::move(w), std::move(b), tr("Apply %1").arg(name),
-                 WeightRecipe{WeightRecipe::Kind::Preset, preset, m_recipe.seed});
+                 WeightRecipe{WeightRecipe::Kind::Preset, preset, recipe().seed});
         return;
     }
     // One output channel: copy its slice of the preset into the current weights.
@@ -550,7 +530,7 @@ void KernelPanel::randomise()
     const std::uint64_t s = seed();
     emitEdit(core::kaimingUniformWeights(m_params, s), core::defaultBias(m_params, s),
              tr("Randomise (Kaiming, seed %1)").arg(s),
-             WeightRecipe{WeightRecipe::Kind::Kaiming, m_recipe.preset, s});
+             WeightRecipe{WeightRecipe::Kind::Kaiming, recipe().preset, s});
 }
 
 void KernelPanel::setWeightValue(int ky, int kx, double value)
@@ -719,97 +699,21 @@ std::optional<core::KernelPreset> KernelPanel::presetInUse() const
 {
     // With the "selected output channel" scope a class builds a stack one channel at a time,
     // so the combo names the selected channel's kernel; otherwise the whole tensor.
-    return presetMaking(presetAppliesToAllChannels());
-}
-
-std::optional<core::KernelPreset> KernelPanel::presetMaking(bool all) const
-{
-    if (!editable())
-        return std::nullopt;
-    const int o = selectedOutChannel();
-    const auto per = static_cast<std::size_t>(m_weight.dim(1) * m_weight.dim(2) * m_weight.dim(3));
-    const std::size_t first = all ? 0 : static_cast<std::size_t>(o) * per;
-    const std::size_t count = all ? m_weight.data.size() : per;
-    // Presets set the bias to 0; an unused bias (bias=False) does not count.
-    if (m_params.bias) {
-        const auto b0 = m_bias.data.begin() + (all ? 0 : o);
-        if (std::any_of(b0, all ? m_bias.data.end() : b0 + 1, [](float v) { return v != 0.0f; }))
-            return std::nullopt;
-    }
-    const auto mine = m_weight.data.begin() + static_cast<std::ptrdiff_t>(first);
-    for (core::KernelPreset preset : core::allKernelPresets()) {
-        const core::Tensor w = core::presetWeights(m_params, preset);
-        if (std::equal(mine, mine + static_cast<std::ptrdiff_t>(count),
-                       w.data.begin() + static_cast<std::ptrdiff_t>(first)))
-            return preset;
-    }
-    return std::nullopt;
-}
-
-bool KernelPanel::reproduces(const WeightRecipe &recipe) const
-{
-    if (!editable())
-        return false;
-    const auto [w, b] = recipe.kind == WeightRecipe::Kind::Builtin
-                            ? Session::defaultWeights(m_params)
-                            : makeWeights(recipe, m_params);
-    return m_weight == w && (!m_params.bias || m_bias == b);
-}
-
-std::optional<WeightRecipe> KernelPanel::recipeMakingWeights() const
-{
-    // The current recipe first: a 1-channel start-up mix is also "Box blur", and the recipe
-    // that just made a new shape must stay the one in charge.
-    if (reproduces(m_recipe))
-        return m_recipe;
-    if (const auto preset = presetMaking(true))
-        return WeightRecipe{WeightRecipe::Kind::Preset, *preset, m_recipe.seed};
-    if (reproduces(WeightRecipe{}))
-        return WeightRecipe{};
-    // A seed cannot be read off the values; only a seeded initialisation seen here is known.
-    if (const auto seen = rememberedRecipe(); seen && reproduces(*seen))
-        return seen;
-    return std::nullopt;
-}
-
-std::size_t KernelPanel::weightsFingerprint() const
-{
-    std::size_t h = qHashRange(m_weight.shape.begin(), m_weight.shape.end());
-    h = qHashBits(m_weight.data.data(), m_weight.data.size() * sizeof(float), h);
-    return qHashBits(m_bias.data.data(), m_bias.data.size() * sizeof(float), h);
-}
-
-std::optional<WeightRecipe> KernelPanel::rememberedRecipe() const
-{
-    const std::size_t key = weightsFingerprint();
-    const auto it = std::find_if(m_seenRecipes.rbegin(), m_seenRecipes.rend(),
-                                 [key](const auto &seen) { return seen.first == key; });
-    if (it == m_seenRecipes.rend())
-        return std::nullopt;
-    return it->second;
-}
-
-void KernelPanel::rememberRecipe()
-{
-    const std::size_t key = weightsFingerprint();
-    std::erase_if(m_seenRecipes, [key](const auto &seen) { return seen.first == key; });
-    // Far more than an undo session revisits; the oldest are the least likely to come back.
-    constexpr std::size_t most = 512;
-    if (m_seenRecipes.size() >= most)
-        m_seenRecipes.erase(m_seenRecipes.begin());
-    m_seenRecipes.emplace_back(key, m_recipe);
+    return presetMaking(m_params, m_weight, m_bias, presetAppliesToAllChannels(),
+                        selectedOutChannel());
 }
 
 QString KernelPanel::neutralPresetText() const
 {
     if (!editable())
         return tr("(current weights)");
-    if (reproduces(WeightRecipe{}))
+    if (reproduces(WeightRecipe{}, m_params, m_weight, m_bias))
         return tr("Start-up mix");
-    // m_recipe follows the weights in use (setConfiguration, emitEdit), so a seed restored by
+    // recipe() follows the weights in use (setConfiguration, emitEdit), so a seed restored by
     // undo is named here too.
-    if (m_recipe.kind == WeightRecipe::Kind::Kaiming && reproduces(m_recipe))
-        return tr("Kaiming, seed %1").arg(m_recipe.seed);
+    if (recipe().kind == WeightRecipe::Kind::Kaiming
+        && reproduces(recipe(), m_params, m_weight, m_bias))
+        return tr("Kaiming, seed %1").arg(recipe().seed);
     return tr("Custom weights");
 }
 

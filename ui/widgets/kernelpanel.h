@@ -9,6 +9,7 @@
 #include "conv2dparams.h"
 #include "kernels.h"
 #include "tensor.h"
+#include "weightrecipe.h"
 
 #include <QString>
 #include <QWidget>
@@ -26,39 +27,6 @@ class QSpinBox;
 class QTableWidget;
 
 namespace convscope::ui {
-
-// How the weights are re-made when the parameters change their shape (kernel size, channels,
-// groups). The rule follows the weights in use, as the preset combo names them, never a
-// choice the user has since undone or replaced:
-//  - weights a preset makes (every output channel, bias 0): that preset, so a class that set
-//    "Sobel x" keeps seeing Sobel x when it tries a 5x5 kernel;
-//  - the start-up mix: the start-up mix (Builtin);
-//  - a seeded initialisation: the same seed;
-//  - weights no recipe makes ("Custom weights": hand edits, a preset applied to one output
-//    channel): the recipe they were edited from. The edits have no meaning at another size,
-//    the kernel they started from has ("Laplacian with a changed centre" becomes a 5x5
-//    Laplacian). The panel remembers that origin per weight tensor, so undo or redo that
-//    brings edited weights back brings their origin back with them;
-//  - weights of unknown origin (a session file, imported values): the start-up mix, as in a
-//    fresh window, rather than whatever was applied before they were loaded.
-// With the "selected output channel" scope the combo names one channel's kernel; a new shape
-// re-makes every channel, so the recipe is always about the whole tensor.
-struct WeightRecipe {
-    enum class Kind {
-        Builtin, // nothing chosen yet: the session's own default
-        Preset,
-        Kaiming,
-    };
-    Kind kind = Kind::Builtin;
-    core::KernelPreset preset = core::KernelPreset::Identity;
-    std::uint64_t seed = 0;
-    bool operator==(const WeightRecipe &) const = default;
-};
-
-// Weights [C_out, C_in/groups, kH, kW] and bias [C_out] made by a recipe; the Builtin recipe
-// returns an empty pair (callers use their own default).
-std::pair<core::Tensor, core::Tensor> makeWeights(const WeightRecipe &recipe,
-                                                  const core::Conv2dParams &p);
 
 class KernelPanel : public QWidget {
     Q_OBJECT
@@ -94,7 +62,7 @@ public:
     void setPresetAppliesToAllChannels(bool all);
 
     // What a new weight shape re-makes: the recipe of the weights in use (see WeightRecipe).
-    const WeightRecipe &recipe() const { return m_recipe; }
+    const WeightRecipe &recipe() const { return m_recipes.recipe(); }
 
     // Widgets, for tests and for keyboard focus chains.
     QComboBox *presetCombo() const { return m_presetCombo; }
@@ -131,12 +99,6 @@ private:
     void refreshInfo();
     void syncPresetCombo();
     std::optional<core::KernelPreset> presetInUse() const;
-    std::optional<core::KernelPreset> presetMaking(bool allChannels) const;
-    bool reproduces(const WeightRecipe &recipe) const;
-    std::optional<WeightRecipe> recipeMakingWeights() const;
-    std::optional<WeightRecipe> rememberedRecipe() const;
-    void rememberRecipe();
-    std::size_t weightsFingerprint() const;
     QString neutralPresetText() const;
     void resizeCells();
     QString inputChannelLabel(int inChannel) const;
@@ -144,10 +106,8 @@ private:
     core::Conv2dParams m_params;
     core::Tensor m_weight;
     core::Tensor m_bias;
-    WeightRecipe m_recipe;
-    // The recipe each weight tensor shown here had, newest last, by fingerprint: undo and
-    // redo bring back tensors, this brings back their recipe (see WeightRecipe).
-    std::vector<std::pair<std::size_t, WeightRecipe>> m_seenRecipes;
+    // The recipe of the weights in use and of each weight tensor shown here (see WeightRecipe).
+    WeightRecipeTracker m_recipes;
     bool m_updating = false; // true while widgets are refilled from values
 
     QComboBox *m_presetCombo = nullptr;

@@ -371,12 +371,7 @@ core::Tensor TeachingPanel::gridTensor(QString *why) const
     std::int64_t x0 = std::clamp<std::int64_t>(m_input.cropX, 0, W - w);
     y0 -= y0 % m_params.stride.h;
     x0 -= x0 % m_params.stride.w;
-    core::Tensor t({1, img.dim(1), h, w});
-    for (std::int64_t c = 0; c < img.dim(1); ++c)
-        for (std::int64_t y = 0; y < h; ++y)
-            for (std::int64_t x = 0; x < w; ++x)
-                t.at(0, c, y, x) = img.at(0, c, y0 + y, x0 + x);
-    return t;
+    return core::crop(img, y0, x0, h, w);
 }
 
 void TeachingPanel::rebuild(bool keepIndex)

@@ -1,0 +1,178 @@
+// The export itself: check, plan, write every file into the staging folder, commit.
+#include "exporter.h"
+
+#include "transaction.h"
+
+#include "npy.h"
+#include "pytorchsnippet.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+
+#include <vector>
+
+namespace convscope::ui {
+
+namespace {
+
+bool writeImage(QIODevice *d, const QImage &image, QString *error)
+{
+    if (!image.save(d, "PNG")) {
+        *error = QStringLiteral("PNG encoding failed");
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+ExportResult exportResults(const std::vector<ExportRequest> &requests, const ExportOptions &options,
+                           const ExportProgress &progress)
+{
+    ExportResult result;
+    if (QString e = checkRequests(requests, options); !e.isEmpty()) {
+        result.message = e;
+        return result;
+    }
+    const QStringList planned = plannedFiles(requests, options);
+    if (!options.overwrite) {
+        for (const QString &path : planned)
+            if (QFileInfo::exists(path))
+                result.files << path;
+        if (!result.files.isEmpty()) {
+            result.status = ExportResult::Status::ExistingFiles;
+            result.message = QStringLiteral("%1 file(s) already exist in '%2' (for example '%3'); "
+                                            "nothing was written")
+                                 .arg(result.files.size())
+                                 .arg(options.folder, QFileInfo(result.files.front()).fileName());
+            return result;
+        }
+    }
+
+    ExportTransaction tx(options.folder, options.overwrite);
+    QString error;
+    if (!tx.begin(&error)) {
+        result.message = error;
+        return result;
+    }
+    const double total = planned.size() + 1.0; // +1: moving the files into place
+    int step = 0;
+    const auto next = [&](const QString &name) {
+        if (progress && !progress(step / total, name))
+            return false;
+        ++step;
+        return true;
+    };
+    const auto cancelled = [&] {
+        result.status = ExportResult::Status::Cancelled;
+        result.message = QStringLiteral("export cancelled; nothing was written");
+        return result;
+    };
+    const auto failed = [&] {
+        result.status = ExportResult::Status::Failed;
+        result.message = error;
+        return result;
+    };
+
+    const QString created = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
+    for (const ExportRequest &r : requests) {
+        const ExportFileNames f = ExportFileNames::of(r);
+        const ExportFormats &fm = options.formats;
+        const int width = static_cast<int>(r.output.dim(3));
+        const int height = static_cast<int>(r.output.dim(2));
+        std::vector<Png16Scale> png16Maps;
+        for (int n = 0; n < f.samples; ++n) {
+            for (int c = 0; c < f.channels; ++c) {
+                if (fm.png) {
+                    if (!next(f.png(n, c)))
+                        return cancelled();
+                    const QImage image = renderChannel(r.output, n, c, r.view);
+                    if (!tx.write(f.png(n, c), [&](QIODevice *d, QString *e) { return writeImage(d, image, e); }, &error))
+                        return failed();
+                }
+                if (fm.png16) {
+                    if (!next(f.png16(n, c)))
+                        return cancelled();
+                    const Png16 p16 = encodePng16(mapData(r.output, n, c), width, height);
+                    if (!tx.write(f.png16(n, c), [&](QIODevice *d, QString *e) { return writeImage(d, p16.image, e); }, &error))
+                        return failed();
+                    png16Maps.push_back({f.png16(n, c), n, c, p16.offset, p16.scale});
+                }
+            }
+        }
+        if (fm.npy) {
+            if (!next(f.npy()))
+                return cancelled();
+            if (!tx.writeBytes(f.npy(), QByteArray::fromStdString(core::serializeNpy(r.output)), &error))
+                return failed();
+        }
+        if (fm.sheet) {
+            if (!next(f.sheet("png")))
+                return cancelled();
+            const QImage sheet = renderContactSheet(r, options.sheetWidth);
+            if (!tx.write(f.sheet("png"), [&](QIODevice *d, QString *e) { return writeImage(d, sheet, e); }, &error))
+                return failed();
+        }
+        if (fm.pdf) {
+            if (!next(f.sheet("pdf")))
+                return cancelled();
+            if (!tx.writeBytes(f.sheet("pdf"), contactSheetPdf(r, options.sheetWidth), &error))
+                return failed();
+        }
+        if (fm.svg) {
+            if (!next(f.sheet("svg")))
+                return cancelled();
+            if (!tx.writeBytes(f.sheet("svg"), contactSheetSvg(r, options.sheetWidth), &error))
+                return failed();
+        }
+        if (fm.pytorch) {
+            SnippetFiles sf;
+            sf.folder = QDir(options.folder).absolutePath();
+            sf.inputNpy = f.input();
+            if (fm.npy)
+                sf.outputNpy = f.npy();
+            if (!next(f.input()))
+                return cancelled();
+            if (!tx.writeBytes(f.input(), QByteArray::fromStdString(core::serializeNpy(r.input)), &error))
+                return failed();
+            for (int i = 0; i < static_cast<int>(r.layers.size()); ++i) {
+                const LayerState &l = r.layers[static_cast<std::size_t>(i)];
+                if (!next(f.weight(i)))
+                    return cancelled();
+                if (!tx.writeBytes(f.weight(i), QByteArray::fromStdString(core::serializeNpy(l.weight)), &error))
+                    return failed();
+                sf.weightNpy << f.weight(i);
+                sf.biasNpy << (l.params.bias ? f.bias(i) : QString());
+                if (l.params.bias) {
+                    if (!next(f.bias(i)))
+                        return cancelled();
+                    if (!tx.writeBytes(f.bias(i), QByteArray::fromStdString(core::serializeNpy(l.bias)), &error))
+                        return failed();
+                }
+            }
+            if (!next(f.script()))
+                return cancelled();
+            if (!tx.writeBytes(f.script(), pytorchSnippet(r.layers, sf).toUtf8(), &error))
+                return failed();
+        }
+        if (fm.json) {
+            if (!next(f.json()))
+                return cancelled();
+            if (!tx.writeBytes(f.json(), exportSidecar(r, options, png16Maps, created), &error))
+                return failed();
+        }
+    }
+    if (!next(QStringLiteral("moving files into place")))
+        return cancelled();
+    if (!tx.commit(&error))
+        return failed();
+    if (progress)
+        progress(1.0, QStringLiteral("done"));
+    result.status = ExportResult::Status::Ok;
+    result.files = planned;
+    result.message = QStringLiteral("wrote %1 file(s) to '%2'").arg(planned.size()).arg(options.folder);
+    return result;
+}
+
+} // namespace convscope::ui

@@ -1,0 +1,32 @@
+#pragma once
+// One output map at a time: its value range, its colour image and its 16-bit encoding.
+// Shared by the per-map files, the contact sheet and the sidecar.
+#include "colormap.h"
+#include "tensor.h"
+#include "viewsettings.h"
+
+#include <QImage>
+
+#include <cstddef>
+
+namespace convscope::ui {
+
+// Value range of every map of the output, and over all of them.
+ValueRange outputRange(const core::Tensor &output);
+ValueRange mapRange(const core::Tensor &output, int n, int c);
+
+// One map (sample n, channel c) in the colours and range mode of `view`.
+QImage renderChannel(const core::Tensor &output, int n, int c, const ViewSettings &view);
+
+// A map as 16-bit grayscale: value = offset + pixel * scale (scale 0 for a flat map).
+struct Png16 {
+    QImage image;
+    double offset = 0.0;
+    double scale = 0.0;
+};
+Png16 encodePng16(const float *data, int width, int height);
+
+// The values of map (n, c) of an [N, C, H, W] tensor: H * W floats in row order.
+const float *mapData(const core::Tensor &t, int n, int c);
+
+} // namespace convscope::ui

@@ -1,0 +1,162 @@
+#include "plan.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSet>
+
+#include <algorithm>
+
+namespace convscope::ui {
+
+ExportFileNames ExportFileNames::of(const ExportRequest &r)
+{
+    ExportFileNames f;
+    f.base = r.baseName;
+    if (r.output.rank() == 4) {
+        f.samples = static_cast<int>(r.output.dim(0));
+        f.channels = static_cast<int>(r.output.dim(1));
+    }
+    return f;
+}
+
+QStringList exportFileNames(const ExportRequest &r, const ExportFormats &fm)
+{
+    const ExportFileNames f = ExportFileNames::of(r);
+    QStringList names;
+    for (int n = 0; n < f.samples; ++n)
+        for (int c = 0; c < f.channels; ++c) {
+            if (fm.png)
+                names << f.png(n, c);
+            if (fm.png16)
+                names << f.png16(n, c);
+        }
+    if (fm.npy)
+        names << f.npy();
+    if (fm.sheet)
+        names << f.sheet(QStringLiteral("png"));
+    if (fm.pdf)
+        names << f.sheet(QStringLiteral("pdf"));
+    if (fm.svg)
+        names << f.sheet(QStringLiteral("svg"));
+    if (fm.pytorch) {
+        names << f.input();
+        for (int i = 0; i < static_cast<int>(r.layers.size()); ++i) {
+            names << f.weight(i);
+            if (r.layers[static_cast<std::size_t>(i)].params.bias)
+                names << f.bias(i);
+        }
+        names << f.script();
+    }
+    if (fm.json)
+        names << f.json();
+    return names;
+}
+
+QStringList formatNames()
+{
+    return {"png", "png16", "npy", "sheet", "pdf", "svg", "json", "pytorch"};
+}
+
+bool svgSupported()
+{
+#ifdef CONVSCOPE_HAVE_SVG
+    return true;
+#else
+    return false;
+#endif
+}
+
+QString formatsToString(const ExportFormats &f)
+{
+    QStringList s;
+    const bool on[] = {f.png, f.png16, f.npy, f.sheet, f.pdf, f.svg, f.json, f.pytorch};
+    const QStringList names = formatNames();
+    for (qsizetype i = 0; i < names.size(); ++i)
+        if (on[i])
+            s << names[i];
+    return s.join(',');
+}
+
+bool parseFormats(const QString &text, ExportFormats *out, QString *error)
+{
+    ExportFormats f;
+    bool *fields[] = {&f.png, &f.png16, &f.npy, &f.sheet, &f.pdf, &f.svg, &f.json, &f.pytorch};
+    const QStringList names = formatNames();
+    for (const QString &raw : text.split(',')) {
+        const QString name = raw.trimmed().toLower();
+        const qsizetype i = names.indexOf(name);
+        if (i < 0) {
+            *error = QStringLiteral("unknown format '%1': expected a comma-separated list of %2")
+                         .arg(raw.trimmed(), names.join(", "));
+            return false;
+        }
+        *fields[i] = true;
+    }
+    if (f.svg && !svgSupported()) {
+        *error = QStringLiteral("this convscope was built without Qt Svg, so 'svg' is not "
+                                "available (use 'pdf' for vector output)");
+        return false;
+    }
+    *out = f;
+    return true;
+}
+
+QStringList plannedFiles(const std::vector<ExportRequest> &requests, const ExportOptions &options)
+{
+    QStringList paths;
+    const QDir dir(options.folder);
+    for (const ExportRequest &r : requests)
+        for (const QString &name : exportFileNames(r, options.formats))
+            paths << QDir::cleanPath(dir.absoluteFilePath(name));
+    return paths;
+}
+
+QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOptions &options)
+{
+    if (requests.empty())
+        return QStringLiteral("nothing to export");
+    if (!options.formats.any())
+        return QStringLiteral("choose at least one format (%1)").arg(formatNames().join(", "));
+    if (options.formats.svg && !svgSupported())
+        return QStringLiteral("SVG export needs Qt Svg, which this build does not have");
+    if (options.folder.isEmpty())
+        return QStringLiteral("choose a folder to export to");
+    if ((options.formats.sheet || options.formats.pdf || options.formats.svg)
+        && (options.sheetWidth < 200 || options.sheetWidth > 20000))
+        return QStringLiteral("contact sheet width must be between 200 and 20000 pixels, got %1")
+            .arg(options.sheetWidth);
+    QSet<QString> seen;
+    for (const ExportRequest &r : requests) {
+        if (r.baseName.isEmpty() || r.baseName.contains('/') || r.baseName.contains('\\')
+            || r.baseName.startsWith('.'))
+            return QStringLiteral("invalid file name prefix '%1'").arg(r.baseName);
+        if (r.output.rank() != 4 || r.output.size() == 0
+            || r.output.size() != core::numel(r.output.shape))
+            return QStringLiteral("'%1': the output %2 is not a non-empty [N, C, H, W] tensor")
+                .arg(r.baseName, QString::fromStdString(core::formatShape(r.output.shape)));
+        if (r.output.dim(2) > 32767 || r.output.dim(3) > 32767)
+            return QStringLiteral("'%1': maps of %2 x %3 are too large for PNG export")
+                .arg(r.baseName)
+                .arg(r.output.dim(3))
+                .arg(r.output.dim(2));
+        if ((options.formats.pytorch || options.formats.json) && r.layers.empty())
+            return QStringLiteral("'%1': the sidecar and the PyTorch script need the layers").arg(r.baseName);
+        if (options.formats.pytorch && r.input.rank() != 4)
+            return QStringLiteral("'%1': the input %2 is not an [N, C, H, W] tensor")
+                .arg(r.baseName, QString::fromStdString(core::formatShape(r.input.shape)));
+        if (QString e = checkLayers(r.layers); !e.isEmpty())
+            return QStringLiteral("'%1': %2").arg(r.baseName, e);
+        for (const QString &name : exportFileNames(r, options.formats)) {
+            if (seen.contains(name))
+                return QStringLiteral("two inputs would both write '%1'; give them different names")
+                    .arg(name);
+            seen.insert(name);
+        }
+    }
+    for (const QString &path : plannedFiles(requests, options))
+        if (QFileInfo(path).isDir())
+            return QStringLiteral("'%1' is a folder; it cannot be replaced by an export file").arg(path);
+    return {};
+}
+
+} // namespace convscope::ui

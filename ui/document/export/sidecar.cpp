@@ -1,0 +1,136 @@
+#include "sidecar.h"
+
+#include "imageinput.h"
+#include "maps.h"
+#include "paramsjson.h"
+#include "shape.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <limits>
+
+#ifndef CONVSCOPE_VERSION
+#define CONVSCOPE_VERSION "0.0.0"
+#endif
+
+namespace convscope::ui {
+
+namespace {
+
+QJsonArray shapeJson(const core::Shape &s)
+{
+    QJsonArray a;
+    for (auto d : s)
+        a.append(static_cast<qint64>(d));
+    return a;
+}
+
+QJsonArray rangeJson(ValueRange r)
+{
+    return QJsonArray{static_cast<double>(r.lo), static_cast<double>(r.hi)};
+}
+
+// A weight as the float it is ("0.299", not the double nearest to that float).
+QString lumaText(float weight)
+{
+    return QString::number(weight, 'g', std::numeric_limits<float>::digits10);
+}
+
+} // namespace
+
+QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
+                         const std::vector<Png16Scale> &png16, const QString &created)
+{
+    const ExportFormats &fm = options.formats;
+    const ValueRange all = outputRange(r.output);
+    QJsonArray mapRanges;
+    for (int n = 0; n < static_cast<int>(r.output.dim(0)); ++n) {
+        for (int c = 0; c < static_cast<int>(r.output.dim(1)); ++c) {
+            const ValueRange own = mapRange(r.output, n, c);
+            mapRanges.append(QJsonObject{
+                {"sample", n},
+                {"channel", c},
+                {"range", rangeJson(own)},
+                {"colour_range", rangeJson(colourRange(r.view.rangeMode, r.view.gradient, own, all))}});
+        }
+    }
+    QJsonArray png16Maps;
+    for (const Png16Scale &p : png16)
+        png16Maps.append(QJsonObject{{"file", p.file},
+                                     {"sample", p.sample},
+                                     {"channel", p.channel},
+                                     {"offset", p.offset},
+                                     {"scale", p.scale}});
+    const QString scaling =
+        QStringLiteral("pixel / 255 (torchvision ToTensor); grayscale = %1 R + %2 G + %3 B")
+            .arg(lumaText(kLumaRed), lumaText(kLumaGreen), lumaText(kLumaBlue));
+    QJsonObject o;
+    o["convscope_version"] = CONVSCOPE_VERSION;
+    o["created"] = created;
+    o["input"] = QJsonObject{{"file", r.inputName},
+                             {"sha256", QString::fromLatin1(r.inputSha256)},
+                             {"mode", inputModeName(r.inputMode)},
+                             {"shape", shapeJson(r.input.shape)},
+                             {"range", rangeJson(rangeOf(r.input.data.data(), r.input.data.size()))},
+                             {"scaling", scaling}};
+    QJsonArray layers;
+    QStringList reprs;
+    for (const LayerState &l : r.layers) {
+        reprs << QString::fromStdString(core::torchRepr(l.params));
+        if (l.relu)
+            reprs << QStringLiteral("ReLU()");
+        layers.append(QJsonObject{
+            {"torch", QString::fromStdString(core::torchRepr(l.params))},
+            {"params", paramsToJson(l.params)},
+            {"relu", l.relu},
+            {"weight_shape", shapeJson(l.weight.shape)},
+            {"weight_range", rangeJson(rangeOf(l.weight.data.data(), l.weight.data.size()))},
+            {"bias_shape", l.params.bias ? QJsonValue(shapeJson(l.bias.shape)) : QJsonValue()}});
+    }
+    o["torch"] = reprs.size() == 1 ? reprs.front()
+                                   : QStringLiteral("Sequential(%1)").arg(reprs.join(", "));
+    o["layers"] = layers;
+    // Which resolution the maps are at: a preview export must not pass for the image.
+    const auto rank = r.input.shape.size();
+    const QSize computed = rank >= 2 ? QSize(static_cast<int>(r.input.shape[rank - 1]),
+                                             static_cast<int>(r.input.shape[rank - 2]))
+                                     : QSize();
+    const QSize image = r.downscaledFrom.isEmpty() ? computed : r.downscaledFrom;
+    const auto sizeJson = [](QSize s) {
+        return QJsonObject{{"width", s.width()}, {"height", s.height()}};
+    };
+    o["resolution"] = QJsonObject{{"image", sizeJson(image)},
+                                  {"computed", sizeJson(computed)},
+                                  {"full_resolution", r.downscaledFrom.isEmpty()}};
+    o["output"] = QJsonObject{{"shape", shapeJson(r.output.shape)},
+                              {"dtype", "float32"},
+                              {"range", rangeJson(all)},
+                              {"maps", mapRanges}};
+    o["view"] = QJsonObject{{"colormap", gradientName(r.view.gradient)},
+                            {"range_mode", rangeModeName(r.view.rangeMode)}};
+    if (fm.png16)
+        o["png16"] = QJsonObject{{"formula", "value = offset + pixel * scale"},
+                                 {"bit_depth", 16},
+                                 {"maps", png16Maps}};
+    if (fm.sheet || fm.pdf || fm.svg)
+        o["contact_sheet"] = QJsonObject{{"width_px", options.sheetWidth}};
+    o["files"] = QJsonArray::fromStringList(exportFileNames(r, fm));
+    return QJsonDocument(o).toJson(QJsonDocument::Indented);
+}
+
+QByteArray sha256OfFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    if (!hash.addData(&file))
+        return {};
+    return hash.result().toHex();
+}
+
+} // namespace convscope::ui
