@@ -6,6 +6,7 @@
 #include "explainpanel.h"
 #include "exportactions.h"
 #include "featuremapgrid.h"
+#include "ids.h"
 #include "inputview.h"
 #include "layerstackmodel.h"
 #include "layerstackpanel.h"
@@ -180,7 +181,7 @@ void MainWindow::createDocks()
 {
     m_parameters = new ParameterPanel(m_session);
     auto *paramDock = new QDockWidget(tr("Parameters"), this);
-    paramDock->setObjectName(QStringLiteral("parametersDock"));
+    paramDock->setObjectName(QLatin1String(dockname::kParameters));
     paramDock->setWidget(m_parameters);
     addDockWidget(Qt::LeftDockWidgetArea, paramDock);
     connect(m_parameters, &ParameterPanel::paramsEdited, this,
@@ -192,20 +193,20 @@ void MainWindow::createDocks()
 
     m_input = new InputView(m_session);
     auto *inputDock = new QDockWidget(tr("Input"), this);
-    inputDock->setObjectName(QStringLiteral("inputDock"));
+    inputDock->setObjectName(QLatin1String(dockname::kInput));
     inputDock->setWidget(m_input);
     addDockWidget(Qt::RightDockWidgetArea, inputDock);
 
     m_shape = new ShapePanel(m_session);
     auto *shapeDock = new QDockWidget(tr("Shape"), this);
-    shapeDock->setObjectName(QStringLiteral("shapeDock"));
+    shapeDock->setObjectName(QLatin1String(dockname::kShape));
     shapeDock->setWidget(m_shape);
     addDockWidget(Qt::RightDockWidgetArea, shapeDock);
 
     // Kernel presets, seeded init and the editable weights; below the parameters.
     auto *kernelPanel = new KernelPanel;
     auto *kernelDock = new QDockWidget(tr("Kernel"), this);
-    kernelDock->setObjectName(QStringLiteral("kernelDock"));
+    kernelDock->setObjectName(QLatin1String(dockname::kKernel));
     kernelDock->setWidget(kernelPanel);
     addDockWidget(Qt::LeftDockWidgetArea, kernelDock);
     attachKernelPanel(kernelPanel, m_session, m_undo);
@@ -219,22 +220,22 @@ void MainWindow::createReceptiveFieldDocks()
     // dock (stacked below it, their minimum heights would make the window taller).
     m_explain = new ExplainPanel;
     auto *explainDock = new QDockWidget(tr("Explain"), this);
-    explainDock->setObjectName(QStringLiteral("explainDock"));
+    explainDock->setObjectName(QLatin1String(dockname::kExplain));
     explainDock->setWidget(m_explain);
     addDockWidget(Qt::RightDockWidgetArea, explainDock);
     m_connectivity = new ConnectivityView;
     auto *connectivityDock = new QDockWidget(tr("Connectivity"), this);
-    connectivityDock->setObjectName(QStringLiteral("connectivityDock"));
+    connectivityDock->setObjectName(QLatin1String(dockname::kConnectivity));
     connectivityDock->setWidget(m_connectivity);
     addDockWidget(Qt::LeftDockWidgetArea, connectivityDock);
     m_layers = new LayerStackModel(m_session, this);
     m_layers->setUndoStack(m_undo); // stack edits are undoable like every other edit
     m_layerPanel = new LayerStackPanel(m_layers);
     auto *layersDock = new QDockWidget(tr("Layers"), this);
-    layersDock->setObjectName(QStringLiteral("layersDock"));
+    layersDock->setObjectName(QLatin1String(dockname::kLayers));
     layersDock->setWidget(m_layerPanel);
     addDockWidget(Qt::LeftDockWidgetArea, layersDock);
-    if (auto *kernelDock = findChild<QDockWidget *>(QStringLiteral("kernelDock"))) {
+    if (auto *kernelDock = findChild<QDockWidget *>(QLatin1String(dockname::kKernel))) {
         tabifyDockWidget(kernelDock, connectivityDock);
         tabifyDockWidget(connectivityDock, layersDock);
         kernelDock->raise();
@@ -249,20 +250,24 @@ void MainWindow::createReceptiveFieldDocks()
 
 void MainWindow::createActions()
 {
-    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QMenu *file = addMenu(MenuId::File, menuBar(), tr("&File"));
     QAction *open = file->addAction(tr("&Open Image…"), this, &MainWindow::openDialog);
+    m_actions[ActionId::OpenImage] = open;
     open->setShortcut(QKeySequence::Open);
     open->setStatusTip(tr("Load an image to convolve (any format Qt can read)"));
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu = addMenu(MenuId::RecentFiles, file, tr("Open &Recent"));
     QAction *sample = file->addAction(tr("Open &Sample Image"), this, &MainWindow::openSample);
     sample->setStatusTip(tr("Load the bundled sample picture"));
+    m_actions[ActionId::OpenSample] = sample;
     QAction *paste = file->addAction(tr("&Paste Image"), this, &MainWindow::pasteImage);
     paste->setShortcut(QKeySequence::Paste);
     paste->setStatusTip(tr("Use the image on the clipboard as input"));
+    m_actions[ActionId::PasteImage] = paste;
     // Export, sessions, imported weights and PyTorch code live in exportactions.h.
     auto *share = new ExportActions(m_session, m_undo, this);
     share->setLayerStack(m_layers); // export what is shown, deeper layers included
-    file->addSeparator();
+    // Teaching mode puts its lesson entries here, between the image and the session entries.
+    m_fileImageEnd = file->addSeparator();
     file->addAction(share->openSessionAction());
     file->addAction(share->saveSessionAction());
     file->addAction(share->importWeightsAction());
@@ -271,12 +276,14 @@ void MainWindow::createActions()
     QAction *prefs = file->addAction(tr("Preview &Limit…"), this, &MainWindow::editPreviewLimit);
     prefs->setShortcut(QKeySequence::Preferences);
     prefs->setStatusTip(tr("Largest image side computed live; bigger images are downscaled"));
+    m_actions[ActionId::PreviewLimit] = prefs;
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     quit->setStatusTip(tr("Quit convscope"));
+    m_actions[ActionId::Quit] = quit;
 
-    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QMenu *edit = addMenu(MenuId::Edit, menuBar(), tr("&Edit"));
     QAction *undo = m_undo->createUndoAction(this, tr("&Undo"));
     undo->setShortcut(QKeySequence::Undo);
     undo->setStatusTip(tr("Undo the last parameter change"));
@@ -285,11 +292,14 @@ void MainWindow::createActions()
     redo->setStatusTip(tr("Redo the parameter change"));
     edit->addAction(undo);
     edit->addAction(redo);
+    m_actions[ActionId::Undo] = undo;
+    m_actions[ActionId::Redo] = redo;
     edit->addSeparator();
     edit->addAction(share->copyAsPyTorchAction());
 
-    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_viewMenu = addMenu(MenuId::View, menuBar(), tr("&View"));
     m_presentationAction = m_viewMenu->addAction(tr("&Presentation Mode"));
+    m_actions[ActionId::PresentationMode] = m_presentationAction;
     m_presentationAction->setCheckable(true);
     m_presentationAction->setShortcut(QKeySequence(Qt::Key_F5));
     m_presentationAction->setStatusTip(tr("Large fonts for projectors"));
@@ -298,22 +308,26 @@ void MainWindow::createActions()
     full->setCheckable(true);
     full->setShortcut(QKeySequence::FullScreen);
     full->setStatusTip(tr("Use the whole screen"));
+    m_actions[ActionId::FullScreen] = full;
     connect(full, &QAction::toggled, this,
             [this](bool on) { on ? showFullScreen() : showNormal(); });
     m_viewMenu->addSeparator();
     QAction *fit = m_viewMenu->addAction(tr("&Fit Maps"), m_grid, &FeatureMapGrid::resetZoom);
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
     fit->setStatusTip(tr("Show the whole feature maps after zooming or panning"));
+    m_actions[ActionId::FitMaps] = fit;
     QAction *next = m_viewMenu->addAction(tr("&Next Page of Maps"), m_grid,
                                           [this] { m_grid->setPage(m_grid->page() + 1); });
     next->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageDown));
     next->setStatusTip(tr("Show the next output channels"));
+    m_actions[ActionId::NextMapPage] = next;
     QAction *prev = m_viewMenu->addAction(tr("P&revious Page of Maps"), m_grid,
                                           [this] { m_grid->setPage(m_grid->page() - 1); });
     prev->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageUp));
     prev->setStatusTip(tr("Show the previous output channels"));
+    m_actions[ActionId::PreviousMapPage] = prev;
 
-    QMenu *colours = m_viewMenu->addMenu(tr("&Colours"));
+    QMenu *colours = addMenu(MenuId::Colours, m_viewMenu, tr("&Colours"));
     auto *gradients = new QActionGroup(this);
     const QStringList names{tr("&Diverging (signed values)"), tr("&Grayscale"), tr("&Viridis")};
     for (int i = 0; i < names.size(); ++i) {
@@ -330,6 +344,7 @@ void MainWindow::createActions()
     global->setCheckable(true);
     global->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
     global->setStatusTip(tr("One colour range across all maps (off: each map its own)"));
+    m_actions[ActionId::GlobalRange] = global;
     connect(global, &QAction::toggled, this, [this](bool on) {
         m_session->setRangeMode(on ? RangeMode::Global : RangeMode::PerMap);
     });
@@ -341,7 +356,7 @@ void MainWindow::createActions()
     connect(m_session, &Session::displayChanged, this, syncColours);
     syncColours();
 
-    QMenu *theme = m_viewMenu->addMenu(tr("&Theme"));
+    QMenu *theme = addMenu(MenuId::Theme, m_viewMenu, tr("&Theme"));
     m_themeGroup = new QActionGroup(this);
     const QStringList themes{tr("Follow &System"), tr("&Light"), tr("&Dark")};
     for (int i = 0; i < themes.size(); ++i) {
@@ -359,16 +374,42 @@ void MainWindow::createActions()
                            "arithmetic, like a click does"));
     connect(hover, &QAction::toggled, m_receptiveField,
             &ReceptiveFieldController::setFollowHover);
+    m_actions[ActionId::SelectOnHover] = hover;
     m_viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         m_viewMenu->addAction(dock->toggleViewAction());
 
-    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QMenu *help = addMenu(MenuId::Help, menuBar(), tr("&Help"));
     QAction *about = help->addAction(tr("&About convscope"), this, &MainWindow::about);
     about->setStatusTip(tr("Version and licence"));
+    m_actions[ActionId::About] = about;
     QAction *aboutQt = help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
     aboutQt->setStatusTip(tr("The Qt version in use"));
+    m_actions[ActionId::AboutQt] = aboutQt;
     rebuildRecentMenu();
+}
+
+QMenu *MainWindow::addMenu(MenuId id, QWidget *parent, const QString &title)
+{
+    QMenu *m = nullptr;
+    if (auto *bar = qobject_cast<QMenuBar *>(parent))
+        m = bar->addMenu(title);
+    else
+        m = static_cast<QMenu *>(parent)->addMenu(title);
+    m_menus[id] = m;
+    return m;
+}
+
+QMenu *MainWindow::menu(MenuId id) const
+{
+    const auto it = m_menus.find(id);
+    return it == m_menus.end() ? nullptr : it->second;
+}
+
+QAction *MainWindow::action(ActionId id) const
+{
+    const auto it = m_actions.find(id);
+    return it == m_actions.end() ? nullptr : it->second;
 }
 
 void MainWindow::createStatusBar()

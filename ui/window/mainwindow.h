@@ -1,11 +1,14 @@
 #pragma once
 // The main window wires the model, the controller, the views and the actions together; it
 // holds no Conv2d logic of its own.
+#include "ids.h"
 #include "session.h"
 
 #include <QMainWindow>
 #include <QPalette>
 #include <QStringList>
+
+#include <map>
 
 class QAction;
 class QActionGroup;
@@ -52,6 +55,10 @@ public:
     LayerStackModel *layerStack() const { return m_layers; }
     LayerStackPanel *layerStackPanel() const { return m_layerPanel; }
 
+    // The window's menus and actions by identity (nullptr for one it does not have).
+    QMenu *menu(MenuId id) const;
+    QAction *action(ActionId id) const;
+
     // Opens an image file; on failure shows the error (non-blocking) and keeps the
     // current image. Returns whether the image was loaded.
     bool openImage(const QString &path);
@@ -85,6 +92,7 @@ private:
     void createDocks();
     void createReceptiveFieldDocks();
     void createStatusBar();
+    QMenu *addMenu(MenuId id, QWidget *parent, const QString &title);
     void showError(const QString &message);
     void pasteImage();
     void openDialog();
@@ -111,6 +119,9 @@ private:
     ReceptiveFieldController *m_receptiveField = nullptr;
     QMenu *m_viewMenu = nullptr;
     QMenu *m_recentMenu = nullptr;
+    QAction *m_fileImageEnd = nullptr; // the separator after the image entries of File
+    std::map<MenuId, QMenu *> m_menus;
+    std::map<ActionId, QAction *> m_actions;
     QAction *m_presentationAction = nullptr;
     QActionGroup *m_themeGroup = nullptr;
     QLabel *m_timeLabel = nullptr;
