@@ -16,6 +16,7 @@
 #include "receptivefieldcontroller.h"
 #include "shapepanel.h"
 #include "systemcolorscheme.h"
+#include "teachinghost.h"
 #include "teachingmode.h"
 
 #include <QAction>
@@ -149,8 +150,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     createDocks();
     createActions();
     createStatusBar();
-    // Teaching mode adds its dock and menu entries itself (teachingmode.h).
-    m_teaching = new TeachingMode(this);
+    createTeachingMode();
     followFontInDockTitles();
 
     connect(m_grid, &FeatureMapGrid::hovered, this, [this](const QString &text) {
@@ -180,7 +180,7 @@ MainWindow::~MainWindow()
 void MainWindow::createDocks()
 {
     m_parameters = new ParameterPanel(m_session);
-    auto *paramDock = new QDockWidget(tr("Parameters"), this);
+    auto *paramDock = m_parametersDock = new QDockWidget(tr("Parameters"), this);
     paramDock->setObjectName(QLatin1String(dockname::kParameters));
     paramDock->setWidget(m_parameters);
     addDockWidget(Qt::LeftDockWidgetArea, paramDock);
@@ -192,7 +192,7 @@ void MainWindow::createDocks()
             });
 
     m_input = new InputView(m_session);
-    auto *inputDock = new QDockWidget(tr("Input"), this);
+    auto *inputDock = m_inputDock = new QDockWidget(tr("Input"), this);
     inputDock->setObjectName(QLatin1String(dockname::kInput));
     inputDock->setWidget(m_input);
     addDockWidget(Qt::RightDockWidgetArea, inputDock);
@@ -204,19 +204,19 @@ void MainWindow::createDocks()
     addDockWidget(Qt::RightDockWidgetArea, shapeDock);
 
     // Kernel presets, seeded init and the editable weights; below the parameters.
-    auto *kernelPanel = new KernelPanel;
+    m_kernel = new KernelPanel;
     auto *kernelDock = new QDockWidget(tr("Kernel"), this);
     kernelDock->setObjectName(QLatin1String(dockname::kKernel));
-    kernelDock->setWidget(kernelPanel);
+    kernelDock->setWidget(m_kernel);
     addDockWidget(Qt::LeftDockWidgetArea, kernelDock);
-    attachKernelPanel(kernelPanel, m_session, m_undo);
+    attachKernelPanel(m_kernel, m_session, m_undo);
     resizeDocks({paramDock, inputDock}, {300, 380}, Qt::Horizontal);
     createReceptiveFieldDocks();
 }
 
 void MainWindow::createReceptiveFieldDocks()
 {
-    // Issue 6: Explain under the input view; Connectivity and Layers tabbed with the Kernel
+    // Explain under the input view; Connectivity and Layers tabbed with the Kernel
     // dock (stacked below it, their minimum heights would make the window taller).
     m_explain = new ExplainPanel;
     auto *explainDock = new QDockWidget(tr("Explain"), this);
@@ -410,6 +410,34 @@ QAction *MainWindow::action(ActionId id) const
 {
     const auto it = m_actions.find(id);
     return it == m_actions.end() ? nullptr : it->second;
+}
+
+void MainWindow::createTeachingMode()
+{
+    // Teaching mode adds its dock and menu entries itself (teachingmode.h), from what it is
+    // handed here.
+    TeachingHost host;
+    host.window = this;
+    host.session = m_session;
+    host.undoStack = m_undo;
+    host.kernelPanel = m_kernel;
+    host.lockParameter = [this](core::Field field, bool locked) {
+        m_parameters->setLocked(field, locked);
+    };
+    // The stepping is about the session's layer (layer 1); with a deeper layer shown in the
+    // maps a position of layer 1 would select the wrong output, so nothing is selected.
+    host.selectOutput = [this](int channel, int y, int x) {
+        if (m_layers->shownLayer() == 0)
+            m_receptiveField->selectOutput(channel, y, x);
+    };
+    host.parametersDock = m_parametersDock;
+    host.inputDock = m_inputDock;
+    host.viewMenu = menu(MenuId::View);
+    host.viewBefore = action(ActionId::FullScreen); // next to Presentation Mode, the other switch
+    host.fileMenu = menu(MenuId::File);
+    host.fileBefore = m_fileImageEnd; // after the image entries
+    host.menuBarBefore = menu(MenuId::Help)->menuAction(); // the last content menu
+    m_teaching = new TeachingMode(host);
 }
 
 void MainWindow::createStatusBar()

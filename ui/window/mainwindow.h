@@ -12,6 +12,7 @@
 
 class QAction;
 class QActionGroup;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -27,6 +28,7 @@ class LayerStackPanel;
 class ReceptiveFieldController;
 class FeatureMapGrid;
 class InputView;
+class KernelPanel;
 class ParameterPanel;
 class ShapePanel;
 class SystemColorScheme;
@@ -47,8 +49,7 @@ public:
     ParameterPanel *parameterPanel() const { return m_parameters; }
     ShapePanel *shapePanel() const { return m_shape; }
     InputView *inputView() const { return m_input; }
-    TeachingMode *teachingMode() const { return m_teaching; }
-    // Issue 6: receptive fields, "why this number?", groups, the layer stack.
+    // Receptive fields, "why this number?", groups, the layer stack.
     ReceptiveFieldController *receptiveField() const { return m_receptiveField; }
     ExplainPanel *explainPanel() const { return m_explain; }
     ConnectivityView *connectivityView() const { return m_connectivity; }
@@ -92,6 +93,7 @@ private:
     void createDocks();
     void createReceptiveFieldDocks();
     void createStatusBar();
+    void createTeachingMode();
     QMenu *addMenu(MenuId id, QWidget *parent, const QString &title);
     void showError(const QString &message);
     void pasteImage();
@@ -111,6 +113,9 @@ private:
     ParameterPanel *m_parameters = nullptr;
     ShapePanel *m_shape = nullptr;
     InputView *m_input = nullptr;
+    KernelPanel *m_kernel = nullptr;
+    QDockWidget *m_parametersDock = nullptr;
+    QDockWidget *m_inputDock = nullptr;
     TeachingMode *m_teaching = nullptr;
     ExplainPanel *m_explain = nullptr;
     ConnectivityView *m_connectivity = nullptr;
