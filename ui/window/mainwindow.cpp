@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "appearance.h"
 #include "commands.h"
 #include "computecontroller.h"
 #include "connectivityview.h"
@@ -35,15 +36,9 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QPainter>
 #include <QProgressBar>
-#include <QProxyStyle>
 #include <QSettings>
 #include <QStatusBar>
-#include <QStyle>
-#include <QStyleFactory>
-#include <QStyleOption>
-#include <QToolTip>
 #include <QUndoStack>
 
 // Resources of a static library need an explicit init, outside any namespace.
@@ -57,68 +52,6 @@ namespace convscope::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
-
-QPalette darkPalette()
-{
-    QPalette p;
-    const QColor window(45, 45, 48), base(30, 30, 32), text(230, 230, 230);
-    p.setColor(QPalette::Window, window);
-    p.setColor(QPalette::WindowText, text);
-    p.setColor(QPalette::Base, base);
-    p.setColor(QPalette::AlternateBase, window);
-    p.setColor(QPalette::ToolTipBase, base);
-    p.setColor(QPalette::ToolTipText, text);
-    p.setColor(QPalette::Text, text);
-    p.setColor(QPalette::Button, window);
-    p.setColor(QPalette::ButtonText, text);
-    p.setColor(QPalette::BrightText, Qt::red);
-    p.setColor(QPalette::Link, QColor(90, 160, 255));
-    p.setColor(QPalette::Highlight, QColor(42, 130, 218));
-    p.setColor(QPalette::HighlightedText, Qt::black);
-    p.setColor(QPalette::Mid, QColor(90, 90, 95));
-    // Roles left unset would be inherited from the (light) palette in use when this is
-    // built: a translucent black placeholder on the dark Base, white bevels.
-    p.setColor(QPalette::Light, QColor(75, 75, 80));
-    p.setColor(QPalette::Midlight, QColor(60, 60, 64));
-    p.setColor(QPalette::Dark, QColor(25, 25, 27));
-    p.setColor(QPalette::Shadow, QColor(10, 10, 10));
-    p.setColor(QPalette::PlaceholderText, QColor(140, 140, 140));
-    p.setColor(QPalette::LinkVisited, QColor(170, 130, 255));
-    p.setColor(QPalette::Disabled, QPalette::Text, QColor(127, 127, 127));
-    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(127, 127, 127));
-    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(127, 127, 127));
-    return p;
-}
-
-bool isDark(const QPalette &p)
-{
-    return p.color(QPalette::Window).lightness() < p.color(QPalette::WindowText).lightness();
-}
-
-// QDockWidget paints its title in a font it copies once, when it is created (the
-// "QDockWidgetTitle" application font), while the title bar's height follows the dock's
-// font: presentation mode's larger application font left small titles in tall bars. This
-// style, set on each dock, paints the title in the dock's current font.
-class DockTitleStyle : public QProxyStyle {
-public:
-    using QProxyStyle::QProxyStyle;
-
-    void drawControl(ControlElement element, const QStyleOption *option, QPainter *painter,
-                     const QWidget *widget) const override
-    {
-        const auto *title = qstyleoption_cast<const QStyleOptionDockWidget *>(option);
-        if (element != CE_DockWidgetTitle || !title || !widget) {
-            QProxyStyle::drawControl(element, option, painter, widget);
-            return;
-        }
-        QStyleOptionDockWidget opt(*title);
-        opt.fontMetrics = widget->fontMetrics(); // the title is elided with these
-        painter->save();
-        painter->setFont(widget->font());
-        QProxyStyle::drawControl(element, &opt, painter, widget);
-        painter->restore();
-    }
-};
 
 } // namespace
 
@@ -151,7 +84,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     createActions();
     createStatusBar();
     createTeachingMode();
-    followFontInDockTitles();
+    appearance::followFontInDockTitles(this);
 
     connect(m_grid, &FeatureMapGrid::hovered, this, [this](const QString &text) {
         if (text.isEmpty())
@@ -622,40 +555,14 @@ void MainWindow::about()
             .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())));
 }
 
-void MainWindow::followFontInDockTitles()
-{
-    for (QDockWidget *dock : findChildren<QDockWidget *>()) {
-        if (dynamic_cast<DockTitleStyle *>(dock->style()))
-            continue;
-        // A fresh instance of the application's style (Fusion) under the proxy: the proxy
-        // owns and deletes its base, so it must not be the application's own.
-        QStyle *base = QStyleFactory::create(QApplication::style()->name());
-        if (!base)
-            continue; // a style the factory cannot make: keep Qt's title painting
-        auto *style = new DockTitleStyle(base);
-        style->setParent(dock);
-        dock->setStyle(style);
-    }
-}
-
 void MainWindow::setPresentationMode(bool on)
 {
     m_presentation = on;
-    followFontInDockTitles(); // docks added since the window was built
-
     {
         QSignalBlocker b(m_presentationAction);
         m_presentationAction->setChecked(on);
     }
-    QFont f = m_normalFont;
-    if (on) {
-        // Readable from the back of a lecture hall: about 1.7x the desktop size.
-        if (f.pointSizeF() > 0)
-            f.setPointSizeF(f.pointSizeF() * 1.7);
-        else
-            f.setPixelSize(int(f.pixelSize() * 1.7));
-    }
-    QApplication::setFont(f);
+    appearance::applyPresentationFont(this, m_normalFont, on);
     if (m_teaching)
         m_teaching->setPresentation(on); // a running lesson keeps only its own panels
 }
@@ -665,25 +572,7 @@ void MainWindow::setTheme(Theme theme)
     m_theme = theme;
     if (m_themeGroup)
         m_themeGroup->actions()[static_cast<int>(theme)]->setChecked(true);
-    switch (theme) {
-    case Theme::System:
-        // Qt 6.4 has no colour-scheme query: the desktop portal's setting decides, then
-        // GTK_THEME=...:dark, then the platform theme's palette (GNOME/KDE integration).
-        switch (resolveSystemPalette(m_colorScheme->preference(), qEnvironmentVariable("GTK_THEME"),
-                                     isDark(m_systemPalette))) {
-        case SystemPalette::Platform: QApplication::setPalette(m_systemPalette); break;
-        case SystemPalette::Dark: QApplication::setPalette(darkPalette()); break;
-        case SystemPalette::Light:
-            QApplication::setPalette(QApplication::style()->standardPalette());
-            break;
-        }
-        break;
-    case Theme::Light: QApplication::setPalette(QApplication::style()->standardPalette()); break;
-    case Theme::Dark: QApplication::setPalette(darkPalette()); break;
-    }
-    // QToolTip keeps the palette it was first shown with; without this, tooltips stay in
-    // the theme of the first one shown.
-    QToolTip::setPalette(QApplication::palette());
+    appearance::applyTheme(theme, m_colorScheme->preference(), m_systemPalette);
 }
 
 void MainWindow::changeEvent(QEvent *event)

@@ -1,6 +1,7 @@
 #pragma once
 // The main window wires the model, the controller, the views and the actions together; it
 // holds no Conv2d logic of its own.
+#include "appearance.h"
 #include "ids.h"
 #include "session.h"
 
@@ -37,7 +38,7 @@ class TeachingMode;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum class Theme { System, Light, Dark };
+    using Theme = ui::Theme; // appearance.h
 
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -104,7 +105,6 @@ private:
     void about();
     void updateStatus();
     void updateTitle();
-    void followFontInDockTitles();
 
     Session *m_session;
     ComputeController *m_controller;
