@@ -112,7 +112,8 @@ Conv2dParamsForm::Conv2dParamsForm(const Options &options, QWidget *parent)
     m_paddingLabel = addLabel(tr("&padding"), m_paddingKind);
     grid->addWidget(m_paddingKind, row++, 1, 1, 4);
     connect(m_paddingKind, &QComboBox::currentIndexChanged, this, [this](int i) {
-        edit(tr("padding"), {}, [i](auto &p) { p.paddingKind = static_cast<core::PaddingKind>(i); });
+        edit(tr("padding"), {},
+             [i](auto &p) { p.paddingKind = static_cast<core::PaddingKind>(i); });
     });
     m_padding = addPair(grid, row, QStringLiteral("padding"), QString(), limits::kPadding.lo,
                         limits::kPadding.hi, limits::kPaddingSlider,
@@ -240,7 +241,8 @@ Conv2dParamsForm::HwPair Conv2dParamsForm::addPair(
     }
     const QString what = label.isEmpty() ? base : QString(label).remove(QLatin1Char('&'));
     if (m_options.squareOnly) {
-        pair.h = makeSpin(base, lo, hi, tip.left(tip.indexOf(QLatin1String(" ("))) + tr(" (square)"));
+        const QString name = tip.left(tip.indexOf(QLatin1String(" ("))); // "stride", ...
+        pair.h = makeSpin(base, lo, hi, name + tr(" (square)"));
         grid->addWidget(pair.h, row++, 1, 1, 4);
         QSpinBox *h = pair.h;
         connect(h, &QSpinBox::valueChanged, this, [=, this](int v) {

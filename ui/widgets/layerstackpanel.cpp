@@ -259,9 +259,10 @@ void LayerStackPanel::editorChanged(const core::Conv2dParams &after, const QStri
     const int layer = currentLayer();
     if (m_loading || layer == 0)
         return;
-    const QString key = mergeKey.isEmpty()
-                            ? QString()
-                            : QStringLiteral("layer%1/%2#%3").arg(layer).arg(mergeKey).arg(m_editSerial);
+    const QString key =
+        mergeKey.isEmpty()
+            ? QString()
+            : QStringLiteral("layer%1/%2#%3").arg(layer).arg(mergeKey).arg(m_editSerial);
     m_editing = true;
     m_model->setLayerParams(layer, after, key);
     m_editing = false;
