@@ -6,6 +6,7 @@
 #include "explainpanel.h"
 #include "computecontroller.h"
 #include "featuremapgrid.h"
+#include "ids.h"
 #include "kernels.h"
 #include "mainwindow.h"
 #include "receptivefieldcontroller.h"
@@ -90,8 +91,8 @@ QWidget *prepareScreenshot(MainWindow &w, const QString &state)
         auto dock = [&w](const char *name) {
             return w.findChild<QDockWidget *>(QLatin1String(name));
         };
-        auto *input = dock("inputDock"), *params = dock("parametersDock");
-        auto *shape = dock("shapeDock"), *explain = dock("explainDock");
+        auto *input = dock(dockname::kInput), *params = dock(dockname::kParameters);
+        auto *shape = dock(dockname::kShape), *explain = dock(dockname::kExplain);
         if (input && params && shape && explain) {
             w.resizeDocks({params, input}, {250, 720}, Qt::Horizontal);
             w.resizeDocks({input, shape, explain}, {600, 110, 220}, Qt::Vertical);
@@ -99,8 +100,8 @@ QWidget *prepareScreenshot(MainWindow &w, const QString &state)
     } else if (state == QLatin1String("kernel-short")) {
         // A short Kernel dock (the Parameters dock takes the height): it must scroll, not
         // draw its boxes over each other.
-        auto *params = w.findChild<QDockWidget *>(QStringLiteral("parametersDock"));
-        auto *kernel = w.findChild<QDockWidget *>(QStringLiteral("kernelDock"));
+        auto *params = w.findChild<QDockWidget *>(QLatin1String(dockname::kParameters));
+        auto *kernel = w.findChild<QDockWidget *>(QLatin1String(dockname::kKernel));
         if (params && kernel)
             w.resizeDocks({params, kernel}, {2000, 120}, Qt::Vertical);
     } else if (state == QLatin1String("explain")) {

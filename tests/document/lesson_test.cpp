@@ -74,6 +74,7 @@ private slots:
     void saveAndAppend_roundTrip();
     void append_refusesToOverwriteABrokenFile();
     void patternTensor_isSmallWholeNumbers();
+    void lockableControls_eachNameAFieldOfItsOwn();
 };
 
 void LessonTest::shippedLessons_loadAndEveryStepIsValid()
@@ -294,6 +295,24 @@ void LessonTest::patternTensor_isSmallWholeNumbers()
     }
     in.pattern = GridPattern::Ramp;
     QCOMPARE(patternTensor(in, 1).at(0, 0, 1, 2), 7.0f); // (1 * 5 + 2) mod 10
+}
+
+void LessonTest::lockableControls_eachNameAFieldOfItsOwn()
+{
+    // The panels lock by field: every name a lesson may list must reach exactly one field.
+    QList<core::Field> fields;
+    for (const QString &name : lockableControls()) {
+        const auto field = lockableField(name);
+        QVERIFY2(field.has_value(), qPrintable(name));
+        QVERIFY2(!fields.contains(*field), qPrintable(name));
+        fields << *field;
+    }
+    QVERIFY(lockableField(QStringLiteral("kernel_size")) == core::Field::Kernel);
+    QVERIFY(lockableField(QStringLiteral("kernel")) == core::Field::Weight);
+    QVERIFY(lockableField(QStringLiteral("in_channels")) == core::Field::InChannels);
+    QVERIFY(lockableField(QStringLiteral("padding_mode")) == core::Field::PaddingMode);
+    QVERIFY(!lockableField(QStringLiteral("kernelH")).has_value());
+    QVERIFY(!lockableField(QString()).has_value());
 }
 
 QTEST_GUILESS_MAIN(LessonTest)

@@ -325,7 +325,7 @@ void LayerStackPanelTest::paramEditsUndoAndSpinStepsMerge()
     panel.setCurrentLayer(2);
     auto *stride = panel.findChild<QSpinBox *>(QStringLiteral("layerStride"));
     auto *kernel = panel.findChild<QSpinBox *>(QStringLiteral("layerKernel"));
-    auto *out = panel.findChild<QSpinBox *>(QStringLiteral("layerOut"));
+    auto *out = panel.findChild<QSpinBox *>(QStringLiteral("layerOutChannels"));
     QVERIFY(stride && kernel && out);
 
     // Three steps on one spin box: one command named after where they ended.

@@ -4,6 +4,8 @@
 // lesson's panels.
 #include "uitest_util.h"
 
+#include "commands.h"
+#include "kernelpanel.h"
 #include "lesson.h"
 #include "parameterpanel.h"
 #include "layerstackmodel.h"
@@ -15,6 +17,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QLineEdit>
+#include <QMainWindow>
 #include <QMenuBar>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -53,6 +56,9 @@ private slots:
     void menus_exist();
     void lessonStep_appliedAsOneUndoableEdit();
     void lockedControls_disabledAndGivenBack();
+    void lockedControls_stayLockedThroughParameterEdits();
+    void host_getsLocksAsFieldsAndMenusAtItsAnchors();
+    void presentationSwitch_reachesTheLessonPanel();
     void pageDown_fromAnywhereInTheWindow();
     void stepping_selectsTheOutputInTheFullSizeView();
     void stepping_reportsFullSizePositions();
@@ -72,9 +78,8 @@ void TeachingModeTest::initTestCase()
 {
     m_w = std::make_unique<MainWindow>();
     m_w->session()->setImage(uitest::testImage(), QStringLiteral("test"));
-    m_t = m_w->findChild<TeachingMode *>();
-    if (!m_t) // the window may not create one itself (yet)
-        m_t = new TeachingMode(m_w.get());
+    m_t = m_w->findChild<TeachingMode *>(); // the window makes its own
+    QVERIFY(m_t);
     m_w->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_w.get()));
 }
@@ -126,6 +131,100 @@ void TeachingModeTest::lockedControls_disabledAndGivenBack()
     m_t->setOn(false); // leaving teaching mode unlocks everything
     QVERIFY(kernelH->isEnabled());
     QVERIFY(outChannels->isEnabled());
+}
+
+void TeachingModeTest::lockedControls_stayLockedThroughParameterEdits()
+{
+    QString error;
+    QVERIFY(m_t->openLessonFile(shipped("stride-and-padding"), &error));
+    auto *kernelH = m_w->parameterPanel()->findChild<QSpinBox *>("kernelH");
+    auto *kernelSlider = m_w->parameterPanel()->findChild<QWidget *>("kernelSlider");
+    auto *outSlider = m_w->parameterPanel()->findChild<QWidget *>("outChannelsSlider");
+    QVERIFY(kernelH && kernelSlider && outSlider);
+    QVERIFY(m_w->parameterPanel()->isLocked(core::Field::Kernel));
+    QVERIFY(!kernelH->isEnabled());
+    QVERIFY(!kernelSlider->isEnabled());
+    QVERIFY(!outSlider->isEnabled()); // out_channels is locked, its slider too
+    // An edit of another field re-syncs every control: the locked ones stay locked.
+    core::Conv2dParams p = m_w->session()->params();
+    p.stride = {p.stride.h + 1, p.stride.w + 1};
+    m_w->undoStack()->push(new SetParamsCommand(m_w->session(), m_w->session()->params(), p,
+                                                QStringLiteral("stride")));
+    QVERIFY(!kernelH->isEnabled());
+    QVERIFY(!kernelSlider->isEnabled());
+    m_w->undoStack()->undo();
+    QVERIFY(!kernelH->isEnabled());
+    m_t->setOn(false);
+    QVERIFY(!m_w->parameterPanel()->isLocked(core::Field::Kernel));
+    QVERIFY(kernelH->isEnabled());
+    QVERIFY(outSlider->isEnabled());
+}
+
+void TeachingModeTest::host_getsLocksAsFieldsAndMenusAtItsAnchors()
+{
+    // Teaching mode in a bare QMainWindow: it needs only what the host hands it.
+    QMainWindow window;
+    Session session;
+    session.setImage(uitest::testImage(), QStringLiteral("test"));
+    QUndoStack undo;
+    KernelPanel kernel;
+    QMenu *file = window.menuBar()->addMenu(QStringLiteral("F"));
+    QAction *open = file->addAction(QStringLiteral("open"));
+    QAction *fileEnd = file->addSeparator();
+    QMenu *view = window.menuBar()->addMenu(QStringLiteral("V"));
+    QAction *present = view->addAction(QStringLiteral("present"));
+    QAction *full = view->addAction(QStringLiteral("full"));
+    QMenu *help = window.menuBar()->addMenu(QStringLiteral("H"));
+    std::map<core::Field, bool> locks;
+    TeachingHost host;
+    host.window = &window;
+    host.session = &session;
+    host.undoStack = &undo;
+    host.kernelPanel = &kernel;
+    host.lockParameter = [&](core::Field f, bool on) { locks[f] = on; };
+    host.viewMenu = view;
+    host.viewBefore = full;
+    host.fileMenu = file;
+    host.fileBefore = fileEnd;
+    host.menuBarBefore = help->menuAction();
+    auto *t = new TeachingMode(host);
+    QCOMPARE(t->parent(), &window);
+
+    QCOMPARE(view->actions().indexOf(t->toggleAction()), view->actions().indexOf(present) + 1);
+    const QList<QAction *> fileActions = file->actions();
+    QCOMPARE(fileActions.indexOf(open), 0);
+    QVERIFY(fileActions.indexOf(fileEnd) > 2); // the lesson entries went in before it
+    const QList<QAction *> bar = window.menuBar()->actions();
+    QCOMPARE(bar.indexOf(help->menuAction()), bar.size() - 1);
+    QVERIFY(bar.at(bar.size() - 2)->menu()); // the Lesson menu, before Help
+
+    QString error;
+    QVERIFY2(t->openLessonFile(shipped("stride-and-padding"), &error), qPrintable(error));
+    QCOMPARE(session.params(), t->panel()->lesson()->steps[0].params);
+    QCOMPARE(undo.count(), 1);
+    QVERIFY(locks[core::Field::Kernel]);
+    QVERIFY(locks[core::Field::InChannels]);
+    QVERIFY(locks[core::Field::OutChannels]);
+    QVERIFY(!locks[core::Field::Stride]);
+    QVERIFY(!locks.count(core::Field::Weight)); // the kernel panel is not a parameter control
+    QVERIFY(!locks.count(core::Field::Input));  // the teaching panel's own
+    QVERIFY(kernel.isEnabled());
+    t->setOn(false);
+    QVERIFY(!locks[core::Field::Kernel]);
+    undo.clear();
+}
+
+void TeachingModeTest::presentationSwitch_reachesTheLessonPanel()
+{
+    QAction *present = m_w->action(ActionId::PresentationMode);
+    QVERIFY(present);
+    QVERIFY(!m_t->panel()->isPresentationMode());
+    present->toggle();
+    QVERIFY(m_w->isPresentationMode());
+    QVERIFY(m_t->panel()->isPresentationMode());
+    present->toggle();
+    QVERIFY(!m_w->isPresentationMode());
+    QVERIFY(!m_t->panel()->isPresentationMode());
 }
 
 void TeachingModeTest::pageDown_fromAnywhereInTheWindow()

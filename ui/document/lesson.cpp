@@ -330,14 +330,41 @@ std::optional<GridPattern> parseGridPattern(const QString &text)
     return std::nullopt;
 }
 
+namespace {
+
+// The lesson vocabulary of lockable controls, in the order the loader's messages list them.
+struct LockableControl {
+    const char *name;
+    core::Field field;
+};
+constexpr LockableControl kLockable[] = {
+    {"in_channels", core::Field::InChannels}, {"out_channels", core::Field::OutChannels},
+    {"kernel_size", core::Field::Kernel},     {"stride", core::Field::Stride},
+    {"padding", core::Field::Padding},        {"padding_mode", core::Field::PaddingMode},
+    {"dilation", core::Field::Dilation},      {"groups", core::Field::Groups},
+    {"bias", core::Field::Bias},              {"kernel", core::Field::Weight},
+    {"input", core::Field::Input},
+};
+
+} // namespace
+
 const QStringList &lockableControls()
 {
-    static const QStringList names{
-        QStringLiteral("in_channels"), QStringLiteral("out_channels"), QStringLiteral("kernel_size"),
-        QStringLiteral("stride"),      QStringLiteral("padding"),      QStringLiteral("padding_mode"),
-        QStringLiteral("dilation"),    QStringLiteral("groups"),       QStringLiteral("bias"),
-        QStringLiteral("kernel"),      QStringLiteral("input")};
+    static const QStringList names = [] {
+        QStringList n;
+        for (const LockableControl &c : kLockable)
+            n << QLatin1String(c.name);
+        return n;
+    }();
     return names;
+}
+
+std::optional<core::Field> lockableField(const QString &control)
+{
+    for (const LockableControl &c : kLockable)
+        if (control == QLatin1String(c.name))
+            return c.field;
+    return std::nullopt;
 }
 
 core::Tensor patternTensor(const LessonInput &input, int channels)

@@ -9,6 +9,7 @@
 #include "kernels.h"
 #include "quiz.h"
 #include "tensor.h"
+#include "validate.h"
 
 #include <QByteArray>
 #include <QList>
@@ -58,6 +59,10 @@ struct LessonKernel {
 
 // Controls a step may lock (the names used in the JSON "locked" list).
 const QStringList &lockableControls();
+// The field a lockable control name stands for: the Conv2d arguments by their PyTorch names,
+// "kernel" for the weights (Field::Weight) and "input" for the stepped input (Field::Input).
+// nullopt for a name that is not in lockableControls().
+std::optional<core::Field> lockableField(const QString &control);
 
 struct LessonStep {
     QString title;                 // optional short heading

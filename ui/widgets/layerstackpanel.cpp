@@ -1,15 +1,15 @@
 #include "layerstackpanel.h"
 
+#include "conv2dparamsform.h"
+
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
 #include <QScrollArea>
-#include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -35,14 +35,6 @@ QString shortSpec(const core::Conv2dParams &p)
     if (p.paddingMode != core::PaddingMode::Zeros)
         s += QStringLiteral(", %1").arg(QString::fromStdString(core::toString(p.paddingMode)));
     return s + QLatin1Char(')');
-}
-
-QSpinBox *spin(int lo, int hi, const QString &tip)
-{
-    auto *s = new QSpinBox;
-    s->setRange(lo, hi);
-    s->setToolTip(tip);
-    return s;
 }
 
 } // namespace
@@ -101,42 +93,22 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
     m_editorNote->setWordWrap(true);
     layout->addWidget(m_editorNote);
     m_editor = new QWidget;
-    auto *form = new QFormLayout(m_editor);
-    form->setContentsMargins(0, 0, 0, 0);
+    auto *editorLayout = new QVBoxLayout(m_editor);
+    editorLayout->setContentsMargins(0, 0, 0, 0);
     m_relu = new QCheckBox(tr("ReLU on the input of this layer"));
     m_relu->setObjectName(QStringLiteral("relu"));
-    m_out = spin(1, 512, tr("out_channels"));
-    m_out->setObjectName(QStringLiteral("layerOut"));
-    m_kernel = spin(1, 31, tr("kernel_size (square)"));
-    m_kernel->setObjectName(QStringLiteral("layerKernel"));
-    m_stride = spin(1, 16, tr("stride"));
-    m_stride->setObjectName(QStringLiteral("layerStride"));
-    m_paddingKind = new QComboBox;
-    m_paddingKind->setObjectName(QStringLiteral("layerPaddingKind"));
-    m_paddingKind->addItems({tr("explicit"), tr("'same'"), tr("'valid'")});
-    m_padding = spin(0, 64, tr("padding (both axes)"));
-    m_padding->setObjectName(QStringLiteral("layerPadding"));
-    auto *padRow = new QHBoxLayout;
-    padRow->addWidget(m_paddingKind);
-    padRow->addWidget(m_padding);
-    m_dilation = spin(1, 16, tr("dilation"));
-    m_dilation->setObjectName(QStringLiteral("layerDilation"));
-    m_groups = spin(1, 512, tr("groups: must divide in and out channels"));
-    m_groups->setObjectName(QStringLiteral("layerGroups"));
-    m_mode = new QComboBox;
-    m_mode->setObjectName(QStringLiteral("layerPaddingMode"));
-    m_mode->addItems({QStringLiteral("zeros"), QStringLiteral("reflect"),
-                      QStringLiteral("replicate"), QStringLiteral("circular")});
-    m_bias = new QCheckBox(tr("bias"));
-    form->addRow(m_relu);
-    form->addRow(tr("out channels"), m_out);
-    form->addRow(tr("kernel"), m_kernel);
-    form->addRow(tr("stride"), m_stride);
-    form->addRow(tr("padding"), padRow);
-    form->addRow(tr("dilation"), m_dilation);
-    form->addRow(tr("groups"), m_groups);
-    form->addRow(tr("padding mode"), m_mode);
-    form->addRow(m_bias);
+    editorLayout->addWidget(m_relu);
+    // The same form as the Parameters dock's, compact: the table below reads one number per
+    // axis pair anyway, and the Parameters dock owns the Alt+letter shortcuts.
+    Conv2dParamsForm::Options options;
+    options.inputMode = false; // in_channels follow the layer before
+    options.squareOnly = true;
+    options.sliders = false;
+    options.mnemonics = false;
+    options.mergeSpinSteps = true;
+    options.namePrefix = QStringLiteral("layer");
+    m_form = new Conv2dParamsForm(options);
+    editorLayout->addWidget(m_form);
     layout->addWidget(m_editor);
 
     m_error = new QLabel;
@@ -191,15 +163,11 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
         if (!m_loading && i >= 0)
             m_model->setShownLayer(i);
     });
-    // Steps of one spin box (arrow clicks, typing "12" digit by digit) are one undo step
-    // until the field is left or confirmed; combos and check boxes are one step per change.
-    for (QSpinBox *s : {m_out, m_kernel, m_stride, m_padding, m_dilation, m_groups}) {
-        connect(s, &QSpinBox::valueChanged, this, [this, s] { editorChanged(s); });
-        connect(s, &QSpinBox::editingFinished, this, [this] { ++m_editSerial; });
-    }
-    for (QComboBox *c : {m_paddingKind, m_mode})
-        connect(c, &QComboBox::currentIndexChanged, this, [this] { editorChanged(nullptr); });
-    connect(m_bias, &QCheckBox::toggled, this, [this] { editorChanged(nullptr); });
+    // Steps of one spin box (arrow clicks) are one undo step until the field is left or
+    // confirmed (the form's merge key); combos and check boxes are one step per change.
+    connect(m_form, &Conv2dParamsForm::paramsEdited, this,
+            [this](const core::Conv2dParams &, const core::Conv2dParams &after, const QString &,
+                   const QString &key) { editorChanged(after, key); });
     connect(m_relu, &QCheckBox::toggled, this, [this](bool on) {
         if (!m_loading && currentLayer() > 0)
             m_model->setReluBefore(currentLayer(), on);
@@ -282,42 +250,21 @@ void LayerStackPanel::loadEditor()
     const bool wasLoading = m_loading;
     m_loading = true;
     m_relu->setChecked(m_model->reluBefore(layer));
-    m_out->setValue(p.outChannels);
-    m_kernel->setValue(p.kernel.h);
-    m_stride->setValue(p.stride.h);
-    m_paddingKind->setCurrentIndex(static_cast<int>(p.paddingKind));
-    m_padding->setValue(p.padding.h);
-    m_padding->setEnabled(p.paddingKind == core::PaddingKind::Explicit);
-    m_dilation->setValue(p.dilation.h);
-    m_groups->setValue(p.groups);
-    m_mode->setCurrentIndex(static_cast<int>(p.paddingMode));
-    m_bias->setChecked(p.bias);
+    m_form->setParams(p);
     m_loading = wasLoading;
 }
 
-void LayerStackPanel::editorChanged(const QSpinBox *stepped)
+void LayerStackPanel::editorChanged(const core::Conv2dParams &after, const QString &mergeKey)
 {
     const int layer = currentLayer();
     if (m_loading || layer == 0)
         return;
-    core::Conv2dParams p = m_model->params(layer);
-    p.outChannels = m_out->value();
-    p.kernel = {m_kernel->value(), m_kernel->value()};
-    p.stride = {m_stride->value(), m_stride->value()};
-    p.paddingKind = static_cast<core::PaddingKind>(m_paddingKind->currentIndex());
-    p.padding = {m_padding->value(), m_padding->value()};
-    p.dilation = {m_dilation->value(), m_dilation->value()};
-    p.groups = m_groups->value();
-    p.paddingMode = static_cast<core::PaddingMode>(m_mode->currentIndex());
-    p.bias = m_bias->isChecked();
-    m_padding->setEnabled(p.paddingKind == core::PaddingKind::Explicit);
-    const QString key = stepped ? QStringLiteral("layer%1/%2#%3")
-                                      .arg(layer)
-                                      .arg(stepped->objectName())
-                                      .arg(m_editSerial)
-                                : QString();
+    const QString key =
+        mergeKey.isEmpty()
+            ? QString()
+            : QStringLiteral("layer%1/%2#%3").arg(layer).arg(mergeKey).arg(m_editSerial);
     m_editing = true;
-    m_model->setLayerParams(layer, p, key);
+    m_model->setLayerParams(layer, after, key);
     m_editing = false;
 }
 

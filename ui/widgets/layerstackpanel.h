@@ -14,10 +14,11 @@ class QComboBox;
 class QLabel;
 class QListWidget;
 class QPushButton;
-class QSpinBox;
 class QTableWidget;
 
 namespace convscope::ui {
+
+class Conv2dParamsForm;
 
 class LayerStackPanel : public QWidget {
     Q_OBJECT
@@ -37,9 +38,9 @@ class LayerStackPanel : public QWidget {
     void rebuildList();
     void rebuildTable();
     void loadEditor();
-    // An edit in the parameter editor; `stepped` is the spin box it came from (its steps
-    // merge into one undo command), null for combos and check boxes.
-    void editorChanged(const QSpinBox *stepped);
+    // An edit in the parameter editor; `mergeKey` is non-empty for the steps of one spin
+    // box (they merge into one undo command), empty for combos and check boxes.
+    void editorChanged(const core::Conv2dParams &after, const QString &mergeKey);
 
     LayerStackModel *m_model;
     QListWidget *m_list;
@@ -49,15 +50,7 @@ class LayerStackPanel : public QWidget {
     QLabel *m_editorNote;
     QWidget *m_editor;
     QCheckBox *m_relu;
-    QSpinBox *m_out;
-    QSpinBox *m_kernel;
-    QSpinBox *m_stride;
-    QComboBox *m_paddingKind;
-    QSpinBox *m_padding;
-    QSpinBox *m_dilation;
-    QSpinBox *m_groups;
-    QComboBox *m_mode;
-    QCheckBox *m_bias;
+    Conv2dParamsForm *m_form;
     QLabel *m_error;
     QTableWidget *m_table;
     bool m_loading = false;

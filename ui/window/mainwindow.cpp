@@ -1,11 +1,13 @@
 #include "mainwindow.h"
 
+#include "appearance.h"
 #include "commands.h"
 #include "computecontroller.h"
 #include "connectivityview.h"
 #include "explainpanel.h"
 #include "exportactions.h"
 #include "featuremapgrid.h"
+#include "ids.h"
 #include "inputview.h"
 #include "layerstackmodel.h"
 #include "layerstackpanel.h"
@@ -15,6 +17,7 @@
 #include "receptivefieldcontroller.h"
 #include "shapepanel.h"
 #include "systemcolorscheme.h"
+#include "teachinghost.h"
 #include "teachingmode.h"
 
 #include <QAction>
@@ -33,14 +36,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QPainter>
 #include <QProgressBar>
-#include <QProxyStyle>
 #include <QStatusBar>
-#include <QStyle>
-#include <QStyleFactory>
-#include <QStyleOption>
-#include <QToolTip>
 #include <QUndoStack>
 
 // Resources of a static library need an explicit init, outside any namespace.
@@ -54,68 +51,6 @@ namespace convscope::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
-
-QPalette darkPalette()
-{
-    QPalette p;
-    const QColor window(45, 45, 48), base(30, 30, 32), text(230, 230, 230);
-    p.setColor(QPalette::Window, window);
-    p.setColor(QPalette::WindowText, text);
-    p.setColor(QPalette::Base, base);
-    p.setColor(QPalette::AlternateBase, window);
-    p.setColor(QPalette::ToolTipBase, base);
-    p.setColor(QPalette::ToolTipText, text);
-    p.setColor(QPalette::Text, text);
-    p.setColor(QPalette::Button, window);
-    p.setColor(QPalette::ButtonText, text);
-    p.setColor(QPalette::BrightText, Qt::red);
-    p.setColor(QPalette::Link, QColor(90, 160, 255));
-    p.setColor(QPalette::Highlight, QColor(42, 130, 218));
-    p.setColor(QPalette::HighlightedText, Qt::black);
-    p.setColor(QPalette::Mid, QColor(90, 90, 95));
-    // Roles left unset would be inherited from the (light) palette in use when this is
-    // built: a translucent black placeholder on the dark Base, white bevels.
-    p.setColor(QPalette::Light, QColor(75, 75, 80));
-    p.setColor(QPalette::Midlight, QColor(60, 60, 64));
-    p.setColor(QPalette::Dark, QColor(25, 25, 27));
-    p.setColor(QPalette::Shadow, QColor(10, 10, 10));
-    p.setColor(QPalette::PlaceholderText, QColor(140, 140, 140));
-    p.setColor(QPalette::LinkVisited, QColor(170, 130, 255));
-    p.setColor(QPalette::Disabled, QPalette::Text, QColor(127, 127, 127));
-    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(127, 127, 127));
-    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(127, 127, 127));
-    return p;
-}
-
-bool isDark(const QPalette &p)
-{
-    return p.color(QPalette::Window).lightness() < p.color(QPalette::WindowText).lightness();
-}
-
-// QDockWidget paints its title in a font it copies once, when it is created (the
-// "QDockWidgetTitle" application font), while the title bar's height follows the dock's
-// font: presentation mode's larger application font left small titles in tall bars. This
-// style, set on each dock, paints the title in the dock's current font.
-class DockTitleStyle : public QProxyStyle {
-public:
-    using QProxyStyle::QProxyStyle;
-
-    void drawControl(ControlElement element, const QStyleOption *option, QPainter *painter,
-                     const QWidget *widget) const override
-    {
-        const auto *title = qstyleoption_cast<const QStyleOptionDockWidget *>(option);
-        if (element != CE_DockWidgetTitle || !title || !widget) {
-            QProxyStyle::drawControl(element, option, painter, widget);
-            return;
-        }
-        QStyleOptionDockWidget opt(*title);
-        opt.fontMetrics = widget->fontMetrics(); // the title is elided with these
-        painter->save();
-        painter->setFont(widget->font());
-        QProxyStyle::drawControl(element, &opt, painter, widget);
-        painter->restore();
-    }
-};
 
 } // namespace
 
@@ -147,9 +82,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     createDocks();
     createActions();
     createStatusBar();
-    // Teaching mode adds its dock and menu entries itself (teachingmode.h).
-    m_teaching = new TeachingMode(this);
-    followFontInDockTitles();
+    createTeachingMode();
+    appearance::followFontInDockTitles(this);
 
     connect(m_grid, &FeatureMapGrid::hovered, this, [this](const QString &text) {
         if (text.isEmpty())
@@ -178,8 +112,8 @@ MainWindow::~MainWindow()
 void MainWindow::createDocks()
 {
     m_parameters = new ParameterPanel(m_session);
-    auto *paramDock = new QDockWidget(tr("Parameters"), this);
-    paramDock->setObjectName(QStringLiteral("parametersDock"));
+    auto *paramDock = m_parametersDock = new QDockWidget(tr("Parameters"), this);
+    paramDock->setObjectName(QLatin1String(dockname::kParameters));
     paramDock->setWidget(m_parameters);
     addDockWidget(Qt::LeftDockWidgetArea, paramDock);
     connect(m_parameters, &ParameterPanel::paramsEdited, this,
@@ -190,50 +124,50 @@ void MainWindow::createDocks()
             });
 
     m_input = new InputView(m_session);
-    auto *inputDock = new QDockWidget(tr("Input"), this);
-    inputDock->setObjectName(QStringLiteral("inputDock"));
+    auto *inputDock = m_inputDock = new QDockWidget(tr("Input"), this);
+    inputDock->setObjectName(QLatin1String(dockname::kInput));
     inputDock->setWidget(m_input);
     addDockWidget(Qt::RightDockWidgetArea, inputDock);
 
     m_shape = new ShapePanel(m_session);
     auto *shapeDock = new QDockWidget(tr("Shape"), this);
-    shapeDock->setObjectName(QStringLiteral("shapeDock"));
+    shapeDock->setObjectName(QLatin1String(dockname::kShape));
     shapeDock->setWidget(m_shape);
     addDockWidget(Qt::RightDockWidgetArea, shapeDock);
 
     // Kernel presets, seeded init and the editable weights; below the parameters.
-    auto *kernelPanel = new KernelPanel;
+    m_kernel = new KernelPanel;
     auto *kernelDock = new QDockWidget(tr("Kernel"), this);
-    kernelDock->setObjectName(QStringLiteral("kernelDock"));
-    kernelDock->setWidget(kernelPanel);
+    kernelDock->setObjectName(QLatin1String(dockname::kKernel));
+    kernelDock->setWidget(m_kernel);
     addDockWidget(Qt::LeftDockWidgetArea, kernelDock);
-    attachKernelPanel(kernelPanel, m_session, m_undo);
+    attachKernelPanel(m_kernel, m_session, m_undo);
     resizeDocks({paramDock, inputDock}, {300, 380}, Qt::Horizontal);
     createReceptiveFieldDocks();
 }
 
 void MainWindow::createReceptiveFieldDocks()
 {
-    // Issue 6: Explain under the input view; Connectivity and Layers tabbed with the Kernel
+    // Explain under the input view; Connectivity and Layers tabbed with the Kernel
     // dock (stacked below it, their minimum heights would make the window taller).
     m_explain = new ExplainPanel;
     auto *explainDock = new QDockWidget(tr("Explain"), this);
-    explainDock->setObjectName(QStringLiteral("explainDock"));
+    explainDock->setObjectName(QLatin1String(dockname::kExplain));
     explainDock->setWidget(m_explain);
     addDockWidget(Qt::RightDockWidgetArea, explainDock);
     m_connectivity = new ConnectivityView;
     auto *connectivityDock = new QDockWidget(tr("Connectivity"), this);
-    connectivityDock->setObjectName(QStringLiteral("connectivityDock"));
+    connectivityDock->setObjectName(QLatin1String(dockname::kConnectivity));
     connectivityDock->setWidget(m_connectivity);
     addDockWidget(Qt::LeftDockWidgetArea, connectivityDock);
     m_layers = new LayerStackModel(m_session, this);
     m_layers->setUndoStack(m_undo); // stack edits are undoable like every other edit
     m_layerPanel = new LayerStackPanel(m_layers);
     auto *layersDock = new QDockWidget(tr("Layers"), this);
-    layersDock->setObjectName(QStringLiteral("layersDock"));
+    layersDock->setObjectName(QLatin1String(dockname::kLayers));
     layersDock->setWidget(m_layerPanel);
     addDockWidget(Qt::LeftDockWidgetArea, layersDock);
-    if (auto *kernelDock = findChild<QDockWidget *>(QStringLiteral("kernelDock"))) {
+    if (auto *kernelDock = findChild<QDockWidget *>(QLatin1String(dockname::kKernel))) {
         tabifyDockWidget(kernelDock, connectivityDock);
         tabifyDockWidget(connectivityDock, layersDock);
         kernelDock->raise();
@@ -248,20 +182,24 @@ void MainWindow::createReceptiveFieldDocks()
 
 void MainWindow::createActions()
 {
-    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QMenu *file = addMenu(MenuId::File, menuBar(), tr("&File"));
     QAction *open = file->addAction(tr("&Open Image…"), this, &MainWindow::openDialog);
+    m_actions[ActionId::OpenImage] = open;
     open->setShortcut(QKeySequence::Open);
     open->setStatusTip(tr("Load an image to convolve (any format Qt can read)"));
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu = addMenu(MenuId::RecentFiles, file, tr("Open &Recent"));
     QAction *sample = file->addAction(tr("Open &Sample Image"), this, &MainWindow::openSample);
     sample->setStatusTip(tr("Load the bundled sample picture"));
+    m_actions[ActionId::OpenSample] = sample;
     QAction *paste = file->addAction(tr("&Paste Image"), this, &MainWindow::pasteImage);
     paste->setShortcut(QKeySequence::Paste);
     paste->setStatusTip(tr("Use the image on the clipboard as input"));
+    m_actions[ActionId::PasteImage] = paste;
     // Export, sessions, imported weights and PyTorch code live in exportactions.h.
     auto *share = new ExportActions(m_session, m_undo, this);
     share->setLayerStack(m_layers); // export what is shown, deeper layers included
-    file->addSeparator();
+    // Teaching mode puts its lesson entries here, between the image and the session entries.
+    m_fileImageEnd = file->addSeparator();
     file->addAction(share->openSessionAction());
     file->addAction(share->saveSessionAction());
     file->addAction(share->importWeightsAction());
@@ -270,12 +208,14 @@ void MainWindow::createActions()
     QAction *prefs = file->addAction(tr("Preview &Limit…"), this, &MainWindow::editPreviewLimit);
     prefs->setShortcut(QKeySequence::Preferences);
     prefs->setStatusTip(tr("Largest image side computed live; bigger images are downscaled"));
+    m_actions[ActionId::PreviewLimit] = prefs;
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     quit->setStatusTip(tr("Quit convscope"));
+    m_actions[ActionId::Quit] = quit;
 
-    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QMenu *edit = addMenu(MenuId::Edit, menuBar(), tr("&Edit"));
     QAction *undo = m_undo->createUndoAction(this, tr("&Undo"));
     undo->setShortcut(QKeySequence::Undo);
     undo->setStatusTip(tr("Undo the last parameter change"));
@@ -284,11 +224,14 @@ void MainWindow::createActions()
     redo->setStatusTip(tr("Redo the parameter change"));
     edit->addAction(undo);
     edit->addAction(redo);
+    m_actions[ActionId::Undo] = undo;
+    m_actions[ActionId::Redo] = redo;
     edit->addSeparator();
     edit->addAction(share->copyAsPyTorchAction());
 
-    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_viewMenu = addMenu(MenuId::View, menuBar(), tr("&View"));
     m_presentationAction = m_viewMenu->addAction(tr("&Presentation Mode"));
+    m_actions[ActionId::PresentationMode] = m_presentationAction;
     m_presentationAction->setCheckable(true);
     m_presentationAction->setShortcut(QKeySequence(Qt::Key_F5));
     m_presentationAction->setStatusTip(tr("Large fonts for projectors"));
@@ -297,22 +240,26 @@ void MainWindow::createActions()
     full->setCheckable(true);
     full->setShortcut(QKeySequence::FullScreen);
     full->setStatusTip(tr("Use the whole screen"));
+    m_actions[ActionId::FullScreen] = full;
     connect(full, &QAction::toggled, this,
             [this](bool on) { on ? showFullScreen() : showNormal(); });
     m_viewMenu->addSeparator();
     QAction *fit = m_viewMenu->addAction(tr("&Fit Maps"), m_grid, &FeatureMapGrid::resetZoom);
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
     fit->setStatusTip(tr("Show the whole feature maps after zooming or panning"));
+    m_actions[ActionId::FitMaps] = fit;
     QAction *next = m_viewMenu->addAction(tr("&Next Page of Maps"), m_grid,
                                           [this] { m_grid->setPage(m_grid->page() + 1); });
     next->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageDown));
     next->setStatusTip(tr("Show the next output channels"));
+    m_actions[ActionId::NextMapPage] = next;
     QAction *prev = m_viewMenu->addAction(tr("P&revious Page of Maps"), m_grid,
                                           [this] { m_grid->setPage(m_grid->page() - 1); });
     prev->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageUp));
     prev->setStatusTip(tr("Show the previous output channels"));
+    m_actions[ActionId::PreviousMapPage] = prev;
 
-    QMenu *colours = m_viewMenu->addMenu(tr("&Colours"));
+    QMenu *colours = addMenu(MenuId::Colours, m_viewMenu, tr("&Colours"));
     auto *gradients = new QActionGroup(this);
     const QStringList names{tr("&Diverging (signed values)"), tr("&Grayscale"), tr("&Viridis")};
     for (int i = 0; i < names.size(); ++i) {
@@ -329,6 +276,7 @@ void MainWindow::createActions()
     global->setCheckable(true);
     global->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
     global->setStatusTip(tr("One colour range across all maps (off: each map its own)"));
+    m_actions[ActionId::GlobalRange] = global;
     connect(global, &QAction::toggled, this, [this](bool on) {
         m_session->setRangeMode(on ? RangeMode::Global : RangeMode::PerMap);
     });
@@ -340,7 +288,7 @@ void MainWindow::createActions()
     connect(m_session, &Session::displayChanged, this, syncColours);
     syncColours();
 
-    QMenu *theme = m_viewMenu->addMenu(tr("&Theme"));
+    QMenu *theme = addMenu(MenuId::Theme, m_viewMenu, tr("&Theme"));
     m_themeGroup = new QActionGroup(this);
     const QStringList themes{tr("Follow &System"), tr("&Light"), tr("&Dark")};
     for (int i = 0; i < themes.size(); ++i) {
@@ -358,16 +306,70 @@ void MainWindow::createActions()
                            "arithmetic, like a click does"));
     connect(hover, &QAction::toggled, m_receptiveField,
             &ReceptiveFieldController::setFollowHover);
+    m_actions[ActionId::SelectOnHover] = hover;
     m_viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         m_viewMenu->addAction(dock->toggleViewAction());
 
-    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QMenu *help = addMenu(MenuId::Help, menuBar(), tr("&Help"));
     QAction *about = help->addAction(tr("&About convscope"), this, &MainWindow::about);
     about->setStatusTip(tr("Version and licence"));
+    m_actions[ActionId::About] = about;
     QAction *aboutQt = help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
     aboutQt->setStatusTip(tr("The Qt version in use"));
+    m_actions[ActionId::AboutQt] = aboutQt;
     rebuildRecentMenu();
+}
+
+QMenu *MainWindow::addMenu(MenuId id, QWidget *parent, const QString &title)
+{
+    QMenu *m = nullptr;
+    if (auto *bar = qobject_cast<QMenuBar *>(parent))
+        m = bar->addMenu(title);
+    else
+        m = static_cast<QMenu *>(parent)->addMenu(title);
+    m_menus[id] = m;
+    return m;
+}
+
+QMenu *MainWindow::menu(MenuId id) const
+{
+    const auto it = m_menus.find(id);
+    return it == m_menus.end() ? nullptr : it->second;
+}
+
+QAction *MainWindow::action(ActionId id) const
+{
+    const auto it = m_actions.find(id);
+    return it == m_actions.end() ? nullptr : it->second;
+}
+
+void MainWindow::createTeachingMode()
+{
+    // Teaching mode adds its dock and menu entries itself (teachingmode.h), from what it is
+    // handed here.
+    TeachingHost host;
+    host.window = this;
+    host.session = m_session;
+    host.undoStack = m_undo;
+    host.kernelPanel = m_kernel;
+    host.lockParameter = [this](core::Field field, bool locked) {
+        m_parameters->setLocked(field, locked);
+    };
+    // The stepping is about the session's layer (layer 1); with a deeper layer shown in the
+    // maps a position of layer 1 would select the wrong output, so nothing is selected.
+    host.selectOutput = [this](int channel, int y, int x) {
+        if (m_layers->shownLayer() == 0)
+            m_receptiveField->selectOutput(channel, y, x);
+    };
+    host.parametersDock = m_parametersDock;
+    host.inputDock = m_inputDock;
+    host.viewMenu = menu(MenuId::View);
+    host.viewBefore = action(ActionId::FullScreen); // next to Presentation Mode, the other switch
+    host.fileMenu = menu(MenuId::File);
+    host.fileBefore = m_fileImageEnd; // after the image entries
+    host.menuBarBefore = menu(MenuId::Help)->menuAction(); // the last content menu
+    m_teaching = new TeachingMode(host);
 }
 
 void MainWindow::createStatusBar()
@@ -552,40 +554,14 @@ void MainWindow::about()
             .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())));
 }
 
-void MainWindow::followFontInDockTitles()
-{
-    for (QDockWidget *dock : findChildren<QDockWidget *>()) {
-        if (dynamic_cast<DockTitleStyle *>(dock->style()))
-            continue;
-        // A fresh instance of the application's style (Fusion) under the proxy: the proxy
-        // owns and deletes its base, so it must not be the application's own.
-        QStyle *base = QStyleFactory::create(QApplication::style()->name());
-        if (!base)
-            continue; // a style the factory cannot make: keep Qt's title painting
-        auto *style = new DockTitleStyle(base);
-        style->setParent(dock);
-        dock->setStyle(style);
-    }
-}
-
 void MainWindow::setPresentationMode(bool on)
 {
     m_presentation = on;
-    followFontInDockTitles(); // docks added since the window was built
-
     {
         QSignalBlocker b(m_presentationAction);
         m_presentationAction->setChecked(on);
     }
-    QFont f = m_normalFont;
-    if (on) {
-        // Readable from the back of a lecture hall: about 1.7x the desktop size.
-        if (f.pointSizeF() > 0)
-            f.setPointSizeF(f.pointSizeF() * 1.7);
-        else
-            f.setPixelSize(int(f.pixelSize() * 1.7));
-    }
-    QApplication::setFont(f);
+    appearance::applyPresentationFont(this, m_normalFont, on);
     if (m_teaching)
         m_teaching->setPresentation(on); // a running lesson keeps only its own panels
 }
@@ -595,25 +571,7 @@ void MainWindow::setTheme(Theme theme)
     m_theme = theme;
     if (m_themeGroup)
         m_themeGroup->actions()[static_cast<int>(theme)]->setChecked(true);
-    switch (theme) {
-    case Theme::System:
-        // Qt 6.4 has no colour-scheme query: the desktop portal's setting decides, then
-        // GTK_THEME=...:dark, then the platform theme's palette (GNOME/KDE integration).
-        switch (resolveSystemPalette(m_colorScheme->preference(), qEnvironmentVariable("GTK_THEME"),
-                                     isDark(m_systemPalette))) {
-        case SystemPalette::Platform: QApplication::setPalette(m_systemPalette); break;
-        case SystemPalette::Dark: QApplication::setPalette(darkPalette()); break;
-        case SystemPalette::Light:
-            QApplication::setPalette(QApplication::style()->standardPalette());
-            break;
-        }
-        break;
-    case Theme::Light: QApplication::setPalette(QApplication::style()->standardPalette()); break;
-    case Theme::Dark: QApplication::setPalette(darkPalette()); break;
-    }
-    // QToolTip keeps the palette it was first shown with; without this, tooltips stay in
-    // the theme of the first one shown.
-    QToolTip::setPalette(QApplication::palette());
+    appearance::applyTheme(theme, m_colorScheme->preference(), m_systemPalette);
 }
 
 void MainWindow::changeEvent(QEvent *event)

@@ -1,6 +1,8 @@
 #pragma once
 // The main window wires the model, the controller, the views and the actions together; it
 // holds no Conv2d logic of its own.
+#include "appearance.h"
+#include "ids.h"
 #include "session.h"
 #include "settings.h"
 
@@ -8,8 +10,11 @@
 #include <QPalette>
 #include <QStringList>
 
+#include <map>
+
 class QAction;
 class QActionGroup;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -25,6 +30,7 @@ class LayerStackPanel;
 class ReceptiveFieldController;
 class FeatureMapGrid;
 class InputView;
+class KernelPanel;
 class ParameterPanel;
 class ShapePanel;
 class SystemColorScheme;
@@ -45,13 +51,16 @@ public:
     ParameterPanel *parameterPanel() const { return m_parameters; }
     ShapePanel *shapePanel() const { return m_shape; }
     InputView *inputView() const { return m_input; }
-    TeachingMode *teachingMode() const { return m_teaching; }
-    // Issue 6: receptive fields, "why this number?", groups, the layer stack.
+    // Receptive fields, "why this number?", groups, the layer stack.
     ReceptiveFieldController *receptiveField() const { return m_receptiveField; }
     ExplainPanel *explainPanel() const { return m_explain; }
     ConnectivityView *connectivityView() const { return m_connectivity; }
     LayerStackModel *layerStack() const { return m_layers; }
     LayerStackPanel *layerStackPanel() const { return m_layerPanel; }
+
+    // The window's menus and actions by identity (nullptr for one it does not have).
+    QMenu *menu(MenuId id) const;
+    QAction *action(ActionId id) const;
 
     // Opens an image file; on failure shows the error (non-blocking) and keeps the
     // current image. Returns whether the image was loaded.
@@ -87,6 +96,8 @@ private:
     void createDocks();
     void createReceptiveFieldDocks();
     void createStatusBar();
+    void createTeachingMode();
+    QMenu *addMenu(MenuId id, QWidget *parent, const QString &title);
     void showError(const QString &message);
     void pasteImage();
     void openDialog();
@@ -96,7 +107,6 @@ private:
     void about();
     void updateStatus();
     void updateTitle();
-    void followFontInDockTitles();
     void applySettings(const Settings &s);
     void collectSettings(Settings &s) const;
 
@@ -107,6 +117,9 @@ private:
     ParameterPanel *m_parameters = nullptr;
     ShapePanel *m_shape = nullptr;
     InputView *m_input = nullptr;
+    KernelPanel *m_kernel = nullptr;
+    QDockWidget *m_parametersDock = nullptr;
+    QDockWidget *m_inputDock = nullptr;
     TeachingMode *m_teaching = nullptr;
     ExplainPanel *m_explain = nullptr;
     ConnectivityView *m_connectivity = nullptr;
@@ -115,6 +128,9 @@ private:
     ReceptiveFieldController *m_receptiveField = nullptr;
     QMenu *m_viewMenu = nullptr;
     QMenu *m_recentMenu = nullptr;
+    QAction *m_fileImageEnd = nullptr; // the separator after the image entries of File
+    std::map<MenuId, QMenu *> m_menus;
+    std::map<ActionId, QAction *> m_actions;
     QAction *m_presentationAction = nullptr;
     QActionGroup *m_themeGroup = nullptr;
     QLabel *m_timeLabel = nullptr;

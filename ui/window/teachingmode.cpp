@@ -1,13 +1,10 @@
 #include "teachingmode.h"
 
 #include "commands.h"
+#include "ids.h"
 #include "kernelcommands.h"
 #include "kernelpanel.h"
-#include "layerstackmodel.h"
 #include "lesson.h"
-#include "mainwindow.h"
-#include "parameterpanel.h"
-#include "receptivefieldcontroller.h"
 #include "session.h"
 #include "teachingpanel.h"
 
@@ -15,6 +12,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QMainWindow>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -25,50 +23,13 @@
 
 namespace convscope::ui {
 
-namespace {
-
-// The main window's menu titled `title` (ignoring the & mnemonic), or nullptr.
-QMenu *findMenu(QMenuBar *bar, const QString &title)
+TeachingMode::TeachingMode(const TeachingHost &host)
+    : QObject(host.window), m_host(host), m_window(host.window), m_select(host.selectOutput)
 {
-    for (QAction *a : bar->actions())
-        if (a->menu() && a->text().remove(QLatin1Char('&')) == title)
-            return a->menu();
-    return nullptr;
-}
-
-// Which widgets of the parameter panel a lesson's control name covers (by object name,
-// so the panel needs no knowledge of lessons).
-bool covers(const QString &control, const QString &objectName)
-{
-    if (control == QLatin1String("in_channels"))
-        return objectName == QLatin1String("inputMode");
-    if (control == QLatin1String("out_channels"))
-        return objectName == QLatin1String("outChannels");
-    if (control == QLatin1String("kernel_size"))
-        return objectName.startsWith(QLatin1String("kernel")) && objectName != QLatin1String("kernelTable");
-    if (control == QLatin1String("stride"))
-        return objectName.startsWith(QLatin1String("stride"));
-    if (control == QLatin1String("padding"))
-        return objectName.startsWith(QLatin1String("padding"))
-               && objectName != QLatin1String("paddingMode");
-    if (control == QLatin1String("padding_mode"))
-        return objectName == QLatin1String("paddingMode");
-    if (control == QLatin1String("dilation"))
-        return objectName.startsWith(QLatin1String("dilation"));
-    if (control == QLatin1String("groups"))
-        return objectName == QLatin1String("groups");
-    if (control == QLatin1String("bias"))
-        return objectName == QLatin1String("bias");
-    return false;
-}
-
-} // namespace
-
-TeachingMode::TeachingMode(MainWindow *window) : QObject(window), m_window(window)
-{
+    QMainWindow *window = m_window;
     m_panel = new TeachingPanel;
     m_dock = new QDockWidget(tr("Teaching"), window);
-    m_dock->setObjectName(QStringLiteral("teachingDock"));
+    m_dock->setObjectName(QLatin1String(dockname::kTeaching));
     m_dock->setWidget(m_panel);
     window->addDockWidget(Qt::BottomDockWidgetArea, m_dock);
     m_dock->hide();
@@ -76,13 +37,13 @@ TeachingMode::TeachingMode(MainWindow *window) : QObject(window), m_window(windo
     // whatever has focus); Space and the arrows stay inside the panel, where spin boxes
     // and sliders elsewhere do not need them.
     m_panel->setLessonKeysWindowWide(true);
-    m_panel->attachSession(window->session());
+    m_panel->attachSession(m_host.session);
 
     connect(m_panel, &TeachingPanel::stepConfigured, this,
             [this](const core::Conv2dParams &params, const core::Tensor &weight,
                    const core::Tensor &bias, const QString &description) {
-                Session *s = m_window->session();
-                QUndoStack *undo = m_window->undoStack();
+                Session *s = m_host.session;
+                QUndoStack *undo = m_host.undoStack;
                 undo->beginMacro(description);
                 if (!(s->params() == params))
                     undo->push(new SetParamsCommand(s, s->params(), params, description));
@@ -92,11 +53,6 @@ TeachingMode::TeachingMode(MainWindow *window) : QObject(window), m_window(windo
                 undo->endMacro();
             });
     connect(m_panel, &TeachingPanel::lockedControlsChanged, this, &TeachingMode::applyLocks);
-    // Parameter edits re-sync the panel's widgets, which may re-enable them: lock again.
-    connect(window->session(), &Session::paramsChanged, this, [this] {
-        if (isOn())
-            applyLocks(m_locked);
-    });
     connect(m_panel, &TeachingPanel::positionChanged, this,
             [this](const core::OutputPosition &, const std::optional<core::OutputPosition> &full) {
                 m_full = full;
@@ -104,7 +60,7 @@ TeachingMode::TeachingMode(MainWindow *window) : QObject(window), m_window(windo
             });
     // The full-size result arrives after the edit that made it (computed in the
     // background): select the position again once it is there.
-    connect(window->session(), &Session::resultChanged, this, &TeachingMode::selectFullSize);
+    connect(m_host.session, &Session::resultChanged, this, &TeachingMode::selectFullSize);
     // The dock's own close button ends teaching mode like the menu does.
     connect(m_dock, &QDockWidget::visibilityChanged, this, [this](bool) {
         if (m_on && m_dock->isHidden()) {
@@ -121,25 +77,14 @@ TeachingMode::TeachingMode(MainWindow *window) : QObject(window), m_window(windo
             applyLocks(m_panel->lockedControls());
         }
     });
-    // The full-size view: the current position selected in its feature map, with its
-    // receptive field drawn on the image (issue 6's controller does the drawing).
-    // The stepping is about the session's layer (layer 1); with a deeper layer shown in the
-    // maps a position of layer 1 would select the wrong output, so nothing is selected.
-    if (ReceptiveFieldController *rf = window->receptiveField()) {
-        LayerStackModel *layers = window->layerStack();
-        m_select = [rf, layers](int c, int y, int x) {
-            if (!layers || layers->shownLayer() == 0)
-                rf->selectOutput(c, y, x);
-        };
-    }
     buildMenus();
 }
 
 void TeachingMode::buildMenus()
 {
     QMenuBar *bar = m_window->menuBar();
-    QMenu *view = findMenu(bar, tr("View"));
-    QMenu *file = findMenu(bar, tr("File"));
+    QMenu *view = m_host.viewMenu;
+    QMenu *file = m_host.fileMenu;
 
     // Not the dock's toggleViewAction: the other docks must make room before the dock
     // shows, or the window grows to fit them all.
@@ -148,17 +93,8 @@ void TeachingMode::buildMenus()
     connect(m_toggle, &QAction::toggled, this, &TeachingMode::setOn);
     m_toggle->setShortcut(QKeySequence(Qt::Key_F6));
     m_toggle->setStatusTip(tr("Step through the convolution, quiz the class, run lessons"));
-    if (view) {
-        // Next to Presentation Mode, the other classroom switch.
-        QAction *before = view->actions().size() > 1 ? view->actions().at(1) : nullptr;
-        view->insertAction(before, m_toggle);
-        // Follow the window's presentation switch.
-        for (QAction *a : view->actions())
-            if (a->isCheckable() && a->text().remove(QLatin1Char('&')).startsWith(tr("Presentation"))) {
-                connect(a, &QAction::toggled, this, &TeachingMode::setPresentation);
-                m_presentation = a->isChecked();
-            }
-    }
+    if (view)
+        view->insertAction(m_host.viewBefore, m_toggle);
 
     auto *openLesson = new QAction(tr("Open &Lesson…"), this);
     openLesson->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
@@ -185,16 +121,9 @@ void TeachingMode::buildMenus()
         });
     }
     if (file) {
-        // After "Paste Image", before the first separator of the file menu.
-        QAction *before = nullptr;
-        for (QAction *a : file->actions())
-            if (a->isSeparator()) {
-                before = a;
-                break;
-            }
-        file->insertSeparator(before);
-        file->insertAction(before, openLesson);
-        file->insertMenu(before, shipped);
+        file->insertSeparator(m_host.fileBefore);
+        file->insertAction(m_host.fileBefore, openLesson);
+        file->insertMenu(m_host.fileBefore, shipped);
     }
 
     auto *lesson = new QMenu(tr("&Lesson"), m_window);
@@ -222,12 +151,7 @@ void TeachingMode::buildMenus()
             m_window->statusBar()->showMessage(tr("Step added to %1").arg(path), 5000);
     });
     lesson->addAction(openLesson);
-    // Before Help, as the last content menu.
-    QAction *help = nullptr;
-    for (QAction *a : bar->actions())
-        if (a->menu() && a->text().remove(QLatin1Char('&')) == tr("Help"))
-            help = a;
-    bar->insertMenu(help, lesson);
+    bar->insertMenu(m_host.menuBarBefore, lesson);
 }
 
 bool TeachingMode::isOn() const { return m_on; }
@@ -281,16 +205,16 @@ bool TeachingMode::saveStateAsStep(const QString &path, QString *error)
                                             : tr("My lesson");
     // The kernel panel knows the seed of a Kaiming initialisation, which no search can find.
     std::vector<LessonKernel> candidates;
-    for (KernelPanel *k : m_window->findChildren<KernelPanel *>()) {
+    if (KernelPanel *k = m_host.kernelPanel) {
         const WeightRecipe &r = k->recipe();
         LessonKernel lk;
-        if (r.kind == WeightRecipe::Kind::Preset)
+        if (r.kind == WeightRecipe::Kind::Preset) {
             lk.preset = r.preset;
-        else if (r.kind == WeightRecipe::Kind::Kaiming)
+            candidates.push_back(lk);
+        } else if (r.kind == WeightRecipe::Kind::Kaiming) {
             lk.seed = r.seed; // preset left unset: seeded initialisation
-        else
-            continue;
-        candidates.push_back(lk);
+            candidates.push_back(lk);
+        }
     }
     bool kept = true;
     const LessonStep step = m_panel->currentStateAsStep(candidates, &kept);
@@ -317,29 +241,24 @@ void TeachingMode::selectFullSize()
 
 void TeachingMode::applyLocks(const QStringList &locked)
 {
-    m_locked = locked;
-    const QString why = tr("Locked by the lesson step");
-    if (ParameterPanel *params = m_window->parameterPanel()) {
-        for (QWidget *w : params->findChildren<QWidget *>()) {
-            const QString name = w->objectName();
-            if (name.isEmpty())
-                continue;
-            bool lock = false;
-            for (const QString &c : locked)
-                lock = lock || covers(c, name);
-            // Only touch what this class locked, so the panel's own enabling stays its own.
-            if (lock) {
-                w->setEnabled(false);
-                w->setToolTip(why);
-                w->setProperty("teachingLocked", true);
-            } else if (w->property("teachingLocked").toBool()) {
-                w->setEnabled(true);
-                w->setProperty("teachingLocked", false);
-            }
+    for (const QString &control : lockableControls()) {
+        const auto field = lockableField(control);
+        if (!field)
+            continue;
+        const bool lock = locked.contains(control);
+        if (*field == core::Field::Weight) {
+            if (m_host.kernelPanel)
+                m_host.kernelPanel->setEnabled(!lock);
+        } else if (*field != core::Field::Input && m_host.lockParameter) {
+            // The teaching panel locks its own input row.
+            m_host.lockParameter(*field, lock);
         }
     }
-    for (QWidget *w : m_window->findChildren<QWidget *>(QStringLiteral("KernelPanel")))
-        w->setEnabled(!locked.contains(QLatin1String("kernel")));
+}
+
+bool TeachingMode::keptWhileTeaching(const QDockWidget *dock) const
+{
+    return !m_presentation && dock && (dock == m_host.parametersDock || dock == m_host.inputDock);
 }
 
 void TeachingMode::setPresentation(bool on)
@@ -355,17 +274,13 @@ void TeachingMode::applyPresentation()
         // The animation needs the room: while teaching, only the parameters and the input
         // stay beside it (the teacher edits, the class sees the image); presenting, only
         // the lesson's own panel. Hidden docks come back when teaching ends.
-        const QStringList keep = m_presentation
-                                     ? QStringList()
-                                     : QStringList{QStringLiteral("parametersDock"),
-                                                   QStringLiteral("inputDock")};
         for (QDockWidget *d : m_window->findChildren<QDockWidget *>())
-            if (d != m_dock && !d->isHidden() && !keep.contains(d->objectName())) {
+            if (d != m_dock && !d->isHidden() && !keptWhileTeaching(d)) {
                 m_hiddenDocks << d;
                 d->hide();
             }
         for (const QPointer<QDockWidget> &d : m_hiddenDocks)
-            if (d && !m_presentation && keep.contains(d->objectName()))
+            if (d && keptWhileTeaching(d))
                 d->show();
         // Presenting, the full-size maps give their room to the lesson too.
         if (QWidget *central = m_window->centralWidget()) {
@@ -382,10 +297,10 @@ void TeachingMode::applyPresentation()
         if (!m_presentation) {
             QList<QDockWidget *> kept;
             QList<int> widths;
-            for (QDockWidget *d : m_window->findChildren<QDockWidget *>())
-                if (keep.contains(d->objectName()) && !d->isHidden()) {
+            for (QDockWidget *d : {m_host.parametersDock, m_host.inputDock})
+                if (keptWhileTeaching(d) && !d->isHidden()) {
                     kept << d;
-                    widths << (d->objectName() == QLatin1String("inputDock") ? 380 : 320);
+                    widths << (d == m_host.inputDock ? 380 : 320);
                 }
             if (!kept.isEmpty())
                 m_window->resizeDocks(kept, widths, Qt::Horizontal);

@@ -9,6 +9,7 @@
 #include <QStringList>
 
 #include "stepper.h"
+#include "teachinghost.h"
 
 #include <functional>
 #include <optional>
@@ -19,13 +20,13 @@ class QMenu;
 
 namespace convscope::ui {
 
-class MainWindow;
 class TeachingPanel;
 
 class TeachingMode : public QObject {
     Q_OBJECT
 public:
-    explicit TeachingMode(MainWindow *window);
+    // A child of host.window; adds its dock and menu entries there.
+    explicit TeachingMode(const TeachingHost &host);
 
     TeachingPanel *panel() const { return m_panel; }
     QDockWidget *dock() const { return m_dock; }
@@ -38,7 +39,8 @@ public:
     // Appends the current state as a step to a lesson file (created when missing).
     bool saveStateAsStep(const QString &path, QString *error);
     // Projector mode for the lesson: large fonts and contrast in the panel, every other
-    // dock hidden while teaching (and restored afterwards).
+    // dock hidden while teaching (and restored afterwards). The window's presentation switch
+    // calls this.
     void setPresentation(bool on);
 
     // The full-size view's "select this output" (the receptive-field controller's
@@ -50,12 +52,13 @@ private:
     void applyLocks(const QStringList &locked);
     void applyPresentation();
     void selectFullSize();
+    bool keptWhileTeaching(const QDockWidget *dock) const;
 
-    MainWindow *m_window;
+    TeachingHost m_host;
+    QMainWindow *m_window;
     TeachingPanel *m_panel = nullptr;
     QDockWidget *m_dock = nullptr;
     QAction *m_toggle = nullptr;
-    QStringList m_locked;
     bool m_presentation = false;
     bool m_on = false;
     bool m_hidCentral = false;
