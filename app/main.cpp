@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // convscope entry point: headless subcommands, or the desktop app.
 #include "cli/cli.h"
 #ifdef CONVSCOPE_WITH_GUI

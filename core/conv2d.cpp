@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "conv2d.h"
 
 #include "convkernel.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The engine's front door: picks a computation path, threads, reports progress and
 // honours cancellation. Callers validate() first.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The value type that holds every torch.nn.Conv2d constructor argument.
 #include <optional>

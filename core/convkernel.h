@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The engine's register-blocked micro-kernel: an implicit GEMM over "phase planes".
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // "Why this number?": the arithmetic behind one output value out[n, o, y, x] of one Conv2d
 // layer, term by term, in the form a panel can list and a test can add up.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // How Conv2d weights are made: named kernel presets (the classic image-processing filters,
 // generalised to any kernel size) and PyTorch's default initialisation, seeded so a class can

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A network as a value: an ordered list of typed layers, as an nn.Sequential holds them, with
 // one validation and one forward pass over it. Everything that runs or checks a stack of

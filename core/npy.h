@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // NumPy .npy files: read little-endian float32/float64 (converted to float32) in C order,
 // format versions 1, 2 and 3; write float32 version 1, atomically.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Padding modes as one index-mapping function, shared by the engine, the views that draw
 // the padded border and the explain-one-value breakdown.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Predict, then reveal: questions generated from a configuration, answers checked against
 // the core's own arithmetic (shape.h, receptivefield.h, padding.h), and an explanation that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Receptive-field arithmetic of a stack of Conv2d layers, as pure functions: the per-layer
 // table of Araujo et al., "Computing Receptive Fields of Convolutional Neural Networks"

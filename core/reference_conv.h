@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The obviously-correct Conv2d: plain loops, double accumulation. It is the oracle every
 // fast path is tested against, and it stays in the code base forever.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Output-shape and cost arithmetic of Conv2d, written once and used by the engine,
 // the CLI, the shape panel and the receptive-field code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The step-through animation's model: the order in which the kernel visits the output
 // positions and, for the position at hand, everything a view draws (the window's taps on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A float32 tensor in C (row-major) order: NCHW for images and feature maps,
 // [C_out, C_in/groups, kH, kW] for weights, [C_out] for bias.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A small persistent pool of worker threads for the engine (no Qt in core). Work is a range
 // of independent task indices; the caller's thread takes part, and only the caller's thread

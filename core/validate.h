@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The single validation function: everything torch.nn.Conv2d / F.conv2d rejects is rejected
 // here, before any work, with a message that names the value, the expectation and what was

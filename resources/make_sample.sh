@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Renders the bundled sample image (a synthetic scene, so it is ours to ship: no photo
 # licence involved). Straight edges in several directions, a circle, stripes of different
 # frequencies, a checkerboard and smooth gradients: every classic kernel shows something.

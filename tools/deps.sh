@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the Debian 12 packages convscope needs to build, test and benchmark.
 # Skips apt entirely when everything is present; uses sudo when not root.
 set -euo pipefail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FP32 FMA-throughput microbenchmark: the "peak" the README's Performance section quotes.
 //   g++ -O2 -march=native -std=c++20 tools/fmapeak.cpp -o /tmp/fmapeak && /tmp/fmapeak
 // One thread runs 12 independent FMA chains (more than latency x issue width, so the FMA

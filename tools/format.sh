@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # clang-format-14 with the repo's .clang-format over the project's C++ sources.
 #   tools/format.sh            reformat in place (all sources, or only the files given)
 #   tools/format.sh --check    change nothing; list the files that differ and exit 1
@@ -33,6 +34,14 @@ if [ $check = 0 ]; then
     printf '%s\0' "${files[@]}" | xargs -0 -n 16 -P 2 "$clang_format" --style=file -i
     echo "format: ${#files[@]} files formatted"
     exit 0
+fi
+
+# Every source file names its licence in its first lines.
+unlicensed=$(for f in "${files[@]}"; do head -n 3 "$f" | grep -q 'SPDX-License-Identifier:' || echo "$f"; done)
+if [ -n "$unlicensed" ]; then
+    echo "format: these files have no SPDX-License-Identifier line in their first 3 lines:"
+    echo "$unlicensed" | sed 's/^/  /'
+    exit 1
 fi
 
 # --dry-run names every line it would change ("FILE:L:C: warning: code should be

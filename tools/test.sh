@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The README's test command: installs what is missing, builds, and runs every test in the
 # release preset and under AddressSanitizer + UBSan.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # clang-tidy-14 with the repo's .clang-tidy over the project's own .cpp files (core/, ui/,
 # app/, tests/), as the release preset compiles them (build/release/compile_commands.json).
 # Any finding fails (.clang-tidy: WarningsAsErrors '*').

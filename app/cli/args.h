@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A small, strict command-line parser for the subcommands. Values are always the next
 // argv token, even when they start with '-' ("--dilation -1,1" is a bad dilation, not an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // `convscope bench`: times core::conv2d on the standard benchmark configurations
 // (../shared/bench/configs.json) so compare.py can put it beside PyTorch.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The convscope command line: subcommand dispatch and each subcommand as a function that
 // writes to the given streams and returns the exit code (0 ok, 1 bad value or failure,

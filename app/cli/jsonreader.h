@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A deliberately small JSON reader for the CLI: configs.json only needs objects, arrays,
 // strings, numbers and the three literals. Hand-written so that the CLI stays Qt-free (and

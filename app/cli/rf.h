@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // `convscope rf`: the receptive-field table of a stack of conv layers and, with --at, the
 // input box and taps of one output position of the last layer. Qt-free.

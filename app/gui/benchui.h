@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // `convscope bench-ui`: the latency from a parameter edit to every feature map redrawn,
 // measured in the real main window on the offscreen platform.

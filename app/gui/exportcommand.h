@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // `convscope export`: the GUI's File > Export without a window, for scripts and batches.
 // Lives on the Qt side of the binary (it needs QImage and QPainter) and plugs into the

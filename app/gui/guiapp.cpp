@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "guiapp.h"
 
 #include "benchui.h"
@@ -62,7 +63,7 @@ void applyScreenshotState(MainWindow &w, const QString &state)
     } else if (state == QLatin1String("dark")) {
         w.setTheme(MainWindow::Theme::Dark);
     } else if (state == QLatin1String("receptive-field") || state == QLatin1String("explain")) {
-        // Issue 6: a small fed image, so single pixels, taps and gaps are visible; dilation
+        // Receptive fields: a small fed image, so single pixels, taps and gaps are visible; dilation
         // leaves gaps; circular padding copies pixels from the far side, outside the box
         // (receptive-field), reflect labels each padded term with its source (explain).
         w.session()->setPreviewLimit(40);
@@ -81,7 +82,7 @@ void applyScreenshotState(MainWindow &w, const QString &state)
         w.session()->setWeights(core::kaimingUniformWeights(p, 7), core::defaultBias(p, 7));
 }
 
-// After the run settled: the states of issue 6 select an output (the overlay, the explain
+// After the run settled: the receptive-field states select an output (the overlay, the explain
 // panel) and say which widget to grab.
 QWidget *prepareScreenshot(MainWindow &w, const QString &state)
 {

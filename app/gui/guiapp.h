@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The desktop side of the convscope binary: opening the window, and the Qt-side
 // subcommands (bench-ui) registered into the CLI.

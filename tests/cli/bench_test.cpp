@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `convscope bench`: the configs.json reader and the JSON output compare.py parses.
 #include "cli/bench.h"
 #include "cli/args.h"

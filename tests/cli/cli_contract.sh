@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Drives the built binary the way a user or script does: exit codes, help, the tutorial example.
 set -u
 bin=$1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The command line, driven in-process through convscope::cli::runCli: exit codes (0 ok,
 // 1 bad value, 2 usage error), what is printed, and that `conv` never leaves an output file
 // behind when it fails.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `convscope export` as a script sees it: exit codes, messages, and that a failed or refused
 # export writes nothing at all.
 set -u

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The CLI's own JSON reader: the subset configs.json needs, and errors that name the byte.
 #include "cli/args.h"
 #include "cli/jsonreader.h"

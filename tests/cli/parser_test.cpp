@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The CLI parser rejects what cannot reach Conv2dParams, in PyTorch's words.
 #include "cli/args.h"
 #include "cli/cli.h"

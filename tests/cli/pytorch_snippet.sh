@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The generated PyTorch script, run under Debian's python3 with python3-torch, reproduces
 # convscope's output within 1e-4 -- for single layers across the parameter space and for a
 # saved two-layer session with a ReLU. Skips (77) when torch is not importable.

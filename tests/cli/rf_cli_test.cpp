@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `convscope rf`, driven in-process through convscope::cli::runCli.
 #include "cli/args.h"
 #include "cli/cli.h"

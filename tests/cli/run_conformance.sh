@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs the shared PyTorch conformance checker against the built binary.
 # Exit 77 (ctest: skipped) when the kit or Debian's numpy is not available.
 set -u

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Small helpers shared by the core test suites (not a test file itself: the glob in
 // tests/CMakeLists.txt only picks up *_test.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Shared helpers of the GUI suites: a small deterministic test image, waiting for the
 // background computation to settle, the window most suites start from and settings kept

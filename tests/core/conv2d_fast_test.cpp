@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The fast engine (core::conv2d) against the oracle (referenceConv2d) over a deterministic
 // sample of the parameter grid, plus thread-count bit-identity and cancel latency.
 #include "conv2d.h"

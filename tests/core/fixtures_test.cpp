@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The project's own PyTorch fixtures (tests/data/fixtures, made by tests/data/make_fixtures.py
 // with torch.nn.Conv2d in float64): every case must validate, match torch's output through
 // both the reference oracle and the engine's front door, and print torch's module repr.

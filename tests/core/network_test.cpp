@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // core::Network: validate() names the failing layer counted from 1, forward() equals the
 // reference kernel applied layer by layer (ReLU between), keeps what it is asked to keep,
 // reports progress and cancels.

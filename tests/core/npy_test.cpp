@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // .npy reading and writing. Files in other formats are built byte by byte here following the
 // NumPy format spec (numpy/lib/format.py), so each test controls exactly what is on disk.
 #include "npy.h"

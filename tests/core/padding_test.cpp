@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Padding modes as an index mapping, and the reference convolution on examples small enough
 // to compute by hand. Each expected output is worked out in the comment above it (and was
 // cross-checked once with torch.nn.functional.conv2d / F.pad in float64).

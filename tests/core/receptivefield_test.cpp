@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "receptivefield.h"
 
 #include "padding.h"
@@ -168,7 +169,7 @@ std::string describe(const RandomStack &r)
 
 TEST(ReceptiveField, distillExample_matchesIssueNumbers)
 {
-    // conv k3/s1/p1 -> conv k3/s2/p1 -> k2/s2 -> conv k3/d2/p2 (issue 6).
+    // conv k3/s1/p1 -> conv k3/s2/p1 -> k2/s2 -> conv k3/d2/p2.
     const LayerStack stack{conv(3, 1, 1), conv(3, 2, 1), conv(2, 2, 0), conv(3, 1, 2, 2)};
     const auto table = receptiveFields(stack, {32, 32});
     ASSERT_EQ(table.size(), 4u);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Output-size, 'same'-padding and cost arithmetic. Expected values are computed by hand from
 // the formula in the PyTorch docs (noted next to each), or copied from torch's own output
 // (the torch_repr strings of ../shared/conformance/cases/*/params.json).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // core::crop: the window of every map, element for element, and the windows it refuses.
 #include "tensor.h"
 

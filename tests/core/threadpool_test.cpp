@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // core::ThreadPool on its own: every task runs exactly once, tick runs on the caller's
 // thread only, a false tick stops the run, and runs from several callers at once (the
 // GUI's compute and preview colouring share the pool) each still run all of their tasks.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // core::validate against every rejection in ../shared/conformance/invalid_cases.json (the
 // configurations and torch 1.13's messages are copied here so the project stands alone),
 // plus the module-level (params-only) checks and configurations that must pass.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Generates convscope's own PyTorch fixtures (tests/data/fixtures/<name>/).
 
 Run with Debian's interpreter (python3-torch, python3-numpy):

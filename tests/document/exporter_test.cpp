@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Export round trips: what lands on disk is exactly what the engine computed, and an export
 // writes every file or none.
 #include "conv2d.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lessons: the shipped ones load and make valid steps; every malformed variant is refused
 // with a message that names the file, the step, the field, the expectation and the value;
 // authoring appends a step that loads back equal.

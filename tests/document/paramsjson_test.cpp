@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Conv2dParams as JSON: what the writer produces reads back equal in every mode, the strict
 // reader wants every key in the app's own layout, the lenient one fills in defaults and takes
 // a single int for a square pair, and limits reject (with the range in the message) or clamp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Sessions survive a save/open round trip exactly, and anything malformed or newer is
 // refused with a message and no state.
 #include "npy.h"

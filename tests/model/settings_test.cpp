@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The settings: every value survives a save and load, a first run gets the defaults, the
 // layout written before the version key (parameters as a params/* group) carries over and is
 // replaced by the next save, and stored parameters outside the editor ranges come back

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The weight recipe without a panel: what each recipe makes, which preset weights are, and
 // the tracker's rule for the recipe of the weights in use (made, edited, brought back).
 #include "weightrecipe.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The connectivity matrix: the painted cells are the (output, input) channel pairs that
 // core::inputChannelsOf connects, block diagonal by groups, and it follows parameter edits.
 #include "connectivityview.h"

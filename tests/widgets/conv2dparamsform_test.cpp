@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Conv2d form both docks use: edits are emitted as (before, after, what, mergeKey) and
 // never applied by the form itself, square-only pairs set both axes, spin steps merge only
 // when asked, locks hold until released whatever setParams() enables, and the ranges are

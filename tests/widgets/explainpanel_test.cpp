@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The explain panel: the total it prints is the value the map shows (the engine's output) and
 // the reference convolution's; padded taps are labelled with the mode and the pixel copied.
 #include "explainpanel.h"

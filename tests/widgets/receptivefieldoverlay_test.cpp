@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The receptive-field overlay: the box, taps and sources it holds for an output position,
 // what it paints where, the unreached bands and the projective-field highlight.
 #include "receptivefieldoverlay.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Teaching mode: driving the panel with the keyboard visits every output position in order
 // and the step-through view shows the engine's value; quiz answers typed or clicked are
 // checked against the core's arithmetic; lessons step with Page Up / Page Down.

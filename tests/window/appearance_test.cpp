@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The window's appearance on its own: the dark palette sets every role itself, the themes
 // reach the application and the tooltips, presentation fonts scale and come back exactly,
 // and dock titles follow the font once their style is in place (docks added later too).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // File > Export of a session whose live view computes on a downscaled preview: the dialog
 // offers the full image (recomputed, the default) or the preview as shown, cancel writes
 // nothing, and an engine error at full size writes nothing and says why.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The export dialog and the session <-> file conversions behind File > Open/Save Session.
 #include "conv2d.h"
 #include "random_tensor.h"

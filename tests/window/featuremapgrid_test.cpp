@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the feature-map grid shows is the engine's output: values equal the reference
 // convolution for the same parameters, pixels carry the gradient colour of those values,
 // hovering reports them, pages cover every channel and zoom is linked.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The kernel panel wired to a session and an undo stack: edits land in the session, undo and
 // redo restore them, and new weight shapes are made with the panel's last recipe.
 #include "kernelcommands.h"

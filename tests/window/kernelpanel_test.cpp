@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The kernel panel turns clicks and typed numbers into complete weight/bias edits.
 #include "kernelpanel.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The layer stack: adding and editing layers after the Session's, the receptive-field table
 // (the Distill example), the extra layers' results (conv2d of the ReLU'd previous output), and
 // undo of every stack edit on the window's undo stack.

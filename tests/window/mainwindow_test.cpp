@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The main window end to end (offscreen): every parameter control reaches the shape panel
 // and the map grid, invalid combinations are marked and dim the maps, bad images are
 // refused without losing the current one, and undo/redo restores parameters.

@@ -1,4 +1,5 @@
-// Issue 6 in the main window: clicking an output selects the right input box and taps and
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Receptive fields in the main window: clicking an output selects the right input box and taps and
 // explains the value the map shows; clicking an input pixel highlights its projective field
 // in every map; a stacked layer's outputs map back through the whole stack.
 #include "uitest_util.h"

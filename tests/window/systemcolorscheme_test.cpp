@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The desktop portal's light/dark preference: decoding the portal's reply, deciding the
 // palette, and (where dbus-daemon is installed) a fake portal on a private session bus.
 #include "systemcolorscheme.h"

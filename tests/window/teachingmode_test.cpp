@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Teaching mode inside the main window: a lesson step reaches the session as one undoable
 // edit, locked controls are disabled and given back, Page Down works from anywhere in the
 // window, the stepping reports full-size positions, and presentation mode leaves only the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Turning float feature maps into pixels: colour gradients as 256-entry lookup tables and a
 // direct value -> LUT -> QImage path (several times cheaper than QCPColorMap's setCell loop,

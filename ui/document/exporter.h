@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Exports of a Conv2d result: coloured and 16-bit PNGs per map, the raw output as .npy, a
 // contact sheet (PNG, PDF, SVG where Qt Svg is built in), a JSON sidecar, and the .npy files

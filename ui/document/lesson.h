@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A lesson: a titled list of steps a teacher walks through in front of a class. Each step
 // is a Conv2d configuration, the small input the step-through animates, the kernel, an

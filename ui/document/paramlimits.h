@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The ranges the app offers for each Conv2d argument, named once: the parameter editors
 // (Parameters and Layers docks), the settings reader and the lesson reader all take them from

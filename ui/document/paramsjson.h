@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Conv2dParams as a JSON object with nn.Conv2d's own argument names, written and read in one
 // place for every file that holds them: session files and the export sidecar (strict, what

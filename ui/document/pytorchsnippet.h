@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // "Copy as PyTorch": a runnable Python script that builds the same nn.Conv2d (or an
 // nn.Sequential stack with ReLUs), loads the weights, bias and input from .npy files that

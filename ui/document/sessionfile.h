@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Sessions on disk (.convscope.json) and weights imported from .npy files. Everything here
 // is a plain value in, a plain value (or a message) out: loading never hands back partial

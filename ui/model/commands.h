@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Undo commands. They hold values (old and new Conv2dParams), never widget pointers, so
 // undo works whatever the panels look like.

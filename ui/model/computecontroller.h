@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Turns the Session's state into results in the background: every edit schedules a run,
 // runs never overlap, a newer edit cancels the stale run (through conv2d's progress

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Undo for the Layers dock: adding, removing and editing the conv layers after the Session's.
 #include "layerstackmodel.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "layerstackmodel.h"
 
 #include "conv2d.h"

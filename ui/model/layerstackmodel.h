@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A stack of conv layers on top of the Session's layer, so receptive fields can span several
 // layers. Layer 0 (shown as "layer 1") IS the Session's layer: its parameters, weights and

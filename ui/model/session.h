@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The one model of the desktop app: the image, the Conv2d parameters, the weights and bias,
 // the display settings and the latest computed result. Widgets read it and edit it through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // What convscope remembers between runs, as one typed value: the window, the display, the
 // Conv2d parameters, the folders the file dialogs start in and the export options. Every key

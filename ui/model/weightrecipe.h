@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Which recipe made the Conv2d weights in use, so that a new weight shape re-makes weights
 // the same way. Pure logic on plain values (no widgets): the kernel panel keeps one

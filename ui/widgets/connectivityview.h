@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // How groups cut the channel connections: a C_out x C_in matrix, one cell per (output
 // channel, input channel) pair, filled when that input channel feeds that output channel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The Conv2d arguments as a form of controls, the one editor both the Parameters dock (layer
 // 1, the Session's) and the Layers dock (the deeper layers) show. It never changes a model:

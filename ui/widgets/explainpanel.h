@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // "Why this number?": for the selected output out[n, c, y, x], the arithmetic that made it,
 // laid out like the kernel: for each input channel of the output's group, the value under

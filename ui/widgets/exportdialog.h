@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // File > Export...: formats, folder, file prefix and contact-sheet resolution, remembered in
 // the settings (settings.h); asks before replacing files; runs the export on a worker thread

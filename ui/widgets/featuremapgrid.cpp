@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "featuremapgrid.h"
 
 #include "threadpool.h"
@@ -430,7 +431,7 @@ QCustomPlot *FeatureMapGrid::makePlot()
             text += tr("   (last valid result: the current parameters are invalid)");
         emit hovered(text);
     });
-    // A click selects an output (issue 6); a drag pans, so only a press and release close
+    // A click selects an output; a drag pans, so only a press and release close
     // together count.
     connect(p, &QCustomPlot::mousePress, this,
             [this](QMouseEvent *e) { m_pressPos = e->position(); });

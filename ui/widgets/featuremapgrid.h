@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The central view: one QCustomPlot per output channel, labelled out[c], crisp pixels with
 // the y axis pointing down like an image, a shared colour scale (per-map or global range),
@@ -62,7 +63,7 @@ class FeatureMapGrid : public QWidget {
     // Back to the whole map in every plot.
     void resetZoom();
 
-    // Issue 6. Shows `result` (another layer of the stack) instead of the Session's result;
+    // Shows `result` (another layer of the stack) instead of the Session's result;
     // null goes back to the Session's.
     void setShownResult(std::shared_ptr<const ComputeResult> result);
     // Drawn on every visible map: the selected output and/or a projective field.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The image actually fed to the engine (grayscale or RGB, maybe downscaled), drawn with the
 // padded border the current parameters add: a hatched band of zeros, or the real values
@@ -26,7 +27,7 @@ class InputView : public QWidget {
     // The caption under the image, e.g. "fed: 512 x 512 RGB · padding 1 (zeros)".
     QString caption() const;
 
-    // Issue 6: the selected output's receptive field (or a marked input pixel) and the rows /
+    // The selected output's receptive field (or a marked input pixel) and the rows /
     // cols the first layer never reaches, drawn over the image. The view fits everything the
     // overlay draws, since a field through a stack can reach beyond the first layer's padding.
     void setOverlay(const ReceptiveFieldOverlay &overlay);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The kernel panel (a dock): how the Conv2d weights are made and what they are. Presets and
 // seeded PyTorch-default initialisation, an editable grid of one (out, in) kernel shown as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "layerstackpanel.h"
 
 #include "conv2dparamsform.h"

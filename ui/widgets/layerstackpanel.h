@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The layer stack: add and remove conv layers after the Session's layer (each with its own
 // parameters, weights and an optional ReLU before it), choose whose feature maps are shown,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The Session's Conv2d parameters as controls (dock content): a Conv2dParamsForm that
 // follows the Session (undo, settings, sessions) and never changes it itself: every edit is

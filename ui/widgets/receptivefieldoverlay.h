@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // What the input view and the feature maps draw on top of themselves to answer "where does
 // this output come from?" and "what does this input pixel affect?". Values computed once

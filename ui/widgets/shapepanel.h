@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The arithmetic of the current layer in words and numbers: input and output shapes, the
 // PyTorch repr, the H_out / W_out formulas with the values substituted, parameter count,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The step-through animation's canvas: a small padded input (numbers readable on a
 // projector), the kernel window and its dilated taps, the per-channel products and sums,

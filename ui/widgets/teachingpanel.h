@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Teaching mode: the step-through animation with its transport (play/pause, step, scrub,
 // speed, loop; Space, arrows, Home/End), predict-then-reveal quizzes with a score, and

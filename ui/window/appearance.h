@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // How the window looks: the light/dark theme (palettes, tooltips) and presentation mode's
 // large fonts, including the dock titles that would otherwise keep their first font. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The export-and-share actions of the main window, in one place so that the window only
 // adds them to its menus: File > Export..., File > Open Session..., File > Save Session...,

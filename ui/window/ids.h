@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The main window's menus, actions and docks by identity. Collaborators (teaching mode, the
 // screenshot states of the app) ask the window for these instead of searching for a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Undo for weight edits, and the wiring of the kernel panel to the session.
 #include "session.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The main window wires the model, the controller, the views and the actions together; it
 // holds no Conv2d logic of its own.

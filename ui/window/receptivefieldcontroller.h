@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Wires "click an output, see where it comes from" together, so the main window only creates
 // it: a click (or, with follow-hover on, a hover) on a feature map selects out[c, y, x] of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The desktop's light/dark preference as the XDG desktop portal publishes it
 // (org.freedesktop.appearance / color-scheme, GNOME 42+, KDE 5.24+). Qt 6.4 has no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // What teaching mode needs from the window it runs in, handed over once when it is made:
 // the model it edits, the panels a lesson locks, the docks that stay beside the lesson and

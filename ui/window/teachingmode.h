@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Puts teaching mode into the main window without the window knowing its insides: a
 // "Teaching" dock with the TeachingPanel, View > Teaching Mode, File > Open Lesson and the

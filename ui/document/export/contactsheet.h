@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Contact sheet: title with the configuration, all maps of sample 0 in a grid labelled
 // out[c], a colour bar with tick values. Height follows from the width and the grid; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The export itself: check, plan, write every file into the staging folder, commit.
 #include "exporter.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // One output map at a time: its value range, its colour image and its 16-bit encoding.
 // Shared by the per-map files, the contact sheet and the sidecar.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // What an export is asked for and what it will write: the requests and options, the
 // format names, the file names (one place, so plannedFiles() and the export agree) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The JSON sidecar of one exported result: how it was computed (version, input and its
 // hash and scaling, every layer, the resolution), the value and colour range of every map,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The staging area of one export: files are written through QSaveFile into a hidden
 // folder next to their destination (same file system, so the final rename is atomic) and
