@@ -92,7 +92,7 @@ Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams
 
 // A float buffer that keeps its allocation between calls and is not zero-filled on growth.
 class Workspace {
-  public:
+public:
     float *get(std::size_t count)
     {
         if (count > m_capacity) {
@@ -104,7 +104,7 @@ class Workspace {
         return m_data.get();
     }
 
-  private:
+private:
     struct Free {
         void operator()(float *p) const { ::operator delete[](p, std::align_val_t(64)); }
     };
@@ -314,7 +314,7 @@ void widenRange(MinMax &r, const float *data, std::size_t count)
 
 // Calls the progress callback from the calling thread at most every ~2 ms.
 class ProgressTicker {
-  public:
+public:
     ProgressTicker(const ProgressCallback &callback, std::int64_t tasks)
         : m_callback(callback), m_tasks(tasks)
     {
@@ -331,7 +331,7 @@ class ProgressTicker {
         return m_callback(f);
     }
 
-  private:
+private:
     const ProgressCallback &m_callback;
     std::int64_t m_tasks;
     std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();

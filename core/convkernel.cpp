@@ -17,17 +17,41 @@ namespace {
 #if defined(__AVX512F__)
 using Vec = __m512;
 constexpr int kLanes = 16;
-inline Vec load(const float *p) { return _mm512_loadu_ps(p); }
-inline void store(float *p, Vec v) { _mm512_storeu_ps(p, v); }
-inline Vec splat(float x) { return _mm512_set1_ps(x); }
-inline Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+inline Vec load(const float *p)
+{
+    return _mm512_loadu_ps(p);
+}
+inline void store(float *p, Vec v)
+{
+    _mm512_storeu_ps(p, v);
+}
+inline Vec splat(float x)
+{
+    return _mm512_set1_ps(x);
+}
+inline Vec fma(Vec a, Vec b, Vec c)
+{
+    return _mm512_fmadd_ps(a, b, c);
+}
 #elif defined(__AVX2__) && defined(__FMA__)
 using Vec = __m256;
 constexpr int kLanes = 8;
-inline Vec load(const float *p) { return _mm256_loadu_ps(p); }
-inline void store(float *p, Vec v) { _mm256_storeu_ps(p, v); }
-inline Vec splat(float x) { return _mm256_set1_ps(x); }
-inline Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+inline Vec load(const float *p)
+{
+    return _mm256_loadu_ps(p);
+}
+inline void store(float *p, Vec v)
+{
+    _mm256_storeu_ps(p, v);
+}
+inline Vec splat(float x)
+{
+    return _mm256_set1_ps(x);
+}
+inline Vec fma(Vec a, Vec b, Vec c)
+{
+    return _mm256_fmadd_ps(a, b, c);
+}
 #else
 typedef float Vec __attribute__((vector_size(16)));
 constexpr int kLanes = 4;
@@ -37,9 +61,18 @@ inline Vec load(const float *p)
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-inline void store(float *p, Vec v) { std::memcpy(p, &v, sizeof v); }
-inline Vec splat(float x) { return Vec{x, x, x, x}; }
-inline Vec fma(Vec a, Vec b, Vec c) { return a * b + c; }
+inline void store(float *p, Vec v)
+{
+    std::memcpy(p, &v, sizeof v);
+}
+inline Vec splat(float x)
+{
+    return Vec{x, x, x, x};
+}
+inline Vec fma(Vec a, Vec b, Vec c)
+{
+    return a * b + c;
+}
 #endif
 
 // Vectors per row of the register tile: Ob * Xb accumulators stay within 24 of the 32
@@ -112,8 +145,8 @@ void scatter(const float *tile, int P, const KernelOutput &o, std::int64_t q, st
         const std::int64_t valid = std::min(run, o.width - x);
         if (valid > 0)
             for (int c = 0; c < Ob; ++c)
-                std::memcpy(o.out + c * o.channelStride + y * o.width + x,
-                            tile + c * P + (q - q0), static_cast<std::size_t>(valid) * sizeof(float));
+                std::memcpy(o.out + c * o.channelStride + y * o.width + x, tile + c * P + (q - q0),
+                            static_cast<std::size_t>(valid) * sizeof(float));
         q += run;
         ++y;
         x = 0;

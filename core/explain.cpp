@@ -76,11 +76,11 @@ std::string formatExplanation(const Explanation &e)
     s << "out[" << e.n << ", " << e.o << ", " << e.y << ", " << e.x << "]: group " << e.group
       << ", padding mode " << toString(e.paddingMode) << "\n";
     for (const ExplainChannel &ch : e.channels) {
-        s << "  input channel " << ch.inputChannel << " (weight[" << e.o << ", "
-          << ch.weightChannel << "]):\n";
+        s << "  input channel " << ch.inputChannel << " (weight[" << e.o << ", " << ch.weightChannel
+          << "]):\n";
         for (const ExplainTerm &t : ch.terms) {
-            s << "    [" << t.tap.ky << ", " << t.tap.kx << "] at (" << t.tap.py << ", "
-              << t.tap.px << ")";
+            s << "    [" << t.tap.ky << ", " << t.tap.kx << "] at (" << t.tap.py << ", " << t.tap.px
+              << ")";
             if (t.tap.inPadding) {
                 s << " padding (" << toString(e.paddingMode) << ")";
                 if (!t.tap.readsZero())

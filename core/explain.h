@@ -15,9 +15,9 @@ namespace convscope::core {
 
 // One kernel tap: where it lands, what it reads, what it is multiplied by.
 struct ExplainTerm {
-    Tap tap;          // padded coordinate, whether it is padding, the source pixel it copies
-    float input = 0;  // value read: the source pixel, or 0 when the tap reads zero padding
-    float weight = 0; // weight[o, ci, ky, kx]
+    Tap tap;            // padded coordinate, whether it is padding, the source pixel it copies
+    float input = 0;    // value read: the source pixel, or 0 when the tap reads zero padding
+    float weight = 0;   // weight[o, ci, ky, kx]
     double product = 0; // input * weight; exact, a float times a float fits a double
 };
 
@@ -31,16 +31,16 @@ struct ExplainChannel {
 
 struct Explanation {
     std::int64_t n = 0, o = 0, y = 0, x = 0;
-    std::int64_t group = 0;           // o / (C_out / groups): which input channels feed o
+    std::int64_t group = 0; // o / (C_out / groups): which input channels feed o
     PaddingMode paddingMode = PaddingMode::Zeros;
     std::vector<ExplainChannel> channels;
-    std::optional<float> bias;        // nullopt when the layer has no bias
+    std::optional<float> bias; // nullopt when the layer has no bias
     // bias + every product, accumulated in double in the reference convolution's order
     // (bias first, then channel by channel, tap by tap, zero-padding taps skipped), so
     // `value` is bit-identical to referenceConv2d. Adding up the rounded-for-display
     // subtotals instead may differ from it in the last bits of the double.
     double total = 0;
-    float value = 0;                  // static_cast<float>(total): the map's value
+    float value = 0; // static_cast<float>(total): the map's value
 };
 
 // The input channels that feed output channel o: [first, first + count), o's group. With

@@ -41,10 +41,9 @@ std::optional<ValidationError> checkConv(const Conv2dLayer &c, const Shape &in, 
                                                   + " values"};
     const Shape wantBias{p.outChannels};
     if (p.bias && c.weight && (!c.bias || c.bias->shape != wantBias))
-        return ValidationError{Field::Bias, "expected bias of shape [C_out] = "
-                                                + formatShape(wantBias) + ", but got "
-                                                + (c.bias ? formatShape(c.bias->shape)
-                                                          : std::string("no bias"))};
+        return ValidationError{
+            Field::Bias, "expected bias of shape [C_out] = " + formatShape(wantBias) + ", but got "
+                             + (c.bias ? formatShape(c.bias->shape) : std::string("no bias"))};
     if ((in.size() == 3 || in.size() == 4) && in[in.size() - 3] != p.inChannels) {
         const std::string channels = std::to_string(in[in.size() - 3]);
         return ValidationError{Field::InChannels,
@@ -179,14 +178,15 @@ std::optional<NetworkError> check(const Network &net, const Shape *input)
                 shape = Shape{1, c->params.inChannels, 1, 1}; // channels only
             e = checkConv(*c, shape, input != nullptr);
             if (!e)
-                shape = input ? outputShape(c->params, shape)
-                              : Shape{1, c->params.outChannels, 1, 1};
+                shape =
+                    input ? outputShape(c->params, shape) : Shape{1, c->params.outChannels, 1, 1};
         } else if (input && shape.size() != 3 && shape.size() != 4) {
             e = ValidationError{Field::Input, "expected a 3D or 4D input, but got input of size "
                                                   + formatShape(shape)};
         }
         if (e)
-            return NetworkError{i + 1, std::holds_alternative<Conv2dLayer>(layer) ? convs : convs + 1,
+            return NetworkError{i + 1,
+                                std::holds_alternative<Conv2dLayer>(layer) ? convs : convs + 1,
                                 kindName(layer), *e};
     }
     return std::nullopt;

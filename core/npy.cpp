@@ -94,18 +94,20 @@ Tensor parseNpy(const std::string &bytes, const std::string &name)
     const int major = static_cast<unsigned char>(bytes[6]);
     std::size_t headerLen = 0, offset = 0;
     if (major == 1) {
-        headerLen = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+        headerLen =
+            static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
         offset = 10;
     } else if (major == 2 || major == 3) {
         if (bytes.size() < 12)
             fail(name, "truncated .npy header");
         headerLen = 0;
         for (int i = 0; i < 4; ++i)
-            headerLen |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+            headerLen |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i]))
+                         << (8 * i);
         offset = 12;
     } else {
-        fail(name, "unsupported .npy format version " + std::to_string(major)
-                       + " (expected 1, 2 or 3)");
+        fail(name,
+             "unsupported .npy format version " + std::to_string(major) + " (expected 1, 2 or 3)");
     }
     if (bytes.size() < offset + headerLen)
         fail(name, "truncated .npy header: expected " + std::to_string(headerLen)
@@ -131,7 +133,8 @@ Tensor parseNpy(const std::string &bytes, const std::string &name)
     else if (dt == "<f8")
         itemSize = 8;
     else if (dt == ">f4" || dt == ">f8")
-        fail(name, "big-endian dtype " + dt + " is not supported: expected little-endian <f4 or <f8");
+        fail(name,
+             "big-endian dtype " + dt + " is not supported: expected little-endian <f4 or <f8");
     else
         fail(name, "unsupported dtype " + dt + ": expected float32 (<f4) or float64 (<f8)");
 
@@ -185,7 +188,8 @@ std::string serializeNpy(const Tensor &t)
 {
     std::string shape = "(";
     for (std::size_t i = 0; i < t.shape.size(); ++i)
-        shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 || i + 1 < t.shape.size() ? "," : "")
+        shape += std::to_string(t.shape[i])
+                 + (t.shape.size() == 1 || i + 1 < t.shape.size() ? "," : "")
                  + (i + 1 < t.shape.size() ? " " : "");
     shape += ")";
     std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";

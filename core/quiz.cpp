@@ -14,7 +14,10 @@ namespace convscope::core {
 
 namespace {
 
-std::string str(std::int64_t v) { return std::to_string(v); }
+std::string str(std::int64_t v)
+{
+    return std::to_string(v);
+}
 
 // Uniform integer in [lo, hi] from a fully specified generator: std::mt19937_64 is the same
 // everywhere, std::uniform_int_distribution is not, so a class sees the same question on
@@ -43,7 +46,10 @@ std::vector<Pixel> normalised(std::vector<Pixel> pixels)
     return pixels;
 }
 
-std::string modeName(PaddingMode mode) { return "'" + toString(mode) + "'"; }
+std::string modeName(PaddingMode mode)
+{
+    return "'" + toString(mode) + "'";
+}
 
 // The question's padding for PaddedValue: the layer's own when it pads with copies of
 // pixels; otherwise a stated hypothetical one (zeros padding copies nothing to ask about).
@@ -59,7 +65,7 @@ void choosePadding(Question &q)
     }
     // Reflect needs padding < size, so a 1-pixel-wide axis can only be replicated.
     q.mode = (q.setup.input.h >= 2 && q.setup.input.w >= 2) ? PaddingMode::Reflect
-                                                             : PaddingMode::Replicate;
+                                                            : PaddingMode::Replicate;
     if (!pads)
         pad = {1, 1, 1, 1};
     if (q.mode == PaddingMode::Reflect) {
@@ -88,8 +94,8 @@ std::string axisMapping(const char *axis, std::int64_t i, std::int64_t size, Pad
             return a + " " + str(i) + " mirrors about " + a + " 0 without repeating it: -(" + str(i)
                    + ") = " + str(s) + ".";
         return a + " " + str(i) + " mirrors about " + a + " " + str(size - 1)
-               + " without repeating it: 2*(" + sizeName + "-1) - " + str(i) + " = 2*" + str(size - 1)
-               + " - " + str(i) + " = " + str(s) + ".";
+               + " without repeating it: 2*(" + sizeName + "-1) - " + str(i) + " = 2*"
+               + str(size - 1) + " - " + str(i) + " = " + str(s) + ".";
     case PaddingMode::Replicate:
         return a + " " + str(i) + " copies the nearest edge " + a + ": " + str(s) + ".";
     case PaddingMode::Circular:
@@ -111,8 +117,8 @@ std::string windowAxis(const char *axis, std::int64_t pos, int stride, int padBe
         offsets += (k ? ", " : "") + str(static_cast<std::int64_t>(k) * dilation);
         values += (k ? ", " : "") + str(c);
     }
-    return std::string(axis) + ": " + str(pos) + "*" + str(stride) + " - " + str(padBefore)
-           + " + {" + offsets + "} = {" + values + "}";
+    return std::string(axis) + ": " + str(pos) + "*" + str(stride) + " - " + str(padBefore) + " + {"
+           + offsets + "} = {" + values + "}";
 }
 
 std::string outputSizeExplanation(const Question &q)
@@ -135,9 +141,8 @@ std::string outputSizeExplanation(const Question &q)
                        + " - 1) - 1) / " + str(s) + ") + 1 = floor(" + str(numerator) + " / "
                        + str(s) + ") + 1 = " + str(out) + ".";
     if (p.paddingKind == PaddingKind::Same)
-        text += " padding='same' pads dilation*(k - 1) = " + str(before + after)
-                + " in total: " + str(before) + " before and " + str(after)
-                + " after (the odd pixel goes after).";
+        text += " padding='same' pads dilation*(k - 1) = " + str(before + after) + " in total: "
+                + str(before) + " before and " + str(after) + " after (the odd pixel goes after).";
     else if (p.paddingKind == PaddingKind::Valid)
         text += " padding='valid' means no padding.";
     const std::int64_t tail = unreachedTail(in, before, after, k, s, d);
@@ -164,8 +169,8 @@ std::string parameterExplanation(const Conv2dParams &p)
         text += " bias=False: no bias. Total " + str(parameterCount(p)) + ".";
     if (p.groups > 1)
         text += " With groups=" + str(p.groups) + " each filter sees only " + str(perGroup)
-                + " of the " + str(p.inChannels) + " input channels, so there are "
-                + str(p.groups) + "x fewer weights than a dense layer.";
+                + " of the " + str(p.inChannels) + " input channels, so there are " + str(p.groups)
+                + "x fewer weights than a dense layer.";
     return text;
 }
 
@@ -174,12 +179,10 @@ std::string readPixelsExplanation(const Question &q, const Answer &answer)
     const Conv2dParams &p = q.setup.params;
     const SidePadding pad = effectivePadding(p);
     std::vector<std::int64_t> rows, cols;
-    std::string text = "The window (y*stride - pad + k*dilation) covers "
-                       + windowAxis("rows", q.y, p.stride.h, pad.top, p.kernel.h, p.dilation.h, rows)
-                       + "; "
-                       + windowAxis("columns", q.x, p.stride.w, pad.left, p.kernel.w, p.dilation.w,
-                                    cols)
-                       + ".";
+    std::string text =
+        "The window (y*stride - pad + k*dilation) covers "
+        + windowAxis("rows", q.y, p.stride.h, pad.top, p.kernel.h, p.dilation.h, rows) + "; "
+        + windowAxis("columns", q.x, p.stride.w, pad.left, p.kernel.w, p.dilation.w, cols) + ".";
     // Explain each coordinate that falls in the padding once per axis.
     for (std::int64_t r : rows)
         if (r < 0 || r >= q.setup.input.h)
@@ -251,11 +254,12 @@ Question makeQuestion(QuizKind kind, const QuizSetup &setup, std::uint64_t seed)
     q.kind = kind;
     q.setup = setup;
     std::mt19937_64 rng(seed);
-    const std::string layer = torchRepr(p) + (p.paddingMode == PaddingMode::Zeros
-                                                  ? std::string()
-                                                  : " with padding_mode=" + modeName(p.paddingMode));
-    const std::string input = "an input of " + str(setup.input.h) + " x " + str(setup.input.w)
-                              + " (H x W)";
+    const std::string layer =
+        torchRepr(p)
+        + (p.paddingMode == PaddingMode::Zeros ? std::string()
+                                               : " with padding_mode=" + modeName(p.paddingMode));
+    const std::string input =
+        "an input of " + str(setup.input.h) + " x " + str(setup.input.w) + " (H x W)";
     switch (kind) {
     case QuizKind::OutputHeight:
         q.prompt = "What is H_out for " + layer + " on " + input + "?";
@@ -272,8 +276,9 @@ Question makeQuestion(QuizKind kind, const QuizSetup &setup, std::uint64_t seed)
         q.y = pick(rng, 0, out[2] - 1);
         q.x = pick(rng, 0, out[3] - 1);
         q.prompt = "Which input pixels does out[0, " + str(q.channel) + ", " + str(q.y) + ", "
-                   + str(q.x) + "] read? Click every one (padding copies count as the pixel "
-                   "they copy; zero padding reads no pixel).";
+                   + str(q.x)
+                   + "] read? Click every one (padding copies count as the pixel "
+                     "they copy; zero padding reads no pixel).";
         break;
     }
     case QuizKind::PaddedValue: {
@@ -287,13 +292,12 @@ Question makeQuestion(QuizKind kind, const QuizSetup &setup, std::uint64_t seed)
             q.py = pick(rng, 0, rowsTotal - 1) - pad.top;
             q.px = pick(rng, 0, colsTotal - 1) - pad.left;
         } while (q.py >= 0 && q.py < setup.input.h && q.px >= 0 && q.px < setup.input.w);
-        const bool own = q.mode == p.paddingMode
-                         && pad == effectivePadding(p);
+        const bool own = q.mode == p.paddingMode && pad == effectivePadding(p);
         q.prompt = std::string(own ? "This layer pads" : "Suppose the input were padded")
                    + " with padding_mode=" + modeName(q.mode) + " (top " + str(pad.top)
                    + ", bottom " + str(pad.bottom) + ", left " + str(pad.left) + ", right "
-                   + str(pad.right) + "). Which input pixel does padded position (row "
-                   + str(q.py) + ", column " + str(q.px)
+                   + str(pad.right) + "). Which input pixel does padded position (row " + str(q.py)
+                   + ", column " + str(q.px)
                    + ") copy? Rows and columns count from the image's top-left pixel (0, 0); "
                      "negative means above or left of the image.";
         break;
@@ -309,12 +313,12 @@ Answer correctAnswer(const Question &q)
     Answer a;
     switch (q.kind) {
     case QuizKind::OutputHeight:
-        a.number = outputSize(q.setup.input.h, pad.top, pad.bottom, p.kernel.h, p.stride.h,
-                              p.dilation.h);
+        a.number =
+            outputSize(q.setup.input.h, pad.top, pad.bottom, p.kernel.h, p.stride.h, p.dilation.h);
         break;
     case QuizKind::OutputWidth:
-        a.number = outputSize(q.setup.input.w, pad.left, pad.right, p.kernel.w, p.stride.w,
-                              p.dilation.w);
+        a.number =
+            outputSize(q.setup.input.w, pad.left, pad.right, p.kernel.w, p.stride.w, p.dilation.w);
         break;
     case QuizKind::ParameterCount: a.number = parameterCount(p); break;
     case QuizKind::ReadPixels:

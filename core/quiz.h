@@ -42,14 +42,14 @@ struct Pixel {
 // What a question is about: one layer and the input it is applied to.
 struct QuizSetup {
     Conv2dParams params;
-    PlaneSize input;      // H, W of the input
+    PlaneSize input; // H, W of the input
     std::int64_t batch = 1;
 };
 
 struct Question {
     QuizKind kind = QuizKind::OutputHeight;
     QuizSetup setup;
-    std::string prompt;   // plain text, one or two sentences
+    std::string prompt; // plain text, one or two sentences
     // ReadPixels: the output position asked about (n = 0).
     std::int64_t channel = 0;
     std::int64_t y = 0;

@@ -109,8 +109,8 @@ void checkPosition(std::int64_t y, std::int64_t x, std::int64_t h, std::int64_t 
     if (y < 0 || y >= h || x < 0 || x >= w)
         throw std::out_of_range(what + " (" + std::to_string(y) + ", " + std::to_string(x)
                                 + ") is outside its " + std::to_string(h) + " x "
-                                + std::to_string(w) + " map: expected 0 <= y < "
-                                + std::to_string(h) + " and 0 <= x < " + std::to_string(w));
+                                + std::to_string(w) + " map: expected 0 <= y < " + std::to_string(h)
+                                + " and 0 <= x < " + std::to_string(w));
 }
 
 } // namespace
@@ -160,10 +160,10 @@ InputBox inputBox(const LayerField &layer, std::int64_t y, std::int64_t x)
 std::vector<Tap> layerTaps(const Conv2dParams &p, PlaneSize in, std::int64_t y, std::int64_t x)
 {
     const SidePadding pad = effectivePadding(p);
-    const std::int64_t ho = outputSize(in.h, pad.top, pad.bottom, p.kernel.h, p.stride.h,
-                                       p.dilation.h);
-    const std::int64_t wo = outputSize(in.w, pad.left, pad.right, p.kernel.w, p.stride.w,
-                                       p.dilation.w);
+    const std::int64_t ho =
+        outputSize(in.h, pad.top, pad.bottom, p.kernel.h, p.stride.h, p.dilation.h);
+    const std::int64_t wo =
+        outputSize(in.w, pad.left, pad.right, p.kernel.w, p.stride.w, p.dilation.w);
     checkPosition(y, x, ho, wo, "output position");
     std::vector<Tap> taps;
     taps.reserve(static_cast<std::size_t>(p.kernel.h) * static_cast<std::size_t>(p.kernel.w));
@@ -192,8 +192,9 @@ Reach reachedInputs(const LayerStack &stack, PlaneSize input, std::size_t layer,
 {
     const std::vector<LayerField> table = receptiveFields(stack, input);
     if (layer >= table.size())
-        throw std::out_of_range("layer " + std::to_string(layer + 1) + " does not exist: the stack has "
-                                + std::to_string(table.size()) + " layers");
+        throw std::out_of_range("layer " + std::to_string(layer + 1)
+                                + " does not exist: the stack has " + std::to_string(table.size())
+                                + " layers");
     checkPosition(y, x, table[layer].h.outSize, table[layer].w.outSize, "output position");
     Reach reach;
     std::vector<std::int64_t> rows{y}, cols{x};

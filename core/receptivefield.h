@@ -96,13 +96,13 @@ InputBox inputBox(const LayerField &layer, std::int64_t y, std::int64_t x);
 
 // One kernel tap of a single layer for one output position.
 struct Tap {
-    int ky = 0;              // kernel row, as in weight[o, ci, ky, kx]
-    int kx = 0;              // kernel column
-    std::int64_t py = 0;     // coordinate on this layer's padded input (may be < 0 or >= H)
+    int ky = 0;          // kernel row, as in weight[o, ci, ky, kx]
+    int kx = 0;          // kernel column
+    std::int64_t py = 0; // coordinate on this layer's padded input (may be < 0 or >= H)
     std::int64_t px = 0;
-    bool inPadding = false;  // (py, px) lies outside [0, H) x [0, W)
-    std::int64_t sy = -1;    // the input pixel the tap reads (sourceIndex of padding.h),
-    std::int64_t sx = -1;    // or -1, -1 when it reads a zero (zero padding)
+    bool inPadding = false; // (py, px) lies outside [0, H) x [0, W)
+    std::int64_t sy = -1;   // the input pixel the tap reads (sourceIndex of padding.h),
+    std::int64_t sx = -1;   // or -1, -1 when it reads a zero (zero padding)
     bool readsZero() const { return sy < 0 || sx < 0; }
     bool operator==(const Tap &) const = default;
 };

@@ -36,14 +36,13 @@ Tensor referenceConv2d(const Tensor &input, const Tensor &weight, const Tensor *
                             if (iy < 0)
                                 continue;
                             for (std::int64_t kx = 0; kx < kW; ++kx) {
-                                const std::int64_t ix = sourceIndex(
-                                    x * p.stride.w - pad.left + kx * p.dilation.w, W,
-                                    p.paddingMode);
+                                const std::int64_t ix =
+                                    sourceIndex(x * p.stride.w - pad.left + kx * p.dilation.w, W,
+                                                p.paddingMode);
                                 if (ix < 0)
                                     continue;
-                                const float v =
-                                    input.data[static_cast<std::size_t>(((n * C + c) * H + iy) * W
-                                                                        + ix)];
+                                const float v = input.data[static_cast<std::size_t>(
+                                    ((n * C + c) * H + iy) * W + ix)];
                                 acc += double(v) * weight.at(o, ci, ky, kx);
                             }
                         }

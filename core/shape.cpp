@@ -12,8 +12,7 @@ SidePadding effectivePadding(const Conv2dParams &p)
 {
     switch (p.paddingKind) {
     case PaddingKind::Valid: return {};
-    case PaddingKind::Explicit:
-        return {p.padding.h, p.padding.h, p.padding.w, p.padding.w};
+    case PaddingKind::Explicit: return {p.padding.h, p.padding.h, p.padding.w, p.padding.w};
     case PaddingKind::Same: {
         const int totalH = p.dilation.h * (p.kernel.h - 1);
         const int totalW = p.dilation.w * (p.kernel.w - 1);

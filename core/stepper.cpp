@@ -11,8 +11,7 @@
 namespace convscope::core {
 
 Stepper::Stepper(Tensor input, Tensor weight, std::optional<Tensor> bias, const Conv2dParams &p)
-    : m_input(std::move(input)), m_weight(std::move(weight)), m_bias(std::move(bias)),
-      m_params(p)
+    : m_input(std::move(input)), m_weight(std::move(weight)), m_bias(std::move(bias)), m_params(p)
 {
     if (m_input.rank() != 4)
         throw std::invalid_argument("the step-through needs a batched input [N, C, H, W], got "
@@ -46,10 +45,10 @@ OutputPosition Stepper::positionAt(std::int64_t index) const
 std::int64_t Stepper::indexOf(const OutputPosition &pos) const
 {
     const std::int64_t N = m_output.dim(0), O = m_output.dim(1), H = outHeight(), W = outWidth();
-    if (pos.n < 0 || pos.n >= N || pos.o < 0 || pos.o >= O || pos.y < 0 || pos.y >= H
-        || pos.x < 0 || pos.x >= W)
-        throw std::out_of_range("out[" + std::to_string(pos.n) + ", " + std::to_string(pos.o)
-                                + ", " + std::to_string(pos.y) + ", " + std::to_string(pos.x)
+    if (pos.n < 0 || pos.n >= N || pos.o < 0 || pos.o >= O || pos.y < 0 || pos.y >= H || pos.x < 0
+        || pos.x >= W)
+        throw std::out_of_range("out[" + std::to_string(pos.n) + ", " + std::to_string(pos.o) + ", "
+                                + std::to_string(pos.y) + ", " + std::to_string(pos.x)
                                 + "] is not in the output " + formatShape(m_output.shape));
     return ((pos.n * O + pos.o) * H + pos.y) * W + pos.x;
 }

@@ -26,10 +26,10 @@ struct OutputPosition {
 
 // What the view shows at one step.
 struct StepFrame {
-    std::int64_t index = 0;          // position in the visiting order, 0-based
+    std::int64_t index = 0; // position in the visiting order, 0-based
     OutputPosition position;
-    std::vector<Tap> taps;           // the window: kH * kW taps in weight order (layerTaps)
-    Explanation explanation;         // products, per-channel subtotals, bias, total
+    std::vector<Tap> taps;              // the window: kH * kW taps in weight order (layerTaps)
+    Explanation explanation;            // products, per-channel subtotals, bias, total
     std::int64_t firstInputChannel = 0; // the input channels that feed channel o:
     std::int64_t inputChannelCount = 0; // [first, first + count) (its group)
     // The number the view writes into the output cell: the explanation's total, which is
@@ -61,7 +61,7 @@ public:
     std::int64_t count() const { return m_count; }
     std::int64_t index() const { return m_index; }
     OutputPosition position() const { return positionAt(m_index); }
-    OutputPosition positionAt(std::int64_t index) const; // throws std::out_of_range
+    OutputPosition positionAt(std::int64_t index) const;   // throws std::out_of_range
     std::int64_t indexOf(const OutputPosition &pos) const; // throws std::out_of_range
 
     // Moves one step. At the end (start) forward (back) stays put and returns false, unless

@@ -12,8 +12,7 @@ namespace {
 // two runs issued back to back, short enough not to matter when the machine is shared.
 constexpr auto kSpin = std::chrono::microseconds(100);
 
-template <class Done>
-void spinUntil(Done done)
+template <class Done> void spinUntil(Done done)
 {
     const auto until = std::chrono::steady_clock::now() + kSpin;
     while (!done()) {
@@ -104,7 +103,8 @@ void ThreadPool::workerLoop(int index, std::uint64_t seen)
 bool ThreadPool::run(int threads, std::int64_t count, const std::function<void(std::int64_t)> &task,
                      const std::function<bool(std::int64_t)> &tick)
 {
-    threads = static_cast<int>(std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(count, 1)));
+    threads =
+        static_cast<int>(std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(count, 1)));
     std::unique_lock runLock(m_runMutex, std::defer_lock);
     if (threads > 1 && !runLock.try_lock())
         threads = 1;

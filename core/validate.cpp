@@ -96,13 +96,13 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
     if (w[0] < g)
         return err(Field::Weight, "Given groups=" + std::to_string(g)
                                       + ", expected weight to be at least " + std::to_string(g)
-                                      + " at dimension 0, but got weight of size "
-                                      + formatShape(w) + " instead");
+                                      + " at dimension 0, but got weight of size " + formatShape(w)
+                                      + " instead");
     if (w[0] % g != 0)
         return err(Field::Groups, "Given groups=" + std::to_string(g)
                                       + ", expected weight to be divisible by " + std::to_string(g)
-                                      + " at dimension 0, but got weight of size "
-                                      + formatShape(w) + " instead");
+                                      + " at dimension 0, but got weight of size " + formatShape(w)
+                                      + " instead");
     if (w[1] <= 0)
         return err(Field::Weight, "expected weight to have at least one input channel per group, "
                                   "but got weight of size "
@@ -115,9 +115,9 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
                                       + " channels, but got " + std::to_string(channels)
                                       + " channels instead");
     if (w[2] <= 0 || w[3] <= 0)
-        return err(Field::Kernel,
-                   "kernel size should be greater than zero, but got kernel_height: "
-                       + std::to_string(w[2]) + " kernel_width: " + std::to_string(w[3]));
+        return err(Field::Kernel, "kernel size should be greater than zero, but got kernel_height: "
+                                      + std::to_string(w[2])
+                                      + " kernel_width: " + std::to_string(w[3]));
     if (bias && (bias->size() != 1 || (*bias)[0] != w[0]))
         return err(Field::Bias, "Given weight of size " + formatShape(w)
                                     + ", expected bias to be 1-dimensional with "
@@ -127,8 +127,8 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
     // Hw and SidePadding hold ints: a dilated kernel wider than that would overflow the
     // 'same' padding arithmetic. PyTorch fails on it too, allocating the padded input.
     constexpr std::int64_t maxSpan = std::numeric_limits<int>::max();
-    for (const auto &[k, d, name] : {std::tuple{w[2], p.dilation.h, "height"},
-                                     std::tuple{w[3], p.dilation.w, "width"}})
+    for (const auto &[k, d, name] :
+         {std::tuple{w[2], p.dilation.h, "height"}, std::tuple{w[3], p.dilation.w, "width"}})
         if (k > maxSpan || effectiveKernel(static_cast<int>(k), d) > maxSpan)
             return err(Field::Dilation,
                        std::string("dilated kernel ") + name
@@ -158,8 +158,8 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
                 return err(Field::Padding,
                            "reflect padding should be less than the input " + std::string(s.name)
                                + ", but got: padding (" + std::to_string(s.before) + ", "
-                               + std::to_string(s.after) + ") at dimension "
-                               + std::to_string(s.dim) + " of input " + formatShape(in));
+                               + std::to_string(s.after) + ") at dimension " + std::to_string(s.dim)
+                               + " of input " + formatShape(in));
             if (!reflect && most > s.size)
                 return err(Field::Padding,
                            "circular padding should be at most the input " + std::string(s.name)
@@ -183,15 +183,15 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
                                       + "). Kernel size can't be greater than actual input size");
 
     const std::int64_t n = in.size() == 4 ? in[0] : 1;
-    if (auto e = checkSize(Field::Input, "input", elementCount({n, channels, h, wd}),
-                           formatShape(in)))
+    if (auto e =
+            checkSize(Field::Input, "input", elementCount({n, channels, h, wd}), formatShape(in)))
         return e;
     if (auto e = checkSize(Field::Weight, "weight", elementCount({w[0], w[1], w[2], w[3]}),
                            formatShape(w)))
         return e;
-    if (auto e = checkSize(Field::Padding, "padded input",
-                           elementCount({n, channels, paddedH, paddedW}),
-                           formatShape({n, channels, paddedH, paddedW})))
+    if (auto e =
+            checkSize(Field::Padding, "padded input", elementCount({n, channels, paddedH, paddedW}),
+                      formatShape({n, channels, paddedH, paddedW})))
         return e;
     const std::int64_t outH = (paddedH - kh) / p.stride.h + 1;
     const std::int64_t outW = (paddedW - kw) / p.stride.w + 1;
@@ -221,9 +221,9 @@ std::optional<ValidationError> validateModule(const Conv2dParams &p)
                                       + std::to_string(p.inChannels)
                                       + " and groups=" + std::to_string(p.groups));
     if (p.outChannels % p.groups != 0)
-        return err(Field::Groups,
-                   "out_channels must be divisible by groups, but got out_channels="
-                       + std::to_string(p.outChannels) + " and groups=" + std::to_string(p.groups));
+        return err(Field::Groups, "out_channels must be divisible by groups, but got out_channels="
+                                      + std::to_string(p.outChannels)
+                                      + " and groups=" + std::to_string(p.groups));
     return std::nullopt;
 }
 

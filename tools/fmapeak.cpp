@@ -20,8 +20,7 @@ double cpuSeconds()
     return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
 }
 
-template <class V, V (*Fma)(V, V, V), V (*Splat)(float)>
-double gflops(int lanes)
+template <class V, V (*Fma)(V, V, V), V (*Splat)(float)> double gflops(int lanes)
 {
     V a[12];
     for (int i = 0; i < 12; ++i)
@@ -37,9 +36,10 @@ double gflops(int lanes)
 #pragma GCC unroll 12
                 for (int j = 0; j < 12; ++j)
                     a[j] = Fma(a[j], m, c);
-            __asm__ volatile("" : "+v"(a[0]), "+v"(a[1]), "+v"(a[2]), "+v"(a[3]), "+v"(a[4]),
-                             "+v"(a[5]), "+v"(a[6]), "+v"(a[7]), "+v"(a[8]), "+v"(a[9]),
-                             "+v"(a[10]), "+v"(a[11]));
+            __asm__ volatile(""
+                             : "+v"(a[0]), "+v"(a[1]), "+v"(a[2]), "+v"(a[3]), "+v"(a[4]),
+                               "+v"(a[5]), "+v"(a[6]), "+v"(a[7]), "+v"(a[8]), "+v"(a[9]),
+                               "+v"(a[10]), "+v"(a[11]));
         }
         const double t = cpuSeconds() - t0;
         best = t < best ? t : best;
@@ -56,11 +56,23 @@ double gflops(int lanes)
 }
 
 #ifdef __AVX512F__
-__m512 fma512(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
-__m512 splat512(float x) { return _mm512_set1_ps(x); }
+__m512 fma512(__m512 a, __m512 b, __m512 c)
+{
+    return _mm512_fmadd_ps(a, b, c);
+}
+__m512 splat512(float x)
+{
+    return _mm512_set1_ps(x);
+}
 #endif
-__m256 fma256(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
-__m256 splat256(float x) { return _mm256_set1_ps(x); }
+__m256 fma256(__m256 a, __m256 b, __m256 c)
+{
+    return _mm256_fmadd_ps(a, b, c);
+}
+__m256 splat256(float x)
+{
+    return _mm256_set1_ps(x);
+}
 
 } // namespace
 

@@ -107,7 +107,8 @@ std::vector<std::string> split(const std::string &text)
 int parseInt(const std::string &text, const std::string &what)
 {
     long long v;
-    if (!toLong(text, v) || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+    if (!toLong(text, v) || v < std::numeric_limits<int>::min()
+        || v > std::numeric_limits<int>::max())
         throw ValueError("invalid " + what + " '" + text + "': expected an integer");
     return static_cast<int>(v);
 }
@@ -118,7 +119,8 @@ std::pair<int, int> parsePair(const std::string &text, const std::string &what)
     std::vector<int> values;
     for (const auto &p : parts) {
         long long v;
-        if (!toLong(p, v) || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+        if (!toLong(p, v) || v < std::numeric_limits<int>::min()
+            || v > std::numeric_limits<int>::max())
             throw ValueError("invalid " + what + " '" + text
                              + "': expected a single integer value or a list of 2 comma-separated "
                                "integers");

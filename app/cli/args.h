@@ -51,7 +51,8 @@ void rejectPositional(const ParsedArgs &a);
 void requireOptions(const ParsedArgs &a, std::initializer_list<const char *> names);
 
 // "3" -> {3, 3}; "3,5" -> {3, 5}. Anything else is a ValueError naming `what`:
-// "expected stride to be a single integer value or a list of 2 values ..., but got stride=[1, 2, 3]".
+// "expected stride to be a single integer value or a list of 2 values ..., but got stride=[1, 2,
+// 3]".
 std::pair<int, int> parsePair(const std::string &text, const std::string &what);
 
 // A single integer, e.g. for --groups. ValueError when malformed or out of range.

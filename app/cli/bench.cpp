@@ -39,8 +39,8 @@ std::int64_t intField(const JsonObject &obj, const std::string &key, const std::
         throw ValueError(where + ": missing field \"" + key + "\"");
     const double *d = std::get_if<double>(&it->second.v);
     if (!d || *d != std::floor(*d) || *d < double(minimum) || *d > 1e9)
-        throw ValueError(where + ": field \"" + key + "\" must be an integer >= "
-                         + std::to_string(minimum));
+        throw ValueError(where + ": field \"" + key
+                         + "\" must be an integer >= " + std::to_string(minimum));
     return static_cast<std::int64_t>(*d);
 }
 
@@ -103,7 +103,8 @@ Timing timeConfig(const BenchConfig &c, int threads)
     Timing t;
     t.runs = static_cast<int>(ms.size());
     t.minMs = ms.front();
-    t.medianMs = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+    t.medianMs =
+        ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
     return t;
 }
 
@@ -127,7 +128,8 @@ std::vector<BenchConfig> parseBenchConfigs(const std::string &json)
     if (!root)
         throw ValueError("expected a JSON object with a \"configs\" array");
     auto it = (*root)->find("configs");
-    const auto *list = it == (*root)->end() ? nullptr : std::get_if<std::shared_ptr<JsonArray>>(&it->second.v);
+    const auto *list =
+        it == (*root)->end() ? nullptr : std::get_if<std::shared_ptr<JsonArray>>(&it->second.v);
     if (!list)
         throw ValueError("expected a JSON object with a \"configs\" array");
     std::vector<BenchConfig> configs;
@@ -139,7 +141,8 @@ std::vector<BenchConfig> parseBenchConfigs(const std::string &json)
         const JsonObject &o = **obj;
         BenchConfig c;
         auto name = o.find("name");
-        const std::string *s = name == o.end() ? nullptr : std::get_if<std::string>(&name->second.v);
+        const std::string *s =
+            name == o.end() ? nullptr : std::get_if<std::string>(&name->second.v);
         if (!s || s->empty())
             throw ValueError(where + ": missing string field \"name\"");
         c.name = *s;
@@ -176,7 +179,8 @@ int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostre
     if (auto t = a.value("threads")) {
         threads = parseInt(*t, "threads");
         if (threads < 0)
-            throw ValueError("invalid threads '" + *t + "': expected 0 (all cores) or a positive count");
+            throw ValueError("invalid threads '" + *t
+                             + "': expected 0 (all cores) or a positive count");
     }
     const std::string path = *a.value("config-file");
     std::ifstream f(path, std::ios::binary);
@@ -202,7 +206,8 @@ int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostre
     } else {
         out << std::left << std::setw(11) << "config" << std::right << std::setw(9) << "GFLOP"
             << std::setw(11) << "median ms" << std::setw(10) << "min ms" << std::setw(7) << "runs"
-            << std::setw(9) << "GFLOP/s" << "\n";
+            << std::setw(9) << "GFLOP/s"
+            << "\n";
     }
     for (std::size_t i = 0; i < configs.size(); ++i) {
         const BenchConfig &c = configs[i];

@@ -93,7 +93,8 @@ void applyConvOptions(const ParsedArgs &a, Conv2dParams &p)
         } else if (*v == "valid") {
             p.paddingKind = PaddingKind::Valid;
         } else {
-            const bool numeric = !v->empty() && v->find_first_not_of("-0123456789,") == std::string::npos;
+            const bool numeric =
+                !v->empty() && v->find_first_not_of("-0123456789,") == std::string::npos;
             if (!numeric)
                 throw ValueError("Invalid padding string: '" + *v
                                  + "' (expected 'same', 'valid', an integer or PH,PW)");
@@ -135,7 +136,8 @@ int runConv(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     if (auto t = a.value("threads")) {
         options.threads = parseInt(*t, "threads");
         if (options.threads < 0)
-            throw ValueError("invalid threads '" + *t + "': expected 0 (all cores) or a positive count");
+            throw ValueError("invalid threads '" + *t
+                             + "': expected 0 (all cores) or a positive count");
     }
 
     const Tensor input = readNpy(*a.value("input"));
@@ -178,8 +180,8 @@ int runShape(const std::vector<std::string> &args, std::ostream &out, std::ostre
     // Conv2dParams holds channel counts as int; a larger count must not wrap into a
     // misleading "got -1294967296".
     if (inShape[inShape.size() - 3] > std::numeric_limits<int>::max())
-        throw ValueError("invalid input shape '" + *a.value("input-shape") + "': "
-                         + std::to_string(inShape[inShape.size() - 3])
+        throw ValueError("invalid input shape '" + *a.value("input-shape")
+                         + "': " + std::to_string(inShape[inShape.size() - 3])
                          + " channels is more than convscope supports ("
                          + std::to_string(std::numeric_limits<int>::max()) + ")");
     Conv2dParams p;

@@ -125,7 +125,9 @@ private:
                     break;
                 const char e = m_text[m_pos++];
                 switch (e) {
-                case '"': case '\\': case '/': c = e; break;
+                case '"':
+                case '\\':
+                case '/': c = e; break;
                 case 'n': c = '\n'; break;
                 case 't': c = '\t'; break;
                 case 'r': c = '\r'; break;

@@ -137,13 +137,14 @@ Conv2dParams parseLayerSpec(const std::string &spec)
     for (const std::string &kv : items) {
         const auto eq = kv.find('=');
         if (eq == std::string::npos || eq == 0)
-            throw ValueError("invalid layer spec '" + spec + "': expected key=value pairs "
-                             "separated by commas (keys " + kKeys + "), but got '" + kv + "'");
+            throw ValueError("invalid layer spec '" + spec
+                             + "': expected key=value pairs "
+                               "separated by commas (keys "
+                             + kKeys + "), but got '" + kv + "'");
         const std::string key = kv.substr(0, eq);
         const std::string value = kv.substr(eq + 1);
         if (std::find(seen.begin(), seen.end(), key) != seen.end())
-            throw ValueError("key '" + key + "' given more than once in layer spec '" + spec
-                             + "'");
+            throw ValueError("key '" + key + "' given more than once in layer spec '" + spec + "'");
         seen.push_back(key);
         if (key == "k") {
             p.kernel = parseAxisPair(value, "kernel size", spec);
@@ -207,8 +208,7 @@ int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream 
             out << kRfUsage;
             return 0;
         }
-    const ParsedArgs a =
-        parseArgs(args, {{"input-size"}, {"layer", true, true}, {"at"}}, "rf");
+    const ParsedArgs a = parseArgs(args, {{"input-size"}, {"layer", true, true}, {"at"}}, "rf");
     rejectPositional(a);
     requireOptions(a, {"input-size"});
     if (!a.has("layer"))
@@ -244,9 +244,9 @@ int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream 
                              + std::to_string(last.w.outSize));
     }
 
-    std::vector<std::vector<std::string>> rows{
-        {"layer", "spec", "axis", "in", "out", "k_eff", "stride", "pad", "r", "j", "start",
-         "centre", "unreached"}};
+    std::vector<std::vector<std::string>> rows{{"layer", "spec", "axis", "in", "out", "k_eff",
+                                                "stride", "pad", "r", "j", "start", "centre",
+                                                "unreached"}};
     for (std::size_t l = 0; l < table.size(); ++l)
         for (const bool isH : {true, false}) {
             const AxisField &f = isH ? table[l].h : table[l].w;
@@ -286,8 +286,8 @@ int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream 
             << range(box.left, box.right) << " (" << box.height() << " x " << box.width()
             << "), centre (" << formatCentre(box.top + (box.height() - 1) / 2.0) << ", "
             << formatCentre(box.left + (box.width() - 1) / 2.0) << ")"
-            << (clipped ? ", reaching past the " + std::to_string(h) + " x "
-                              + std::to_string(w) + " image"
+            << (clipped ? ", reaching past the " + std::to_string(h) + " x " + std::to_string(w)
+                              + " image"
                         : std::string())
             << "\n";
         out << "  layer taps:  " << taps.size() << " (" << stack[L].kernel.h << " x "
@@ -299,10 +299,10 @@ int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream 
         out << "               rows " << runs(reach.h.taps) << "; cols " << runs(reach.w.taps)
             << "\n";
         out << "  depends on:  " << reach.h.sources.size() * reach.w.sources.size()
-            << " input pixels (" << reach.h.sources.size() << " rows x "
-            << reach.w.sources.size() << " cols)\n";
-        out << "               rows " << runs(reach.h.sources) << "; cols "
-            << runs(reach.w.sources) << "\n";
+            << " input pixels (" << reach.h.sources.size() << " rows x " << reach.w.sources.size()
+            << " cols)\n";
+        out << "               rows " << runs(reach.h.sources) << "; cols " << runs(reach.w.sources)
+            << "\n";
     }
     return 0;
 }

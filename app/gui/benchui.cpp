@@ -5,8 +5,8 @@
 #include "cli/cli.h"
 #include "commands.h"
 #include "computecontroller.h"
-#include "gui/guiapp.h"
 #include "featuremapgrid.h"
+#include "gui/guiapp.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -19,8 +19,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <iomanip>
 #include <functional>
+#include <iomanip>
 #include <memory>
 
 namespace convscope::ui {
@@ -96,9 +96,10 @@ double measureOnce(MainWindow &w, const core::Conv2dParams &next, double *engine
 
 int runBenchUi(const std::vector<std::string> &args, std::ostream &out, std::ostream &)
 {
-    static const std::vector<cli::OptionSpec> specs{
-        {"repeats", true, false}, {"threads", true, false}, {"preview-limit", true, false},
-        {"help", false, false}};
+    static const std::vector<cli::OptionSpec> specs{{"repeats", true, false},
+                                                    {"threads", true, false},
+                                                    {"preview-limit", true, false},
+                                                    {"help", false, false}};
     const cli::ParsedArgs a = cli::parseArgs(args, specs, "bench-ui");
     if (a.has("help")) {
         out << "usage: convscope bench-ui [--repeats N] [--threads T] [--preview-limit PX]\n"
@@ -140,7 +141,9 @@ int runBenchUi(const std::vector<std::string> &args, std::ostream &out, std::ost
              p.paddingMode = odd ? core::PaddingMode::Reflect : core::PaddingMode::Zeros;
          }},
         {"kernel 3x3<->5x5 ('same')",
-         [](core::Conv2dParams &p, bool odd) { p.kernel = odd ? core::Hw{5, 5} : core::Hw{3, 3}; }},
+         [](core::Conv2dParams &p, bool odd) {
+             p.kernel = odd ? core::Hw{5, 5} : core::Hw{3, 3};
+         }},
     };
 
     out << "bench-ui: parameter edit -> all feature maps redrawn (offscreen window "
@@ -149,8 +152,9 @@ int runBenchUi(const std::vector<std::string> &args, std::ostream &out, std::ost
         << ", preview limit " << (previewLimit ? std::to_string(previewLimit) + " px" : "off")
         << ")\n";
     out << std::left << std::setw(26) << "case" << std::setw(32) << "edit" << std::right
-        << std::setw(10) << "median" << std::setw(10) << "p95" << std::setw(14)
-        << "worker med" << std::setw(14) << "maps med" << "\n";
+        << std::setw(10) << "median" << std::setw(10) << "p95" << std::setw(14) << "worker med"
+        << std::setw(14) << "maps med"
+        << "\n";
     for (const Case &c : cases) {
         MainWindow w;
         w.controller()->setThreads(threads);
@@ -190,10 +194,10 @@ int runBenchUi(const std::vector<std::string> &args, std::ostream &out, std::ost
             }
             const Stats s = stats(total);
             const Stats e = stats(engine);
-            out << std::left << std::setw(26) << c.name << std::setw(32) << ch.name
-                << std::right << std::fixed << std::setprecision(1) << std::setw(7) << s.median
-                << " ms" << std::setw(7) << s.p95 << " ms" << std::setw(11) << e.median
-                << " ms" << std::setw(11) << stats(redrawn).median << " ms\n";
+            out << std::left << std::setw(26) << c.name << std::setw(32) << ch.name << std::right
+                << std::fixed << std::setprecision(1) << std::setw(7) << s.median << " ms"
+                << std::setw(7) << s.p95 << " ms" << std::setw(11) << e.median << " ms"
+                << std::setw(11) << stats(redrawn).median << " ms\n";
         }
     }
     return 0;

@@ -2,10 +2,10 @@
 #include "exportcommand.h"
 
 #include "cli/cli.h"
-#include "network.h"
 #include "exporter.h"
-#include "kernels.h"
 #include "imageinput.h"
+#include "kernels.h"
+#include "network.h"
 #include "sessionfile.h"
 #include "shape.h"
 #include "validate.h"
@@ -32,11 +32,13 @@ const std::string kUsage =
     "\n"
     "Runs Conv2d on each image and writes, per image (prefix = the image's base name):\n"
     "  png      NAME_outCC.png         each output map in the colour map\n"
-    "  png16    NAME_outCC_raw16.png   each map as 16-bit grayscale, value = offset + pixel * scale\n"
+    "  png16    NAME_outCC_raw16.png   each map as 16-bit grayscale, value = offset + pixel * "
+    "scale\n"
     "  npy      NAME_output.npy        the whole output [1, C_out, H_out, W_out], float32\n"
     "  sheet    NAME_sheet.png         contact sheet: all maps, configuration, colour bar\n"
     "  pdf/svg  NAME_sheet.pdf|svg     the contact sheet as vector pages for slides\n"
-    "  json     NAME_export.json       parameters, torch repr, input SHA-256, shapes, ranges, scaling\n"
+    "  json     NAME_export.json       parameters, torch repr, input SHA-256, shapes, ranges, "
+    "scaling\n"
     "  pytorch  NAME_input.npy, NAME_layerI_weight.npy, NAME_layerI_bias.npy, NAME_pytorch.py:\n"
     "           a script that rebuilds the layer in PyTorch and compares with NAME_output.npy\n"
     "Default formats: png,npy,sheet,json. Images are read with their EXIF orientation and\n"
@@ -74,8 +76,8 @@ QString q(const std::string &s)
 }
 
 struct Input {
-    QString path;   // file path, or empty for a session's embedded image
-    QString name;   // shown and used as the file prefix
+    QString path; // file path, or empty for a session's embedded image
+    QString name; // shown and used as the file prefix
     QImage image;
 };
 
@@ -139,10 +141,16 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         }
     auto specs = convOptionSpecs();
     const std::vector<OptionSpec> layerFlags{{"out-channels"}, {"kernel"}, {"no-bias", false},
-                                             {"preset"}, {"seed"}, {"grayscale", false}};
+                                             {"preset"},       {"seed"},   {"grayscale", false}};
     specs.insert(specs.end(), layerFlags.begin(), layerFlags.end());
-    specs.insert(specs.end(), {{"session"}, {"out"}, {"format"}, {"force", false}, {"colormap"},
-                               {"range"}, {"sheet-width"}, {"threads"}});
+    specs.insert(specs.end(), {{"session"},
+                               {"out"},
+                               {"format"},
+                               {"force", false},
+                               {"colormap"},
+                               {"range"},
+                               {"sheet-width"},
+                               {"threads"}});
     const ParsedArgs a = parseArgs(args, specs, "export");
     if (!a.has("out"))
         throw UsageError("missing required option '--out'");
@@ -152,10 +160,14 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
     if (auto path = a.value("session")) {
         for (const auto &s : convOptionSpecs())
             if (a.has(s.name))
-                throw UsageError("--" + s.name + " cannot be combined with --session (the session holds the layers)");
+                throw UsageError(
+                    "--" + s.name
+                    + " cannot be combined with --session (the session holds the layers)");
         for (const auto &s : layerFlags)
             if (a.has(s.name))
-                throw UsageError("--" + s.name + " cannot be combined with --session (the session holds the layers)");
+                throw UsageError(
+                    "--" + s.name
+                    + " cannot be combined with --session (the session holds the layers)");
         QString error;
         session = ui::loadSession(q(*path), &error);
         if (!session)
@@ -166,7 +178,8 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
     options.folder = q(*a.value("out"));
     options.overwrite = a.has("force");
     QString error;
-    if (!ui::parseFormats(q(a.value("format").value_or("png,npy,sheet,json")), &options.formats, &error))
+    if (!ui::parseFormats(q(a.value("format").value_or("png,npy,sheet,json")), &options.formats,
+                          &error))
         throw ValueError(error.toStdString());
     if (auto w = a.value("sheet-width"))
         options.sheetWidth = parseInt(*w, "sheet width");
@@ -174,7 +187,8 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
     if (auto t = a.value("threads")) {
         threads = parseInt(*t, "threads");
         if (threads < 0)
-            throw ValueError("invalid threads '" + *t + "': expected 0 (all cores) or a positive count");
+            throw ValueError("invalid threads '" + *t
+                             + "': expected 0 (all cores) or a positive count");
     }
 
     ui::ViewSettings view = session ? session->view : ui::ViewSettings{};
@@ -185,8 +199,9 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         throw ValueError("unknown range mode '" + *r + "': expected one of "
                          + ui::rangeModeNames().join(", ").toStdString());
 
-    const ui::InputMode mode = session ? session->inputMode
-                                       : (a.has("grayscale") ? ui::InputMode::Grayscale : ui::InputMode::Rgb);
+    const ui::InputMode mode =
+        session ? session->inputMode
+                : (a.has("grayscale") ? ui::InputMode::Grayscale : ui::InputMode::Rgb);
     const core::Network network = session ? session->network : networkFromFlags(a, mode);
     const bool stack = core::convParams(network).size() > 1;
 
@@ -261,8 +276,7 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
             << "\nUse --force to replace them, or choose another --out folder.\n";
         return 1;
     case ui::ExportResult::Status::Cancelled:
-    case ui::ExportResult::Status::Failed:
-        break;
+    case ui::ExportResult::Status::Failed: break;
     }
     err << "convscope export: " << result.message.toStdString() << "\n";
     return 1;

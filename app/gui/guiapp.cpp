@@ -4,8 +4,8 @@
 #include "benchui.h"
 #include "cli/cli.h"
 #include "commands.h"
-#include "explainpanel.h"
 #include "computecontroller.h"
+#include "explainpanel.h"
 #include "featuremapgrid.h"
 #include "ids.h"
 #include "kernels.h"
@@ -63,8 +63,8 @@ void applyScreenshotState(MainWindow &w, const QString &state)
     } else if (state == QLatin1String("dark")) {
         w.setTheme(MainWindow::Theme::Dark);
     } else if (state == QLatin1String("receptive-field") || state == QLatin1String("explain")) {
-        // Receptive fields: a small fed image, so single pixels, taps and gaps are visible; dilation
-        // leaves gaps; circular padding copies pixels from the far side, outside the box
+        // Receptive fields: a small fed image, so single pixels, taps and gaps are visible;
+        // dilation leaves gaps; circular padding copies pixels from the far side, outside the box
         // (receptive-field), reflect labels each padded term with its source (explain).
         w.session()->setPreviewLimit(40);
         p.outChannels = 4;
@@ -162,40 +162,39 @@ int runGui(int argc, char **argv, GuiOptions options)
         window.show();
 
     if (screenshot) {
-        const QString path = QDir::current().absoluteFilePath(
-            QString::fromStdString(options.screenshot));
+        const QString path =
+            QDir::current().absoluteFilePath(QString::fromStdString(options.screenshot));
         auto *poll = new QTimer(&window);
         poll->setInterval(100);
         int waited = 0;
         const QString state = QString::fromStdString(options.screenshotState);
         QWidget *target = nullptr;
         QObject::connect(poll, &QTimer::timeout, &window,
-                         [&window, poll, path, state, target, waited,
-                          applied = false]() mutable {
-            waited += 100;
-            // The parameter state goes in once the first result is on screen, so an invalid
-            // state shows what users see: the last valid maps, dimmed.
-            if (!applied && waited >= 600 && !window.controller()->isBusy()) {
-                applyScreenshotState(window, state);
-                applied = true;
-                waited = 0;
-                return;
-            }
-            if (!applied)
-                return;
-            // Settle: the run finished and a few paints have happened.
-            if (waited < 1200 || (window.controller()->isBusy() && waited < 30000))
-                return;
-            if (!target) { // one more round so a selection made now is painted
-                target = prepareScreenshot(window, state);
-                return;
-            }
-            poll->stop();
-            const bool ok = saveGrab(*target, path);
-            std::cerr << (ok ? "screenshot: " : "screenshot FAILED: ") << path.toStdString()
-                      << "\n";
-            QApplication::exit(ok ? 0 : 1);
-        });
+                         [&window, poll, path, state, target, waited, applied = false]() mutable {
+                             waited += 100;
+                             // The parameter state goes in once the first result is on screen, so
+                             // an invalid state shows what users see: the last valid maps, dimmed.
+                             if (!applied && waited >= 600 && !window.controller()->isBusy()) {
+                                 applyScreenshotState(window, state);
+                                 applied = true;
+                                 waited = 0;
+                                 return;
+                             }
+                             if (!applied)
+                                 return;
+                             // Settle: the run finished and a few paints have happened.
+                             if (waited < 1200 || (window.controller()->isBusy() && waited < 30000))
+                                 return;
+                             if (!target) { // one more round so a selection made now is painted
+                                 target = prepareScreenshot(window, state);
+                                 return;
+                             }
+                             poll->stop();
+                             const bool ok = saveGrab(*target, path);
+                             std::cerr << (ok ? "screenshot: " : "screenshot FAILED: ")
+                                       << path.toStdString() << "\n";
+                             QApplication::exit(ok ? 0 : 1);
+                         });
         poll->start();
     }
     return QApplication::exec();

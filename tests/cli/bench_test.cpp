@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `convscope bench`: the configs.json reader and the JSON output compare.py parses.
-#include "cli/bench.h"
 #include "cli/args.h"
+#include "cli/bench.h"
 #include "cli/cli.h"
 
 #include <gtest/gtest.h>
@@ -66,8 +66,8 @@ TEST(Bench, jsonOutputNamesEveryResult)
         ::testing::TempDir() + "convscope_bench_test_" + std::to_string(getpid()) + ".json";
     std::ofstream(path) << kOneConfig;
     std::ostringstream out, err;
-    const int code = runCli({"bench", "--config-file", path, "--only", "tiny", "--threads", "1", "--json"},
-                            out, err);
+    const int code = runCli(
+        {"bench", "--config-file", path, "--only", "tiny", "--threads", "1", "--json"}, out, err);
     EXPECT_EQ(code, 0) << err.str();
     const std::string s = out.str();
     EXPECT_EQ(s.rfind("{\"results\": [{\"name\": \"tiny\", \"median_ms\": ", 0), 0u) << s;

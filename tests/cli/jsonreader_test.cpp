@@ -25,8 +25,8 @@ std::string errorOf(const std::string &text)
 
 TEST(JsonReader, objectWithEveryKindOfValue_isReadBack)
 {
-    const JsonValue doc =
-        parseJson(R"( {"n": -1.5e1, "s": "a\"b\n", "t": true, "f": false, "z": null, "a": [1, []]} )");
+    const JsonValue doc = parseJson(
+        R"( {"n": -1.5e1, "s": "a\"b\n", "t": true, "f": false, "z": null, "a": [1, []]} )");
     const auto *root = std::get_if<std::shared_ptr<JsonObject>>(&doc.v);
     ASSERT_NE(root, nullptr);
     const JsonObject &o = **root;

@@ -53,7 +53,7 @@ std::vector<std::vector<std::string>> axisRows(const std::string &out, const std
     return rows;
 }
 
-const std::vector<std::string> kDistill{"--input-size", "32,32", "--layer", "k=3,s=1,p=1",
+const std::vector<std::string> kDistill{"--input-size", "32,32",       "--layer", "k=3,s=1,p=1",
                                         "--layer",      "k=3,s=2,p=1", "--layer", "k=2,s=2",
                                         "--layer",      "k=3,d=2,p=2"};
 
@@ -149,9 +149,11 @@ TEST(RfCli, badValues_exit1NamingTheValue)
 
 TEST(RfCli, usageErrors_exit2WithHint)
 {
-    for (const auto &args : std::vector<std::vector<std::string>>{
-             {"--input-size", "8"}, {"--layer", "k=3"}, {"--input-size", "8", "--layer", "k=3", "--frob"},
-             {"--input-size", "8", "--layer", "k=3", "extra"}}) {
+    for (const auto &args :
+         std::vector<std::vector<std::string>>{{"--input-size", "8"},
+                                               {"--layer", "k=3"},
+                                               {"--input-size", "8", "--layer", "k=3", "--frob"},
+                                               {"--input-size", "8", "--layer", "k=3", "extra"}}) {
         const Result r = rf(args);
         EXPECT_EQ(r.code, 2) << r.err;
         EXPECT_TRUE(contains(r.err, "Try 'convscope rf --help'")) << r.err;

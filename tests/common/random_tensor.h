@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// Random tensors (uniform, or normal with `Normal`) for the core and ui test suites (Qt-free, header only; not a test
-// file itself). One definition, so every suite draws its data the same way.
+// Random tensors (uniform, or normal with `Normal`) for the core and ui test suites (Qt-free,
+// header only; not a test file itself). One definition, so every suite draws its data the same way.
 #include "tensor.h"
 
 #include <random>

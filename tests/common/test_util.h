@@ -23,7 +23,7 @@ inline ::testing::AssertionResult hasSubstr(const std::string &text, const std::
 // A fresh, empty folder under the system temp dir, removed with everything in it on exit.
 // The name carries the pid and a counter so parallel ctest runs never share a folder.
 class TempDir {
-  public:
+public:
     TempDir()
     {
         static std::atomic<int> counter{0};
@@ -53,7 +53,7 @@ class TempDir {
         return n;
     }
 
-  private:
+private:
     std::filesystem::path m_path;
 };
 

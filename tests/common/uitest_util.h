@@ -24,7 +24,8 @@ inline QImage testImage(int w = 40, int h = 30)
     QImage img(w, h, QImage::Format_RGB32);
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x)
-            img.setPixel(x, y, qRgb((x * 255) / w, (y * 255) / h, ((x / 4 + y / 3) % 2) ? 220 : 30));
+            img.setPixel(x, y,
+                         qRgb((x * 255) / w, (y * 255) / h, ((x / 4 + y / 3) % 2) ? 220 : 30));
     return img;
 }
 

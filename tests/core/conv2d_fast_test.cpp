@@ -11,12 +11,12 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
-#include <limits>
-#include <fstream>
-#include <map>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -40,9 +40,9 @@ std::string describe(const Case &k)
     s << "input " << (k.batched ? "[" + std::to_string(k.n) + ", " : "[") << k.c << ", " << k.h
       << ", " << k.w << "] out_channels " << k.o << " kernel (" << k.p.kernel.h << ", "
       << k.p.kernel.w << ") stride (" << k.p.stride.h << ", " << k.p.stride.w << ") padding "
-      << kinds[int(k.p.paddingKind)] << " (" << k.p.padding.h << ", " << k.p.padding.w
-      << ") mode " << modes[int(k.p.paddingMode)] << " dilation (" << k.p.dilation.h << ", "
-      << k.p.dilation.w << ") groups " << k.p.groups << " bias " << (k.p.bias ? "yes" : "no");
+      << kinds[int(k.p.paddingKind)] << " (" << k.p.padding.h << ", " << k.p.padding.w << ") mode "
+      << modes[int(k.p.paddingMode)] << " dilation (" << k.p.dilation.h << ", " << k.p.dilation.w
+      << ") groups " << k.p.groups << " bias " << (k.p.bias ? "yes" : "no");
     return s.str();
 }
 
@@ -54,8 +54,8 @@ Inputs makeInputs(const Case &k, std::uint32_t seed)
 {
     std::mt19937 rng(seed);
     Inputs in;
-    in.x = randomTensor(k.batched ? Shape{k.n, k.c, k.h, k.w} : Shape{k.c, k.h, k.w}, rng,
-                        Normal{});
+    in.x =
+        randomTensor(k.batched ? Shape{k.n, k.c, k.h, k.w} : Shape{k.c, k.h, k.w}, rng, Normal{});
     const std::int64_t fanIn = k.c / k.p.groups * k.p.kernel.h * k.p.kernel.w;
     in.w = randomTensor(weightShape(k.p), rng, Normal{1.0f / std::sqrt(float(fanIn))});
     in.b = randomTensor({k.o}, rng, Normal{});
@@ -85,15 +85,17 @@ std::vector<MinMax> bruteRanges(const Tensor &t)
     const std::int64_t n = batched ? t.dim(0) : 1, c = t.dim(batched ? 1 : 0);
     const std::int64_t plane = t.dim(batched ? 2 : 1) * t.dim(batched ? 3 : 2);
     std::vector<MinMax> r(static_cast<std::size_t>(c),
-                                {std::numeric_limits<float>::max(), -std::numeric_limits<float>::max()});
+                          {std::numeric_limits<float>::max(), -std::numeric_limits<float>::max()});
     for (std::int64_t b = 0; b < n; ++b)
         for (std::int64_t ch = 0; ch < c; ++ch)
             for (std::int64_t i = 0; i < plane; ++i) {
                 const float v = t.data[static_cast<std::size_t>((b * c + ch) * plane + i)];
                 if (!std::isfinite(v))
                     continue;
-                r[static_cast<std::size_t>(ch)].lo = std::min(r[static_cast<std::size_t>(ch)].lo, v);
-                r[static_cast<std::size_t>(ch)].hi = std::max(r[static_cast<std::size_t>(ch)].hi, v);
+                r[static_cast<std::size_t>(ch)].lo =
+                    std::min(r[static_cast<std::size_t>(ch)].lo, v);
+                r[static_cast<std::size_t>(ch)].hi =
+                    std::max(r[static_cast<std::size_t>(ch)].hi, v);
             }
     return r;
 }
@@ -121,8 +123,8 @@ void expectMatchesReference(const Case &k, std::uint32_t seed, int threads = 1)
     std::vector<MinMax> ranges;
     options.channelRanges = &ranges;
     ASSERT_EQ(conv2d(in.x, in.w, bias, k.p, reused, options), ForwardStatus::Done) << describe(k);
-    EXPECT_TRUE(std::memcmp(reused.data.data(), fast.data.data(),
-                            fast.data.size() * sizeof(float)) == 0)
+    EXPECT_TRUE(std::memcmp(reused.data.data(), fast.data.data(), fast.data.size() * sizeof(float))
+                == 0)
         << "pre-filled output differs: " << describe(k);
     const auto expected = bruteRanges(fast);
     ASSERT_EQ(ranges.size(), expected.size()) << describe(k);
@@ -142,10 +144,26 @@ Case drawCase(std::mt19937 &rng, PaddingMode mode, PaddingKind kind, int groupLa
         k.batched = pick(0, 5) != 0;
         k.n = k.batched ? pick(1, 3) : 1;
         switch (groupLayout) {
-        case 0: k.c = pick(1, 5); k.o = pick(1, 11); k.p.groups = 1; break;
-        case 1: k.c = 2 * pick(1, 3); k.o = 2 * pick(1, 6); k.p.groups = 2; break;
-        case 2: k.c = pick(1, 5); k.o = k.c; k.p.groups = int(k.c); break;
-        default: k.c = pick(1, 4); k.o = 2 * k.c; k.p.groups = int(k.c); break;
+        case 0:
+            k.c = pick(1, 5);
+            k.o = pick(1, 11);
+            k.p.groups = 1;
+            break;
+        case 1:
+            k.c = 2 * pick(1, 3);
+            k.o = 2 * pick(1, 6);
+            k.p.groups = 2;
+            break;
+        case 2:
+            k.c = pick(1, 5);
+            k.o = k.c;
+            k.p.groups = int(k.c);
+            break;
+        default:
+            k.c = pick(1, 4);
+            k.o = 2 * k.c;
+            k.p.groups = int(k.c);
+            break;
         }
         k.h = pick(1, 23);
         k.w = pick(1, 41);
@@ -173,8 +191,8 @@ TEST(Conv2dFast, parameterGrid_matchesReference)
     // and even sizes. Deterministic seed, so a failure reproduces.
     std::mt19937 rng(20261125);
     int cases = 0;
-    for (PaddingMode mode : {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate,
-                             PaddingMode::Circular})
+    for (PaddingMode mode :
+         {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate, PaddingMode::Circular})
         for (PaddingKind kind : {PaddingKind::Explicit, PaddingKind::Same, PaddingKind::Valid})
             for (int layout = 0; layout < 4; ++layout)
                 for (int draw = 0; draw < 20; ++draw) {
@@ -266,7 +284,7 @@ TEST(Conv2dFast, channelRanges_skipNaNAndInfinities)
     ASSERT_EQ(conv2d(x, w, nullptr, p, out, options), ForwardStatus::Done);
     const auto expected = bruteRanges(out);
     ASSERT_EQ(ranges.size(), 3u);
-    EXPECT_EQ(ranges[0].lo, 4.0f); // a corner: four taps on the image
+    EXPECT_EQ(ranges[0].lo, 4.0f);  // a corner: four taps on the image
     EXPECT_EQ(ranges[0].hi, 13.0f); // eight ones and the 5
     EXPECT_GT(ranges[1].lo, ranges[1].hi);
     for (std::size_t c = 0; c < 3; ++c)
@@ -329,7 +347,8 @@ TEST(Conv2dFast, resultIsBitIdenticalForAnyThreadCount)
             options.threads = threads;
             ASSERT_EQ(conv2d(in.x, in.w, &in.b, k.p, many, options), ForwardStatus::Done);
             ASSERT_EQ(many.shape, one.shape);
-            EXPECT_EQ(std::memcmp(many.data.data(), one.data.data(), one.data.size() * sizeof(float)), 0)
+            EXPECT_EQ(
+                std::memcmp(many.data.data(), one.data.data(), one.data.size() * sizeof(float)), 0)
                 << "threads " << threads << ": " << describe(k);
         }
     }
@@ -461,8 +480,8 @@ TEST(Conv2dFast, cancelOn4kImage_returnsWithin20ms)
     // Wall-clock latency on a machine other jobs share: with more runnable threads than
     // cores any thread can sit in the run queue for longer than 20 ms. So the longest time
     // one of the engine's threads spent waiting for a CPU (as the kernel reports it) is not
-    // charged to the engine, each case gets three attempts, and the best counts. An engine that checks
-    // too rarely, or runs long tasks, fails all three.
+    // charged to the engine, each case gets three attempts, and the best counts. An engine that
+    // checks too rarely, or runs long tasks, fails all three.
     for (int threads : {1, 2})
         for (double cancelAt : {1e-9, 0.3}) {
             std::string seen;
@@ -470,7 +489,8 @@ TEST(Conv2dFast, cancelOn4kImage_returnsWithin20ms)
             for (int attempt = 0; attempt < 3 && best >= 20.0; ++attempt) {
                 const Latency l = cancelLatency(cancelAt, threads);
                 best = std::min(best, l.wallMs - l.waitMs);
-                seen += " " + std::to_string(l.wallMs) + " (" + std::to_string(l.waitMs) + " waiting)";
+                seen +=
+                    " " + std::to_string(l.wallMs) + " (" + std::to_string(l.waitMs) + " waiting)";
             }
             EXPECT_LT(best, 20.0) << "cancel at " << cancelAt << " with " << threads
                                   << " threads; latencies (ms):" << seen;

@@ -84,8 +84,8 @@ TEST(Explain, everyModeAndGroups_totalEqualsEngineOutput)
     std::mt19937 rng(1125);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     int checked = 0, paddedTerms = 0;
-    for (PaddingMode mode : {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate,
-                             PaddingMode::Circular})
+    for (PaddingMode mode :
+         {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate, PaddingMode::Circular})
         for (int groups : {1, 2, 4}) // 4 = depthwise on 4 input channels
             for (int trial = 0; trial < 6; ++trial) {
                 Conv2dParams p;
@@ -116,7 +116,8 @@ TEST(Explain, everyModeAndGroups_totalEqualsEngineOutput)
                     for (std::int64_t o = 0; o < ref.dim(1); ++o)
                         for (std::int64_t y = 0; y < ref.dim(2); ++y)
                             for (std::int64_t x = 0; x < ref.dim(3); ++x) {
-                                const Explanation e = explainOutput(input, weight, b, p, n, o, y, x);
+                                const Explanation e =
+                                    explainOutput(input, weight, b, p, n, o, y, x);
                                 // The oracle accumulates in the same order: bit-identical.
                                 ASSERT_EQ(e.value, ref.at(n, o, y, x))
                                     << torchRepr(p) << " " << toString(mode);
@@ -137,8 +138,8 @@ TEST(Explain, everyModeAndGroups_totalEqualsEngineOutput)
                                             sy < 0 || sx < 0 ? 0.0f
                                                              : input.at(n, ch.inputChannel, sy, sx);
                                         ASSERT_EQ(t.input, want);
-                                        ASSERT_EQ(t.weight,
-                                                  weight.at(o, ch.weightChannel, t.tap.ky, t.tap.kx));
+                                        ASSERT_EQ(t.weight, weight.at(o, ch.weightChannel, t.tap.ky,
+                                                                      t.tap.kx));
                                     }
                                 }
                                 ASSERT_NEAR(e.value, fast.at(n, o, y, x), 1e-6 * magnitude + 1e-7)

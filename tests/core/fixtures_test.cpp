@@ -118,7 +118,7 @@ Shape toShape(const std::string &csv)
 }
 
 class Fixture : public ::testing::TestWithParam<std::string> {
-  protected:
+protected:
     void SetUp() override
     {
         dir = kFixtures / GetParam();

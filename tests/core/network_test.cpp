@@ -83,8 +83,8 @@ TEST(Network, randomStacks_forwardMatchesReferenceLayerByLayer)
                 net.layers.emplace_back(ReluLayer{});
             const int groups = channels % 2 == 0 && rng() % 3 == 0 ? 2 : 1;
             const int out = groups * std::uniform_int_distribution<int>(1, 3)(rng);
-            Conv2dParams p = conv(channels, out, 1 + int(rng() % 3), 1 + int(rng() % 2),
-                                  int(rng() % 2), groups);
+            Conv2dParams p =
+                conv(channels, out, 1 + int(rng() % 3), 1 + int(rng() % 2), int(rng() % 2), groups);
             p.paddingMode = modes[rng() % 4];
             p.bias = rng() % 2;
             net.layers.push_back(convLayer(p, unsigned(draw * 10 + c)));
@@ -104,9 +104,10 @@ TEST(Network, randomStacks_forwardMatchesReferenceLayerByLayer)
                                            c->params.bias ? c->bias.get() : nullptr, c->params);
             else
                 expected = reluOf(expected);
-            ASSERT_EQ(outputs[i].shape, expected.shape) << describe(net, input) << " layer " << i + 1;
-            EXPECT_LT(maxAbsDiff(outputs[i], expected), 1e-4) << describe(net, input) << " layer "
-                                                               << i + 1;
+            ASSERT_EQ(outputs[i].shape, expected.shape)
+                << describe(net, input) << " layer " << i + 1;
+            EXPECT_LT(maxAbsDiff(outputs[i], expected), 1e-4)
+                << describe(net, input) << " layer " << i + 1;
         }
         ++checked;
     }
@@ -151,7 +152,8 @@ TEST(Network, channelRanges_matchTheKeptOutputs)
 
 TEST(Network, progressIsMonotoneAndEndsAtOne_cancelStops)
 {
-    Network net{{convLayer(conv(3, 8, 3, 1, 1), 1), ReluLayer{}, convLayer(conv(8, 8, 3, 1, 1), 2)}};
+    Network net{
+        {convLayer(conv(3, 8, 3, 1, 1), 1), ReluLayer{}, convLayer(conv(8, 8, 3, 1, 1), 2)}};
     const Tensor x = randomTensor({1, 3, 64, 64}, 3u);
     std::vector<double> seen;
     NetworkOptions options;

@@ -173,7 +173,8 @@ TEST(Quiz, paddedValue_matchesNumpyPadDefinition)
         EXPECT_FALSE(check(q, {std::nullopt, {{sy, sx}, {sy == 0 ? 1 : 0, sx}}}).correct);
         // The layer's own padding is asked about when it copies pixels.
         const SidePadding own = effectivePadding(s.params);
-        if (s.params.paddingMode != PaddingMode::Zeros && own.top + own.bottom + own.left + own.right > 0) {
+        if (s.params.paddingMode != PaddingMode::Zeros
+            && own.top + own.bottom + own.left + own.right > 0) {
             EXPECT_EQ(q.mode, s.params.paddingMode);
             EXPECT_EQ(q.padding, own);
             ++asked;

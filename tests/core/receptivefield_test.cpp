@@ -33,8 +33,8 @@ Conv2dParams conv(int k, int s, int p, int d = 1)
 // Back-projects output i of layer `last` along one axis as a set of coordinates on the
 // unbounded network-input axis, treating every padded position of an inner layer as an
 // ordinary one (the geometric field Distill's r, j and start describe).
-std::set<std::int64_t> geometricBackProjection(const LayerStack &stack, bool rows,
-                                               std::size_t last, std::int64_t i)
+std::set<std::int64_t> geometricBackProjection(const LayerStack &stack, bool rows, std::size_t last,
+                                               std::int64_t i)
 {
     std::set<std::int64_t> positions{i};
     for (std::size_t l = last + 1; l-- > 0;) {
@@ -123,8 +123,8 @@ struct Coverage {
         const SidePadding pad = effectivePadding(p);
         dilated += p.dilation.h > 1 || p.dilation.w > 1;
         evenKernel += p.kernel.h % 2 == 0 || p.kernel.w % 2 == 0;
-        asymmetricSame += p.paddingKind == PaddingKind::Same
-                          && (pad.top != pad.bottom || pad.left != pad.right);
+        asymmetricSame +=
+            p.paddingKind == PaddingKind::Same && (pad.top != pad.bottom || pad.left != pad.right);
         strideOverKernel += p.stride.h > p.kernel.h || p.stride.w > p.kernel.w;
         nonZeroMode += p.paddingMode != PaddingMode::Zeros;
     }
@@ -318,8 +318,8 @@ TEST(ReceptiveField, randomStacks_reachedAndProjectiveMatchIndicatorConvolution)
                             expected.insert({q / in.w, q % in.w});
                     const Reach reach = reachedInputs(rs.stack, in, l, y, x);
                     const PixelSet got = product(reach.h.sources, reach.w.sources);
-                    ASSERT_EQ(got, expected) << describe(rs) << " layer " << l << " at (" << y
-                                             << ", " << x << ")";
+                    ASSERT_EQ(got, expected)
+                        << describe(rs) << " layer " << l << " at (" << y << ", " << x << ")";
                     const InputBox box = inputBox(table[l], y, x);
                     bool outside = false;
                     for (const auto &[py, px] : got)
@@ -374,13 +374,14 @@ TEST(ReceptiveField, randomStacks_inputTapsAreFirstLayerTapsOfReachedOutputs)
         // the stack, whose input is the first layer's output.
         const PlaneSize mid{table[0].h.outSize, table[0].w.outSize};
         const LayerStack rest(rs.stack.begin() + 1, rs.stack.end());
-        const std::vector<Tensor> outs = rest.empty() ? std::vector<Tensor>{} : indicatorRun(rest, mid);
+        const std::vector<Tensor> outs =
+            rest.empty() ? std::vector<Tensor>{} : indicatorRun(rest, mid);
         for (std::int64_t y = 0; y < table[last].h.outSize; ++y)
             for (std::int64_t x = 0; x < table[last].w.outSize; ++x) {
                 PixelSet expected;
                 for (std::int64_t q = 0; q < mid.h * mid.w; ++q) {
-                    const bool feeds = rest.empty() ? q == y * mid.w + x
-                                                    : outs.back().at(q, 0, y, x) > 0.0f;
+                    const bool feeds =
+                        rest.empty() ? q == y * mid.w + x : outs.back().at(q, 0, y, x) > 0.0f;
                     if (!feeds)
                         continue;
                     for (const Tap &t : layerTaps(rs.stack[0], rs.input, q / mid.w, q % mid.w))

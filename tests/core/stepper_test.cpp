@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "stepper.h"
 #include "random_tensor.h"
+#include "stepper.h"
 
 #include "conv2d.h"
 #include "reference_conv.h"
@@ -23,8 +23,7 @@ using convscope::test::randomTensor;
 
 std::string describe(const Conv2dParams &p, const Shape &in)
 {
-    return torchRepr(p) + " padding_mode=" + toString(p.paddingMode) + " input "
-           + formatShape(in);
+    return torchRepr(p) + " padding_mode=" + toString(p.paddingMode) + " input " + formatShape(in);
 }
 
 // Steps through every position of one configuration and checks the order, the frame's
@@ -72,9 +71,10 @@ void expectStepsMatchEngine(const Conv2dParams &p, const Shape &inShape, std::mt
                                   f.firstInputChannel + std::int64_t(c));
                     const float r = ref.at(n, o, y, xx);
                     const float e = engine.at(n, o, y, xx);
-                    ASSERT_EQ(f.sum(), r) << what << " at " << n << "," << o << "," << y << ","
-                                          << xx;
-                    ASSERT_LE(std::abs(double(f.sum()) - e), 1e-5 * std::max(1.0, std::abs(double(e))))
+                    ASSERT_EQ(f.sum(), r)
+                        << what << " at " << n << "," << o << "," << y << "," << xx;
+                    ASSERT_LE(std::abs(double(f.sum()) - e),
+                              1e-5 * std::max(1.0, std::abs(double(e))))
                         << what << " at " << n << "," << o << "," << y << "," << xx;
                     ASSERT_EQ(s.output().at(n, o, y, xx), e);
                     const bool moved = s.forward();
@@ -89,8 +89,8 @@ void expectStepsMatchEngine(const Conv2dParams &p, const Shape &inShape, std::mt
 TEST(Stepper, everyConfiguration_visitsEveryPositionInOrderWithTheEngineValue)
 {
     std::mt19937 rng(20261125);
-    const PaddingMode modes[] = {PaddingMode::Zeros, PaddingMode::Reflect,
-                                 PaddingMode::Replicate, PaddingMode::Circular};
+    const PaddingMode modes[] = {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate,
+                                 PaddingMode::Circular};
     int tested = 0;
     for (PaddingMode mode : modes)
         for (int stride : {1, 2, 3})

@@ -80,8 +80,7 @@ TEST(ThreadPool, falseTickStopsHandingOutTasks)
     ThreadPool pool;
     std::atomic<std::int64_t> ran{0};
     const bool done = pool.run(
-        2, 100000, [&](std::int64_t) { ran.fetch_add(1); },
-        [](std::int64_t) { return false; });
+        2, 100000, [&](std::int64_t) { ran.fetch_add(1); }, [](std::int64_t) { return false; });
     EXPECT_FALSE(done);
     EXPECT_LT(ran.load(), 100000);
     // The pool is usable again right after a stopped run.

@@ -2,10 +2,10 @@
 // Export round trips: what lands on disk is exactly what the engine computed, and an export
 // writes every file or none.
 #include "conv2d.h"
-#include "random_tensor.h"
 #include "exporter.h"
 #include "npy.h"
 #include "pytorchsnippet.h"
+#include "random_tensor.h"
 #include "shape.h"
 
 #include <QDir>
@@ -90,8 +90,10 @@ private slots:
         QVERIFY(back == r.output); // bit-exact: float32 written and read as float32
         // The PyTorch kit: input and weights come back exactly as well.
         QVERIFY(core::readNpy(dir.filePath("cat_input.npy").toStdString()) == r.input);
-        QVERIFY(core::readNpy(dir.filePath("cat_layer0_weight.npy").toStdString()) == r.layers[0].weight);
-        QVERIFY(core::readNpy(dir.filePath("cat_layer0_bias.npy").toStdString()) == r.layers[0].bias);
+        QVERIFY(core::readNpy(dir.filePath("cat_layer0_weight.npy").toStdString())
+                == r.layers[0].weight);
+        QVERIFY(core::readNpy(dir.filePath("cat_layer0_bias.npy").toStdString())
+                == r.layers[0].bias);
         // Exactly the planned files, nothing hidden left behind.
         QStringList planned;
         for (const QString &p : plannedFiles({r}, o))
@@ -111,13 +113,16 @@ private slots:
         QVERIFY2(res.ok(), qPrintable(res.message));
         QCOMPARE(allEntries(dir.path()).size(), 10);
         for (int c = 0; c < 5; ++c) {
-            const QImage colour(dir.filePath(QStringLiteral("cat_out%1.png").arg(c, 2, 10, QChar('0'))));
-            const QImage raw(dir.filePath(QStringLiteral("cat_out%1_raw16.png").arg(c, 2, 10, QChar('0'))));
+            const QImage colour(
+                dir.filePath(QStringLiteral("cat_out%1.png").arg(c, 2, 10, QChar('0'))));
+            const QImage raw(
+                dir.filePath(QStringLiteral("cat_out%1_raw16.png").arg(c, 2, 10, QChar('0'))));
             QCOMPARE(colour.size(), QSize(9, 7));
             QCOMPARE(raw.size(), QSize(9, 7));
             QCOMPARE(raw.format(), QImage::Format_Grayscale16);
             // The coloured PNG is the GUI's renderer, pixel for pixel.
-            QCOMPARE(colour.convertToFormat(QImage::Format_ARGB32), renderChannel(r.output, 0, c, r.view));
+            QCOMPARE(colour.convertToFormat(QImage::Format_ARGB32),
+                     renderChannel(r.output, 0, c, r.view));
         }
     }
 
@@ -149,8 +154,13 @@ private slots:
                 for (int x = 0; x < 9; ++x) {
                     const double value = offset + line[x] * scale;
                     const double err = std::fabs(value - r.output.at(0, c, y, x));
-                    QVERIFY2(err <= scale, qPrintable(QStringLiteral("c %1 (%2,%3): error %4 > step %5")
-                                                          .arg(c).arg(y).arg(x).arg(err).arg(scale)));
+                    QVERIFY2(err <= scale,
+                             qPrintable(QStringLiteral("c %1 (%2,%3): error %4 > step %5")
+                                            .arg(c)
+                                            .arg(y)
+                                            .arg(x)
+                                            .arg(err)
+                                            .arg(scale)));
                     worst = std::max(worst, err / scale);
                 }
             }
@@ -166,7 +176,8 @@ private slots:
         f.json = f.npy = true;
         QVERIFY(exportResults({r}, {dir.path(), f}).ok());
         const QJsonObject o = readJson(dir.filePath("cat_export.json"));
-        QCOMPARE(o["torch"].toString(), QStringLiteral("Conv2d(3, 5, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))"));
+        QCOMPARE(o["torch"].toString(),
+                 QStringLiteral("Conv2d(3, 5, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))"));
         QCOMPARE(o["input"].toObject()["file"].toString(), QStringLiteral("cat.png"));
         QCOMPARE(o["input"].toObject()["sha256"].toString(), QString(64, 'a'));
         QCOMPARE(o["output"].toObject()["shape"].toArray(), (QJsonArray{1, 5, 7, 9}));
@@ -249,8 +260,8 @@ private slots:
         other.close();
         const ExportRequest r = makeRequest();
         int calls = 0;
-        const ExportResult res = exportResults({r}, {dir.path(), allFormats()},
-                                               [&](double, const QString &) { return ++calls < 6; });
+        const ExportResult res = exportResults(
+            {r}, {dir.path(), allFormats()}, [&](double, const QString &) { return ++calls < 6; });
         QCOMPARE(res.status, ExportResult::Status::Cancelled);
         QCOMPARE(allEntries(dir.path()), QStringList{"notes.txt"});
     }
@@ -364,8 +375,9 @@ private slots:
         files.weightNpy = {"w.npy"};
         files.biasNpy = {"b.npy"};
         const QString s = pytorchSnippet(r.layers, files);
-        QVERIFY(s.contains("model = nn.Conv2d(3, 5, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), "
-                           "dilation=(1, 1), groups=1, bias=True, padding_mode=\"zeros\")"));
+        QVERIFY(
+            s.contains("model = nn.Conv2d(3, 5, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), "
+                       "dilation=(1, 1), groups=1, bias=True, padding_mode=\"zeros\")"));
         QVERIFY(s.contains("np.load(FOLDER / \"w.npy\")"));
         QVERIFY(!s.contains("expected_path")); // no output file named, no comparison
 

@@ -26,18 +26,22 @@ QJsonObject validLesson()
 {
     QJsonObject config{{"in_channels", 1}, {"out_channels", 1}, {"kernel_size", 3},
                        {"stride", 1},      {"padding", 1},      {"padding_mode", "zeros"}};
-    QJsonObject step{{"caption", "hello"},
-                     {"config", config},
-                     {"input", QJsonObject{{"source", "pattern"}, {"pattern", "ramp"}, {"size", 5}}},
-                     {"kernel", QJsonObject{{"preset", "identity"}}},
-                     {"quiz", "output-height"}};
+    QJsonObject step{
+        {"caption", "hello"},
+        {"config", config},
+        {"input", QJsonObject{{"source", "pattern"}, {"pattern", "ramp"}, {"size", 5}}},
+        {"kernel", QJsonObject{{"preset", "identity"}}},
+        {"quiz", "output-height"}};
     return QJsonObject{{"format", "convscope-lesson"},
                        {"version", 1},
                        {"title", "T"},
                        {"steps", QJsonArray{step, step}}};
 }
 
-QByteArray bytes(const QJsonObject &o) { return QJsonDocument(o).toJson(); }
+QByteArray bytes(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson();
+}
 
 // Applies `edit` to the second step's object (step 2 in messages).
 QJsonObject withStep(const std::function<void(QJsonObject &)> &edit)
@@ -124,7 +128,8 @@ void LessonTest::malformed_isRejectedWithAClearMessage_data()
     };
     QJsonObject o = validLesson();
     o["format"] = "lesson";
-    row("wrong format", o, {"lesson.json: ", "field 'format'", "\"convscope-lesson\"", "\"lesson\""});
+    row("wrong format", o,
+        {"lesson.json: ", "field 'format'", "\"convscope-lesson\"", "\"lesson\""});
     o = validLesson();
     o["version"] = 2;
     row("future version", o, {"field 'version'", "got 2"});
@@ -149,10 +154,12 @@ void LessonTest::malformed_isRejectedWithAClearMessage_data()
         {"step 2: ", "config.stride", "got \"two\""});
     row("stride zero", withConfig("stride", 0), {"config.stride", ">= 1", "got 0"});
     row("fractional padding", withConfig("padding", 1.5), {"config.padding", "got 1.5"});
-    row("negative padding", withConfig("padding", QJsonArray{1, -1}), {"config.padding[1]", "got -1"});
+    row("negative padding", withConfig("padding", QJsonArray{1, -1}),
+        {"config.padding[1]", "got -1"});
     row("three-element kernel", withConfig("kernel_size", QJsonArray{3, 3, 3}),
         {"config.kernel_size", "[h, w]", "[3,3,3]"});
-    row("padding string", withConfig("padding", "full"), {"config.padding", "\"same\"", "got \"full\""});
+    row("padding string", withConfig("padding", "full"),
+        {"config.padding", "\"same\"", "got \"full\""});
     row("padding mode", withConfig("padding_mode", "mirror"),
         {"config.padding_mode", "\"reflect\"", "got \"mirror\""});
     row("bias not bool", withConfig("bias", 1), {"config.bias", "true or false", "got 1"});
@@ -172,9 +179,13 @@ void LessonTest::malformed_isRejectedWithAClearMessage_data()
             s["input"] = QJsonObject{{"size", 40}};
         }),
         {"input.size", "1..16", "got 40"});
-    row("unknown pattern", withStep([](QJsonObject &s) { s["input"] = QJsonObject{{"pattern", "noise"}}; }),
+    row("unknown pattern", withStep([](QJsonObject &s) {
+            s["input"] = QJsonObject{{"pattern", "noise"}};
+        }),
         {"input.pattern", "\"ramp\"", "got \"noise\""});
-    row("unknown source", withStep([](QJsonObject &s) { s["input"] = QJsonObject{{"source", "camera"}}; }),
+    row("unknown source", withStep([](QJsonObject &s) {
+            s["input"] = QJsonObject{{"source", "camera"}};
+        }),
         {"input.source", "got \"camera\""});
     row("image crop with 2 channels", withStep([](QJsonObject &s) {
             s["input"] = QJsonObject{{"source", "image"}};
@@ -183,13 +194,17 @@ void LessonTest::malformed_isRejectedWithAClearMessage_data()
             s["config"] = c;
         }),
         {"config.in_channels", "1 (grayscale) or 3 (RGB)", "got 2"});
-    row("unknown preset", withStep([](QJsonObject &s) { s["kernel"] = QJsonObject{{"preset", "blurry"}}; }),
+    row("unknown preset", withStep([](QJsonObject &s) {
+            s["kernel"] = QJsonObject{{"preset", "blurry"}};
+        }),
         {"kernel.preset", "\"sobel-x\"", "got \"blurry\""});
     row("preset and seed", withStep([](QJsonObject &s) {
             s["kernel"] = QJsonObject{{"preset", "box"}, {"seed", 3}};
         }),
         {"field 'kernel'", "exactly one"});
-    row("locked unknown control", withStep([](QJsonObject &s) { s["locked"] = QJsonArray{"stride", "speed"}; }),
+    row("locked unknown control", withStep([](QJsonObject &s) {
+            s["locked"] = QJsonArray{"stride", "speed"};
+        }),
         {"locked[1]", "control names", "got \"speed\""});
     row("locked not a list", withStep([](QJsonObject &s) { s["locked"] = "stride"; }),
         {"field 'locked'", "got \"stride\""});
@@ -209,8 +224,8 @@ void LessonTest::malformed_isRejectedWithAClearMessage()
     QVERIFY(error.startsWith(QStringLiteral("lesson.json: ")));
     qInfo("%s", qPrintable(error)); // the log shows what a teacher would read
     for (const QString &part : mustMention)
-        QVERIFY2(error.contains(part), qPrintable(QStringLiteral("\"%1\" does not mention \"%2\"")
-                                                      .arg(error, part)));
+        QVERIFY2(error.contains(part),
+                 qPrintable(QStringLiteral("\"%1\" does not mention \"%2\"").arg(error, part)));
 }
 
 void LessonTest::notJson_isRejected()
@@ -285,7 +300,8 @@ void LessonTest::patternTensor_isSmallWholeNumbers()
     LessonInput in;
     in.height = 4;
     in.width = 5;
-    for (GridPattern p : {GridPattern::Ramp, GridPattern::Edge, GridPattern::Checker, GridPattern::Digits}) {
+    for (GridPattern p :
+         {GridPattern::Ramp, GridPattern::Edge, GridPattern::Checker, GridPattern::Digits}) {
         in.pattern = p;
         const core::Tensor t = patternTensor(in, 3);
         QCOMPARE(t.shape, (core::Shape{1, 3, 4, 5}));

@@ -41,7 +41,7 @@ std::optional<core::Conv2dParams> read(const QJsonObject &o, const ParamsReadOpt
 
 class ParamsJsonTest : public QObject {
     Q_OBJECT
-  private slots:
+private slots:
     void roundTrip_isExactInEveryStyleAndMode()
     {
         for (auto kind :

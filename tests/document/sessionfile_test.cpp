@@ -104,23 +104,38 @@ private slots:
 
     void rejectsMalformedSessions_data()
     {
-        QTest::addColumn<QString>("edit"); // which corruption to apply
+        QTest::addColumn<QString>("edit");     // which corruption to apply
         QTest::addColumn<QString>("expected"); // a fragment of the message
-        QTest::newRow("not json") << "notjson" << "not valid JSON";
-        QTest::newRow("array") << "array" << "not an object";
-        QTest::newRow("newer") << "newer" << "newer convscope";
-        QTest::newRow("no version") << "noversion" << "format_version";
-        QTest::newRow("stride string") << "stridestring" << "'stride'";
-        QTest::newRow("groups float") << "groupsfloat" << "'groups' must be an integer";
-        QTest::newRow("weight shape") << "weightshape" << "expected weight of shape";
-        QTest::newRow("weight data count") << "datacount" << "needs 90 values";
-        QTest::newRow("weight data type") << "datatype" << "finite numbers";
-        QTest::newRow("channels between layers") << "chain" << "input channels";
-        QTest::newRow("bad groups") << "badgroups" << "divisible by groups";
-        QTest::newRow("no layers") << "nolayers" << "'layers'";
-        QTest::newRow("bad colormap") << "colormap" << "colormap";
-        QTest::newRow("bias missing") << "nobias" << "bias";
-        QTest::newRow("bad base64") << "base64" << "base64";
+        QTest::newRow("not json") << "notjson"
+                                  << "not valid JSON";
+        QTest::newRow("array") << "array"
+                               << "not an object";
+        QTest::newRow("newer") << "newer"
+                               << "newer convscope";
+        QTest::newRow("no version") << "noversion"
+                                    << "format_version";
+        QTest::newRow("stride string") << "stridestring"
+                                       << "'stride'";
+        QTest::newRow("groups float") << "groupsfloat"
+                                      << "'groups' must be an integer";
+        QTest::newRow("weight shape") << "weightshape"
+                                      << "expected weight of shape";
+        QTest::newRow("weight data count") << "datacount"
+                                           << "needs 90 values";
+        QTest::newRow("weight data type") << "datatype"
+                                          << "finite numbers";
+        QTest::newRow("channels between layers") << "chain"
+                                                 << "input channels";
+        QTest::newRow("bad groups") << "badgroups"
+                                    << "divisible by groups";
+        QTest::newRow("no layers") << "nolayers"
+                                   << "'layers'";
+        QTest::newRow("bad colormap") << "colormap"
+                                      << "colormap";
+        QTest::newRow("bias missing") << "nobias"
+                                      << "bias";
+        QTest::newRow("bad base64") << "base64"
+                                    << "base64";
     }
 
     void rejectsMalformedSessions()
@@ -176,8 +191,9 @@ private slots:
             QJsonObject p1 = l1["params"].toObject();
             p1["in_channels"] = 3; // layer 0 makes 6 channels
             l1["params"] = p1;
-            l1["weight"] = QJsonObject{{"shape", QJsonArray{4, 3, 3, 3}},
-                                       {"data", QJsonArray::fromVariantList(QVariantList(108, 0.0))}};
+            l1["weight"] =
+                QJsonObject{{"shape", QJsonArray{4, 3, 3, 3}},
+                            {"data", QJsonArray::fromVariantList(QVariantList(108, 0.0))}};
             layers[1] = l1;
             o["layers"] = layers;
         } else if (edit == "badgroups") {
@@ -229,7 +245,8 @@ private slots:
 
     void paramsJsonRoundTrip()
     {
-        for (auto kind : {core::PaddingKind::Explicit, core::PaddingKind::Same, core::PaddingKind::Valid}) {
+        for (auto kind :
+             {core::PaddingKind::Explicit, core::PaddingKind::Same, core::PaddingKind::Valid}) {
             core::Conv2dParams p;
             p.inChannels = 4;
             p.outChannels = 8;
@@ -271,8 +288,9 @@ private slots:
         QVERIFY(noBias && !noBias->bias);
 
         QVERIFY(!importWeights(dir.filePath("w5.npy"), {}, p, &error));
-        QCOMPARE(error, QStringLiteral("'w5.npy': expected weight of shape [C_out, C_in/groups, kH, kW] = "
-                                       "[4, 3, 3, 3], got [4, 3, 5, 5]"));
+        QCOMPARE(error,
+                 QStringLiteral("'w5.npy': expected weight of shape [C_out, C_in/groups, kH, kW] = "
+                                "[4, 3, 3, 3], got [4, 3, 5, 5]"));
         QVERIFY(!importWeights(dir.filePath("w.npy"), dir.filePath("b3.npy"), p, &error));
         QCOMPARE(error, QStringLiteral("'b3.npy': expected bias of shape [C_out] = [4], got [3]"));
         p.groups = 3; // now the weight must be [4?] -- 4 is not divisible by 3, shape [4, 1, 3, 3]

@@ -70,7 +70,7 @@ class SettingsTest : public QObject {
         return p;
     }
 
-  private slots:
+private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
     void firstRun_givesTheDefaults()

@@ -14,7 +14,7 @@ using namespace convscope::ui;
 
 class ConnectivityViewTest : public QObject {
     Q_OBJECT
-  private slots:
+private slots:
     void paintedCellsMatchInputChannelsOf_data();
     void paintedCellsMatchInputChannelsOf();
     void invalidGroupsDrawNoMatrix();

@@ -42,7 +42,7 @@ std::shared_ptr<ComputeResult> compute(const core::Conv2dParams &p, int h, int w
 
 class ExplainPanelTest : public QObject {
     Q_OBJECT
-  private slots:
+private slots:
     void totalMatchesMapAndReference_data();
     void totalMatchesMapAndReference();
     void paddedTapsSayWhatTheyCopy();

@@ -36,7 +36,7 @@ std::vector<std::int64_t> range(std::int64_t a, std::int64_t b, std::int64_t ste
 
 class ReceptiveFieldOverlayTest : public QObject {
     Q_OBJECT
-  private slots:
+private slots:
     void dilatedLayerHasGapsAndPaddedTaps();
     void reflectSourcesLieOutsideTheBox();
     void stackFieldMatchesTheDistillExample();

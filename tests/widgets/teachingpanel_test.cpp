@@ -114,7 +114,8 @@ void TeachingPanelTest::keyboardStepping_visitsEveryPositionWithTheEngineValue()
                                 QCOMPARE(f->position, (core::OutputPosition{0, o, y, xx}));
                                 const float e = engine.at(0, o, y, xx);
                                 QCOMPARE(f->sum(), e);
-                                QCOMPARE(panel.view()->displayedSum(), StepThroughView::formatValue(e));
+                                QCOMPARE(panel.view()->displayedSum(),
+                                         StepThroughView::formatValue(e));
                                 ++visited;
                                 QTest::keyClick(&panel, Qt::Key_Right);
                             }
@@ -151,7 +152,8 @@ void TeachingPanelTest::floatWeights_sumMatchesEngine()
         const auto pos = panel.view()->frame()->position;
         const float e = engine.at(pos.n, pos.o, pos.y, pos.x);
         QVERIFY(std::abs(panel.view()->frame()->sum() - e) <= 1e-5f * std::max(1.0f, std::abs(e)));
-        QCOMPARE(panel.view()->displayedSum(), StepThroughView::formatValue(panel.view()->frame()->sum()));
+        QCOMPARE(panel.view()->displayedSum(),
+                 StepThroughView::formatValue(panel.view()->frame()->sum()));
     }
     panel.show();
     panel.seek(9);
@@ -190,7 +192,8 @@ void TeachingPanelTest::numberQuiz_typedAnswerIsChecked()
     grid.height = 7;
     grid.width = 5;
     panel.setGridInput(grid);
-    QVERIFY(panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::BoxBlur), std::nullopt));
+    QVERIFY(panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::BoxBlur),
+                                   std::nullopt));
     QVERIFY(panel.ask(core::QuizKind::OutputHeight));
     QVERIFY(panel.view()->isAnswerHidden());
     auto *answer = panel.findChild<QLineEdit *>("answer");
@@ -209,7 +212,8 @@ void TeachingPanelTest::numberQuiz_typedAnswerIsChecked()
     QTest::keyClick(answer, Qt::Key_Return);
     QCOMPARE(panel.score(), 1);
     QCOMPARE(panel.answered(), 2);
-    QVERIFY2(panel.verdictText().startsWith("✘ Not quite: the answer is 3."), qPrintable(panel.verdictText()));
+    QVERIFY2(panel.verdictText().startsWith("✘ Not quite: the answer is 3."),
+             qPrintable(panel.verdictText()));
     panel.reveal(); // revealing again does not count twice
     QCOMPARE(panel.answered(), 2);
 
@@ -234,7 +238,8 @@ void TeachingPanelTest::pixelQuiz_clickedAnswerIsChecked()
     LessonInput grid;
     grid.height = grid.width = 7;
     panel.setGridInput(grid);
-    QVERIFY(panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::Edge), std::nullopt));
+    QVERIFY(
+        panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::Edge), std::nullopt));
     for (int round = 0; round < 2; ++round) {
         QVERIFY(panel.ask(core::QuizKind::ReadPixels));
         const core::Question q = *panel.question();
@@ -273,13 +278,15 @@ void TeachingPanelTest::paddedValueQuiz_oneClickedPixel()
     LessonInput grid;
     grid.height = grid.width = 6;
     panel.setGridInput(grid);
-    QVERIFY(panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::Laplacian), std::nullopt));
+    QVERIFY(panel.setConfiguration(p, core::presetWeights(p, core::KernelPreset::Laplacian),
+                                   std::nullopt));
     QVERIFY(panel.ask(core::QuizKind::PaddedValue));
     const core::Answer right = core::correctAnswer(*panel.question());
     QCOMPARE(right.pixels.size(), std::size_t(1));
     // A wrong pixel first, then the right one: the later click replaces the earlier.
     const core::Pixel wrong{right.pixels[0].y == 0 ? 1 : 0, right.pixels[0].x};
-    QTest::mouseClick(panel.view(), Qt::LeftButton, {}, panel.view()->cellRect(0, wrong.y, wrong.x).center());
+    QTest::mouseClick(panel.view(), Qt::LeftButton, {},
+                      panel.view()->cellRect(0, wrong.y, wrong.x).center());
     QTest::mouseClick(panel.view(), Qt::LeftButton, {},
                       panel.view()->cellRect(0, right.pixels[0].y, right.pixels[0].x).center());
     QCOMPARE(panel.clickedPixels(), right.pixels);
@@ -291,7 +298,8 @@ void TeachingPanelTest::paddedValueQuiz_oneClickedPixel()
     // The revealed text also names the value the padded cell holds on this grid.
     const float value = panel.stepper()->input().at(0, 0, right.pixels[0].y, right.pixels[0].x);
     const QString shown = panel.findChild<QTextBrowser *>("quizText")->toPlainText();
-    QVERIFY2(shown.contains(QStringLiteral("that is the value %1.").arg(StepThroughView::formatValue(value))),
+    QVERIFY2(shown.contains(
+                 QStringLiteral("that is the value %1.").arg(StepThroughView::formatValue(value))),
              qPrintable(shown));
 }
 
@@ -377,7 +385,8 @@ void TeachingPanelTest::savedStep_keepsTheWeightsRecipe()
     QVERIFY(kept);
     QCOMPARE(s.kernel.preset, std::optional(core::KernelPreset::SobelY));
     // A seeded initialisation needs its seed from the caller.
-    QVERIFY(panel.setConfiguration(p, core::kaimingUniformWeights(p, 77), core::defaultBias(p, 77)));
+    QVERIFY(
+        panel.setConfiguration(p, core::kaimingUniformWeights(p, 77), core::defaultBias(p, 77)));
     s = panel.currentStateAsStep({}, &kept);
     QVERIFY(!kept);
     LessonKernel seeded;

@@ -29,12 +29,26 @@ void AppearanceTest::darkPalette_setsEveryRoleItself()
     const QPalette p = appearance::darkPalette();
     QVERIFY(appearance::isDark(p));
     QVERIFY(!appearance::isDark(QApplication::style()->standardPalette()));
-    for (QPalette::ColorRole role :
-         {QPalette::Window, QPalette::WindowText, QPalette::Base, QPalette::AlternateBase,
-          QPalette::ToolTipBase, QPalette::ToolTipText, QPalette::Text, QPalette::Button,
-          QPalette::ButtonText, QPalette::BrightText, QPalette::Link, QPalette::Highlight,
-          QPalette::HighlightedText, QPalette::Mid, QPalette::Light, QPalette::Midlight,
-          QPalette::Dark, QPalette::Shadow, QPalette::PlaceholderText, QPalette::LinkVisited})
+    for (QPalette::ColorRole role : {QPalette::Window,
+                                     QPalette::WindowText,
+                                     QPalette::Base,
+                                     QPalette::AlternateBase,
+                                     QPalette::ToolTipBase,
+                                     QPalette::ToolTipText,
+                                     QPalette::Text,
+                                     QPalette::Button,
+                                     QPalette::ButtonText,
+                                     QPalette::BrightText,
+                                     QPalette::Link,
+                                     QPalette::Highlight,
+                                     QPalette::HighlightedText,
+                                     QPalette::Mid,
+                                     QPalette::Light,
+                                     QPalette::Midlight,
+                                     QPalette::Dark,
+                                     QPalette::Shadow,
+                                     QPalette::PlaceholderText,
+                                     QPalette::LinkVisited})
         QVERIFY2(p.isBrushSet(QPalette::Active, role), qPrintable(QString::number(role)));
     QVERIFY(p.isBrushSet(QPalette::Disabled, QPalette::Text));
 }

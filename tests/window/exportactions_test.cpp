@@ -152,11 +152,14 @@ private slots:
         auto *full = dialog->findChild<QRadioButton *>("fullResolution");
         auto *shown = dialog->findChild<QRadioButton *>("asShown");
         QVERIFY(full && shown && full->isChecked());
-        QVERIFY2(full->text().contains("90") && full->text().contains("61"), qPrintable(full->text()));
-        QVERIFY2(shown->text().contains("40") && shown->text().contains("27"), qPrintable(shown->text()));
+        QVERIFY2(full->text().contains("90") && full->text().contains("61"),
+                 qPrintable(full->text()));
+        QVERIFY2(shown->text().contains("40") && shown->text().contains("27"),
+                 qPrintable(shown->text()));
         if (const QByteArray shots = qgetenv("CONVSCOPE_SCREENSHOT_DIR"); !shots.isEmpty()) {
             dialog->adjustSize();
-            dialog->grab().save(QDir(QString::fromLocal8Bit(shots)).filePath("exportdialog-resolution.png"));
+            dialog->grab().save(
+                QDir(QString::fromLocal8Bit(shots)).filePath("exportdialog-resolution.png"));
         }
 
         QTemporaryDir dir;
@@ -164,16 +167,21 @@ private slots:
         QVERIFY2(res.ok(), qPrintable(res.message));
         const core::Tensor out = core::readNpy(dir.filePath("convscope_output.npy").toStdString());
         const core::Tensor input = imageToTensor(s.image(), 3);
-        const core::Tensor expected = core::referenceConv2d(input, *s.weight(), s.bias().get(), s.params());
+        const core::Tensor expected =
+            core::referenceConv2d(input, *s.weight(), s.bias().get(), s.params());
         QCOMPARE(out.shape, expected.shape);
-        QCOMPARE(out.shape, (core::Shape{1, 4, 31, 86})); // (61 + 2 - 3) / 2 + 1 rows, 90 + 4 - 9 + 1 columns
+        QCOMPARE(out.shape,
+                 (core::Shape{1, 4, 31, 86})); // (61 + 2 - 3) / 2 + 1 rows, 90 + 4 - 9 + 1 columns
         std::mt19937 rng(3);
         for (int i = 0; i < 50; ++i) {
             const std::size_t at = rng() % out.data.size();
-            QVERIFY2(std::abs(out.data[at] - expected.data[at]) < 1e-4f,
-                     qPrintable(QString("at %1: %2 vs %3").arg(at).arg(out.data[at]).arg(expected.data[at])));
+            QVERIFY2(
+                std::abs(out.data[at] - expected.data[at]) < 1e-4f,
+                qPrintable(
+                    QString("at %1: %2 vs %3").arg(at).arg(out.data[at]).arg(expected.data[at])));
         }
-        const QJsonObject resolution = sidecar(dir.filePath("convscope_export.json"))["resolution"].toObject();
+        const QJsonObject resolution =
+            sidecar(dir.filePath("convscope_export.json"))["resolution"].toObject();
         QVERIFY(resolution["full_resolution"].toBool());
         QCOMPARE(resolution["image"].toObject()["width"].toInt(), 90);
         QCOMPARE(resolution["computed"].toObject()["height"].toInt(), 61);
@@ -194,7 +202,8 @@ private slots:
         QCOMPARE(out.shape, s.result()->output.shape);
         QCOMPARE(out.shape, (core::Shape{1, 3, 14, 36})); // the 40 x 27 preview
         QVERIFY(out == s.result()->output);
-        const QJsonObject resolution = sidecar(dir.filePath("convscope_export.json"))["resolution"].toObject();
+        const QJsonObject resolution =
+            sidecar(dir.filePath("convscope_export.json"))["resolution"].toObject();
         QVERIFY(!resolution["full_resolution"].toBool());
         QCOMPARE(resolution["image"].toObject()["width"].toInt(), 90);
         QCOMPARE(resolution["computed"].toObject()["width"].toInt(), 40);
@@ -287,8 +296,9 @@ private slots:
         const auto shown = exportRequestFor(*session, &error, stack);
         QVERIFY(shown && shown->layers.size() == 2 && shown->layers[0].relu);
         const LayerState &l1 = shown->layers[0], &l2 = shown->layers[1];
-        core::Tensor mid = core::referenceConv2d(imageToTensor(session->image(), l1.params.inChannels),
-                                                 l1.weight, l1.params.bias ? &l1.bias : nullptr, l1.params);
+        core::Tensor mid =
+            core::referenceConv2d(imageToTensor(session->image(), l1.params.inChannels), l1.weight,
+                                  l1.params.bias ? &l1.bias : nullptr, l1.params);
         for (float &v : mid.data)
             v = std::max(v, 0.0f);
         const core::Tensor expected =

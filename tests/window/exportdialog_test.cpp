@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The export dialog and the session <-> file conversions behind File > Open/Save Session.
 #include "conv2d.h"
-#include "random_tensor.h"
-#include "uitest_util.h"
 #include "exportactions.h"
 #include "exportdialog.h"
 #include "layerstackmodel.h"
 #include "mainwindow.h"
 #include "npy.h"
+#include "random_tensor.h"
 #include "session.h"
 #include "shape.h"
+#include "uitest_util.h"
 
 #include <QAction>
 #include <QCheckBox>
-#include <QMenu>
 #include <QDir>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -62,10 +62,7 @@ private:
     QTemporaryDir m_settingsDir;
 
 private slots:
-    void initTestCase()
-    {
-        uitest::isolateSettings(m_settingsDir.path(), "exportdialog_test");
-    }
+    void initTestCase() { uitest::isolateSettings(m_settingsDir.path(), "exportdialog_test"); }
 
     void exportsAndRemembersChoices()
     {
@@ -83,8 +80,8 @@ private slots:
         QCOMPARE(dialog.findChild<QProgressBar *>()->value(), 1000);
         QVERIFY(!dialog.isRunning());
         const auto buttons = dialog.findChildren<QPushButton *>();
-        const auto exportButton = std::find_if(buttons.begin(), buttons.end(),
-                                               [](QPushButton *b) { return b->text() == "Export"; });
+        const auto exportButton = std::find_if(
+            buttons.begin(), buttons.end(), [](QPushButton *b) { return b->text() == "Export"; });
         QVERIFY(exportButton != buttons.end());
         QVERIFY((*exportButton)->isEnabled()); // ready for another export
         if (const QByteArray shots = qgetenv("CONVSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
@@ -212,7 +209,8 @@ private slots:
             for (QMenu *menu : window.findChildren<QMenu *>())
                 if (menu->title() == "&File" || menu->title() == "&Edit") {
                     menu->adjustSize();
-                    menu->grab().save(QDir(QString::fromLocal8Bit(shots)).filePath(menu->title().mid(1) + "-menu.png"));
+                    menu->grab().save(QDir(QString::fromLocal8Bit(shots))
+                                          .filePath(menu->title().mid(1) + "-menu.png"));
                 }
 
         // End to end: the window computes the sample, the result exports and equals the engine.
@@ -224,7 +222,8 @@ private slots:
         QVERIFY2(request, qPrintable(error));
         core::Tensor expected;
         const LayerState &l = request->layers.front();
-        core::conv2d(request->input, l.weight, l.params.bias ? &l.bias : nullptr, l.params, expected);
+        core::conv2d(request->input, l.weight, l.params.bias ? &l.bias : nullptr, l.params,
+                     expected);
         QVERIFY(request->output == expected);
         QTemporaryDir dir;
         ExportFormats f;
@@ -233,7 +232,8 @@ private slots:
         QVERIFY2(res.ok(), qPrintable(res.message));
         QVERIFY(core::readNpy(dir.filePath("sample_output.npy").toStdString()) == expected);
         if (const QByteArray shots = qgetenv("CONVSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
-            QFile::copy(dir.filePath("sample_sheet.png"), QDir(QString::fromLocal8Bit(shots)).filePath("sample_sheet.png"));
+            QFile::copy(dir.filePath("sample_sheet.png"),
+                        QDir(QString::fromLocal8Bit(shots)).filePath("sample_sheet.png"));
 
         // With a second layer shown, the export is the chain conv -> ReLU -> conv.
         LayerStackModel *stack = window.layerStack();
@@ -280,9 +280,9 @@ private slots:
         extra.layers.emplace_back(core::ReluLayer{});
         for (int i = 1; i <= 2; ++i) {
             const core::Conv2dParams p = stack->params(i);
-            extra.layers.push_back(core::makeConv2d(
-                p, randomTensor(core::weightShape(p), 20 + unsigned(i - 1)),
-                randomTensor({p.outChannels}, 30 + unsigned(i - 1))));
+            extra.layers.push_back(
+                core::makeConv2d(p, randomTensor(core::weightShape(p), 20 + unsigned(i - 1)),
+                                 randomTensor({p.outChannels}, 30 + unsigned(i - 1))));
         }
         QString error;
         QVERIFY2(stack->setNetwork(extra, &error), qPrintable(error));

@@ -55,8 +55,8 @@ private:
 
     void setParams(const core::Conv2dParams &p)
     {
-        m_w->undoStack()->push(
-            new ui::SetParamsCommand(m_w->session(), m_w->session()->params(), p, QStringLiteral("test")));
+        m_w->undoStack()->push(new ui::SetParamsCommand(m_w->session(), m_w->session()->params(), p,
+                                                        QStringLiteral("test")));
         QTRY_VERIFY_WITH_TIMEOUT(settled(*m_w), 10000);
     }
 
@@ -137,8 +137,8 @@ private slots:
                 for (int y : {0, 13, 29})
                     for (int x : {0, 21, 39}) {
                         const float v = grid->displayedValue(c, y, x);
-                        const int idx = int(std::clamp((v - r.lo) * 255.0f / (r.hi - r.lo) + 0.5f,
-                                                       0.0f, 255.0f));
+                        const int idx = int(
+                            std::clamp((v - r.lo) * 255.0f / (r.hi - r.lo) + 0.5f, 0.0f, 255.0f));
                         QCOMPARE(img.pixel(x, y) | 0xff000000u,
                                  ui::lut(m_w->session()->gradient())[std::size_t(idx)]);
                     }
@@ -247,8 +247,8 @@ private slots:
         QVERIFY(plot);
         // Centre of pixel (x=10, y=7) of map 2.
         const QPointF pos(plot->xAxis->coordToPixel(10.5), plot->yAxis->coordToPixel(7.5));
-        QMouseEvent move(QEvent::MouseMove, pos, plot->mapToGlobal(pos), Qt::NoButton,
-                         Qt::NoButton, Qt::NoModifier);
+        QMouseEvent move(QEvent::MouseMove, pos, plot->mapToGlobal(pos), Qt::NoButton, Qt::NoButton,
+                         Qt::NoModifier);
         QSignalSpy hovered(grid, &ui::FeatureMapGrid::hovered);
         QApplication::sendEvent(plot, &move);
         QCOMPARE(hovered.count(), 1);

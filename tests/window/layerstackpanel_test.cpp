@@ -110,7 +110,7 @@ core::Tensor shownMaps(LayerStackModel &model)
 
 class LayerStackPanelTest : public QObject {
     Q_OBJECT
-  private slots:
+private slots:
     void tableShowsTheDistillExample();
     void extraLayersAreComputedThroughRelu();
     void invalidStackIsReported();

@@ -5,8 +5,8 @@
 #include "uitest_util.h"
 
 #include "inputview.h"
-#include "qcustomplot.h"
 #include "parameterpanel.h"
+#include "qcustomplot.h"
 #include "shape.h"
 #include "shapepanel.h"
 #include "systemcolorscheme.h"
@@ -20,14 +20,14 @@
 #include <QMenuBar>
 #include <QSettings>
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QToolButton>
-#include <QUndoStack>
 #include <QToolTip>
+#include <QUndoStack>
 
 using namespace convscope;
 using convscope::uitest::settled;
@@ -103,8 +103,7 @@ private:
                  qPrintable(m_w->shapePanel()->shapeLine()));
         QVERIFY(m_w->shapePanel()->html().contains(want.toHtmlEscaped()));
         QCOMPARE(m_w->grid()->mapCount(), int(out[1]));
-        QCOMPARE(m_w->grid()->visibleMapCount(),
-                 std::min(int(out[1]), m_w->grid()->mapsPerPage()));
+        QCOMPARE(m_w->grid()->visibleMapCount(), std::min(int(out[1]), m_w->grid()->mapsPerPage()));
         QCOMPARE(m_w->session()->result()->output.shape, out);
         QVERIFY(!m_w->grid()->isDimmed());
     }

@@ -24,7 +24,7 @@ using namespace convscope::ui;
 
 class ReceptiveFieldTest : public QObject {
     Q_OBJECT
-  private slots:
+private slots:
     void init();
     void cleanup();
     void clickingAnOutputSelectsItsBoxTapsAndArithmetic();
@@ -34,7 +34,7 @@ class ReceptiveFieldTest : public QObject {
     void hoverSelectsOnlyWhenFollowing();
     void paddedImageCopiesWhatEachModeReads();
 
-  private:
+private:
     void setParams(const core::Conv2dParams &p)
     {
         m_w->undoStack()->push(
@@ -260,8 +260,8 @@ void ReceptiveFieldTest::paddedImageCopiesWhatEachModeReads()
     for (core::PaddingMode mode : {core::PaddingMode::Zeros, core::PaddingMode::Reflect,
                                    core::PaddingMode::Replicate, core::PaddingMode::Circular})
         for (bool gray : {false, true})
-            for (const auto &[t, b, l, r] : {std::array{1, 2, 3, 0}, std::array{4, 4, 6, 6},
-                                             std::array{0, 0, 0, 0}}) {
+            for (const auto &[t, b, l, r] :
+                 {std::array{1, 2, 3, 0}, std::array{4, 4, 6, 6}, std::array{0, 0, 0, 0}}) {
                 const QImage out = buildPaddedImage(src, gray, t, b, l, r, mode);
                 QCOMPARE(out.size(), QSize(7 + l + r, 5 + t + b));
                 for (int y = 0; y < out.height(); ++y)
@@ -274,8 +274,9 @@ void ReceptiveFieldTest::paddedImageCopiesWhatEachModeReads()
                         } else if (sy >= 0 && sy < 5 && sx >= 0 && sx < 7) {
                             want = src.pixel(int(sx), int(sy));
                             if (gray) {
-                                const int g = (299 * qRed(want) + 587 * qGreen(want) +
-                                               114 * qBlue(want)) / 1000;
+                                const int g =
+                                    (299 * qRed(want) + 587 * qGreen(want) + 114 * qBlue(want))
+                                    / 1000;
                                 want = qRgb(g, g, g);
                             }
                         }
@@ -285,8 +286,14 @@ void ReceptiveFieldTest::paddedImageCopiesWhatEachModeReads()
                         QVERIFY2(out.pixel(x, y) == want,
                                  qPrintable(QStringLiteral("mode %1 gray %2 pads %3 %4 %5 %6 at "
                                                            "(%7, %8): %9 expected %10")
-                                                .arg(int(mode)).arg(gray).arg(t).arg(b).arg(l)
-                                                .arg(r).arg(y).arg(x)
+                                                .arg(int(mode))
+                                                .arg(gray)
+                                                .arg(t)
+                                                .arg(b)
+                                                .arg(l)
+                                                .arg(r)
+                                                .arg(y)
+                                                .arg(x)
                                                 .arg(out.pixel(x, y), 8, 16)
                                                 .arg(want, 8, 16)));
                     }

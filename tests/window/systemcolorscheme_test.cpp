@@ -130,7 +130,8 @@ private slots:
                             gtkLight = QStringLiteral("Adwaita");
         // The portal's choice wins over GTK_THEME and over the platform palette.
         QTest::newRow("dark, light palette") << Pref::Dark << none << false << SystemPalette::Dark;
-        QTest::newRow("dark, dark palette") << Pref::Dark << none << true << SystemPalette::Platform;
+        QTest::newRow("dark, dark palette")
+            << Pref::Dark << none << true << SystemPalette::Platform;
         QTest::newRow("light, dark palette") << Pref::Light << none << true << SystemPalette::Light;
         QTest::newRow("light, light palette")
             << Pref::Light << none << false << SystemPalette::Platform;

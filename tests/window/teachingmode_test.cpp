@@ -7,9 +7,9 @@
 
 #include "commands.h"
 #include "kernelpanel.h"
+#include "layerstackmodel.h"
 #include "lesson.h"
 #include "parameterpanel.h"
-#include "layerstackmodel.h"
 #include "receptivefieldcontroller.h"
 #include "stepthroughview.h"
 #include "teachingmode.h"
@@ -423,8 +423,8 @@ void TeachingModeTest::screenshots()
     const core::Answer right = core::correctAnswer(*m_t->panel()->question());
     QTest::qWait(300);
     for (const core::Pixel &px : right.pixels) {
-        const QRect r = m_t->panel()->view()->cellRect(m_t->panel()->stepper()->frame().firstInputChannel,
-                                                      px.y, px.x);
+        const QRect r = m_t->panel()->view()->cellRect(
+            m_t->panel()->stepper()->frame().firstInputChannel, px.y, px.x);
         if (!r.isEmpty())
             QTest::mouseClick(m_t->panel()->view(), Qt::LeftButton, {}, r.center());
     }

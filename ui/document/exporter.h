@@ -22,7 +22,7 @@
 
 namespace convscope::ui {
 
-ExportResult exportResults(const std::vector<ExportRequest> &requests,
-                           const ExportOptions &options, const ExportProgress &progress = {});
+ExportResult exportResults(const std::vector<ExportRequest> &requests, const ExportOptions &options,
+                           const ExportProgress &progress = {});
 
 } // namespace convscope::ui

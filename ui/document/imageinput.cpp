@@ -28,10 +28,10 @@ QImage readImage(const QString &path, QString *error)
 
 core::Tensor imageToTensor(const QImage &image, int channels)
 {
-    const QImage rgb = image.format() == QImage::Format_RGB32 || image.format() ==
-                                                                     QImage::Format_ARGB32
-                           ? image
-                           : image.convertToFormat(QImage::Format_RGB32);
+    const QImage rgb =
+        image.format() == QImage::Format_RGB32 || image.format() == QImage::Format_ARGB32
+            ? image
+            : image.convertToFormat(QImage::Format_RGB32);
     const std::int64_t h = rgb.height(), w = rgb.width();
     core::Tensor t(core::Shape{1, channels, h, w});
     float *out = t.data.data();
@@ -43,7 +43,8 @@ core::Tensor imageToTensor(const QImage &image, int channels)
         for (int x = 0; x < w; ++x) {
             const QRgb px = line[x];
             if (channels == 1) {
-                out[row + x] = (kLumaRed * qRed(px) + kLumaGreen * qGreen(px) + kLumaBlue * qBlue(px)) * inv;
+                out[row + x] =
+                    (kLumaRed * qRed(px) + kLumaGreen * qGreen(px) + kLumaBlue * qBlue(px)) * inv;
             } else {
                 out[row + x] = qRed(px) * inv;
                 out[plane + row + x] = qGreen(px) * inv;

@@ -52,10 +52,12 @@ class Parser {
 public:
     explicit Parser(QString fileName) : m_file(std::move(fileName)) {}
 
-    [[noreturn]] void fail(const QString &field, const QString &expected, const QJsonValue &got) const
+    [[noreturn]] void fail(const QString &field, const QString &expected,
+                           const QJsonValue &got) const
     {
-        throw ParseFailure{where() + QStringLiteral("field '%1': expected %2, got %3")
-                                         .arg(field, expected, describe(got))};
+        throw ParseFailure{where()
+                           + QStringLiteral("field '%1': expected %2, got %3")
+                                 .arg(field, expected, describe(got))};
     }
     [[noreturn]] void failText(const QString &text) const { throw ParseFailure{where() + text}; }
 
@@ -94,8 +96,7 @@ public:
                     integer(a[1], field + QStringLiteral("[1]"), lo, hi)};
         }
         if (!v.isDouble())
-            fail(field,
-                 QStringLiteral("an integer >= %1 or [h, w] of integers >= %1").arg(lo), v);
+            fail(field, QStringLiteral("an integer >= %1 or [h, w] of integers >= %1").arg(lo), v);
         const int n = integer(v, field, lo, hi);
         return {n, n};
     }
@@ -103,7 +104,8 @@ public:
     QString string(const QJsonValue &v, const QString &field, bool allowEmpty) const
     {
         if (!v.isString() || (!allowEmpty && v.toString().trimmed().isEmpty()))
-            fail(field, allowEmpty ? QStringLiteral("a string") : QStringLiteral("a non-empty string"), v);
+            fail(field,
+                 allowEmpty ? QStringLiteral("a string") : QStringLiteral("a non-empty string"), v);
         return v.toString();
     }
 
@@ -162,8 +164,8 @@ LessonInput parseInput(const Parser &ps, const QJsonValue &value)
         in.pattern = *pattern;
     }
     if (o.contains(QStringLiteral("size"))) {
-        const core::Hw size = ps.pair(o.value(QStringLiteral("size")), QStringLiteral("input.size"),
-                                      1, kMaxGrid);
+        const core::Hw size =
+            ps.pair(o.value(QStringLiteral("size")), QStringLiteral("input.size"), 1, kMaxGrid);
         in.height = size.h;
         in.width = size.w;
     }
@@ -190,15 +192,17 @@ LessonKernel parseKernel(const Parser &ps, const QJsonValue &value)
     if (!value.isObject())
         ps.fail(QStringLiteral("kernel"), expected, value);
     const QJsonObject o = value.toObject();
-    ps.rejectUnknown(o, {QStringLiteral("preset"), QStringLiteral("seed")}, QStringLiteral("kernel"));
+    ps.rejectUnknown(o, {QStringLiteral("preset"), QStringLiteral("seed")},
+                     QStringLiteral("kernel"));
     const bool hasPreset = o.contains(QStringLiteral("preset"));
     const bool hasSeed = o.contains(QStringLiteral("seed"));
     if (hasPreset == hasSeed)
-        ps.fail(QStringLiteral("kernel"), expected + QStringLiteral(" (exactly one of them)"), value);
+        ps.fail(QStringLiteral("kernel"), expected + QStringLiteral(" (exactly one of them)"),
+                value);
     if (hasPreset) {
         const QJsonValue v = o.value(QStringLiteral("preset"));
-        const auto preset = v.isString() ? core::parseKernelPreset(v.toString().toStdString())
-                                         : std::nullopt;
+        const auto preset =
+            v.isString() ? core::parseKernelPreset(v.toString().toStdString()) : std::nullopt;
         if (!preset) {
             QStringList names;
             for (core::KernelPreset p : core::allKernelPresets())
@@ -248,13 +252,14 @@ LessonStep parseStep(const Parser &ps, const QJsonValue &value)
     }
     if (o.contains(QStringLiteral("quiz"))) {
         const QJsonValue v = o.value(QStringLiteral("quiz"));
-        const auto kind = v.isString() ? core::parseQuizKind(v.toString().toStdString())
-                                       : std::nullopt;
+        const auto kind =
+            v.isString() ? core::parseQuizKind(v.toString().toStdString()) : std::nullopt;
         if (!kind) {
             QStringList names;
             for (core::QuizKind k : core::allQuizKinds())
                 names << QStringLiteral("\"%1\"").arg(QString::fromStdString(core::identifier(k)));
-            ps.fail(QStringLiteral("quiz"), QStringLiteral("one of %1").arg(names.join(QStringLiteral(", "))), v);
+            ps.fail(QStringLiteral("quiz"),
+                    QStringLiteral("one of %1").arg(names.join(QStringLiteral(", "))), v);
         }
         step.quiz = kind;
     }
@@ -279,8 +284,8 @@ QJsonObject stepJson(const LessonStep &s)
     const QJsonObject config = paramsToJson(s.params, PairStyle::SquareAsInt);
 
     QJsonObject input;
-    input[QStringLiteral("source")] = s.input.source == GridSource::Image ? QStringLiteral("image")
-                                                                          : QStringLiteral("pattern");
+    input[QStringLiteral("source")] =
+        s.input.source == GridSource::Image ? QStringLiteral("image") : QStringLiteral("pattern");
     input[QStringLiteral("pattern")] = identifier(s.input.pattern);
     input[QStringLiteral("size")] =
         pairToJson({s.input.height, s.input.width}, PairStyle::SquareAsInt);
@@ -291,7 +296,8 @@ QJsonObject stepJson(const LessonStep &s)
 
     QJsonObject kernel;
     if (s.kernel.preset)
-        kernel[QStringLiteral("preset")] = QString::fromStdString(core::identifier(*s.kernel.preset));
+        kernel[QStringLiteral("preset")] =
+            QString::fromStdString(core::identifier(*s.kernel.preset));
     else
         kernel[QStringLiteral("seed")] = static_cast<qint64>(s.kernel.seed);
 
@@ -324,8 +330,8 @@ QString identifier(GridPattern pattern)
 
 std::optional<GridPattern> parseGridPattern(const QString &text)
 {
-    for (GridPattern p : {GridPattern::Ramp, GridPattern::Edge, GridPattern::Checker,
-                          GridPattern::Digits})
+    for (GridPattern p :
+         {GridPattern::Ramp, GridPattern::Edge, GridPattern::Checker, GridPattern::Digits})
         if (identifier(p) == text)
             return p;
     return std::nullopt;
@@ -339,11 +345,16 @@ struct LockableControl {
     core::Field field;
 };
 constexpr LockableControl kLockable[] = {
-    {"in_channels", core::Field::InChannels}, {"out_channels", core::Field::OutChannels},
-    {"kernel_size", core::Field::Kernel},     {"stride", core::Field::Stride},
-    {"padding", core::Field::Padding},        {"padding_mode", core::Field::PaddingMode},
-    {"dilation", core::Field::Dilation},      {"groups", core::Field::Groups},
-    {"bias", core::Field::Bias},              {"kernel", core::Field::Weight},
+    {"in_channels", core::Field::InChannels},
+    {"out_channels", core::Field::OutChannels},
+    {"kernel_size", core::Field::Kernel},
+    {"stride", core::Field::Stride},
+    {"padding", core::Field::Padding},
+    {"padding_mode", core::Field::PaddingMode},
+    {"dilation", core::Field::Dilation},
+    {"groups", core::Field::Groups},
+    {"bias", core::Field::Bias},
+    {"kernel", core::Field::Weight},
     {"input", core::Field::Input},
 };
 
@@ -394,7 +405,8 @@ std::pair<core::Tensor, core::Tensor> lessonWeights(const core::Conv2dParams &pa
 {
     if (kernel.preset)
         return {core::presetWeights(params, *kernel.preset), core::zeroBias(params)};
-    return {core::kaimingUniformWeights(params, kernel.seed), core::defaultBias(params, kernel.seed)};
+    return {core::kaimingUniformWeights(params, kernel.seed),
+            core::defaultBias(params, kernel.seed)};
 }
 
 std::optional<Lesson> parseLesson(const QByteArray &json, const QString &fileName, QString *error)
@@ -420,7 +432,8 @@ std::optional<Lesson> parseLesson(const QByteArray &json, const QString &fileNam
                     o.value(QStringLiteral("format")));
         if (o.value(QStringLiteral("version")) != QJsonValue(kLessonVersion))
             ps.fail(QStringLiteral("version"),
-                    QStringLiteral("%1 (this convscope reads lesson format version %1)").arg(kLessonVersion),
+                    QStringLiteral("%1 (this convscope reads lesson format version %1)")
+                        .arg(kLessonVersion),
                     o.value(QStringLiteral("version")));
         Lesson lesson;
         lesson.title = ps.string(o.value(QStringLiteral("title")), QStringLiteral("title"), false);
@@ -452,7 +465,8 @@ std::optional<Lesson> loadLesson(const QString &path, QString *error)
     // A lesson is a few kilobytes; refuse something that is clearly not one.
     if (f.size() > 4 * 1024 * 1024) {
         if (error)
-            *error = QStringLiteral("%1: %2 bytes is too large for a lesson").arg(name).arg(f.size());
+            *error =
+                QStringLiteral("%1: %2 bytes is too large for a lesson").arg(name).arg(f.size());
         return std::nullopt;
     }
     return parseLesson(f.readAll(), name, error);

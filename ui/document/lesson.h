@@ -42,11 +42,11 @@ std::optional<GridPattern> parseGridPattern(const QString &text);
 struct LessonInput {
     GridSource source = GridSource::Pattern;
     GridPattern pattern = GridPattern::Ramp;
-    int height = 6;               // grid size, 1..16
+    int height = 6; // grid size, 1..16
     int width = 6;
-    int cropY = 0;                // GridSource::Image: top-left of the crop in the image
+    int cropY = 0; // GridSource::Image: top-left of the crop in the image
     int cropX = 0;
-    std::uint64_t seed = 1;       // GridPattern::Digits
+    std::uint64_t seed = 1; // GridPattern::Digits
     bool operator==(const LessonInput &) const = default;
 };
 
@@ -66,12 +66,12 @@ const QStringList &lockableControls();
 std::optional<core::Field> lockableField(const QString &control);
 
 struct LessonStep {
-    QString title;                 // optional short heading
-    core::Conv2dParams params;     // in_channels 1 = grayscale, 3 = RGB for an image crop
+    QString title;             // optional short heading
+    core::Conv2dParams params; // in_channels 1 = grayscale, 3 = RGB for an image crop
     LessonInput input;
     LessonKernel kernel;
-    QStringList locked;            // subset of lockableControls()
-    QString caption;               // Markdown
+    QStringList locked; // subset of lockableControls()
+    QString caption;    // Markdown
     std::optional<core::QuizKind> quiz;
     bool operator==(const LessonStep &) const = default;
 };
@@ -92,8 +92,7 @@ std::pair<core::Tensor, core::Tensor> lessonWeights(const core::Conv2dParams &pa
 // Parses a lesson. `fileName` only appears in messages. On failure returns nullopt and a
 // message in *error like "stride.json: step 2: field 'stride': expected a positive integer
 // or [h, w] of positive integers, got \"two\"".
-std::optional<Lesson> parseLesson(const QByteArray &json, const QString &fileName,
-                                  QString *error);
+std::optional<Lesson> parseLesson(const QByteArray &json, const QString &fileName, QString *error);
 std::optional<Lesson> loadLesson(const QString &path, QString *error);
 
 // The JSON of a lesson (what parseLesson reads back to an equal Lesson).

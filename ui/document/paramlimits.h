@@ -13,7 +13,7 @@ struct Range {
 };
 
 // The editors (and the settings a previous run left behind).
-inline constexpr Range kChannels{1, 256};    // out_channels (in_channels is 1 or 3: the image)
+inline constexpr Range kChannels{1, 256}; // out_channels (in_channels is 1 or 3: the image)
 inline constexpr Range kGroups{1, 256};
 inline constexpr Range kKernel{1, 31};
 inline constexpr Range kStride{1, 16};

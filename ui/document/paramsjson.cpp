@@ -23,7 +23,7 @@ QString integerText(limits::Range r)
 }
 
 class Reader {
-  public:
+public:
     Reader(const QJsonObject &o, const ParamsReadOptions &options, ParamsJsonError *error)
         : m_o(o), m_options(options), m_error(error)
     {
@@ -160,7 +160,7 @@ class Reader {
 
     const ParamsLimits &limits() const { return m_options.limits; }
 
-  private:
+private:
     const QJsonObject &m_o;
     const ParamsReadOptions &m_options;
     ParamsJsonError *m_error;

@@ -59,16 +59,18 @@ QString pytorchSnippet(const std::vector<LayerState> &layers, const SnippetFiles
         "import torch\n"
         "import torch.nn as nn\n\n");
     // Next to the script when run as a file, else the export folder (pasted into a REPL).
-    s += QStringLiteral("FOLDER = Path(%1)\n").arg(pyString(files.folder.isEmpty() ? QStringLiteral(".") : files.folder));
+    s += QStringLiteral("FOLDER = Path(%1)\n")
+             .arg(pyString(files.folder.isEmpty() ? QStringLiteral(".") : files.folder));
     s += QStringLiteral(
-        "if \"__file__\" in globals() and (Path(__file__).resolve().parent / %1).exists():\n"
-        "    FOLDER = Path(__file__).resolve().parent\n\n")
+             "if \"__file__\" in globals() and (Path(__file__).resolve().parent / %1).exists():\n"
+             "    FOLDER = Path(__file__).resolve().parent\n\n")
              .arg(pyString(files.inputNpy));
 
     // One plain layer reads best as the module itself; a stack as nn.Sequential.
     QStringList convRefs;
     if (layers.size() == 1 && !layers.front().relu) {
-        s += QStringLiteral("model = %1\nmodel.eval()\n\n").arg(torchConstructor(layers.front().params));
+        s += QStringLiteral("model = %1\nmodel.eval()\n\n")
+                 .arg(torchConstructor(layers.front().params));
         convRefs << QStringLiteral("model");
     } else {
         s += QStringLiteral("model = nn.Sequential(\n");
@@ -94,12 +96,11 @@ QString pytorchSnippet(const std::vector<LayerState> &layers, const SnippetFiles
             s += QStringLiteral("    %1.bias.copy_(torch.from_numpy(np.load(FOLDER / %2)))\n")
                      .arg(conv, pyString(bias));
     }
-    s += QStringLiteral(
-             "\n# The image as convscope fed it: [1, C, H, W] float32, pixels / 255.\n"
-             "x = torch.from_numpy(np.load(FOLDER / %1))\n"
-             "with torch.no_grad():\n"
-             "    y = model(x)\n"
-             "print(\"output shape:\", tuple(y.shape))\n")
+    s += QStringLiteral("\n# The image as convscope fed it: [1, C, H, W] float32, pixels / 255.\n"
+                        "x = torch.from_numpy(np.load(FOLDER / %1))\n"
+                        "with torch.no_grad():\n"
+                        "    y = model(x)\n"
+                        "print(\"output shape:\", tuple(y.shape))\n")
              .arg(pyString(files.inputNpy));
     if (!files.outputNpy.isEmpty()) {
         s += QStringLiteral(
@@ -107,11 +108,13 @@ QString pytorchSnippet(const std::vector<LayerState> &layers, const SnippetFiles
                  "if expected_path.exists():\n"
                  "    expected = np.load(expected_path)\n"
                  "    if expected.shape != tuple(y.shape):\n"
-                 "        print(\"shape mismatch: convscope\", expected.shape, \"torch\", tuple(y.shape))\n"
+                 "        print(\"shape mismatch: convscope\", expected.shape, \"torch\", "
+                 "tuple(y.shape))\n"
                  "        sys.exit(1)\n"
                  "    diff = float(np.abs(y.numpy() - expected).max()) if expected.size else 0.0\n"
                  "    ok = diff <= %2\n"
-                 "    print(f\"max |torch - convscope| = {diff:.3g}:\", \"match\" if ok else \"MISMATCH\")\n"
+                 "    print(f\"max |torch - convscope| = {diff:.3g}:\", \"match\" if ok else "
+                 "\"MISMATCH\")\n"
                  "    sys.exit(0 if ok else 1)\n")
                  .arg(pyString(files.outputNpy))
                  .arg(files.tolerance, 0, 'g', 6);

@@ -45,7 +45,8 @@ QJsonObject tensorToJson(const Tensor &t)
 std::optional<Tensor> tensorFromJson(const QJsonValue &v, const QString &where, QString *error)
 {
     if (!v.isObject()) {
-        *error = QStringLiteral("%1 must be an object {\"shape\": [...], \"data\": [...]}").arg(where);
+        *error =
+            QStringLiteral("%1 must be an object {\"shape\": [...], \"data\": [...]}").arg(where);
         return std::nullopt;
     }
     const QJsonObject o = v.toObject();
@@ -92,7 +93,8 @@ QString inputModeName(InputMode m)
 std::optional<core::NetworkError> checkNetwork(const core::Network &network)
 {
     if (network.empty())
-        return core::NetworkError{1, 1, "network", {core::Field::Input, "the network has no layers"}};
+        return core::NetworkError{
+            1, 1, "network", {core::Field::Input, "the network has no layers"}};
     if (auto bad = core::validateModules(network))
         return bad;
     bool afterConv = false;
@@ -101,8 +103,8 @@ std::optional<core::NetworkError> checkNetwork(const core::Network &network)
         const core::Layer &layer = network.layers[i];
         const auto *c = std::get_if<core::Conv2dLayer>(&layer);
         const auto fail = [&](core::Field f, const std::string &message) {
-            return core::NetworkError{i + 1, c ? convs : convs + 1, core::kindName(layer),
-                                      {f, message}};
+            return core::NetworkError{
+                i + 1, c ? convs : convs + 1, core::kindName(layer), {f, message}};
         };
         if (!c) {
             if (!afterConv)
@@ -176,7 +178,8 @@ QJsonObject sessionToJson(const SessionState &s, const QString &sessionDir)
     o["convscope_version"] = CONVSCOPE_VERSION;
     QJsonObject image;
     if (!s.imagePath.isEmpty())
-        image["path"] = sessionDir.isEmpty() ? s.imagePath : QDir(sessionDir).relativeFilePath(s.imagePath);
+        image["path"] =
+            sessionDir.isEmpty() ? s.imagePath : QDir(sessionDir).relativeFilePath(s.imagePath);
     if (!s.imagePng.isEmpty())
         image["png_base64"] = QString::fromLatin1(s.imagePng.toBase64());
     o["image"] = image;
@@ -239,13 +242,14 @@ std::optional<SessionState> sessionFromJson(const QJsonObject &o, const QString 
             return std::nullopt;
         }
         const QString path = io.value("path").toString();
-        s.imagePath = (path.isEmpty() || sessionDir.isEmpty()) ? path
-                                                                : QDir(sessionDir).absoluteFilePath(path);
+        s.imagePath = (path.isEmpty() || sessionDir.isEmpty())
+                          ? path
+                          : QDir(sessionDir).absoluteFilePath(path);
         s.imagePath = QDir::cleanPath(s.imagePath);
     }
     if (io.contains("png_base64")) {
-        const auto decoded = QByteArray::fromBase64Encoding(io.value("png_base64").toString().toLatin1(),
-                                                            QByteArray::AbortOnBase64DecodingErrors);
+        const auto decoded = QByteArray::fromBase64Encoding(
+            io.value("png_base64").toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
         if (!io.value("png_base64").isString() || !decoded) {
             *error = QStringLiteral("image: field 'png_base64' is not valid base64");
             return std::nullopt;
@@ -298,7 +302,8 @@ std::optional<SessionState> sessionFromJson(const QJsonObject &o, const QString 
                 return std::nullopt;
             bias = std::move(*b);
         } else if (lo.contains("bias")) {
-            *error = QStringLiteral("%1: has bias=false in 'params' but a 'bias' tensor").arg(where);
+            *error =
+                QStringLiteral("%1: has bias=false in 'params' but a 'bias' tensor").arg(where);
             return std::nullopt;
         }
         s.network.layers.push_back(core::makeConv2d(*params, std::move(*weight), std::move(bias)));
@@ -311,7 +316,8 @@ std::optional<SessionState> sessionFromJson(const QJsonObject &o, const QString 
     }
 
     const QJsonObject view = o.value("view").toObject();
-    if (!o.value("view").isObject() || !parseGradient(view.value("colormap").toString(), &s.view.gradient)
+    if (!o.value("view").isObject()
+        || !parseGradient(view.value("colormap").toString(), &s.view.gradient)
         || !parseRangeMode(view.value("range_mode").toString(), &s.view.rangeMode)) {
         *error = QStringLiteral("field 'view' must name a 'colormap' (%1) and a 'range_mode' (%2)")
                      .arg(gradientNames().join(", "), rangeModeNames().join(", "));
@@ -347,9 +353,9 @@ std::optional<SessionState> loadSession(const QString &path, QString *error)
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
         *error = QStringLiteral("session '%1' is not valid JSON: %2 (at byte %3)")
-                     .arg(path,
-                          parseError.error != QJsonParseError::NoError ? parseError.errorString()
-                                                                       : QStringLiteral("top level is not an object"))
+                     .arg(path, parseError.error != QJsonParseError::NoError
+                                    ? parseError.errorString()
+                                    : QStringLiteral("top level is not an object"))
                      .arg(parseError.offset);
         return std::nullopt;
     }

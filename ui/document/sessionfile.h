@@ -32,8 +32,8 @@ struct LayerState {
 QString inputModeName(InputMode m);
 
 struct SessionState {
-    QString imagePath;    // absolute after loading; written relative to the session's folder
-    QByteArray imagePng;  // an embedded image (PNG bytes); when set it wins over imagePath
+    QString imagePath;   // absolute after loading; written relative to the session's folder
+    QByteArray imagePng; // an embedded image (PNG bytes); when set it wins over imagePath
     InputMode inputMode = InputMode::Rgb;
     // Conv2d layers with ReLU layers between them. The file stores each Conv2d with a "relu"
     // flag for a ReLU after it; a network that cannot be written that way is refused on save.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // How feature maps are coloured: the gradient and how its range is chosen, as a plain value
-// for the session file and the exporter. colourRange() is the one rule for turning them into a value range, so exports look like
-// the window.
+// for the session file and the exporter. colourRange() is the one rule for turning them into a
+// value range, so exports look like the window.
 #include "colormap.h"
 
 #include <QString>

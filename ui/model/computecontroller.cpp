@@ -21,7 +21,7 @@ namespace convscope::ui {
 // and the page faults of new memory (bench-ui 1920x1080 -> 8 maps: 66 MB per run, ~4 ms).
 // A result gives its buffer back from whichever thread drops the last reference to it.
 class ComputeController::BufferStash {
-  public:
+public:
     std::vector<float> take(std::size_t count)
     {
         std::lock_guard lock(m_mutex);
@@ -49,7 +49,7 @@ class ComputeController::BufferStash {
         m_free.resize(keep);
     }
 
-  private:
+private:
     std::mutex m_mutex;
     std::vector<std::vector<float>> m_free;
 };

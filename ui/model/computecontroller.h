@@ -20,7 +20,7 @@ namespace convscope::ui {
 
 class ComputeController : public QObject {
     Q_OBJECT
-  public:
+public:
     explicit ComputeController(Session *session, QObject *parent = nullptr);
     ~ComputeController() override; // cancels the running job and waits for it
 
@@ -46,17 +46,17 @@ class ComputeController : public QObject {
     int runsCancelled() const { return m_runsCancelled; }       // stale: result not published
     int runsStoppedEarly() const { return m_runsStoppedEarly; } // of those, conv2d gave up
 
-  public slots:
+public slots:
     // Schedules a run of the Session's current state unless the Session found it invalid.
     void schedule();
 
-  signals:
+signals:
     void progressVisible(bool visible); // after the progress delay, until the run ends
     void progress(int percent);
     void computed(double milliseconds); // a result was published to the Session
     void idle();                        // nothing running and nothing scheduled
 
-  private:
+private:
     struct Outcome {
         std::uint64_t generation = 0;
         bool cancelled = false;

@@ -13,8 +13,8 @@ constexpr int kLayerStackMergeId = 0x4c53; // "LS"
 LayerStackCommand::LayerStackCommand(LayerStackModel *model, LayerStackModel::Layers before,
                                      LayerStackModel::Layers after, const QString &text,
                                      const QString &mergeKey)
-    : m_model(model), m_before(std::move(before)), m_after(std::move(after)),
-      m_mergeKey(mergeKey), m_shownBefore(model->shownLayer())
+    : m_model(model), m_before(std::move(before)), m_after(std::move(after)), m_mergeKey(mergeKey),
+      m_shownBefore(model->shownLayer())
 {
     setText(text);
 }

@@ -14,7 +14,7 @@ namespace convscope::ui {
 // are shared, so the copies are cheap. Pushed by LayerStackModel's edit functions, never by
 // widgets, so everything that edits the stack is undoable.
 class LayerStackCommand : public QUndoCommand {
-  public:
+public:
     // `mergeKey` non-empty: consecutive commands with the same key collapse into one undo
     // step (spin-box steps on one field of one layer), as SetParamsCommand does for drags.
     LayerStackCommand(LayerStackModel *model, LayerStackModel::Layers before,
@@ -26,7 +26,7 @@ class LayerStackCommand : public QUndoCommand {
     int id() const override;
     bool mergeWith(const QUndoCommand *other) override;
 
-  private:
+private:
     LayerStackModel *m_model;
     LayerStackModel::Layers m_before;
     LayerStackModel::Layers m_after;

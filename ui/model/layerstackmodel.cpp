@@ -2,8 +2,8 @@
 #include "layerstackmodel.h"
 
 #include "conv2d.h"
-#include "layercommands.h"
 #include "kernels.h"
+#include "layercommands.h"
 #include "shape.h"
 
 #include <QFutureWatcher>
@@ -99,8 +99,8 @@ void LayerStackModel::fixChannels(Layers &layers) const
             // before it stays as it is now.
             bool restored = false;
             for (const Extra &old : m_rechained)
-                if (old.seed == e.seed && old.conv.params.inChannels == in &&
-                    sameApartFromInput(old.conv.params, e.conv.params)) {
+                if (old.seed == e.seed && old.conv.params.inChannels == in
+                    && sameApartFromInput(old.conv.params, e.conv.params)) {
                     const bool relu = e.reluBefore; // a flag between layers, edited on its own
                     e = old;
                     e.reluBefore = relu;
@@ -249,8 +249,8 @@ void LayerStackModel::setReluBefore(int layer, bool on)
         return;
     Layers next = m_extra;
     next[static_cast<std::size_t>(layer - 1)].reluBefore = on;
-    commit(std::move(next), on ? tr("Layer %1: ReLU on").arg(layer + 1)
-                               : tr("Layer %1: ReLU off").arg(layer + 1));
+    commit(std::move(next),
+           on ? tr("Layer %1: ReLU on").arg(layer + 1) : tr("Layer %1: ReLU off").arg(layer + 1));
 }
 
 core::Network LayerStackModel::network() const
@@ -273,14 +273,17 @@ bool LayerStackModel::setNetwork(const core::Network &network, QString *error)
             *error = message;
         return false;
     };
-    const auto *first = network.empty() ? nullptr : std::get_if<core::Conv2dLayer>(&network.layers[0]);
+    const auto *first =
+        network.empty() ? nullptr : std::get_if<core::Conv2dLayer>(&network.layers[0]);
     if (!first || first->params != m_session->params())
         return fail(tr("Layer 1 of the network must be the Session's Conv2d."));
     // The check runs on the layer-1 tensors the Session holds (the caller has applied them).
     core::Network checked = network;
-    checked.layers[0] = core::Conv2dLayer{m_session->params(), m_session->weight(), m_session->bias()};
+    checked.layers[0] =
+        core::Conv2dLayer{m_session->params(), m_session->weight(), m_session->bias()};
     if (const auto bad = core::validate(checked, m_session->inputTensor()->shape))
-        return fail(tr("Layer %1: %2").arg(bad->conv).arg(QString::fromStdString(bad->error.message)));
+        return fail(
+            tr("Layer %1: %2").arg(bad->conv).arg(QString::fromStdString(bad->error.message)));
     std::vector<Extra> extra;
     bool relu = false;
     for (std::size_t i = 1; i < network.size(); ++i) {
@@ -293,8 +296,8 @@ bool LayerStackModel::setNetwork(const core::Network &network, QString *error)
         e.conv = *conv;
         // The stack keeps a [C_out] bias even while bias is off, like the Session.
         if (!e.conv.bias || e.conv.bias->shape != core::Shape{e.conv.params.outChannels})
-            e.conv.bias = std::make_shared<const core::Tensor>(
-                core::Shape{e.conv.params.outChannels});
+            e.conv.bias =
+                std::make_shared<const core::Tensor>(core::Shape{e.conv.params.outChannels});
         e.reluBefore = relu;
         relu = false;
         // Fresh seeds: a later reshape draws new weights, as for a layer added by hand.

@@ -33,7 +33,7 @@ class LayerStackCommand;
 
 class LayerStackModel : public QObject {
     Q_OBJECT
-  public:
+public:
     explicit LayerStackModel(Session *session, QObject *parent = nullptr);
     ~LayerStackModel() override;
 
@@ -102,12 +102,12 @@ class LayerStackModel : public QObject {
     // A run is scheduled or in flight.
     bool isComputing() const;
 
-  signals:
+signals:
     void layersChanged();  // layer count, parameters or ReLU flags changed
     void resultsChanged(); // result(layer) changed for some layer
     void shownLayerChanged(int layer);
 
-  private:
+private:
     // The commands hold whole Layers values (tensors shared, so a copy is cheap) and put
     // them back with applyLayers().
     friend class LayerStackCommand;

@@ -100,9 +100,9 @@ void Session::setParams(const core::Conv2dParams &p)
 bool Session::revalidate()
 {
     auto error = core::validate(m_params, m_input->shape);
-    const bool same = (!error && !m_error) ||
-                      (error && m_error && error->field == m_error->field &&
-                       error->message == m_error->message);
+    const bool same = (!error && !m_error)
+                      || (error && m_error && error->field == m_error->field
+                          && error->message == m_error->message);
     m_error = std::move(error);
     return !same;
 }
@@ -127,12 +127,13 @@ bool Session::ensureWeightShape(bool force)
     const core::Shape wanted = core::weightShape(m_params);
     // Invalid parameters (e.g. groups not dividing the channels) may give an empty or
     // nonsensical shape: keep the old weights, the validation error is what the user sees.
-    const bool sensible = m_params.groups > 0 && m_params.inChannels % m_params.groups == 0 &&
-                          std::all_of(wanted.begin(), wanted.end(), [](auto d) { return d > 0; });
+    const bool sensible =
+        m_params.groups > 0 && m_params.inChannels % m_params.groups == 0
+        && std::all_of(wanted.begin(), wanted.end(), [](auto d) { return d > 0; });
     if (!sensible)
         return false;
-    if (!force && m_weight && m_weight->shape == wanted && m_bias &&
-        m_bias->shape == core::Shape{m_params.outChannels})
+    if (!force && m_weight && m_weight->shape == wanted && m_bias
+        && m_bias->shape == core::Shape{m_params.outChannels})
         return false;
     auto [w, b] = m_initializer ? m_initializer(m_params) : defaultWeights(m_params);
     if (w.shape != wanted || b.shape != core::Shape{m_params.outChannels})
@@ -145,8 +146,8 @@ bool Session::ensureWeightShape(bool force)
 
 bool Session::setWeights(core::Tensor weight, core::Tensor bias)
 {
-    if (weight.shape != core::weightShape(m_params) ||
-        bias.shape != core::Shape{m_params.outChannels})
+    if (weight.shape != core::weightShape(m_params)
+        || bias.shape != core::Shape{m_params.outChannels})
         return false;
     m_weight = std::make_shared<const core::Tensor>(std::move(weight));
     m_bias = std::make_shared<const core::Tensor>(std::move(bias));
@@ -224,9 +225,9 @@ void Session::setEngineFailure(const core::ValidationError &error)
 
 bool Session::resultIsCurrent() const
 {
-    return m_result && !m_error && m_result->params == m_params &&
-           m_result->inputRevision == m_inputRevision &&
-           m_result->weightsRevision == m_weightsRevision;
+    return m_result && !m_error && m_result->params == m_params
+           && m_result->inputRevision == m_inputRevision
+           && m_result->weightsRevision == m_weightsRevision;
 }
 
 } // namespace convscope::ui

@@ -9,11 +9,11 @@
 // shared (std::shared_ptr<const ...>), so a worker thread can keep using a snapshot while the
 // user edits on.
 #include "colormap.h"
-#include "imageinput.h"
-#include "viewsettings.h"
 #include "conv2dparams.h"
+#include "imageinput.h"
 #include "tensor.h"
 #include "validate.h"
+#include "viewsettings.h"
 
 #include <QImage>
 #include <QObject>
@@ -30,12 +30,12 @@ namespace convscope::ui {
 
 // One finished forward pass, immutable once published.
 struct ComputeResult {
-    core::Conv2dParams params;         // the parameters it was computed with
+    core::Conv2dParams params;                  // the parameters it was computed with
     std::shared_ptr<const core::Tensor> input;  // [1, C_in, H, W], values in [0, 1]
     std::shared_ptr<const core::Tensor> weight; // [C_out, C_in/groups, kH, kW]
     std::shared_ptr<const core::Tensor> bias;   // [C_out]; nullptr when params.bias is false
-    core::Tensor output;               // [1, C_out, H_out, W_out]
-    std::vector<ValueRange> channelRanges; // min..max of each output channel (finite values)
+    core::Tensor output;                        // [1, C_out, H_out, W_out]
+    std::vector<ValueRange> channelRanges;      // min..max of each output channel (finite values)
     // The maps the grid showed when the run started, already coloured for that view (see
     // ComputeController::setMapRequests); the grid draws them as they are if its view is
     // still the same, and colours a map itself otherwise.
@@ -63,7 +63,7 @@ public:
     // ("clipboard", a file path, "sample"). A null image is refused (returns false).
     bool setImage(const QImage &image, const QString &source);
 
-    const QImage &image() const { return m_image; }          // full resolution, as loaded
+    const QImage &image() const { return m_image; } // full resolution, as loaded
     const QString &imageSource() const { return m_imageSource; }
     const QImage &previewImage() const { return m_preview; } // what is fed (maybe downscaled)
     bool isDownscaled() const { return m_preview.size() != m_image.size(); }
@@ -134,11 +134,11 @@ signals:
     // (input tensor, weights, validationError()) already current: what a consumer of several
     // parts of the state (the compute controller, the kernel panel) listens to.
     void changed(Session::Changes what);
-    void imageChanged();   // image(), previewImage() and inputTensor() changed
-    void paramsChanged();  // params() changed (inputTensor() too if inChannels changed)
-    void weightsChanged(); // weight() and/or bias() changed
-    void displayChanged(); // gradient() or rangeMode() changed
-    void resultChanged();  // result() changed
+    void imageChanged();      // image(), previewImage() and inputTensor() changed
+    void paramsChanged();     // params() changed (inputTensor() too if inChannels changed)
+    void weightsChanged();    // weight() and/or bias() changed
+    void displayChanged();    // gradient() or rangeMode() changed
+    void resultChanged();     // result() changed
     void validationChanged(); // validationError() changed
 
 private:

@@ -41,8 +41,8 @@ bool weightsFit(const core::Conv2dParams &p, const core::Tensor &weight, const c
 }
 
 std::optional<core::KernelPreset> presetMaking(const core::Conv2dParams &p,
-                                               const core::Tensor &weight,
-                                               const core::Tensor &bias, bool all, int o)
+                                               const core::Tensor &weight, const core::Tensor &bias,
+                                               bool all, int o)
 {
     if (!weightsFit(p, weight, bias))
         return std::nullopt;
@@ -65,8 +65,8 @@ std::optional<core::KernelPreset> presetMaking(const core::Conv2dParams &p,
     return std::nullopt;
 }
 
-bool reproduces(const WeightRecipe &recipe, const core::Conv2dParams &p,
-                const core::Tensor &weight, const core::Tensor &bias)
+bool reproduces(const WeightRecipe &recipe, const core::Conv2dParams &p, const core::Tensor &weight,
+                const core::Tensor &bias)
 {
     if (!weightsFit(p, weight, bias))
         return false;
@@ -84,8 +84,8 @@ void WeightRecipeTracker::reset()
 void WeightRecipeTracker::adopt(const core::Conv2dParams &p, const core::Tensor &weight,
                                 const core::Tensor &bias)
 {
-    m_recipe = recipeMaking(p, weight, bias)
-                   .value_or(remembered(weight, bias).value_or(WeightRecipe{}));
+    m_recipe =
+        recipeMaking(p, weight, bias).value_or(remembered(weight, bias).value_or(WeightRecipe{}));
     remember(weight, bias);
 }
 

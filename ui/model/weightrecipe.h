@@ -50,21 +50,19 @@ std::pair<core::Tensor, core::Tensor> makeWeights(const WeightRecipe &recipe,
 
 // Whether `weight` [C_out, C_in/groups, kH, kW] and `bias` [C_out] fit `p` (non-empty): only
 // then do recipes and presets say anything about them.
-bool weightsFit(const core::Conv2dParams &p, const core::Tensor &weight,
-                const core::Tensor &bias);
+bool weightsFit(const core::Conv2dParams &p, const core::Tensor &weight, const core::Tensor &bias);
 
 // The preset whose weights these are: over the whole tensor (`allChannels`), or over output
 // channel `outChannel` only. Presets set the bias to 0; an unused bias (bias=False) does not
 // count. None when the weights do not fit `p` or no preset makes them.
 std::optional<core::KernelPreset> presetMaking(const core::Conv2dParams &p,
-                                               const core::Tensor &weight,
-                                               const core::Tensor &bias, bool allChannels,
-                                               int outChannel);
+                                               const core::Tensor &weight, const core::Tensor &bias,
+                                               bool allChannels, int outChannel);
 
 // Whether `recipe` makes exactly these weights (and this bias, when it is used); Builtin
 // compares with the session's default.
-bool reproduces(const WeightRecipe &recipe, const core::Conv2dParams &p,
-                const core::Tensor &weight, const core::Tensor &bias);
+bool reproduces(const WeightRecipe &recipe, const core::Conv2dParams &p, const core::Tensor &weight,
+                const core::Tensor &bias);
 
 // The recipe of the weights in use, and the recipe each weight tensor seen had: undo and
 // redo bring back tensors, this brings back their recipe (see WeightRecipe).
@@ -83,8 +81,8 @@ public:
     // Weights the user just made: `made` when a recipe made them (Apply to every channel,
     // Randomise); otherwise an edit, which keeps the origin of the weights it changed unless
     // the result is a recipe's weights itself.
-    void edited(const core::Conv2dParams &p, const core::Tensor &weight,
-                const core::Tensor &bias, std::optional<WeightRecipe> made);
+    void edited(const core::Conv2dParams &p, const core::Tensor &weight, const core::Tensor &bias,
+                std::optional<WeightRecipe> made);
 
     // The recipe that makes these weights, trying the current one first; none when no
     // recipe is known to make them.

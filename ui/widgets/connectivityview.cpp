@@ -34,7 +34,7 @@ QColor ConnectivityView::groupColor(int group)
 // The painted matrix. Rows are output channels (top to bottom), columns input channels
 // (left to right), as in weight[o, ci]; each group is one filled block.
 class ConnectivityMatrix : public QWidget {
-  public:
+public:
     explicit ConnectivityMatrix(ConnectivityView *view) : QWidget(view), m_view(view)
     {
         setObjectName(QStringLiteral("connectivityMatrix"));
@@ -63,7 +63,7 @@ class ConnectivityMatrix : public QWidget {
         return QRectF(origin.x() + i * cell, origin.y() + o * cell, cell, cell);
     }
 
-  protected:
+protected:
     void paintEvent(QPaintEvent *) override
     {
         QPainter painter(this);
@@ -129,7 +129,7 @@ class ConnectivityMatrix : public QWidget {
                              Qt::AlignRight | Qt::AlignVCenter, QString::number(o));
     }
 
-  private:
+private:
     ConnectivityView *m_view;
 };
 

@@ -17,7 +17,7 @@ class ConnectivityMatrix;
 
 class ConnectivityView : public QWidget {
     Q_OBJECT
-  public:
+public:
     explicit ConnectivityView(QWidget *parent = nullptr);
 
     const core::Conv2dParams &params() const { return m_params; }
@@ -35,10 +35,10 @@ class ConnectivityView : public QWidget {
     // The colour a filled cell of group g is painted with (tests sample the pixels).
     static QColor groupColor(int group);
 
-  public slots:
+public slots:
     void setParams(const core::Conv2dParams &p);
 
-  private:
+private:
     core::Conv2dParams m_params;
     ConnectivityMatrix *m_matrix;
     QLabel *m_text;

@@ -231,9 +231,10 @@ QString Conv2dParamsForm::spinKey(const QSpinBox *box) const
     return QStringLiteral("%1#%2").arg(box->objectName()).arg(m_spinSerial);
 }
 
-Conv2dParamsForm::HwPair Conv2dParamsForm::addPair(
-    QGridLayout *grid, int &row, const QString &base, const QString &label, int lo, int hi,
-    int sliderHi, const QString &tip, std::function<core::Hw &(core::Conv2dParams &)> field)
+Conv2dParamsForm::HwPair
+Conv2dParamsForm::addPair(QGridLayout *grid, int &row, const QString &base, const QString &label,
+                          int lo, int hi, int sliderHi, const QString &tip,
+                          std::function<core::Hw &(core::Conv2dParams &)> field)
 {
     HwPair pair;
     if (!label.isEmpty()) {

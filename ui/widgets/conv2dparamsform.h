@@ -30,10 +30,10 @@ class Conv2dParamsForm : public QWidget {
     Q_OBJECT
 public:
     struct Options {
-        bool inputMode = true;       // the in_channels combo (grayscale or RGB image)
-        bool squareOnly = false;     // one value per (height, width) pair, set on both axes
-        bool sliders = true;         // a slider under out_channels and each pair
-        bool mnemonics = true;       // Alt+letter on the labels (one form per window may)
+        bool inputMode = true;   // the in_channels combo (grayscale or RGB image)
+        bool squareOnly = false; // one value per (height, width) pair, set on both axes
+        bool sliders = true;     // a slider under out_channels and each pair
+        bool mnemonics = true;   // Alt+letter on the labels (one form per window may)
         // Successive steps of one spin box carry one merge key until the box is left, so the
         // owner's undo stack can fold them into one command.
         bool mergeSpinSteps = false;
@@ -81,8 +81,8 @@ private:
     QString text(const QString &label) const;
     QSpinBox *makeSpin(const QString &base, int lo, int hi, const QString &tip);
     QSlider *makeSlider(const QString &base, int lo, int hi);
-    HwPair addPair(QGridLayout *grid, int &row, const QString &base, const QString &label,
-                   int lo, int hi, int sliderHi, const QString &tip,
+    HwPair addPair(QGridLayout *grid, int &row, const QString &base, const QString &label, int lo,
+                   int hi, int sliderHi, const QString &tip,
                    std::function<core::Hw &(core::Conv2dParams &)> field);
     void edit(const QString &what, const QString &mergeKey,
               const std::function<void(core::Conv2dParams &)> &change);

@@ -21,7 +21,7 @@ struct ComputeResult;
 
 class ExplainPanel : public QWidget {
     Q_OBJECT
-  public:
+public:
     explicit ExplainPanel(QWidget *parent = nullptr);
 
     // Explains out[0, channel, y, x] of a finished result (its input, weights, bias and
@@ -51,10 +51,10 @@ class ExplainPanel : public QWidget {
     // How every number in the panel is written.
     static QString formatNumber(double v);
 
-  protected:
+protected:
     void changeEvent(QEvent *event) override;
 
-  private:
+private:
     void render();
 
     QLabel *m_header;

@@ -41,14 +41,22 @@ QString sizeText(QSize s)
 
 QString formatDescription(const QString &name)
 {
-    if (name == "png") return QObject::tr("Maps as PNG (current colour map and range)");
-    if (name == "png16") return QObject::tr("Maps as 16-bit grayscale PNG (raw values, scale in sidecar)");
-    if (name == "npy") return QObject::tr("Output tensor as float32 .npy");
-    if (name == "sheet") return QObject::tr("Contact sheet PNG");
-    if (name == "pdf") return QObject::tr("Contact sheet PDF");
-    if (name == "svg") return QObject::tr("Contact sheet SVG");
-    if (name == "json") return QObject::tr("JSON sidecar (parameters, hashes, ranges)");
-    if (name == "pytorch") return QObject::tr("PyTorch script + input/weight .npy");
+    if (name == "png")
+        return QObject::tr("Maps as PNG (current colour map and range)");
+    if (name == "png16")
+        return QObject::tr("Maps as 16-bit grayscale PNG (raw values, scale in sidecar)");
+    if (name == "npy")
+        return QObject::tr("Output tensor as float32 .npy");
+    if (name == "sheet")
+        return QObject::tr("Contact sheet PNG");
+    if (name == "pdf")
+        return QObject::tr("Contact sheet PDF");
+    if (name == "svg")
+        return QObject::tr("Contact sheet SVG");
+    if (name == "json")
+        return QObject::tr("JSON sidecar (parameters, hashes, ranges)");
+    if (name == "pytorch")
+        return QObject::tr("PyTorch script + input/weight .npy");
     return name;
 }
 
@@ -104,7 +112,8 @@ ExportDialog::ExportDialog(ExportRequest request, QWidget *parent)
     form->addRow(tr("Folder:"), folderRow);
     m_prefix = new QLineEdit(m_request.baseName, this);
     m_prefix->setObjectName("prefix");
-    m_prefix->setToolTip(tr("Every file name starts with this, e.g. %1_out00.png").arg(m_request.baseName));
+    m_prefix->setToolTip(
+        tr("Every file name starts with this, e.g. %1_out00.png").arg(m_request.baseName));
     connect(m_prefix, &QLineEdit::textChanged, this, &ExportDialog::updateButtons);
     form->addRow(tr("File prefix:"), m_prefix);
     m_sheetWidth = new QSpinBox(this);
@@ -144,11 +153,12 @@ ExportDialog::ExportDialog(ExportRequest request, QWidget *parent)
             shown << QFileInfo(existing[i]).fileName();
         if (existing.size() > shown.size())
             shown << tr("... and %1 more").arg(existing.size() - shown.size());
-        return QMessageBox::question(this, tr("Replace Files?"),
-                                     tr("%n file(s) already exist in this folder:\n\n%1\n\nReplace them?", "",
-                                        static_cast<int>(existing.size()))
-                                         .arg(shown.join('\n')),
-                                     QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+        return QMessageBox::question(
+                   this, tr("Replace Files?"),
+                   tr("%n file(s) already exist in this folder:\n\n%1\n\nReplace them?", "",
+                      static_cast<int>(existing.size()))
+                       .arg(shown.join('\n')),
+                   QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
                == QMessageBox::Yes;
     };
     loadSettings();
@@ -211,8 +221,8 @@ ExportOptions ExportDialog::options() const
 {
     ExportOptions o;
     o.folder = m_folder->text().trimmed();
-    bool *fields[] = {&o.formats.png, &o.formats.png16, &o.formats.npy, &o.formats.sheet,
-                      &o.formats.pdf, &o.formats.svg, &o.formats.json, &o.formats.pytorch};
+    bool *fields[] = {&o.formats.png, &o.formats.png16, &o.formats.npy,  &o.formats.sheet,
+                      &o.formats.pdf, &o.formats.svg,   &o.formats.json, &o.formats.pytorch};
     for (std::size_t i = 0; i < m_formatBoxes.size(); ++i)
         *fields[i] = m_formatBoxes[i]->isEnabled() && m_formatBoxes[i]->isChecked();
     o.sheetWidth = m_sheetWidth->value();
@@ -238,7 +248,8 @@ void ExportDialog::setFormats(const ExportFormats &f)
 
 void ExportDialog::chooseFolder()
 {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export To Folder"), m_folder->text());
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Export To Folder"), m_folder->text());
     if (!dir.isEmpty())
         m_folder->setText(dir);
 }
@@ -254,7 +265,8 @@ void ExportDialog::updateButtons()
         box->setEnabled(!running && (box->objectName() != "svg" || svgSupported()));
     // After the boxes: options() ignores disabled ones.
     const ExportOptions o = options();
-    m_exportButton->setEnabled(!running && o.formats.any() && !o.folder.isEmpty() && !baseName().isEmpty());
+    m_exportButton->setEnabled(!running && o.formats.any() && !o.folder.isEmpty()
+                               && !baseName().isEmpty());
 }
 
 void ExportDialog::startExport()
@@ -301,32 +313,34 @@ void ExportDialog::startExport()
     // error there writes nothing.
     RecomputeFull recompute = full ? m_recompute : RecomputeFull{};
     const QString computing = tr("Computing at full resolution (%1)...").arg(sizeText(m_imageSize));
-    m_watcher.setFuture(QtConcurrent::run([requests = std::move(requests), o, report, recompute,
-                                           computing]() mutable {
-        // Recomputing dominates a full-resolution export; writing gets the rest of the bar.
-        const double computeShare = recompute ? 0.6 : 0.0;
-        if (recompute) {
-            QString error;
-            auto fullRequest = recompute(
-                requests.front(), [&](double f) { return report(computeShare * f, computing); },
-                &error);
-            ExportResult r;
-            if (!fullRequest) {
-                r.status = error.isEmpty() ? ExportResult::Status::Cancelled : ExportResult::Status::Failed;
-                r.message = error;
-                return r;
+    m_watcher.setFuture(QtConcurrent::run(
+        [requests = std::move(requests), o, report, recompute, computing]() mutable {
+            // Recomputing dominates a full-resolution export; writing gets the rest of the bar.
+            const double computeShare = recompute ? 0.6 : 0.0;
+            if (recompute) {
+                QString error;
+                auto fullRequest = recompute(
+                    requests.front(), [&](double f) { return report(computeShare * f, computing); },
+                    &error);
+                ExportResult r;
+                if (!fullRequest) {
+                    r.status = error.isEmpty() ? ExportResult::Status::Cancelled
+                                               : ExportResult::Status::Failed;
+                    r.message = error;
+                    return r;
+                }
+                fullRequest->baseName = requests.front().baseName;
+                requests.front() = std::move(*fullRequest);
+                if (QString e = checkRequests(requests, o); !e.isEmpty()) {
+                    r.message = e;
+                    return r;
+                }
             }
-            fullRequest->baseName = requests.front().baseName;
-            requests.front() = std::move(*fullRequest);
-            if (QString e = checkRequests(requests, o); !e.isEmpty()) {
-                r.message = e;
-                return r;
-            }
-        }
-        return exportResults(requests, o, [&](double fraction, const QString &step) {
-            return report(computeShare + (1.0 - computeShare) * fraction, tr("Writing %1").arg(step));
-        });
-    }));
+            return exportResults(requests, o, [&](double fraction, const QString &step) {
+                return report(computeShare + (1.0 - computeShare) * fraction,
+                              tr("Writing %1").arg(step));
+            });
+        }));
     m_buttons->button(QDialogButtonBox::Cancel)->setText(tr("Cancel Export"));
     updateButtons();
 }
@@ -392,7 +406,8 @@ void ExportDialog::loadSettings()
     setFormats(settings.exportFormats);
     QString folder = settings.exportFolder;
     if (folder.isEmpty())
-        folder = QDir(QStandardPaths::writableLocation(QStandardPaths::PicturesLocation)).filePath("convscope");
+        folder = QDir(QStandardPaths::writableLocation(QStandardPaths::PicturesLocation))
+                     .filePath("convscope");
     m_folder->setText(folder);
     m_sheetWidth->setValue(settings.exportSheetWidth);
 }

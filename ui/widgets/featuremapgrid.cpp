@@ -26,7 +26,7 @@ namespace convscope::ui {
 // coordinates [x, x+1) x [y, y+1), so a hovered coordinate floors to the pixel index.
 // The colours are made for the visible region only, at screen resolution (see View).
 class MapLayer : public QCPLayerable {
-  public:
+public:
     explicit MapLayer(QCustomPlot *plot) : QCPLayerable(plot) {}
 
     std::shared_ptr<const ComputeResult> result; // keeps the values alive while shown
@@ -85,7 +85,7 @@ class MapLayer : public QCPLayerable {
     // The part of the map the plot shows now, at the plot's resolution.
     MapRegion currentRegion() const { return currentView().region; }
 
-  protected:
+protected:
     void applyDefaultAntialiasingHint(QCPPainter *painter) const override
     {
         applyAntialiasingHint(painter, false, QCP::aeOther);
@@ -115,7 +115,7 @@ class MapLayer : public QCPLayerable {
             });
     }
 
-  private:
+private:
     struct View {
         MapRegion region;
         QRectF target; // widget pixels

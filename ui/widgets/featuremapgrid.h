@@ -30,7 +30,7 @@ class MapLayer;
 
 class FeatureMapGrid : public QWidget {
     Q_OBJECT
-  public:
+public:
     explicit FeatureMapGrid(Session *session, QWidget *parent = nullptr);
     ~FeatureMapGrid() override;
 
@@ -72,19 +72,19 @@ class FeatureMapGrid : public QWidget {
     // Widget position (in plot(slot) coordinates) of the centre of map pixel (y, x).
     QPoint pixelCentre(int slot, int y, int x) const;
 
-  signals:
+signals:
     void hovered(const QString &text); // empty when the pointer leaves the maps
     void redrawn();                    // every visible map shows the current state
     // A click (press and release without dragging) / a hover on output (channel, y, x).
     void outputClicked(int channel, int y, int x);
     void outputHovered(int channel, int y, int x);
 
-  protected:
+protected:
     void resizeEvent(QResizeEvent *event) override;
     void changeEvent(QEvent *event) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
 
-  private:
+private:
     void onResult();
     void onDisplay();
     void redraw(bool newResult);

@@ -16,7 +16,7 @@ namespace convscope::ui {
 
 class InputView : public QWidget {
     Q_OBJECT
-  public:
+public:
     explicit InputView(Session *session, QWidget *parent = nullptr);
 
     QSize sizeHint() const override { return {320, 300}; }
@@ -37,15 +37,15 @@ class InputView : public QWidget {
     // Widget position of input coordinate (y, x) (a pixel's top-left corner) as last painted.
     QPointF inputToWidget(double y, double x) const;
 
-  signals:
+signals:
     // A pixel of the image (not the padding) was clicked: (row, column) of the fed image.
     void inputClicked(int y, int x);
 
-  protected:
+protected:
     void paintEvent(QPaintEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
 
-  private:
+private:
     void rebuild();
 
     Session *m_session;

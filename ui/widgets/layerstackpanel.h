@@ -23,7 +23,7 @@ class Conv2dParamsForm;
 
 class LayerStackPanel : public QWidget {
     Q_OBJECT
-  public:
+public:
     explicit LayerStackPanel(LayerStackModel *model, QWidget *parent = nullptr);
 
     // The layer whose parameters the editor shows (0-based).
@@ -35,7 +35,7 @@ class LayerStackPanel : public QWidget {
     // The table's column headers, in order.
     static QStringList tableColumns();
 
-  private:
+private:
     void rebuildList();
     void rebuildTable();
     void loadEditor();

@@ -21,9 +21,9 @@ ParameterPanel::ParameterPanel(Session *session, QWidget *parent)
     m_error->setObjectName(QStringLiteral("errorLabel"));
     m_error->setWordWrap(true);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_error->setStyleSheet(QStringLiteral(
-        "QLabel { color: #7a1010; background: #fde2e1; border: 1px solid #d62728;"
-        " border-radius: 4px; padding: 6px; }"));
+    m_error->setStyleSheet(
+        QStringLiteral("QLabel { color: #7a1010; background: #fde2e1; border: 1px solid #d62728;"
+                       " border-radius: 4px; padding: 6px; }"));
     m_error->hide();
     outer->addWidget(m_error);
     outer->addStretch();

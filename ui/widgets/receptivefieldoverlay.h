@@ -24,7 +24,7 @@ class QPainter;
 namespace convscope::ui {
 
 class ReceptiveFieldOverlay {
-  public:
+public:
     // Nothing to draw.
     ReceptiveFieldOverlay() = default;
 
@@ -83,7 +83,7 @@ class ReceptiveFieldOverlay {
     // (pixel (0, 0) at its top-left, `scale` widget pixels per input pixel).
     void paint(QPainter &painter, const QRectF &image, double scale) const;
 
-  private:
+private:
     bool m_valid = false;
     bool m_pixelOnly = false;
     std::size_t m_layer = 0;

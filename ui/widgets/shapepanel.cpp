@@ -149,8 +149,8 @@ QString ShapePanel::html() const
     if (!err) {
         const auto out = core::outputShape(p, in);
         const double macs = double(core::macCount(p, in));
-        row(tr("MACs"), QStringLiteral("%1 (%2)").arg(formatCount(macs)).arg(
-                            QString::number(macs, 'f', 0)));
+        row(tr("MACs"),
+            QStringLiteral("%1 (%2)").arg(formatCount(macs)).arg(QString::number(macs, 'f', 0)));
         row(tr("output memory"),
             tr("%1 (float32)").arg(formatBytes(double(core::numel(out)) * 4.0)));
     }

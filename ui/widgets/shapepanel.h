@@ -17,11 +17,11 @@ public:
     explicit ShapePanel(Session *session, QWidget *parent = nullptr);
 
     // Plain-text pieces, also what the tests read.
-    QString shapeLine() const;  // "Input [1, 3, 64, 64] -> Output [1, 8, 64, 64]"
-    QString reprLine() const;   // torchRepr
-    QString formulaH() const;   // formula with numbers substituted
+    QString shapeLine() const; // "Input [1, 3, 64, 64] -> Output [1, 8, 64, 64]"
+    QString reprLine() const;  // torchRepr
+    QString formulaH() const;  // formula with numbers substituted
     QString formulaW() const;
-    QString html() const;       // everything, as shown
+    QString html() const; // everything, as shown
 
 public slots:
     void refresh();

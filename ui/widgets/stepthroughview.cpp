@@ -170,7 +170,8 @@ void StepThroughView::relayout()
     const std::int64_t Ho = m_stepper->outHeight(), Wo = m_stepper->outWidth();
 
     const int lineH = static_cast<int>(m_textPx * 1.7);
-    m_titleRect = QRect(kMargin, kMargin / 2, width() - 2 * kMargin, static_cast<int>(lineH * 1.15));
+    m_titleRect =
+        QRect(kMargin, kMargin / 2, width() - 2 * kMargin, static_cast<int>(lineH * 1.15));
     int y = m_titleRect.bottom() + 4;
     const bool strip = m_stepper->input().dim(1) > 1;
     m_stripRect = strip ? QRect(kMargin, y, width() - 2 * kMargin, lineH) : QRect();
@@ -190,7 +191,8 @@ void StepThroughView::relayout()
     const int gridGap = std::max(20, m_textPx * 2), outGap = std::max(44, m_textPx * 4);
     // The largest cell for the grids in a w x h area, showing `shown` channels.
     auto cellFor = [&](double w, double h, std::int64_t shown) {
-        const double byW = (w - (shown - 1) * gridGap - outGap) / static_cast<double>(shown * cols + Wo);
+        const double byW =
+            (w - (shown - 1) * gridGap - outGap) / static_cast<double>(shown * cols + Wo);
         const double byH = (h - labelH - 6) / static_cast<double>(std::max(rows, Ho));
         return static_cast<int>(std::min({byW, byH, m_presentation ? 96.0 : 72.0}));
     };
@@ -221,7 +223,8 @@ void StepThroughView::relayout()
     } else if (beside) {
         // Placed after the grids (below), with all the width they leave.
         const int big = m_presentation ? 60 : 44;
-        mathH = std::min(available, mathRows * (kH * big + 10) + 2 * lineH + (channels > 3 ? lineH : 0));
+        mathH = std::min(available,
+                         mathRows * (kH * big + 10) + 2 * lineH + (channels > 3 ? lineH : 0));
         m_mathRect = QRect(0, y + std::max(0, (available - mathH) / 2), 0, mathH);
         y += std::max(0, (available - labelH - gridsH) / 2);
     } else {
@@ -232,8 +235,8 @@ void StepThroughView::relayout()
         y += std::max(0, (available - blockH) / 2);
         m_mathRect = QRect(kMargin, y + labelH + gridsH + gap, fullW, mathH - 4);
     }
-    const int totalW = static_cast<int>(shown * cols * cell + (shown - 1) * gridGap + outGap
-                                        + Wo * cell);
+    const int totalW =
+        static_cast<int>(shown * cols * cell + (shown - 1) * gridGap + outGap + Wo * cell);
     int x = kMargin + (beside ? 0 : std::max(0, (areaW - totalW) / 2));
     const int gridTop = y + labelH;
     for (std::int64_t i = 0; i < shown; ++i) {
@@ -385,14 +388,14 @@ void StepThroughView::paintChannelStrip(QPainter &p)
     const std::int64_t groups = m_stepper->params().groups;
     const QString range = count == 1 ? QString::number(first)
                                      : QStringLiteral("%1–%2").arg(first).arg(first + count - 1);
-    const QString text =
-        groups == 1 ? tr("→ out channel %1 reads all %2").arg(m_frame->position.o).arg(C)
-                    : tr("→ out channel %1 reads %2 (group %3 of %4%5)")
-                          .arg(m_frame->position.o)
-                          .arg(range)
-                          .arg(m_frame->explanation.group)
-                          .arg(groups)
-                          .arg(groups == C && O % C == 0 ? tr(", depthwise") : QString());
+    const QString text = groups == 1
+                             ? tr("→ out channel %1 reads all %2").arg(m_frame->position.o).arg(C)
+                             : tr("→ out channel %1 reads %2 (group %3 of %4%5)")
+                                   .arg(m_frame->position.o)
+                                   .arg(range)
+                                   .arg(m_frame->explanation.group)
+                                   .arg(groups)
+                                   .arg(groups == C && O % C == 0 ? tr(", depthwise") : QString());
     p.setPen(pal.text);
     p.drawText(QRect(x + 6, m_stripRect.top(), m_stripRect.right() - x, m_stripRect.height()),
                Qt::AlignVCenter | Qt::AlignLeft, text);
@@ -409,15 +412,17 @@ void StepThroughView::paintInputGrid(QPainter &p, const InputGrid &g)
 
     // Label: the channel and how its border is made.
     const QString padText =
-        layerPads ? tr("padding '%1' (hatched, %2)")
-                        .arg(QString::fromStdString(core::toString(layerMode)))
-                        .arg(layerMode == core::PaddingMode::Zeros ? tr("reads 0") : tr("copies pixels"))
-                  : tr("no padding");
-    const QString mode = m_stepper->input().dim(1) == 3 && m_integerInput == false
-                             ? QStringLiteral(" (%1)").arg(QStringList{tr("red"), tr("green"), tr("blue")}
-                                                               .value(static_cast<int>(g.channel)))
-                             : QString();
-    paintLabel(p, g.rect, g.rect.width() + 16, tr("input channel %1%2").arg(g.channel).arg(mode), padText);
+        layerPads
+            ? tr("padding '%1' (hatched, %2)")
+                  .arg(QString::fromStdString(core::toString(layerMode)))
+                  .arg(layerMode == core::PaddingMode::Zeros ? tr("reads 0") : tr("copies pixels"))
+            : tr("no padding");
+    const QString mode =
+        m_stepper->input().dim(1) == 3 && m_integerInput == false ? QStringLiteral(" (%1)").arg(
+            QStringList{tr("red"), tr("green"), tr("blue")}.value(static_cast<int>(g.channel)))
+                                                                  : QString();
+    paintLabel(p, g.rect, g.rect.width() + 16, tr("input channel %1%2").arg(g.channel).arg(mode),
+               padText);
 
     const bool showWindow = !m_answerHidden;
     // The mode the border is drawn with: the layer's, or for a hypothetical padding in a
@@ -428,8 +433,8 @@ void StepThroughView::paintInputGrid(QPainter &p, const InputGrid &g)
             const QRect cell(g.rect.left() + static_cast<int>(c * g.cell),
                              g.rect.top() + static_cast<int>(r * g.cell), g.cell, g.cell);
             const bool inImage = py >= 0 && py < H && px >= 0 && px < W;
-            const bool inLayerPad = py >= -pad.top && py < H + pad.bottom && px >= -pad.left
-                                    && px < W + pad.right;
+            const bool inLayerPad =
+                py >= -pad.top && py < H + pad.bottom && px >= -pad.left && px < W + pad.right;
             QString text;
             if (inImage) {
                 p.fillRect(cell, pal.background);
@@ -482,13 +487,15 @@ void StepThroughView::paintInputGrid(QPainter &p, const InputGrid &g)
             // Opaque, so the number below is replaced rather than doubled.
             p.fillRect(r.adjusted(1, 1, 0, 0), pal.tapFill);
             if (t.inPadding)
-                p.fillRect(r.adjusted(1, 1, 0, 0), QBrush(pal.tapBorder.lighter(150), Qt::BDiagPattern));
+                p.fillRect(r.adjusted(1, 1, 0, 0),
+                           QBrush(pal.tapBorder.lighter(150), Qt::BDiagPattern));
             p.setPen(QPen(pal.tapBorder, m_presentation ? 4 : 3));
             p.drawRect(r.adjusted(2, 2, -1, -1));
             // Redraw the number on top of the fill.
             const std::int64_t ci = g.channel - m_frame->firstInputChannel;
-            const auto &term = m_frame->explanation.channels[static_cast<std::size_t>(ci)]
-                                   .terms[static_cast<std::size_t>(t.ky * m_stepper->weight().dim(3) + t.kx)];
+            const auto &term =
+                m_frame->explanation.channels[static_cast<std::size_t>(ci)]
+                    .terms[static_cast<std::size_t>(t.ky * m_stepper->weight().dim(3) + t.kx)];
             p.setPen(t.inPadding ? pal.paddingText : pal.text);
             QFont f = numberFont(g.cell, true);
             f.setItalic(t.inPadding);
@@ -558,7 +565,9 @@ void StepThroughView::paintOutputGrid(QPainter &p)
                              m_outputRect.top() + static_cast<int>(y * m_outputCell), m_outputCell,
                              m_outputCell);
             const std::int64_t i = y * Wo + x;
-            p.fillRect(cell, i < current ? pal.visitedFill : i == current ? pal.outFill : pal.background);
+            p.fillRect(cell, i < current    ? pal.visitedFill
+                             : i == current ? pal.outFill
+                                            : pal.background);
             p.setPen(QPen(pal.gridLine, 1));
             p.drawRect(cell);
             if (i < current) {
@@ -575,7 +584,8 @@ void StepThroughView::paintOutputGrid(QPainter &p)
 }
 
 void StepThroughView::paintSmallGrid(QPainter &p, QRect r, int rows, int cols,
-                                     const std::vector<double> &values, const QColor &fill, bool bold)
+                                     const std::vector<double> &values, const QColor &fill,
+                                     bool bold)
 {
     const Palette &pal = palette();
     const int cw = r.width() / cols, ch = r.height() / rows;
@@ -618,12 +628,14 @@ void StepThroughView::paintMath(QPainter &p)
     bool decimals = false;
     for (const core::ExplainChannel &ch : e.channels)
         for (const core::ExplainTerm &t : ch.terms)
-            decimals = decimals || t.weight != std::floor(t.weight) || t.input != std::floor(t.input);
+            decimals =
+                decimals || t.weight != std::floor(t.weight) || t.input != std::floor(t.input);
     const int mcw = decimals ? std::max(mc, std::min(mc * 3 / 2, gridSpace / std::max(kW, 1))) : mc;
     const int gw = mcw * kW, gh = mc * kH;
     // Operators, sums and the total grow with the grids they stand between.
     QFont of = f;
-    of.setPixelSize(std::max(f.pixelSize(), std::min(static_cast<int>(mc * 0.45), m_presentation ? 34 : 26)));
+    of.setPixelSize(
+        std::max(f.pixelSize(), std::min(static_cast<int>(mc * 0.45), m_presentation ? 34 : 26)));
     for (std::size_t i = 0; i < shownRows; ++i) {
         const core::ExplainChannel &ch = e.channels[i];
         const int top = m_mathRect.top() + static_cast<int>(i) * rowH + (rowH - gh) / 2;
@@ -665,10 +677,14 @@ void StepThroughView::paintMath(QPainter &p)
     if (more) {
         QStringList rest;
         for (std::size_t i = shownRows; i < channels; ++i)
-            rest << tr("ch %1: %2").arg(e.channels[i].inputChannel).arg(formatValue(e.channels[i].subtotal));
+            rest << tr("ch %1: %2")
+                        .arg(e.channels[i].inputChannel)
+                        .arg(formatValue(e.channels[i].subtotal));
         p.drawText(QRect(m_mathRect.left(), y, m_mathRect.width(), lineH),
                    Qt::AlignVCenter | Qt::AlignLeft,
-                   tr("… %1 more channels, Σ each: %2").arg(channels - shownRows).arg(rest.join(QStringLiteral(", "))));
+                   tr("… %1 more channels, Σ each: %2")
+                       .arg(channels - shownRows)
+                       .arg(rest.join(QStringLiteral(", "))));
         y += lineH;
     }
     // The total: per-channel sums + bias = the output value.
@@ -688,15 +704,11 @@ void StepThroughView::paintMath(QPainter &p)
                 sum += QStringLiteral(" + ") + text;
         }
     }
-    QString total = tr("out[%1, %2, %3, %4] = ")
-                        .arg(e.n)
-                        .arg(e.o)
-                        .arg(e.y)
-                        .arg(e.x)
-                    + sum;
+    QString total = tr("out[%1, %2, %3, %4] = ").arg(e.n).arg(e.o).arg(e.y).arg(e.x) + sum;
     if (e.bias) {
         const QString b = formatValue(*e.bias);
-        total += tr(" + bias ") + (b.startsWith(QLatin1Char('-')) ? QStringLiteral("(%1)").arg(b) : b);
+        total +=
+            tr(" + bias ") + (b.startsWith(QLatin1Char('-')) ? QStringLiteral("(%1)").arg(b) : b);
     }
     // One channel and no bias: the sum is the value, say it once.
     if (e.channels.size() != 1 || e.bias)

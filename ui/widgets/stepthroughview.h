@@ -65,13 +65,13 @@ protected:
 
 private:
     struct Palette {
-        QColor background, text, faint, gridLine, padding, paddingText, tapFill, tapBorder,
-            outFill, outBorder, visitedFill, select, reveal, question, groupFill;
+        QColor background, text, faint, gridLine, padding, paddingText, tapFill, tapBorder, outFill,
+            outBorder, visitedFill, select, reveal, question, groupFill;
     };
     // One drawn input grid (one channel of the current output's group).
     struct InputGrid {
         std::int64_t channel = 0;
-        QRect rect;       // the padded grid's cells
+        QRect rect; // the padded grid's cells
         int cell = 0;
         std::int64_t rowFirst = 0; // padded coordinate of the first row / column
         std::int64_t colFirst = 0;

@@ -18,10 +18,10 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QStyle>
-#include <QTextCursor>
-#include <QTextDocument>
 #include <QTextBlock>
 #include <QTextBrowser>
+#include <QTextCursor>
+#include <QTextDocument>
 #include <QTextFragment>
 #include <QTimer>
 #include <QToolButton>
@@ -128,8 +128,8 @@ void TeachingPanel::buildUi()
     m_scrub->setToolTip(tr("Scrub to any output position"));
     transport->addWidget(m_scrub, 1);
     m_stepLabel = new QLabel(this);
-    m_stepLabel->setMinimumWidth(m_stepLabel->fontMetrics().horizontalAdvance(
-        QStringLiteral("step 0000 / 0000")));
+    m_stepLabel->setMinimumWidth(
+        m_stepLabel->fontMetrics().horizontalAdvance(QStringLiteral("step 0000 / 0000")));
     transport->addWidget(m_stepLabel);
     m_speed = new QComboBox(this);
     for (double s : kSpeeds)
@@ -168,8 +168,8 @@ void TeachingPanel::buildUi()
     inputRow->setContentsMargins(0, 0, 0, 0);
     inputRow->addWidget(new QLabel(tr("Input grid:"), m_inputRow));
     m_source = new QComboBox(m_inputRow);
-    for (GridPattern p : {GridPattern::Ramp, GridPattern::Edge, GridPattern::Checker,
-                          GridPattern::Digits})
+    for (GridPattern p :
+         {GridPattern::Ramp, GridPattern::Edge, GridPattern::Checker, GridPattern::Digits})
         m_source->addItem(tr("pattern: %1").arg(identifier(p)), identifier(p));
     m_source->addItem(tr("crop of the image"), QStringLiteral("image"));
     inputRow->addWidget(m_source);
@@ -251,9 +251,8 @@ void TeachingPanel::buildUi()
     quiz->addLayout(answerRow);
     side->addWidget(m_quizBox, 1);
     m_quizBox->setMinimumWidth(300);
-    connect(m_ask, &QPushButton::clicked, this, [this] {
-        ask(static_cast<core::QuizKind>(m_quizKind->currentData().toInt()));
-    });
+    connect(m_ask, &QPushButton::clicked, this,
+            [this] { ask(static_cast<core::QuizKind>(m_quizKind->currentData().toInt())); });
     connect(m_reveal, &QPushButton::clicked, this, [this] { reveal(); });
     connect(m_answer, &QLineEdit::returnPressed, this, [this] { reveal(); });
 
@@ -384,7 +383,8 @@ void TeachingPanel::rebuild(bool keepIndex)
     core::Tensor input = gridTensor(&why);
     if (why.isEmpty()) {
         try {
-            m_stepper = std::make_shared<core::Stepper>(std::move(input), m_weight, m_bias, m_params);
+            m_stepper =
+                std::make_shared<core::Stepper>(std::move(input), m_weight, m_bias, m_params);
             if (keepIndex)
                 m_stepper->seek(oldIndex);
         } catch (const std::exception &e) {
@@ -445,14 +445,15 @@ void TeachingPanel::syncTransport()
                             : QString());
     for (QToolButton *b : {m_first, m_back, m_play, m_forward, m_last})
         b->setEnabled(ok);
-    m_play->setIcon(style()->standardIcon(isPlaying() ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+    m_play->setIcon(
+        style()->standardIcon(isPlaying() ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
 }
 
 void TeachingPanel::syncInputControls()
 {
     const QSignalBlocker b1(m_source), b2(m_gridH), b3(m_gridW), b4(m_cropY), b5(m_cropX);
-    const QString key = m_input.source == GridSource::Image ? QStringLiteral("image")
-                                                            : identifier(m_input.pattern);
+    const QString key =
+        m_input.source == GridSource::Image ? QStringLiteral("image") : identifier(m_input.pattern);
     m_source->setCurrentIndex(std::max(0, m_source->findData(key)));
     m_gridH->setValue(m_input.height);
     m_gridW->setValue(m_input.width);
@@ -482,9 +483,15 @@ void TeachingPanel::pause()
     syncTransport();
 }
 
-void TeachingPanel::togglePlay() { isPlaying() ? pause() : play(); }
+void TeachingPanel::togglePlay()
+{
+    isPlaying() ? pause() : play();
+}
 
-bool TeachingPanel::isPlaying() const { return m_timer && m_timer->isActive(); }
+bool TeachingPanel::isPlaying() const
+{
+    return m_timer && m_timer->isActive();
+}
 
 void TeachingPanel::stepForward()
 {
@@ -659,7 +666,8 @@ void TeachingPanel::showQuizText(const QString &prompt)
         }
         html += QStringLiteral("<p style=\"color:%1\"><b>%2</b></p><p>%3</p>")
                     .arg(m_verdict->correct ? QStringLiteral("#009e73") : QStringLiteral("#d55e00"))
-                    .arg(verdictText().section(QLatin1Char('.'), 0, 0).toHtmlEscaped() + QLatin1Char('.'))
+                    .arg(verdictText().section(QLatin1Char('.'), 0, 0).toHtmlEscaped()
+                         + QLatin1Char('.'))
                     .arg(explanation.toHtmlEscaped());
     }
     m_verdictLabel->setHtml(html);
@@ -743,8 +751,14 @@ void TeachingPanel::goToLessonStep(int index)
         ask(*step.quiz);
 }
 
-void TeachingPanel::nextLessonStep() { goToLessonStep(m_lessonStep + 1); }
-void TeachingPanel::previousLessonStep() { goToLessonStep(m_lessonStep - 1); }
+void TeachingPanel::nextLessonStep()
+{
+    goToLessonStep(m_lessonStep + 1);
+}
+void TeachingPanel::previousLessonStep()
+{
+    goToLessonStep(m_lessonStep - 1);
+}
 
 QStringList TeachingPanel::lockedControls() const
 {
@@ -766,8 +780,9 @@ void TeachingPanel::syncLessonBar()
                                .arg(m_lesson->title.toHtmlEscaped())
                                .arg(m_lessonStep + 1)
                                .arg(n)
-                               .arg(step.title.isEmpty() ? QString()
-                                                         : QStringLiteral(": ") + step.title.toHtmlEscaped()));
+                               .arg(step.title.isEmpty()
+                                        ? QString()
+                                        : QStringLiteral(": ") + step.title.toHtmlEscaped()));
     m_prevStep->setEnabled(m_lessonStep > 0);
     m_nextStep->setEnabled(m_lessonStep + 1 < n);
 }
@@ -789,7 +804,9 @@ void TeachingPanel::renderCaption()
             const QTextFragment frag = it.fragment();
             QTextCharFormat fmt = frag.charFormat();
             if (!fmt.fontFixedPitch() && !fmt.font().fixedPitch()
-                && fmt.fontFamilies().toStringList().join(QString()).indexOf(QStringLiteral("mono"), 0, Qt::CaseInsensitive) < 0)
+                && fmt.fontFamilies().toStringList().join(QString()).indexOf(QStringLiteral("mono"),
+                                                                             0, Qt::CaseInsensitive)
+                       < 0)
                 continue;
             fmt.setFontPointSize(size);
             QTextCursor c(&doc);

@@ -4,9 +4,9 @@
 #include "exportdialog.h"
 #include "kernelcommands.h"
 #include "layerstackmodel.h"
+#include "network.h"
 #include "npy.h"
 #include "pytorchsnippet.h"
-#include "network.h"
 #include "session.h"
 #include "settings.h"
 #include "shape.h"
@@ -132,12 +132,14 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
     return r;
 }
 
-std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &shown, const QImage &image,
+std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &shown,
+                                                       const QImage &image,
                                                        const core::ProgressCallback &progress,
                                                        QString *error)
 {
     error->clear();
-    const QString at = QObject::tr("At full resolution (%1 \u00d7 %2)").arg(image.width()).arg(image.height());
+    const QString at =
+        QObject::tr("At full resolution (%1 \u00d7 %2)").arg(image.width()).arg(image.height());
     if (image.isNull() || shown.layers.empty()) {
         *error = QObject::tr("%1: there is no image or no layer to compute.").arg(at);
         return std::nullopt;
@@ -183,9 +185,9 @@ std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *e
     // an older, different image, even of the same size, must not be recomputed on this one):
     // the input revision says which image a result was computed from.
     const auto result = session.result();
-    const bool preview = session.isDownscaled() && result &&
-                         result->inputRevision == session.inputRevision() &&
-                         computed == session.previewImage().size();
+    const bool preview = session.isDownscaled() && result
+                         && result->inputRevision == session.inputRevision()
+                         && computed == session.previewImage().size();
     if (preview)
         request->downscaledFrom = session.image().size();
     auto dialog = std::make_unique<ExportDialog>(*request, parent);
@@ -199,9 +201,10 @@ std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *e
         // The QImage copy is implicitly shared and read-only: safe to use on the worker.
         const QImage image = session.image();
         dialog->offerFullResolution(image.size(), shape,
-                                    [image](const ExportRequest &shown, const core::ProgressCallback &progress,
-                                            QString *err) {
-                                        return recomputeAtFullResolution(shown, image, progress, err);
+                                    [image](const ExportRequest &shown,
+                                            const core::ProgressCallback &progress, QString *err) {
+                                        return recomputeAtFullResolution(shown, image, progress,
+                                                                         err);
                                     });
     }
     return dialog;
@@ -282,8 +285,8 @@ bool applySessionState(Session &session, const SessionState &state, QString *err
         const int limit = session.previewLimit();
         if (limit > 0 && std::max(size.width(), size.height()) > limit)
             size = size.scaled(limit, limit, Qt::KeepAspectRatio);
-        if (const auto bad = core::validate(
-                net, core::Shape{1, wantChannels, size.height(), size.width()})) {
+        if (const auto bad =
+                core::validate(net, core::Shape{1, wantChannels, size.height(), size.width()})) {
             *error = QObject::tr("Layer %1 of the session does not fit the %2x%3 input: %4")
                          .arg(bad->conv)
                          .arg(size.width())
@@ -297,7 +300,8 @@ bool applySessionState(Session &session, const SessionState &state, QString *err
         session.setImage(image, source);
     session.setParams(params);
     // The session keeps a [C_out] bias even while bias is off (see Session::bias()).
-    core::Tensor bias = params.bias && first->bias ? *first->bias : core::Tensor({params.outChannels});
+    core::Tensor bias =
+        params.bias && first->bias ? *first->bias : core::Tensor({params.outChannels});
     session.setWeights(*first->weight, bias);
     session.setGradient(state.view.gradient);
     session.setRangeMode(state.view.rangeMode);
@@ -328,11 +332,13 @@ ExportActions::ExportActions(Session *session, QUndoStack *undo, QWidget *window
     connect(m_save, &QAction::triggered, this, &ExportActions::saveSession);
 
     m_import = new QAction(tr("&Import Weights…"), this);
-    m_import->setStatusTip(tr("Load weight (and bias) .npy files, e.g. from conv.weight.detach().numpy()"));
+    m_import->setStatusTip(
+        tr("Load weight (and bias) .npy files, e.g. from conv.weight.detach().numpy()"));
     connect(m_import, &QAction::triggered, this, &ExportActions::importWeights);
 
     m_copy = new QAction(tr("Copy as &PyTorch"), this);
-    m_copy->setStatusTip(tr("Put a Python script that rebuilds this layer in PyTorch on the clipboard"));
+    m_copy->setStatusTip(
+        tr("Put a Python script that rebuilds this layer in PyTorch on the clipboard"));
     connect(m_copy, &QAction::triggered, this, &ExportActions::copyAsPyTorch);
 }
 
@@ -354,9 +360,9 @@ void ExportActions::exportMaps()
 
 void ExportActions::openSession()
 {
-    const QString path = QFileDialog::getOpenFileName(m_window, tr("Open Session"),
-                                                      lastFolder(&Settings::sessionFolder),
-                                                      tr("convscope sessions (*.convscope.json *.json)"));
+    const QString path = QFileDialog::getOpenFileName(
+        m_window, tr("Open Session"), lastFolder(&Settings::sessionFolder),
+        tr("convscope sessions (*.convscope.json *.json)"));
     if (!path.isEmpty())
         openSessionFile(path);
 }
@@ -376,10 +382,10 @@ void ExportActions::openSessionFile(const QString &path)
 
 void ExportActions::saveSession()
 {
-    QString path = QFileDialog::getSaveFileName(m_window, tr("Save Session"),
-                                                QDir(lastFolder(&Settings::sessionFolder))
-                                                    .filePath("session.convscope.json"),
-                                                tr("convscope sessions (*.convscope.json)"));
+    QString path = QFileDialog::getSaveFileName(
+        m_window, tr("Save Session"),
+        QDir(lastFolder(&Settings::sessionFolder)).filePath("session.convscope.json"),
+        tr("convscope sessions (*.convscope.json)"));
     if (path.isEmpty())
         return;
     if (!path.endsWith(".json"))
@@ -443,8 +449,10 @@ void ExportActions::copyAsPyTorch()
     // The script loads the exact tensors from .npy files, so they have to live somewhere.
     QString folder = storedFolder(&Settings::pytorchFolder);
     if (folder.isEmpty())
-        folder = QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).filePath("convscope-pytorch");
-    folder = QFileDialog::getExistingDirectory(m_window, tr("Folder for the script's .npy files"), folder);
+        folder = QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
+                     .filePath("convscope-pytorch");
+    folder = QFileDialog::getExistingDirectory(m_window, tr("Folder for the script's .npy files"),
+                                               folder);
     if (folder.isEmpty())
         return;
     ExportOptions options;
@@ -453,9 +461,10 @@ void ExportActions::copyAsPyTorch()
     std::vector<ExportRequest> requests{*request};
     for (const QString &path : plannedFiles(requests, options))
         if (QFileInfo::exists(path)) {
-            if (QMessageBox::question(m_window, tr("Replace Files?"),
-                                      tr("The PyTorch files for '%1' already exist in %2. Replace them?")
-                                          .arg(request->baseName, folder))
+            if (QMessageBox::question(
+                    m_window, tr("Replace Files?"),
+                    tr("The PyTorch files for '%1' already exist in %2. Replace them?")
+                        .arg(request->baseName, folder))
                 != QMessageBox::Yes)
                 return;
             options.overwrite = true;
@@ -473,11 +482,12 @@ void ExportActions::copyAsPyTorch()
         return;
     }
     QGuiApplication::clipboard()->setText(QString::fromUtf8(script.readAll()));
-    QMessageBox::information(m_window, tr("Copy as PyTorch"),
-                             tr("The PyTorch script is on the clipboard.\n\nIt loads the input, weights "
-                                "and bias from %1 and compares its result with convscope's output "
-                                "saved there. The same script is saved as %2.")
-                                 .arg(QDir::toNativeSeparators(folder), QFileInfo(script).fileName()));
+    QMessageBox::information(
+        m_window, tr("Copy as PyTorch"),
+        tr("The PyTorch script is on the clipboard.\n\nIt loads the input, weights "
+           "and bias from %1 and compares its result with convscope's output "
+           "saved there. The same script is saved as %2.")
+            .arg(QDir::toNativeSeparators(folder), QFileInfo(script).fileName()));
 }
 
 } // namespace convscope::ui

@@ -37,7 +37,8 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
 // Session builds its own (imageToTensor). Safe on any thread. Nothing on cancel (`progress`
 // answered false; *error empty) or when the layers cannot be computed on the full image
 // (*error names the layer and the value at fault, as the parameter panel would).
-std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &shown, const QImage &image,
+std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &shown,
+                                                       const QImage &image,
                                                        const core::ProgressCallback &progress,
                                                        QString *error);
 

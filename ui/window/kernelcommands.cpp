@@ -45,8 +45,8 @@ void attachKernelPanel(KernelPanel *panel, Session *session, QUndoStack *undo)
     auto show = [panel, session, shown] {
         if (!session->weight() || !session->bias())
             return;
-        if (shown->any && shown->params == session->params() &&
-            shown->weightsRevision == session->weightsRevision())
+        if (shown->any && shown->params == session->params()
+            && shown->weightsRevision == session->weightsRevision())
             return;
         *shown = {session->params(), session->weightsRevision(), true};
         panel->setConfiguration(session->params(), *session->weight(), *session->bias());

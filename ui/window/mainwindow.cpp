@@ -10,10 +10,10 @@
 #include "featuremapgrid.h"
 #include "ids.h"
 #include "inputview.h"
-#include "layerstackmodel.h"
-#include "layerstackpanel.h"
 #include "kernelcommands.h"
 #include "kernelpanel.h"
+#include "layerstackmodel.h"
+#include "layerstackpanel.h"
 #include "parameterpanel.h"
 #include "receptivefieldcontroller.h"
 #include "shapepanel.h"
@@ -120,8 +120,8 @@ void MainWindow::createDocks()
     connect(m_parameters, &ParameterPanel::paramsEdited, this,
             [this](const core::Conv2dParams &before, const core::Conv2dParams &after,
                    const QString &what, const QString &key) {
-                m_undo->push(new SetParamsCommand(m_session, before, after,
-                                                  tr("change %1").arg(what), key));
+                m_undo->push(
+                    new SetParamsCommand(m_session, before, after, tr("change %1").arg(what), key));
             });
 
     m_input = new InputView(m_session);
@@ -175,8 +175,8 @@ void MainWindow::createReceptiveFieldDocks()
     } else {
         tabifyDockWidget(connectivityDock, layersDock);
     }
-    m_receptiveField = new ReceptiveFieldController(m_layers, m_grid, m_input, m_explain,
-                                                    m_connectivity, this);
+    m_receptiveField =
+        new ReceptiveFieldController(m_layers, m_grid, m_input, m_explain, m_connectivity, this);
     connect(m_receptiveField, &ReceptiveFieldController::status, this,
             [this](const QString &text) { statusBar()->showMessage(text, 15000); });
 }
@@ -305,8 +305,7 @@ void MainWindow::createActions()
     hover->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
     hover->setStatusTip(tr("Hovering a feature map shows that output's receptive field and "
                            "arithmetic, like a click does"));
-    connect(hover, &QAction::toggled, m_receptiveField,
-            &ReceptiveFieldController::setFollowHover);
+    connect(hover, &QAction::toggled, m_receptiveField, &ReceptiveFieldController::setFollowHover);
     m_actions[ActionId::SelectOnHover] = hover;
     m_viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
@@ -368,7 +367,7 @@ void MainWindow::createTeachingMode()
     host.viewMenu = menu(MenuId::View);
     host.viewBefore = action(ActionId::FullScreen); // next to Presentation Mode, the other switch
     host.fileMenu = menu(MenuId::File);
-    host.fileBefore = m_fileImageEnd; // after the image entries
+    host.fileBefore = m_fileImageEnd;                      // after the image entries
     host.menuBarBefore = menu(MenuId::Help)->menuAction(); // the last content menu
     m_teaching = new TeachingMode(host);
 }
@@ -394,10 +393,10 @@ void MainWindow::createStatusBar()
 void MainWindow::updateStatus()
 {
     if (m_controller->lastComputeMs() > 0)
-        m_timeLabel->setText(m_controller->lastComputeMs() < 0.05
-                                 ? tr("computed in < 0.1 ms") // not "0.0 ms" for tiny inputs
-                                 : tr("computed in %1 ms").arg(m_controller->lastComputeMs(), 0,
-                                                               'f', 1));
+        m_timeLabel->setText(
+            m_controller->lastComputeMs() < 0.05
+                ? tr("computed in < 0.1 ms") // not "0.0 ms" for tiny inputs
+                : tr("computed in %1 ms").arg(m_controller->lastComputeMs(), 0, 'f', 1));
     if (m_session->isDownscaled()) {
         const QImage &full = m_session->image();
         const QImage &fed = m_session->previewImage();
@@ -416,11 +415,10 @@ void MainWindow::updateStatus()
 void MainWindow::updateTitle()
 {
     const QString src = m_session->imageSource();
-    setWindowTitle(tr("%1 — convscope").arg(src.startsWith(QLatin1Char(':'))
-                                                ? tr("sample")
-                                                : QFileInfo(src).fileName().isEmpty()
-                                                      ? src
-                                                      : QFileInfo(src).fileName()));
+    setWindowTitle(tr("%1 — convscope")
+                       .arg(src.startsWith(QLatin1Char(':'))      ? tr("sample")
+                            : QFileInfo(src).fileName().isEmpty() ? src
+                                                                  : QFileInfo(src).fileName()));
 }
 
 void MainWindow::showError(const QString &message)
@@ -428,8 +426,8 @@ void MainWindow::showError(const QString &message)
     m_lastError = message;
     statusBar()->showMessage(message, 8000);
     // Non-blocking: the window (and tests) keep running while the box is up.
-    auto *box = new QMessageBox(QMessageBox::Warning, tr("convscope"), message, QMessageBox::Ok,
-                                this);
+    auto *box =
+        new QMessageBox(QMessageBox::Warning, tr("convscope"), message, QMessageBox::Ok, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
     emit errorShown(message);
@@ -484,8 +482,8 @@ void MainWindow::pasteImage()
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 {
     const QMimeData *mime = event->mimeData();
-    if (mime->hasImage() || (mime->hasUrls() && !mime->urls().isEmpty() &&
-                             mime->urls().front().isLocalFile()))
+    if (mime->hasImage()
+        || (mime->hasUrls() && !mime->urls().isEmpty() && mime->urls().front().isLocalFile()))
         event->acceptProposedAction();
 }
 
@@ -518,8 +516,8 @@ void MainWindow::rebuildRecentMenu()
     for (int i = 0; i < m_recent.size(); ++i) {
         const QString path = m_recent[i];
         QAction *a = m_recentMenu->addAction(
-            QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()),
-            this, [this, path] { openImage(path); });
+            QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()), this,
+            [this, path] { openImage(path); });
         a->setStatusTip(path);
     }
     if (!m_recent.isEmpty()) {

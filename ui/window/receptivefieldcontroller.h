@@ -23,7 +23,7 @@ class LayerStackModel;
 
 class ReceptiveFieldController : public QObject {
     Q_OBJECT
-  public:
+public:
     ReceptiveFieldController(LayerStackModel *model, FeatureMapGrid *grid, InputView *input,
                              ExplainPanel *explain, ConnectivityView *connectivity,
                              QObject *parent = nullptr);
@@ -44,7 +44,7 @@ class ReceptiveFieldController : public QObject {
 
     bool followsHover() const { return m_followHover; }
 
-  public slots:
+public slots:
     // Selects out[channel, y, x] of the shown layer; false when it is not in the shown result.
     bool selectOutput(int channel, int y, int x);
     // Highlights the projective field of input pixel (y, x); false when it is not an input
@@ -54,11 +54,11 @@ class ReceptiveFieldController : public QObject {
     // When on, hovering a map selects like a click does (for live exploration).
     void setFollowHover(bool on);
 
-  signals:
+signals:
     void selectionChanged();
     void status(const QString &text); // one line for the status bar
 
-  private:
+private:
     void onResults();
     void publish();
 

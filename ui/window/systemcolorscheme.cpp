@@ -32,8 +32,7 @@ ColorSchemePreference parsePortalColorScheme(const QVariant &value)
     QVariant v = value;
     // Read() returns v; xdg-desktop-portal's Read wraps the setting's own v inside it, so
     // two levels are normal. A few more cost nothing; an endless chain cannot occur.
-    for (int depth = 0; depth < 4 && v.metaType() == QMetaType::fromType<QDBusVariant>();
-         ++depth)
+    for (int depth = 0; depth < 4 && v.metaType() == QMetaType::fromType<QDBusVariant>(); ++depth)
         v = qvariant_cast<QDBusVariant>(v).variant();
 
     qlonglong n = -1;
@@ -46,9 +45,7 @@ ColorSchemePreference parsePortalColorScheme(const QVariant &value)
     case QMetaType::Short:
     case QMetaType::UChar:
     case QMetaType::ULongLong:
-    case QMetaType::LongLong:
-        n = v.toLongLong();
-        break;
+    case QMetaType::LongLong: n = v.toLongLong(); break;
     default: return ColorSchemePreference::NoPreference;
     }
     switch (n) {
@@ -114,8 +111,7 @@ void SystemColorScheme::onBusReady(bool connected)
                                                        kSettingsInterface, QStringLiteral("Read"));
     read << kAppearance << kColorScheme;
     auto *watcher = new QDBusPendingCallWatcher(bus.asyncCall(read, kReadTimeoutMs), this);
-    connect(watcher, &QDBusPendingCallWatcher::finished, this,
-            &SystemColorScheme::onReadFinished);
+    connect(watcher, &QDBusPendingCallWatcher::finished, this, &SystemColorScheme::onReadFinished);
 }
 
 void SystemColorScheme::onReadFinished(QDBusPendingCallWatcher *call)

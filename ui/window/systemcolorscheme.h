@@ -58,8 +58,7 @@ signals:
     void settled();
 
 private slots:
-    void onSettingChanged(const QString &nameSpace, const QString &key,
-                          const QDBusVariant &value);
+    void onSettingChanged(const QString &nameSpace, const QString &key, const QDBusVariant &value);
 
 private:
     void onBusReady(bool connected);

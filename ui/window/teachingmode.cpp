@@ -49,8 +49,8 @@ TeachingMode::TeachingMode(const TeachingHost &host)
                 if (!(s->params() == params))
                     undo->push(new SetParamsCommand(s, s->params(), params, description));
                 // After the parameters: the session may have re-made weights of the new shape.
-                undo->push(new SetWeightsCommand(s, *s->weight(), *s->bias(), weight, bias,
-                                                 description));
+                undo->push(
+                    new SetWeightsCommand(s, *s->weight(), *s->bias(), weight, bias, description));
                 undo->endMacro();
             });
     connect(m_panel, &TeachingPanel::lockedControlsChanged, this, &TeachingMode::applyLocks);
@@ -128,17 +128,20 @@ void TeachingMode::buildMenus()
     }
 
     auto *lesson = new QMenu(tr("&Lesson"), m_window);
-    QAction *next = lesson->addAction(tr("&Next Step\tPgDown"), m_panel, &TeachingPanel::nextLessonStep);
+    QAction *next =
+        lesson->addAction(tr("&Next Step\tPgDown"), m_panel, &TeachingPanel::nextLessonStep);
     next->setStatusTip(tr("Go to the next step of the lesson (Page Down or a presenter remote)"));
-    QAction *prev = lesson->addAction(tr("&Previous Step\tPgUp"), m_panel,
-                                      &TeachingPanel::previousLessonStep);
+    QAction *prev =
+        lesson->addAction(tr("&Previous Step\tPgUp"), m_panel, &TeachingPanel::previousLessonStep);
     prev->setStatusTip(tr("Go back one step of the lesson (Page Up)"));
     lesson->addSeparator();
-    QAction *play = lesson->addAction(tr("&Play / Pause\tSpace"), m_panel, &TeachingPanel::togglePlay);
+    QAction *play =
+        lesson->addAction(tr("&Play / Pause\tSpace"), m_panel, &TeachingPanel::togglePlay);
     play->setStatusTip(tr("Animate the kernel sliding over the input"));
     lesson->addSeparator();
     QAction *save = lesson->addAction(tr("&Save Current State as Step…"));
-    save->setStatusTip(tr("Append the current configuration, grid and quiz as a step of a lesson file"));
+    save->setStatusTip(
+        tr("Append the current configuration, grid and quiz as a step of a lesson file"));
     connect(save, &QAction::triggered, this, [this] {
         const QString path = QFileDialog::getSaveFileName(
             m_window, tr("Save as Lesson Step"), QString(), tr("Lessons (*.json)"), nullptr,
@@ -155,7 +158,10 @@ void TeachingMode::buildMenus()
     bar->insertMenu(m_host.menuBarBefore, lesson);
 }
 
-bool TeachingMode::isOn() const { return m_on; }
+bool TeachingMode::isOn() const
+{
+    return m_on;
+}
 
 void TeachingMode::setOn(bool on)
 {
@@ -178,9 +184,11 @@ void TeachingMode::setOn(bool on)
         m_dock->raise();
         // The animation needs room: most of the window's height, but never more than the
         // rest of the window can give up (asking for more would grow the window each time).
-        int topMin = m_window->centralWidget() ? m_window->centralWidget()->minimumSizeHint().height() : 0;
+        int topMin =
+            m_window->centralWidget() ? m_window->centralWidget()->minimumSizeHint().height() : 0;
         for (QDockWidget *d : m_window->findChildren<QDockWidget *>())
-            if (d != m_dock && !d->isHidden() && m_window->dockWidgetArea(d) != Qt::BottomDockWidgetArea)
+            if (d != m_dock && !d->isHidden()
+                && m_window->dockWidgetArea(d) != Qt::BottomDockWidgetArea)
                 topMin = std::max(topMin, d->minimumSizeHint().height());
         const int chrome = m_window->menuBar()->height() + m_window->statusBar()->height() + 24;
         int target = std::min(static_cast<int>(m_window->height() * 0.62),
@@ -202,8 +210,8 @@ bool TeachingMode::openLessonFile(const QString &path, QString *error)
 
 bool TeachingMode::saveStateAsStep(const QString &path, QString *error)
 {
-    const QString title = m_panel->lesson() ? m_panel->lesson()->title + tr(" (my steps)")
-                                            : tr("My lesson");
+    const QString title =
+        m_panel->lesson() ? m_panel->lesson()->title + tr(" (my steps)") : tr("My lesson");
     // The kernel panel knows the seed of a Kaiming initialisation, which no search can find.
     std::vector<LessonKernel> candidates;
     if (KernelPanel *k = m_host.kernelPanel) {
@@ -237,7 +245,8 @@ void TeachingMode::setOutputSelector(std::function<void(int, int, int)> select)
 void TeachingMode::selectFullSize()
 {
     if (m_full && m_select && isOn())
-        m_select(static_cast<int>(m_full->o), static_cast<int>(m_full->y), static_cast<int>(m_full->x));
+        m_select(static_cast<int>(m_full->o), static_cast<int>(m_full->y),
+                 static_cast<int>(m_full->x));
 }
 
 void TeachingMode::applyLocks(const QStringList &locked)
@@ -306,11 +315,10 @@ void TeachingMode::applyPresentation()
             if (!kept.isEmpty())
                 m_window->resizeDocks(kept, widths, Qt::Horizontal);
         }
-        m_hiddenDocks.erase(std::remove_if(m_hiddenDocks.begin(), m_hiddenDocks.end(),
-                                           [](const QPointer<QDockWidget> &d) {
-                                               return !d || !d->isHidden();
-                                           }),
-                            m_hiddenDocks.end());
+        m_hiddenDocks.erase(
+            std::remove_if(m_hiddenDocks.begin(), m_hiddenDocks.end(),
+                           [](const QPointer<QDockWidget> &d) { return !d || !d->isHidden(); }),
+            m_hiddenDocks.end());
     } else {
         for (const QPointer<QDockWidget> &d : m_hiddenDocks)
             if (d)

@@ -60,7 +60,8 @@ SheetLayout layoutSheet(const ExportRequest &r, int width)
     L.gap = width * 0.012;
     const double inner = width - 2 * L.margin;
 
-    L.titleLines << QStringLiteral("convscope \u2014 %1").arg(r.inputName.isEmpty() ? r.baseName : r.inputName);
+    L.titleLines << QStringLiteral("convscope \u2014 %1")
+                        .arg(r.inputName.isEmpty() ? r.baseName : r.inputName);
     for (const LayerState &l : r.layers)
         L.titleLines << layerLine(l);
     L.titleLines << QStringLiteral("input %1 \u2192 output %2    colour map: %3, range: %4")
@@ -172,9 +173,11 @@ void paintContactSheet(QPainter &p, const ExportRequest &r, int width)
         p.drawText(QRectF(x0, y0 + L.mapH, L.cellW, labelPx * 1.5), Qt::AlignCenter,
                    QStringLiteral("out[%1]").arg(c));
         if (perMap) {
-            const ValueRange cr = colourRange(r.view.rangeMode, r.view.gradient, mapRange(r.output, 0, c), all);
+            const ValueRange cr =
+                colourRange(r.view.rangeMode, r.view.gradient, mapRange(r.output, 0, c), all);
             p.setFont(L.smallFont);
-            p.drawText(QRectF(x0, y0 + L.mapH + labelPx * 1.4, L.cellW, labelPx * 1.2), Qt::AlignCenter,
+            p.drawText(QRectF(x0, y0 + L.mapH + labelPx * 1.4, L.cellW, labelPx * 1.2),
+                       Qt::AlignCenter,
                        QStringLiteral("[%1, %2]").arg(number(cr.lo), number(cr.hi)));
         }
     }
@@ -196,7 +199,8 @@ void paintContactSheet(QPainter &p, const ExportRequest &r, int width)
         p.drawLine(QPointF(x, L.barTop + L.barH), QPointF(x, L.barTop + L.barH + L.barH * 0.35));
         const double tw = QFontMetricsF(L.textFont).horizontalAdvance(text) + 4;
         const double left = std::clamp(x - tw / 2, L.margin - 2, L.width - L.margin - tw + 2);
-        p.drawText(QRectF(left, L.barTop + L.barH * 1.35, tw, L.tickH), Qt::AlignHCenter | Qt::AlignTop, text);
+        p.drawText(QRectF(left, L.barTop + L.barH * 1.35, tw, L.tickH),
+                   Qt::AlignHCenter | Qt::AlignTop, text);
     };
     QString caption;
     if (!perMap) {
@@ -204,8 +208,9 @@ void paintContactSheet(QPainter &p, const ExportRequest &r, int width)
         const double span = static_cast<double>(cr.hi) - cr.lo;
         for (double v : niceTicks(cr.lo, cr.hi))
             tick(span > 0 ? (v - cr.lo) / span : 0.5, number(v));
-        caption = QStringLiteral("colour scale shared by all maps: [%1, %2]; output values in [%3, %4]")
-                      .arg(number(cr.lo), number(cr.hi), number(all.lo), number(all.hi));
+        caption =
+            QStringLiteral("colour scale shared by all maps: [%1, %2]; output values in [%3, %4]")
+                .arg(number(cr.lo), number(cr.hi), number(all.lo), number(all.hi));
     } else if (r.view.gradient == Gradient::Diverging) {
         tick(0.0, QStringLiteral("\u2212max|v|"));
         tick(0.5, QStringLiteral("0"));
@@ -244,7 +249,8 @@ QByteArray contactSheetPdf(const ExportRequest &r, int width)
         const int dpi = 150;
         pdf.setResolution(dpi);
         pdf.setCreator(QStringLiteral("convscope " CONVSCOPE_VERSION));
-        pdf.setTitle(QString::fromStdString(r.layers.empty() ? std::string() : core::torchRepr(r.layers.front().params)));
+        pdf.setTitle(QString::fromStdString(
+            r.layers.empty() ? std::string() : core::torchRepr(r.layers.front().params)));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
         pdf.setPageSize(QPageSize(QSizeF(size.width() / dpi, size.height() / dpi), QPageSize::Inch,
                                   QString(), QPageSize::ExactMatch));

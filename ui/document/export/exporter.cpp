@@ -89,14 +89,20 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
                     if (!next(f.png(n, c)))
                         return cancelled();
                     const QImage image = renderChannel(r.output, n, c, r.view);
-                    if (!tx.write(f.png(n, c), [&](QIODevice *d, QString *e) { return writeImage(d, image, e); }, &error))
+                    if (!tx.write(
+                            f.png(n, c),
+                            [&](QIODevice *d, QString *e) { return writeImage(d, image, e); },
+                            &error))
                         return failed();
                 }
                 if (fm.png16) {
                     if (!next(f.png16(n, c)))
                         return cancelled();
                     const Png16 p16 = encodePng16(mapData(r.output, n, c), width, height);
-                    if (!tx.write(f.png16(n, c), [&](QIODevice *d, QString *e) { return writeImage(d, p16.image, e); }, &error))
+                    if (!tx.write(
+                            f.png16(n, c),
+                            [&](QIODevice *d, QString *e) { return writeImage(d, p16.image, e); },
+                            &error))
                         return failed();
                     png16Maps.push_back({f.png16(n, c), n, c, p16.offset, p16.scale});
                 }
@@ -105,14 +111,17 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
         if (fm.npy) {
             if (!next(f.npy()))
                 return cancelled();
-            if (!tx.writeBytes(f.npy(), QByteArray::fromStdString(core::serializeNpy(r.output)), &error))
+            if (!tx.writeBytes(f.npy(), QByteArray::fromStdString(core::serializeNpy(r.output)),
+                               &error))
                 return failed();
         }
         if (fm.sheet) {
             if (!next(f.sheet("png")))
                 return cancelled();
             const QImage sheet = renderContactSheet(r, options.sheetWidth);
-            if (!tx.write(f.sheet("png"), [&](QIODevice *d, QString *e) { return writeImage(d, sheet, e); }, &error))
+            if (!tx.write(
+                    f.sheet("png"),
+                    [&](QIODevice *d, QString *e) { return writeImage(d, sheet, e); }, &error))
                 return failed();
         }
         if (fm.pdf) {
@@ -135,20 +144,24 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
                 sf.outputNpy = f.npy();
             if (!next(f.input()))
                 return cancelled();
-            if (!tx.writeBytes(f.input(), QByteArray::fromStdString(core::serializeNpy(r.input)), &error))
+            if (!tx.writeBytes(f.input(), QByteArray::fromStdString(core::serializeNpy(r.input)),
+                               &error))
                 return failed();
             for (int i = 0; i < static_cast<int>(r.layers.size()); ++i) {
                 const LayerState &l = r.layers[static_cast<std::size_t>(i)];
                 if (!next(f.weight(i)))
                     return cancelled();
-                if (!tx.writeBytes(f.weight(i), QByteArray::fromStdString(core::serializeNpy(l.weight)), &error))
+                if (!tx.writeBytes(f.weight(i),
+                                   QByteArray::fromStdString(core::serializeNpy(l.weight)), &error))
                     return failed();
                 sf.weightNpy << f.weight(i);
                 sf.biasNpy << (l.params.bias ? f.bias(i) : QString());
                 if (l.params.bias) {
                     if (!next(f.bias(i)))
                         return cancelled();
-                    if (!tx.writeBytes(f.bias(i), QByteArray::fromStdString(core::serializeNpy(l.bias)), &error))
+                    if (!tx.writeBytes(f.bias(i),
+                                       QByteArray::fromStdString(core::serializeNpy(l.bias)),
+                                       &error))
                         return failed();
                 }
             }
@@ -172,7 +185,8 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
         progress(1.0, QStringLiteral("done"));
     result.status = ExportResult::Status::Ok;
     result.files = planned;
-    result.message = QStringLiteral("wrote %1 file(s) to '%2'").arg(planned.size()).arg(options.folder);
+    result.message =
+        QStringLiteral("wrote %1 file(s) to '%2'").arg(planned.size()).arg(options.folder);
     return result;
 }
 

@@ -19,9 +19,10 @@ std::size_t mapSize(const Tensor &t)
 
 const float *mapData(const Tensor &t, int n, int c)
 {
-    return t.data.data() + (static_cast<std::size_t>(n) * static_cast<std::size_t>(t.dim(1))
-                            + static_cast<std::size_t>(c))
-                               * mapSize(t);
+    return t.data.data()
+           + (static_cast<std::size_t>(n) * static_cast<std::size_t>(t.dim(1))
+              + static_cast<std::size_t>(c))
+                 * mapSize(t);
 }
 
 ValueRange mapRange(const Tensor &output, int n, int c)
@@ -36,7 +37,8 @@ ValueRange outputRange(const Tensor &output)
 
 QImage renderChannel(const Tensor &output, int n, int c, const ViewSettings &view)
 {
-    const ValueRange range = colourRange(view.rangeMode, view.gradient, mapRange(output, n, c), outputRange(output));
+    const ValueRange range =
+        colourRange(view.rangeMode, view.gradient, mapRange(output, n, c), outputRange(output));
     return renderMap(mapData(output, n, c), static_cast<int>(output.dim(3)),
                      static_cast<int>(output.dim(2)), range, view.gradient);
 }
@@ -44,7 +46,8 @@ QImage renderChannel(const Tensor &output, int n, int c, const ViewSettings &vie
 Png16 encodePng16(const float *data, int width, int height)
 {
     Png16 p;
-    const ValueRange r = rangeOf(data, static_cast<std::size_t>(width) * static_cast<std::size_t>(height));
+    const ValueRange r =
+        rangeOf(data, static_cast<std::size_t>(width) * static_cast<std::size_t>(height));
     p.offset = r.lo;
     p.scale = (static_cast<double>(r.hi) - r.lo) / 65535.0;
     p.image = QImage(width, height, QImage::Format_Grayscale16);
@@ -58,7 +61,8 @@ Png16 encodePng16(const float *data, int width, int height)
         }
     }
     // Also inside the PNG, so the file alone is enough to recover the values.
-    p.image.setText(QStringLiteral("convscope:formula"), QStringLiteral("value = offset + pixel * scale"));
+    p.image.setText(QStringLiteral("convscope:formula"),
+                    QStringLiteral("value = offset + pixel * scale"));
     p.image.setText(QStringLiteral("convscope:offset"), QString::number(p.offset, 'g', 17));
     p.image.setText(QStringLiteral("convscope:scale"), QString::number(p.scale, 'g', 17));
     return p;

@@ -141,7 +141,8 @@ QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOp
                 .arg(r.output.dim(3))
                 .arg(r.output.dim(2));
         if ((options.formats.pytorch || options.formats.json) && r.layers.empty())
-            return QStringLiteral("'%1': the sidecar and the PyTorch script need the layers").arg(r.baseName);
+            return QStringLiteral("'%1': the sidecar and the PyTorch script need the layers")
+                .arg(r.baseName);
         if (options.formats.pytorch && r.input.rank() != 4)
             return QStringLiteral("'%1': the input %2 is not an [N, C, H, W] tensor")
                 .arg(r.baseName, QString::fromStdString(core::formatShape(r.input.shape)));
@@ -156,7 +157,8 @@ QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOp
     }
     for (const QString &path : plannedFiles(requests, options))
         if (QFileInfo(path).isDir())
-            return QStringLiteral("'%1' is a folder; it cannot be replaced by an export file").arg(path);
+            return QStringLiteral("'%1' is a folder; it cannot be replaced by an export file")
+                .arg(path);
     return {};
 }
 

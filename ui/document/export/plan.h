@@ -43,9 +43,9 @@ struct ExportRequest {
     QString inputName;      // the input's file name, for titles and the sidecar
     QByteArray inputSha256; // hex; empty when the input did not come from a file
     InputMode inputMode = InputMode::Rgb;
-    core::Tensor input;     // [N, C, H, W] as fed to the first layer
+    core::Tensor input; // [N, C, H, W] as fed to the first layer
     std::vector<LayerState> layers;
-    core::Tensor output;    // [N, C_out, H_out, W_out]
+    core::Tensor output; // [N, C_out, H_out, W_out]
     ViewSettings view;
     // The loaded image's size when `input` is a downscaled copy of it (the window's preview);
     // empty when `input` is the image at full resolution. The sidecar records both.

@@ -52,11 +52,12 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
     for (int n = 0; n < static_cast<int>(r.output.dim(0)); ++n) {
         for (int c = 0; c < static_cast<int>(r.output.dim(1)); ++c) {
             const ValueRange own = mapRange(r.output, n, c);
-            mapRanges.append(QJsonObject{
-                {"sample", n},
-                {"channel", c},
-                {"range", rangeJson(own)},
-                {"colour_range", rangeJson(colourRange(r.view.rangeMode, r.view.gradient, own, all))}});
+            mapRanges.append(
+                QJsonObject{{"sample", n},
+                            {"channel", c},
+                            {"range", rangeJson(own)},
+                            {"colour_range",
+                             rangeJson(colourRange(r.view.rangeMode, r.view.gradient, own, all))}});
         }
     }
     QJsonArray png16Maps;
@@ -72,12 +73,13 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
     QJsonObject o;
     o["convscope_version"] = CONVSCOPE_VERSION;
     o["created"] = created;
-    o["input"] = QJsonObject{{"file", r.inputName},
-                             {"sha256", QString::fromLatin1(r.inputSha256)},
-                             {"mode", inputModeName(r.inputMode)},
-                             {"shape", shapeJson(r.input.shape)},
-                             {"range", rangeJson(rangeOf(r.input.data.data(), r.input.data.size()))},
-                             {"scaling", scaling}};
+    o["input"] =
+        QJsonObject{{"file", r.inputName},
+                    {"sha256", QString::fromLatin1(r.inputSha256)},
+                    {"mode", inputModeName(r.inputMode)},
+                    {"shape", shapeJson(r.input.shape)},
+                    {"range", rangeJson(rangeOf(r.input.data.data(), r.input.data.size()))},
+                    {"scaling", scaling}};
     QJsonArray layers;
     QStringList reprs;
     for (const LayerState &l : r.layers) {
@@ -92,8 +94,8 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
             {"weight_range", rangeJson(rangeOf(l.weight.data.data(), l.weight.data.size()))},
             {"bias_shape", l.params.bias ? QJsonValue(shapeJson(l.bias.shape)) : QJsonValue()}});
     }
-    o["torch"] = reprs.size() == 1 ? reprs.front()
-                                   : QStringLiteral("Sequential(%1)").arg(reprs.join(", "));
+    o["torch"] =
+        reprs.size() == 1 ? reprs.front() : QStringLiteral("Sequential(%1)").arg(reprs.join(", "));
     o["layers"] = layers;
     // Which resolution the maps are at: a preview export must not pass for the image.
     const auto rank = r.input.shape.size();
@@ -114,9 +116,8 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
     o["view"] = QJsonObject{{"colormap", gradientName(r.view.gradient)},
                             {"range_mode", rangeModeName(r.view.rangeMode)}};
     if (fm.png16)
-        o["png16"] = QJsonObject{{"formula", "value = offset + pixel * scale"},
-                                 {"bit_depth", 16},
-                                 {"maps", png16Maps}};
+        o["png16"] = QJsonObject{
+            {"formula", "value = offset + pixel * scale"}, {"bit_depth", 16}, {"maps", png16Maps}};
     if (fm.sheet || fm.pdf || fm.svg)
         o["contact_sheet"] = QJsonObject{{"width_px", options.sheetWidth}};
     o["files"] = QJsonArray::fromStringList(exportFileNames(r, fm));

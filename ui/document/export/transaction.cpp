@@ -45,21 +45,24 @@ bool ExportTransaction::begin(QString *error)
         missing = QFileInfo(missing).absolutePath();
     }
     if (!QDir().mkpath(m_folder)) {
-        *error = QStringLiteral("cannot create folder '%1' (is '%2' writable?)")
-                     .arg(m_folder, missing);
+        *error =
+            QStringLiteral("cannot create folder '%1' (is '%2' writable?)").arg(m_folder, missing);
         return false;
     }
-    m_staging = std::make_unique<QTemporaryDir>(QDir(m_folder).filePath(".convscope-export-XXXXXX"));
+    m_staging =
+        std::make_unique<QTemporaryDir>(QDir(m_folder).filePath(".convscope-export-XXXXXX"));
     if (!m_staging->isValid()) {
-        *error = QStringLiteral("cannot write to folder '%1': %2 (choose a folder you can write to)")
-                     .arg(QDir::toNativeSeparators(m_folder), m_staging->errorString());
+        *error =
+            QStringLiteral("cannot write to folder '%1': %2 (choose a folder you can write to)")
+                .arg(QDir::toNativeSeparators(m_folder), m_staging->errorString());
         m_staging.reset();
         return false;
     }
     return true;
 }
 
-bool ExportTransaction::write(const QString &name, const std::function<bool(QIODevice *, QString *)> &writer,
+bool ExportTransaction::write(const QString &name,
+                              const std::function<bool(QIODevice *, QString *)> &writer,
                               QString *error)
 {
     QSaveFile file(m_staging->filePath(name));
@@ -82,9 +85,7 @@ bool ExportTransaction::write(const QString &name, const std::function<bool(QIOD
 bool ExportTransaction::writeBytes(const QString &name, const QByteArray &bytes, QString *error)
 {
     return write(
-        name,
-        [&bytes](QIODevice *d, QString *) { return d->write(bytes) == bytes.size(); },
-        error);
+        name, [&bytes](QIODevice *d, QString *) { return d->write(bytes) == bytes.size(); }, error);
 }
 
 bool ExportTransaction::commit(QString *error)
