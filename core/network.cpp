@@ -156,6 +156,21 @@ std::vector<Conv2dParams> convParams(const Network &net)
     return out;
 }
 
+std::vector<const Conv2dLayer *> convLayers(const Network &net)
+{
+    std::vector<const Conv2dLayer *> out;
+    for (const Layer &l : net.layers)
+        if (const auto *c = std::get_if<Conv2dLayer>(&l))
+            out.push_back(c);
+    return out;
+}
+
+int inputChannels(const Network &net)
+{
+    const auto convs = convLayers(net);
+    return convs.empty() ? 0 : convs.front()->params.inChannels;
+}
+
 std::string NetworkError::message() const
 {
     return "layer " + std::to_string(layer) + " (" + kind + "): " + error.message;

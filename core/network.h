@@ -61,6 +61,10 @@ Network geometryNetwork(const std::vector<Conv2dParams> &stack);
 // The Conv2d parameters of the network, in order (the geometry the receptive-field code and
 // the Shape panel need; element-wise layers change no coordinate).
 std::vector<Conv2dParams> convParams(const Network &net);
+// The network's Conv2d layers, in order (pointers into `net`).
+std::vector<const Conv2dLayer *> convLayers(const Network &net);
+// The input channels the network expects: layer 1's in_channels (0 when it has no Conv2d).
+int inputChannels(const Network &net);
 
 // Why a network cannot run on an input: the failing layer counted from 1, its kind, and the
 // check's verdict (message without the layer prefix).

@@ -245,7 +245,7 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
             r.inputSha256 = ui::sha256OfFile(in.path);
         r.inputMode = mode;
         r.input = ui::imageToTensor(in.image, mode == ui::InputMode::Grayscale ? 1 : 3);
-        r.layers = ui::exportLayers(network);
+        r.network = network;
         r.view = view;
         // Validate the whole stack on this image's shape before computing anything.
         if (auto e = core::validate(network, r.input.shape)) {

@@ -36,18 +36,28 @@ ExportRequest makeRequest(const QString &base = QStringLiteral("cat"))
     r.inputSha256 = QByteArray(64, 'a');
     r.inputMode = InputMode::Rgb;
     r.input = randomTensor({1, 3, 13, 17}, 1, 0.0f, 1.0f);
-    LayerState l;
-    l.params.inChannels = 3;
-    l.params.outChannels = 5;
-    l.params.stride = {2, 2};
-    l.params.padding = {1, 1};
-    l.weight = randomTensor(core::weightShape(l.params), 2);
-    l.bias = randomTensor({5}, 3);
-    r.layers = {l};
-    core::conv2d(r.input, l.weight, &l.bias, l.params, r.output);
+    core::Conv2dParams p;
+    p.inChannels = 3;
+    p.outChannels = 5;
+    p.stride = {2, 2};
+    p.padding = {1, 1};
+    const core::Tensor weight = randomTensor(core::weightShape(p), 2);
+    const core::Tensor bias = randomTensor({5}, 3);
+    r.network.layers = {core::makeConv2d(p, weight, bias)};
+    core::conv2d(r.input, weight, &bias, p, r.output);
     r.view.gradient = Gradient::Viridis;
     r.view.rangeMode = RangeMode::PerMap;
     return r;
+}
+
+// The request's first layer, a Conv2d.
+core::Conv2dLayer &conv(ExportRequest &r)
+{
+    return std::get<core::Conv2dLayer>(r.network.layers.front());
+}
+const core::Conv2dLayer &conv(const ExportRequest &r)
+{
+    return std::get<core::Conv2dLayer>(r.network.layers.front());
 }
 
 QStringList allEntries(const QString &dir)
@@ -91,9 +101,8 @@ private slots:
         // The PyTorch kit: input and weights come back exactly as well.
         QVERIFY(core::readNpy(dir.filePath("cat_input.npy").toStdString()) == r.input);
         QVERIFY(core::readNpy(dir.filePath("cat_layer0_weight.npy").toStdString())
-                == r.layers[0].weight);
-        QVERIFY(core::readNpy(dir.filePath("cat_layer0_bias.npy").toStdString())
-                == r.layers[0].bias);
+                == *conv(r).weight);
+        QVERIFY(core::readNpy(dir.filePath("cat_layer0_bias.npy").toStdString()) == *conv(r).bias);
         // Exactly the planned files, nothing hidden left behind.
         QStringList planned;
         for (const QString &p : plannedFiles({r}, o))
@@ -300,7 +309,7 @@ private slots:
         QCOMPARE(res.status, ExportResult::Status::Failed);
         // Weights that do not fit the parameters.
         ExportRequest bad = makeRequest();
-        bad.layers[0].weight = core::Tensor({5, 3, 5, 5});
+        conv(bad).weight = std::make_shared<const core::Tensor>(core::Shape{5, 3, 5, 5});
         f.json = true;
         res = exportResults({bad}, {dir.path(), f});
         QCOMPARE(res.status, ExportResult::Status::Failed);
@@ -374,20 +383,21 @@ private slots:
         files.inputNpy = "x.npy";
         files.weightNpy = {"w.npy"};
         files.biasNpy = {"b.npy"};
-        const QString s = pytorchSnippet(r.layers, files);
+        const QString s = pytorchSnippet(r.network, files);
         QVERIFY(
             s.contains("model = nn.Conv2d(3, 5, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), "
                        "dilation=(1, 1), groups=1, bias=True, padding_mode=\"zeros\")"));
         QVERIFY(s.contains("np.load(FOLDER / \"w.npy\")"));
         QVERIFY(!s.contains("expected_path")); // no output file named, no comparison
 
-        std::vector<LayerState> stack = r.layers;
-        stack[0].relu = true;
-        stack.push_back(stack[0]);
-        stack[1].params.inChannels = 5;
-        stack[1].params.paddingKind = core::PaddingKind::Same;
-        stack[1].params.stride = {1, 1};
-        stack[1].params.bias = false;
+        core::Network stack = r.network;
+        core::Conv2dLayer second = conv(r);
+        second.params.inChannels = 5;
+        second.params.paddingKind = core::PaddingKind::Same;
+        second.params.stride = {1, 1};
+        second.params.bias = false;
+        stack.layers.emplace_back(core::ReluLayer{});
+        stack.layers.emplace_back(second);
         const QString seq = pytorchSnippet(stack, files);
         QVERIFY(seq.contains("model = nn.Sequential("));
         QVERIFY(seq.contains("model[2].weight.copy_"));

@@ -32,25 +32,23 @@ SessionState makeSession(const QString &imagePath)
     s.imagePath = imagePath;
     s.imagePng = QByteArray("\x89PNG\r\n\x1a\n-not-really", 20);
     s.inputMode = InputMode::Rgb;
-    LayerState a;
-    a.params.inChannels = 3;
-    a.params.outChannels = 6;
-    a.params.kernel = {3, 5};
-    a.params.stride = {2, 1};
-    a.params.padding = {1, 2};
-    a.params.dilation = {1, 2};
-    a.params.groups = 3;
-    a.params.paddingMode = core::PaddingMode::Reflect;
-    a.weight = randomTensor(core::weightShape(a.params), 1);
-    a.bias = randomTensor({6}, 2);
-    a.relu = true;
-    LayerState b;
-    b.params.inChannels = 6;
-    b.params.outChannels = 4;
-    b.params.paddingKind = core::PaddingKind::Same;
-    b.params.bias = false;
-    b.weight = randomTensor(core::weightShape(b.params), 3);
-    s.network = networkOf({a, b}); // a, ReLU, b
+    core::Conv2dParams a;
+    a.inChannels = 3;
+    a.outChannels = 6;
+    a.kernel = {3, 5};
+    a.stride = {2, 1};
+    a.padding = {1, 2};
+    a.dilation = {1, 2};
+    a.groups = 3;
+    a.paddingMode = core::PaddingMode::Reflect;
+    core::Conv2dParams b;
+    b.inChannels = 6;
+    b.outChannels = 4;
+    b.paddingKind = core::PaddingKind::Same;
+    b.bias = false;
+    s.network.layers = {
+        core::makeConv2d(a, randomTensor(core::weightShape(a), 1), randomTensor({6}, 2)),
+        core::ReluLayer{}, core::makeConv2d(b, randomTensor(core::weightShape(b), 3))};
     s.view.gradient = Gradient::Viridis;
     s.view.rangeMode = RangeMode::Global;
     return s;
@@ -84,15 +82,16 @@ private slots:
         QVERIFY2(saveSession(path, s, &error), qPrintable(error));
         const auto loaded = loadSession(path, &error);
         QVERIFY2(loaded, qPrintable(error));
-        const auto got = exportLayers(loaded->network);
-        const auto want = exportLayers(s.network);
+        const auto got = core::convLayers(loaded->network);
+        const auto want = core::convLayers(s.network);
         QCOMPARE(loaded->network.size(), std::size_t(3));
         QVERIFY(std::holds_alternative<core::ReluLayer>(loaded->network.layers[1]));
-        QVERIFY(got[0].params == want[0].params);
-        QVERIFY(got[1].params == want[1].params);
-        QVERIFY(got[0].weight == want[0].weight); // bit-exact floats
-        QVERIFY(got[0].bias == want[0].bias);
-        QVERIFY(got[1].weight == want[1].weight);
+        QCOMPARE(got.size(), std::size_t(2));
+        QVERIFY(got[0]->params == want[0]->params);
+        QVERIFY(got[1]->params == want[1]->params);
+        QVERIFY(*got[0]->weight == *want[0]->weight); // bit-exact floats
+        QVERIFY(*got[0]->bias == *want[0]->bias);
+        QVERIFY(*got[1]->weight == *want[1]->weight);
         QCOMPARE(loaded->imagePath, s.imagePath);
         QCOMPARE(loaded->imagePng, s.imagePng);
         QVERIFY(*loaded == s);

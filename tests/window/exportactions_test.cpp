@@ -294,15 +294,17 @@ private slots:
         QVERIFY2(res.ok(), qPrintable(res.message));
 
         const auto shown = exportRequestFor(*session, &error, stack);
-        QVERIFY(shown && shown->layers.size() == 2 && shown->layers[0].relu);
-        const LayerState &l1 = shown->layers[0], &l2 = shown->layers[1];
+        QVERIFY(shown && shown->network.size() == 3
+                && std::holds_alternative<core::ReluLayer>(shown->network.layers[1]));
+        const auto &l1 = std::get<core::Conv2dLayer>(shown->network.layers[0]);
+        const auto &l2 = std::get<core::Conv2dLayer>(shown->network.layers[2]);
         core::Tensor mid =
-            core::referenceConv2d(imageToTensor(session->image(), l1.params.inChannels), l1.weight,
-                                  l1.params.bias ? &l1.bias : nullptr, l1.params);
+            core::referenceConv2d(imageToTensor(session->image(), l1.params.inChannels), *l1.weight,
+                                  l1.params.bias ? l1.bias.get() : nullptr, l1.params);
         for (float &v : mid.data)
             v = std::max(v, 0.0f);
-        const core::Tensor expected =
-            core::referenceConv2d(mid, l2.weight, l2.params.bias ? &l2.bias : nullptr, l2.params);
+        const core::Tensor expected = core::referenceConv2d(
+            mid, *l2.weight, l2.params.bias ? l2.bias.get() : nullptr, l2.params);
         const core::Tensor out = core::readNpy(dir.filePath("convscope_output.npy").toStdString());
         QCOMPARE(out.shape, expected.shape);
         QVERIFY(out.shape[3] > shown->output.shape[3]); // not the preview's maps

@@ -37,14 +37,14 @@ ExportRequest makeRequest(int channels, int size)
     r.baseName = "img";
     r.inputName = "img.png";
     r.input = randomTensor({1, 3, size, size}, 1);
-    LayerState l;
-    l.params.inChannels = 3;
-    l.params.outChannels = channels;
-    l.params.padding = {1, 1};
-    l.weight = randomTensor(core::weightShape(l.params), 2);
-    l.bias = randomTensor({channels}, 3);
-    r.layers = {l};
-    core::conv2d(r.input, l.weight, &l.bias, l.params, r.output);
+    core::Conv2dParams p;
+    p.inChannels = 3;
+    p.outChannels = channels;
+    p.padding = {1, 1};
+    const core::Tensor weight = randomTensor(core::weightShape(p), 2);
+    const core::Tensor bias = randomTensor({channels}, 3);
+    r.network.layers = {core::makeConv2d(p, weight, bias)};
+    core::conv2d(r.input, weight, &bias, p, r.output);
     return r;
 }
 
@@ -221,8 +221,8 @@ private slots:
         const auto request = exportRequestFor(*session, &error);
         QVERIFY2(request, qPrintable(error));
         core::Tensor expected;
-        const LayerState &l = request->layers.front();
-        core::conv2d(request->input, l.weight, l.params.bias ? &l.bias : nullptr, l.params,
+        const auto &l = std::get<core::Conv2dLayer>(request->network.layers.front());
+        core::conv2d(request->input, *l.weight, l.params.bias ? l.bias.get() : nullptr, l.params,
                      expected);
         QVERIFY(request->output == expected);
         QTemporaryDir dir;
@@ -243,19 +243,21 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(stack->result(1) && !stack->isComputing(), 20000);
         const auto deep = exportRequestFor(*session, &error, stack);
         QVERIFY2(deep, qPrintable(error));
-        QCOMPARE(deep->layers.size(), std::size_t(2));
-        QVERIFY(deep->layers[0].relu); // addLayer puts a ReLU before the new layer
+        // addLayer puts a ReLU before the new layer.
+        QCOMPARE(deep->network.size(), std::size_t(3));
+        QVERIFY(std::holds_alternative<core::ReluLayer>(deep->network.layers[1]));
         core::Tensor relued = expected;
         for (float &v : relued.data)
             v = std::max(v, 0.0f);
-        const LayerState &l2 = deep->layers[1];
+        const auto &l2 = std::get<core::Conv2dLayer>(deep->network.layers[2]);
         core::Tensor second;
-        core::conv2d(relued, l2.weight, l2.params.bias ? &l2.bias : nullptr, l2.params, second);
+        core::conv2d(relued, *l2.weight, l2.params.bias ? l2.bias.get() : nullptr, l2.params,
+                     second);
         QVERIFY(deep->output == second);
         QVERIFY(!(deep->output == expected));
         // Without the stack (or with layer 1 shown) it is the first layer again.
         stack->setShownLayer(0);
-        QCOMPARE(exportRequestFor(*session, &error, stack)->layers.size(), std::size_t(1));
+        QCOMPARE(exportRequestFor(*session, &error, stack)->network.size(), std::size_t(1));
     }
 
     void windowSessionKeepsTheWholeStack()
@@ -359,17 +361,18 @@ private slots:
         QVERIFY(!exportRequestFor(s, &error) || s.result()); // no result yet -> message
         auto result = std::make_shared<ComputeResult>();
         const ExportRequest r = makeRequest(2, 9);
-        result->params = r.layers[0].params;
+        const auto &conv = std::get<core::Conv2dLayer>(r.network.layers[0]);
+        result->params = conv.params;
         result->input = std::make_shared<const core::Tensor>(r.input);
-        result->weight = std::make_shared<const core::Tensor>(r.layers[0].weight);
-        result->bias = std::make_shared<const core::Tensor>(r.layers[0].bias);
+        result->weight = std::make_shared<const core::Tensor>(*conv.weight);
+        result->bias = std::make_shared<const core::Tensor>(*conv.bias);
         result->output = r.output;
         s.setResult(result);
         s.setGradient(Gradient::Grayscale);
         const auto request = exportRequestFor(s, &error);
         QVERIFY2(request, qPrintable(error));
         QVERIFY(request->output == r.output);
-        QVERIFY(request->layers.front().weight == r.layers[0].weight);
+        QVERIFY(request->network == r.network);
         QCOMPARE(request->view.gradient, Gradient::Grayscale);
     }
 };

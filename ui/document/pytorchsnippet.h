@@ -4,7 +4,7 @@
 // nn.Sequential stack with ReLUs), loads the weights, bias and input from .npy files that
 // convscope exported (numpy only, no PIL), prints the output shape and, when convscope's
 // output.npy is there, compares.
-#include "sessionfile.h"
+#include "network.h"
 
 #include <QString>
 #include <QStringList>
@@ -18,8 +18,8 @@ struct SnippetFiles {
     // REPL or notebook). When run as a file, the script looks next to itself first.
     QString folder;
     QString inputNpy;        // file name of the input tensor [1, C, H, W]
-    QStringList weightNpy;   // one per layer
-    QStringList biasNpy;     // one per layer; empty string when the layer has no bias
+    QStringList weightNpy;   // one per Conv2d
+    QStringList biasNpy;     // one per Conv2d; empty string when it has no bias
     QString outputNpy;       // convscope's output to compare with; empty = no comparison
     double tolerance = 1e-4; // max |torch - convscope| that counts as a match
 };
@@ -29,6 +29,6 @@ struct SnippetFiles {
 //           groups=1, bias=True, padding_mode="zeros")
 QString torchConstructor(const core::Conv2dParams &p);
 
-QString pytorchSnippet(const std::vector<LayerState> &layers, const SnippetFiles &files);
+QString pytorchSnippet(const core::Network &network, const SnippetFiles &files);
 
 } // namespace convscope::ui

@@ -132,44 +132,6 @@ QString layerMessage(const core::NetworkError &e, bool capital)
         .arg(QString::fromStdString(e.error.message));
 }
 
-std::vector<LayerState> exportLayers(const core::Network &network)
-{
-    std::vector<LayerState> out;
-    for (const core::Layer &layer : network.layers) {
-        const auto *c = std::get_if<core::Conv2dLayer>(&layer);
-        if (!c) {
-            if (!out.empty())
-                out.back().relu = true;
-            continue;
-        }
-        LayerState l;
-        l.params = c->params;
-        if (c->weight)
-            l.weight = *c->weight;
-        if (c->params.bias && c->bias)
-            l.bias = *c->bias;
-        out.push_back(std::move(l));
-    }
-    return out;
-}
-
-core::Network networkOf(const std::vector<LayerState> &layers)
-{
-    core::Network net;
-    for (const LayerState &l : layers) {
-        net.layers.push_back(core::makeConv2d(l.params, l.weight, l.bias));
-        if (l.relu)
-            net.layers.emplace_back(core::ReluLayer{});
-    }
-    return net;
-}
-
-QString checkLayers(const std::vector<LayerState> &layers)
-{
-    const auto bad = checkNetwork(networkOf(layers));
-    return bad ? layerMessage(*bad) : QString();
-}
-
 QJsonObject sessionToJson(const SessionState &s, const QString &sessionDir)
 {
     QJsonObject o;

@@ -18,16 +18,6 @@
 
 namespace convscope::ui {
 
-// One Conv2d with a ReLU after it, as the export files number and name them (layer<i>_weight,
-// the sidecar's "layers"): the exporter's view of a network, converted by exportLayers().
-struct LayerState {
-    core::Conv2dParams params;
-    core::Tensor weight; // [C_out, C_in / groups, kH, kW]
-    core::Tensor bias;   // [C_out] or empty
-    bool relu = false;   // a ReLU after this layer
-    bool operator==(const LayerState &) const = default;
-};
-
 // InputMode (grayscale / RGB) comes from session.h.
 QString inputModeName(InputMode m);
 
@@ -52,12 +42,6 @@ std::optional<core::NetworkError> checkNetwork(const core::Network &network);
 // "layer N: <message>", N counted from 1 over the Conv2d layers as the file's "layers" list
 // and the Layers dock number them (`capital` for a sentence of its own: "Layer N: ...").
 QString layerMessage(const core::NetworkError &e, bool capital = false);
-
-// The network as the exporter's layer list (a ReLU after a Conv2d sets its flag), and back.
-std::vector<LayerState> exportLayers(const core::Network &network);
-core::Network networkOf(const std::vector<LayerState> &layers);
-// checkNetwork(networkOf(layers)).
-QString checkLayers(const std::vector<LayerState> &layers);
 
 // `sessionDir` resolves the relative image path. Returns nothing and sets *error on any
 // problem (malformed JSON, wrong types, inconsistent shapes, newer format_version).

@@ -104,11 +104,7 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
     }
     for (std::size_t i = 0; i < chain.size(); ++i) {
         const ComputeResult &c = *chain[i];
-        LayerState layer;
-        layer.params = c.params;
-        layer.weight = *c.weight;
-        if (c.params.bias && c.bias)
-            layer.bias = *c.bias;
+        r.network.layers.emplace_back(core::Conv2dLayer{c.params, c.weight, c.bias});
         if (i + 1 < chain.size()) {
             // Whether a ReLU sits between the layers is read off the computed tensors: the
             // next layer's input is this output, or its ReLU. Anything else means the results
@@ -119,14 +115,13 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
             for (float &v : relued.data)
                 v = std::max(v, 0.0f);
             if (in == relued && !(in == out))
-                layer.relu = true;
+                r.network.layers.emplace_back(core::ReluLayer{});
             else if (!(in == out)) {
                 *error = QObject::tr("The layer results are from different runs; try again when "
                                      "the stack has finished computing.");
                 return std::nullopt;
             }
         }
-        r.layers.push_back(std::move(layer));
     }
     r.output = chain.back()->output;
     return r;
@@ -140,7 +135,7 @@ std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &show
     error->clear();
     const QString at =
         QObject::tr("At full resolution (%1 \u00d7 %2)").arg(image.width()).arg(image.height());
-    if (image.isNull() || shown.layers.empty()) {
+    if (image.isNull() || shown.network.empty()) {
         *error = QObject::tr("%1: there is no image or no layer to compute.").arg(at);
         return std::nullopt;
     }
@@ -148,10 +143,10 @@ std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &show
     r.downscaledFrom = {};
     try {
         // The input channels follow layer 1, like Session::rebuildInput().
-        const int channels = shown.layers.front().params.inChannels == 1 ? 1 : 3;
+        const int channels = core::inputChannels(shown.network) == 1 ? 1 : 3;
         // Everything is checked on the full-size shapes before allocating or computing
         // anything: layers that fit the preview can still break a limit here.
-        const core::Network net = networkOf(r.layers);
+        const core::Network &net = r.network;
         if (const auto bad =
                 core::validate(net, core::Shape{1, channels, image.height(), image.width()})) {
             *error = QObject::tr("%1, %2").arg(at, QString::fromStdString(bad->message()));
@@ -193,9 +188,9 @@ std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *e
     auto dialog = std::make_unique<ExportDialog>(*request, parent);
     if (preview) {
         // The full output shape, for the dialog's Output line (empty when it does not fit).
-        const core::Shape in{1, request->layers.front().params.inChannels == 1 ? 1 : 3,
+        const core::Shape in{1, core::inputChannels(request->network) == 1 ? 1 : 3,
                              session.image().height(), session.image().width()};
-        const core::Network net = networkOf(request->layers);
+        const core::Network &net = request->network;
         const core::Shape shape =
             core::validate(net, in) ? core::Shape{} : core::layerShapes(net, in).back();
         // The QImage copy is implicitly shared and read-only: safe to use on the worker.

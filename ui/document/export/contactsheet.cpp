@@ -44,12 +44,18 @@ QFont pixelFont(double px, bool bold = false)
     return f;
 }
 
-QString layerLine(const LayerState &l)
+// One line per Conv2d, the element-wise layers after it appended ("Conv2d(...) -> ReLU").
+QStringList layerLines(const core::Network &net)
 {
-    QString s = QString::fromStdString(core::torchRepr(l.params));
-    if (l.relu)
-        s += QStringLiteral(" \u2192 ReLU");
-    return s;
+    QStringList lines;
+    for (const core::Layer &layer : net.layers) {
+        if (std::holds_alternative<core::Conv2dLayer>(layer) || lines.isEmpty())
+            lines << QString::fromStdString(core::torchRepr(layer));
+        else
+            lines.last() +=
+                QStringLiteral(" \u2192 %1").arg(QString::fromStdString(core::kindName(layer)));
+    }
+    return lines;
 }
 
 SheetLayout layoutSheet(const ExportRequest &r, int width)
@@ -62,8 +68,7 @@ SheetLayout layoutSheet(const ExportRequest &r, int width)
 
     L.titleLines << QStringLiteral("convscope \u2014 %1")
                         .arg(r.inputName.isEmpty() ? r.baseName : r.inputName);
-    for (const LayerState &l : r.layers)
-        L.titleLines << layerLine(l);
+    L.titleLines << layerLines(r.network);
     L.titleLines << QStringLiteral("input %1 \u2192 output %2    colour map: %3, range: %4")
                         .arg(QString::fromStdString(core::formatShape(r.input.shape)),
                              QString::fromStdString(core::formatShape(r.output.shape)),
@@ -250,7 +255,7 @@ QByteArray contactSheetPdf(const ExportRequest &r, int width)
         pdf.setResolution(dpi);
         pdf.setCreator(QStringLiteral("convscope " CONVSCOPE_VERSION));
         pdf.setTitle(QString::fromStdString(
-            r.layers.empty() ? std::string() : core::torchRepr(r.layers.front().params)));
+            r.network.empty() ? std::string() : core::torchRepr(r.network.layers.front())));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
         pdf.setPageSize(QPageSize(QSizeF(size.width() / dpi, size.height() / dpi), QPageSize::Inch,
                                   QString(), QPageSize::ExactMatch));

@@ -147,12 +147,16 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
             if (!tx.writeBytes(f.input(), QByteArray::fromStdString(core::serializeNpy(r.input)),
                                &error))
                 return failed();
-            for (int i = 0; i < static_cast<int>(r.layers.size()); ++i) {
-                const LayerState &l = r.layers[static_cast<std::size_t>(i)];
+            const auto convs = core::convLayers(r.network);
+            for (int i = 0; i < static_cast<int>(convs.size()); ++i) {
+                const core::Conv2dLayer &l = *convs[static_cast<std::size_t>(i)];
                 if (!next(f.weight(i)))
                     return cancelled();
+                const core::Tensor noTensor;
                 if (!tx.writeBytes(f.weight(i),
-                                   QByteArray::fromStdString(core::serializeNpy(l.weight)), &error))
+                                   QByteArray::fromStdString(
+                                       core::serializeNpy(l.weight ? *l.weight : noTensor)),
+                                   &error))
                     return failed();
                 sf.weightNpy << f.weight(i);
                 sf.biasNpy << (l.params.bias ? f.bias(i) : QString());
@@ -160,14 +164,15 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
                     if (!next(f.bias(i)))
                         return cancelled();
                     if (!tx.writeBytes(f.bias(i),
-                                       QByteArray::fromStdString(core::serializeNpy(l.bias)),
+                                       QByteArray::fromStdString(
+                                           core::serializeNpy(l.bias ? *l.bias : noTensor)),
                                        &error))
                         return failed();
                 }
             }
             if (!next(f.script()))
                 return cancelled();
-            if (!tx.writeBytes(f.script(), pytorchSnippet(r.layers, sf).toUtf8(), &error))
+            if (!tx.writeBytes(f.script(), pytorchSnippet(r.network, sf).toUtf8(), &error))
                 return failed();
         }
         if (fm.json) {

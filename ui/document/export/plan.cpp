@@ -41,9 +41,10 @@ QStringList exportFileNames(const ExportRequest &r, const ExportFormats &fm)
         names << f.sheet(QStringLiteral("svg"));
     if (fm.pytorch) {
         names << f.input();
-        for (int i = 0; i < static_cast<int>(r.layers.size()); ++i) {
+        const auto convs = core::convLayers(r.network);
+        for (int i = 0; i < static_cast<int>(convs.size()); ++i) {
             names << f.weight(i);
-            if (r.layers[static_cast<std::size_t>(i)].params.bias)
+            if (convs[static_cast<std::size_t>(i)]->params.bias)
                 names << f.bias(i);
         }
         names << f.script();
@@ -140,14 +141,20 @@ QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOp
                 .arg(r.baseName)
                 .arg(r.output.dim(3))
                 .arg(r.output.dim(2));
-        if ((options.formats.pytorch || options.formats.json) && r.layers.empty())
+        if ((options.formats.pytorch || options.formats.json) && r.network.empty())
             return QStringLiteral("'%1': the sidecar and the PyTorch script need the layers")
                 .arg(r.baseName);
         if (options.formats.pytorch && r.input.rank() != 4)
             return QStringLiteral("'%1': the input %2 is not an [N, C, H, W] tensor")
                 .arg(r.baseName, QString::fromStdString(core::formatShape(r.input.shape)));
-        if (QString e = checkLayers(r.layers); !e.isEmpty())
-            return QStringLiteral("'%1': %2").arg(r.baseName, e);
+        if (const auto bad = checkNetwork(r.network))
+            return QStringLiteral("'%1': %2").arg(r.baseName, layerMessage(*bad));
+        const auto convs = core::convLayers(r.network);
+        for (std::size_t i = 0; i < convs.size(); ++i)
+            if (!convs[i]->weight || (convs[i]->params.bias && !convs[i]->bias))
+                return QStringLiteral("'%1': layer %2: the Conv2d has no weight or bias tensor")
+                    .arg(r.baseName)
+                    .arg(i + 1);
         for (const QString &name : exportFileNames(r, options.formats)) {
             if (seen.contains(name))
                 return QStringLiteral("two inputs would both write '%1'; give them different names")

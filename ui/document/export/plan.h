@@ -3,6 +3,7 @@
 // What an export is asked for and what it will write: the requests and options, the
 // format names, the file names (one place, so plannedFiles() and the export agree) and the
 // checks that need no writing.
+#include "network.h"
 #include "sessionfile.h"
 #include "tensor.h"
 #include "viewsettings.h"
@@ -43,9 +44,9 @@ struct ExportRequest {
     QString inputName;      // the input's file name, for titles and the sidecar
     QByteArray inputSha256; // hex; empty when the input did not come from a file
     InputMode inputMode = InputMode::Rgb;
-    core::Tensor input; // [N, C, H, W] as fed to the first layer
-    std::vector<LayerState> layers;
-    core::Tensor output; // [N, C_out, H_out, W_out]
+    core::Tensor input;    // [N, C, H, W] as fed to the first layer
+    core::Network network; // the layers that made `output` from `input`, in order
+    core::Tensor output;   // [N, C_out, H_out, W_out]
     ViewSettings view;
     // The loaded image's size when `input` is a downscaled copy of it (the window's preview);
     // empty when `input` is the image at full resolution. The sidecar records both.

@@ -82,17 +82,26 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
                     {"scaling", scaling}};
     QJsonArray layers;
     QStringList reprs;
-    for (const LayerState &l : r.layers) {
-        reprs << QString::fromStdString(core::torchRepr(l.params));
-        if (l.relu)
-            reprs << QStringLiteral("ReLU()");
+    for (const core::Layer &layer : r.network.layers) {
+        reprs << QString::fromStdString(core::torchRepr(layer));
+        const auto *c = std::get_if<core::Conv2dLayer>(&layer);
+        if (!c) { // a ReLU: the flag of the Conv2d before it, as session files write it
+            if (!layers.isEmpty()) {
+                QJsonObject last = layers.last().toObject();
+                last["relu"] = true;
+                layers[layers.size() - 1] = last;
+            }
+            continue;
+        }
+        const core::Tensor weight = c->weight ? *c->weight : core::Tensor();
+        const core::Tensor bias = c->bias ? *c->bias : core::Tensor();
         layers.append(QJsonObject{
-            {"torch", QString::fromStdString(core::torchRepr(l.params))},
-            {"params", paramsToJson(l.params)},
-            {"relu", l.relu},
-            {"weight_shape", shapeJson(l.weight.shape)},
-            {"weight_range", rangeJson(rangeOf(l.weight.data.data(), l.weight.data.size()))},
-            {"bias_shape", l.params.bias ? QJsonValue(shapeJson(l.bias.shape)) : QJsonValue()}});
+            {"torch", QString::fromStdString(core::torchRepr(layer))},
+            {"params", paramsToJson(c->params)},
+            {"relu", false},
+            {"weight_shape", shapeJson(weight.shape)},
+            {"weight_range", rangeJson(rangeOf(weight.data.data(), weight.data.size()))},
+            {"bias_shape", c->params.bias ? QJsonValue(shapeJson(bias.shape)) : QJsonValue()}});
     }
     o["torch"] =
         reprs.size() == 1 ? reprs.front() : QStringLiteral("Sequential(%1)").arg(reprs.join(", "));
