@@ -4,7 +4,7 @@
 # Skips apt entirely when everything is present; uses sudo when not root.
 set -euo pipefail
 packages=(
-  cmake ninja-build g++ pkg-config clang-format-14 clang-tidy-14
+  cmake ninja-build g++ pkg-config ccache clang-format-14 clang-tidy-14
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqcustomplot-dev libeigen3-dev
   qt6-svg-dev
   libgtest-dev googletest
