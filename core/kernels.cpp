@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <random>
+#include <utility>
 
 namespace convscope::core {
 
@@ -273,6 +274,38 @@ Tensor defaultBias(const Conv2dParams &p, std::uint64_t seed)
     std::mt19937_64 engine(mix(seed));
     fillUniform(b, kaimingBound(p), engine);
     return b;
+}
+
+std::pair<Tensor, Tensor> startupWeights(const Conv2dParams &p)
+{
+    const Shape shape = weightShape(p);
+    Tensor w(shape, 0.0f);
+    Tensor b(Shape{p.outChannels}, 0.0f);
+    const std::int64_t cout = shape[0], cin = shape[1], kh = shape[2], kw = shape[3];
+    for (std::int64_t o = 0; o < cout; ++o) {
+        for (std::int64_t i = 0; i < cin; ++i) {
+            for (std::int64_t y = 0; y < kh; ++y) {
+                for (std::int64_t x = 0; x < kw; ++x) {
+                    float v = 0.0f;
+                    switch (o % 4) {
+                    case 0: v = 1.0f / float(kh * kw); break; // box blur
+                    case 1: // horizontal edge: bottom rows minus top rows
+                        v = y < kh / 2 ? -1.0f : (2 * y + 1 == kh ? 0.0f : 1.0f);
+                        v /= float(kw * std::max<std::int64_t>(1, kh / 2));
+                        break;
+                    case 2: // vertical edge: right columns minus left columns
+                        v = x < kw / 2 ? -1.0f : (2 * x + 1 == kw ? 0.0f : 1.0f);
+                        v /= float(kh * std::max<std::int64_t>(1, kw / 2));
+                        break;
+                    case 3: v = (y == kh / 2 && x == kw / 2) ? 1.0f : 0.0f; break; // identity
+                    }
+                    w.data[static_cast<std::size_t>(((o * cin + i) * kh + y) * kw + x)] =
+                        v / float(cin);
+                }
+            }
+        }
+    }
+    return {std::move(w), std::move(b)};
 }
 
 } // namespace convscope::core

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace convscope::core {
@@ -97,5 +98,11 @@ Tensor kaimingUniformWeights(const Conv2dParams &p, std::uint64_t seed);
 // Bias [C_out] from U(-b, b) with the same bound, from a stream derived from the seed that
 // is independent of the weights' stream (changing the channel count does not shift it).
 Tensor defaultBias(const Conv2dParams &p, std::uint64_t seed);
+
+// The start-up weights the window opens with: output channel c gets, for every input
+// channel, kernel (c mod 4) of {box blur, horizontal edge, vertical edge, identity}, divided
+// by the number of input channels per group; zero bias. Deterministic, so the first view is
+// the same every time and teaches something before any weight is chosen.
+std::pair<Tensor, Tensor> startupWeights(const Conv2dParams &p);
 
 } // namespace convscope::core

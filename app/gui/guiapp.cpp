@@ -89,11 +89,8 @@ QWidget *prepareScreenshot(MainWindow &w, const QString &state)
     if (state == QLatin1String("receptive-field")) {
         w.receptiveField()->selectOutput(1, 0, 6);
         // Give the input view the room: the point of this picture is on the image.
-        auto dock = [&w](const char *name) {
-            return w.findChild<QDockWidget *>(QLatin1String(name));
-        };
-        auto *input = dock(dockname::kInput), *params = dock(dockname::kParameters);
-        auto *shape = dock(dockname::kShape), *explain = dock(dockname::kExplain);
+        auto *input = w.dock(DockId::Input), *params = w.dock(DockId::Parameters);
+        auto *shape = w.dock(DockId::Shape), *explain = w.dock(DockId::Explain);
         if (input && params && shape && explain) {
             w.resizeDocks({params, input}, {250, 720}, Qt::Horizontal);
             w.resizeDocks({input, shape, explain}, {600, 110, 220}, Qt::Vertical);
@@ -101,8 +98,7 @@ QWidget *prepareScreenshot(MainWindow &w, const QString &state)
     } else if (state == QLatin1String("kernel-short")) {
         // A short Kernel dock (the Parameters dock takes the height): it must scroll, not
         // draw its boxes over each other.
-        auto *params = w.findChild<QDockWidget *>(QLatin1String(dockname::kParameters));
-        auto *kernel = w.findChild<QDockWidget *>(QLatin1String(dockname::kKernel));
+        auto *params = w.dock(DockId::Parameters), *kernel = w.dock(DockId::Kernel);
         if (params && kernel)
             w.resizeDocks({params, kernel}, {2000, 120}, Qt::Vertical);
     } else if (state == QLatin1String("explain")) {

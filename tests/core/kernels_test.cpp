@@ -290,3 +290,29 @@ TEST(KaimingUniform, isMt19937_64WithA53BitMapping)
         EXPECT_EQ(w.data[static_cast<std::size_t>(i)], static_cast<float>(-0.5 + u));
     }
 }
+
+TEST(StartupWeights, channelsCycleBlurEdgesIdentityOverInputChannelsPerGroup)
+{
+    Conv2dParams p;
+    p.inChannels = 4;
+    p.outChannels = 5;
+    p.groups = 2; // 2 input channels per group
+    p.kernel = {3, 3};
+    const auto [w, b] = startupWeights(p);
+    ASSERT_EQ(w.shape, weightShape(p));
+    EXPECT_EQ(b, Tensor(Shape{5}));
+    const auto at = [&](int o, int i, int y, int x) {
+        return w.data[static_cast<std::size_t>(((o * 2 + i) * 3 + y) * 3 + x)];
+    };
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_FLOAT_EQ(at(0, i, 1, 1), 1.0f / 9 / 2);  // box blur
+        EXPECT_FLOAT_EQ(at(1, i, 0, 1), -1.0f / 3 / 2); // horizontal edge: top row negative
+        EXPECT_FLOAT_EQ(at(1, i, 1, 1), 0.0f);
+        EXPECT_FLOAT_EQ(at(1, i, 2, 1), 1.0f / 3 / 2);
+        EXPECT_FLOAT_EQ(at(2, i, 1, 0), -1.0f / 3 / 2); // vertical edge: left column negative
+        EXPECT_FLOAT_EQ(at(2, i, 1, 2), 1.0f / 3 / 2);
+        EXPECT_FLOAT_EQ(at(3, i, 1, 1), 1.0f / 2); // identity
+        EXPECT_FLOAT_EQ(at(3, i, 0, 0), 0.0f);
+        EXPECT_FLOAT_EQ(at(4, i, 2, 2), 1.0f / 9 / 2); // channel 4 is a blur again
+    }
+}

@@ -105,7 +105,7 @@ void WeightRecipeTest::presetMakingIgnoresAnUnusedBias()
 void WeightRecipeTest::reproducesComparesWithTheRecipesWeights()
 {
     const core::Conv2dParams p = params(3, 4, 3);
-    const auto [dw, db] = Session::defaultWeights(p);
+    const auto [dw, db] = core::startupWeights(p);
     QVERIFY(reproduces(WeightRecipe{}, p, dw, db));
     QVERIFY(!reproduces(kaiming(3), p, dw, db));
     const auto [kw, kb] = makeWeights(kaiming(3), p);
@@ -122,7 +122,7 @@ void WeightRecipeTest::adoptNamesTheRecipeThatMakesTheWeights()
     const auto [pw, pb] = makeWeights(preset(core::KernelPreset::SobelY), p);
     t.adopt(p, pw, pb);
     QCOMPARE(t.recipe(), preset(core::KernelPreset::SobelY));
-    const auto [dw, db] = Session::defaultWeights(p);
+    const auto [dw, db] = core::startupWeights(p);
     t.adopt(p, dw, db);
     QCOMPARE(t.recipe(), WeightRecipe{});
     // Values no recipe makes and never seen: the start-up mix, as in a fresh window.
@@ -148,7 +148,7 @@ void WeightRecipeTest::aSeedIsKnownOnlyOnceSeen()
     const auto [w5, b5] = makeWeights(t.recipe(), p5);
     t.adopt(p5, w5, b5);
     QCOMPARE(t.recipe(), kaiming(11));
-    const auto [dw, db] = Session::defaultWeights(p);
+    const auto [dw, db] = core::startupWeights(p);
     t.adopt(p, dw, db);
     QCOMPARE(t.recipe(), WeightRecipe{});
     t.adopt(p, kw, kb);

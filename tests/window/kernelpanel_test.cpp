@@ -2,7 +2,7 @@
 // The kernel panel turns clicks and typed numbers into complete weight/bias edits.
 #include "kernelpanel.h"
 
-#include "kernelcommands.h"
+#include "kernelbinding.h"
 #include "kernels.h"
 #include "session.h"
 #include "shape.h"
@@ -371,7 +371,7 @@ void KernelPanelTest::presetComboShowsTheWeightsInUse()
     const core::Conv2dParams p = rgbParams();
     // The session's start-up weights (box blur, edges, identity per channel) are no preset:
     // the combo must not claim one (it said "Sobel x").
-    const auto [w0, b0] = ui::Session::defaultWeights(p);
+    const auto [w0, b0] = core::startupWeights(p);
     panel.setConfiguration(p, w0, b0);
     for (core::KernelPreset preset : core::allKernelPresets())
         QVERIFY2(combo->currentText() != presetName(preset), qPrintable(combo->currentText()));
@@ -451,7 +451,7 @@ void KernelPanelTest::undoneRecipeIsNotRemadeOnResize()
     undo.undo();
     QCOMPARE(combo->currentText(), QStringLiteral("Start-up mix"));
     session.setParams(p5);
-    QVERIFY(*session.weight() == ui::Session::defaultWeights(p5).first);
+    QVERIFY(*session.weight() == core::startupWeights(p5).first);
     QCOMPARE(combo->currentText(), QStringLiteral("Start-up mix"));
 
     // Redo brings the Laplacian back, and with it the Laplacian for new sizes.
@@ -483,7 +483,7 @@ void KernelPanelTest::undoneRecipeIsNotRemadeOnResize()
     session.setWeights(loaded, core::zeroBias(p3));
     QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
     session.setParams(p5);
-    QVERIFY(*session.weight() == ui::Session::defaultWeights(p5).first);
+    QVERIFY(*session.weight() == core::startupWeights(p5).first);
 }
 
 void KernelPanelTest::handEditsRemakeTheirOriginAfterUndo()
@@ -521,7 +521,7 @@ void KernelPanelTest::handEditsRemakeTheirOriginAfterUndo()
     QCOMPARE(combo->currentText(), QStringLiteral("Custom weights"));
     QCOMPARE(panel.recipe().kind, ui::WeightRecipe::Kind::Builtin);
     session.setParams(p5);
-    QVERIFY(*session.weight() == ui::Session::defaultWeights(p5).first);
+    QVERIFY(*session.weight() == core::startupWeights(p5).first);
 }
 
 void KernelPanelTest::presetComboFollowsTheSelectedChannel()

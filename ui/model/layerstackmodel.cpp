@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "layerstackmodel.h"
 
+#include "commands.h"
 #include "conv2d.h"
 #include "kernels.h"
-#include "layercommands.h"
 #include "shape.h"
 
 #include <QFutureWatcher>

@@ -9,7 +9,7 @@
 // view's policy: runs never overlap, a newer edit cancels the stale run (through forward's
 // progress callback) and edits during a run coalesce into one follow-up run. With an undo
 // stack set, every edit of the stack (add, remove, parameters, ReLU) is a command on it
-// (layercommands.h), like the Session's parameter and kernel edits; session files carry the
+// (commands.h), like the Session's parameter and kernel edits; session files carry the
 // stack through network() / setNetwork(), which is not a command.
 #include "network.h"
 #include "receptivefield.h"

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "session.h"
 
+#include "kernels.h"
+
 #include "imageinput.h"
 #include "shape.h"
 
@@ -135,9 +137,9 @@ bool Session::ensureWeightShape(bool force)
     if (!force && m_weight && m_weight->shape == wanted && m_bias
         && m_bias->shape == core::Shape{m_params.outChannels})
         return false;
-    auto [w, b] = m_initializer ? m_initializer(m_params) : defaultWeights(m_params);
+    auto [w, b] = m_initializer ? m_initializer(m_params) : core::startupWeights(m_params);
     if (w.shape != wanted || b.shape != core::Shape{m_params.outChannels})
-        std::tie(w, b) = defaultWeights(m_params); // a broken initializer must not break us
+        std::tie(w, b) = core::startupWeights(m_params); // a broken initializer must not break us
     m_weight = std::make_shared<const core::Tensor>(std::move(w));
     m_bias = std::make_shared<const core::Tensor>(std::move(b));
     ++m_weightsRevision;
@@ -161,38 +163,6 @@ void Session::setWeightInitializer(WeightInitializer init)
     m_initializer = std::move(init);
     if (ensureWeightShape(true))
         notify(Change::Weights, false);
-}
-
-std::pair<core::Tensor, core::Tensor> Session::defaultWeights(const core::Conv2dParams &p)
-{
-    const core::Shape shape = core::weightShape(p);
-    core::Tensor w(shape, 0.0f);
-    core::Tensor b(core::Shape{p.outChannels}, 0.0f);
-    const std::int64_t cout = shape[0], cin = shape[1], kh = shape[2], kw = shape[3];
-    for (std::int64_t o = 0; o < cout; ++o) {
-        for (std::int64_t i = 0; i < cin; ++i) {
-            for (std::int64_t y = 0; y < kh; ++y) {
-                for (std::int64_t x = 0; x < kw; ++x) {
-                    float v = 0.0f;
-                    switch (o % 4) {
-                    case 0: v = 1.0f / float(kh * kw); break; // box blur
-                    case 1: // horizontal edge: bottom rows minus top rows
-                        v = y < kh / 2 ? -1.0f : (2 * y + 1 == kh ? 0.0f : 1.0f);
-                        v /= float(kw * std::max<std::int64_t>(1, kh / 2));
-                        break;
-                    case 2: // vertical edge: right columns minus left columns
-                        v = x < kw / 2 ? -1.0f : (2 * x + 1 == kw ? 0.0f : 1.0f);
-                        v /= float(kh * std::max<std::int64_t>(1, kw / 2));
-                        break;
-                    case 3: v = (y == kh / 2 && x == kw / 2) ? 1.0f : 0.0f; break; // identity
-                    }
-                    w.data[static_cast<std::size_t>(((o * cin + i) * kh + y) * kw + x)] =
-                        v / float(cin);
-                }
-            }
-        }
-    }
-    return {std::move(w), std::move(b)};
 }
 
 void Session::setGradient(Gradient g)

@@ -101,10 +101,6 @@ public:
     std::uint64_t weightsRevision() const { return m_weightsRevision; }
     // Installs the function used when the weight shape changes; re-makes the weights now.
     void setWeightInitializer(WeightInitializer init);
-    // The built-in deterministic default: output channel c gets, for every input channel,
-    // kernel (c mod 4) of {box blur, horizontal edge, vertical edge, identity}, divided by
-    // the number of input channels per group; zero bias.
-    static std::pair<core::Tensor, core::Tensor> defaultWeights(const core::Conv2dParams &p);
 
     // ---- display -------------------------------------------------------------------------
     Gradient gradient() const { return m_gradient; }

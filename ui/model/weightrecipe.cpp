@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "weightrecipe.h"
 
+#include "kernels.h"
 #include "session.h"
 #include "shape.h"
 
@@ -70,7 +71,7 @@ bool reproduces(const WeightRecipe &recipe, const core::Conv2dParams &p, const c
 {
     if (!weightsFit(p, weight, bias))
         return false;
-    const auto [w, b] = recipe.kind == WeightRecipe::Kind::Builtin ? Session::defaultWeights(p)
+    const auto [w, b] = recipe.kind == WeightRecipe::Kind::Builtin ? core::startupWeights(p)
                                                                    : makeWeights(recipe, p);
     return weight == w && (!p.bias || bias == b);
 }

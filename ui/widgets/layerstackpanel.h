@@ -5,7 +5,7 @@
 // and read the receptive-field table of the whole stack (core::receptiveFields): per layer
 // and axis the output size, effective kernel, stride, effective padding, receptive-field
 // size r, jump j and where output 0's field starts / its centre (Araujo et al., Distill 2019).
-// Edits go through LayerStackModel, which makes them undo commands (layercommands.h).
+// Edits go through LayerStackModel, which makes them undo commands (commands.h).
 #include "layerstackmodel.h"
 
 #include <QWidget>

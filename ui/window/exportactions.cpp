@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "exportactions.h"
 
+#include "commands.h"
 #include "exportdialog.h"
-#include "kernelcommands.h"
+#include "kernelbinding.h"
 #include "layerstackmodel.h"
 #include "network.h"
 #include "npy.h"

@@ -27,6 +27,8 @@ enum class ActionId {
     AboutQt,
 };
 
+enum class DockId { Parameters, Input, Shape, Kernel, Explain, Connectivity, Layers };
+
 // QDockWidget object names (keys of the saved window state).
 namespace dockname {
 inline constexpr char kParameters[] = "parametersDock";

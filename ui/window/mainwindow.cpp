@@ -10,7 +10,7 @@
 #include "featuremapgrid.h"
 #include "ids.h"
 #include "inputview.h"
-#include "kernelcommands.h"
+#include "kernelbinding.h"
 #include "kernelpanel.h"
 #include "layerstackmodel.h"
 #include "layerstackpanel.h"
@@ -113,10 +113,8 @@ MainWindow::~MainWindow()
 void MainWindow::createDocks()
 {
     m_parameters = new ParameterPanel(m_session);
-    auto *paramDock = m_parametersDock = new QDockWidget(tr("Parameters"), this);
-    paramDock->setObjectName(QLatin1String(dockname::kParameters));
-    paramDock->setWidget(m_parameters);
-    addDockWidget(Qt::LeftDockWidgetArea, paramDock);
+    auto *paramDock = addDock(DockId::Parameters, dockname::kParameters, tr("Parameters"),
+                              m_parameters, Qt::LeftDockWidgetArea);
     connect(m_parameters, &ParameterPanel::paramsEdited, this,
             [this](const core::Conv2dParams &before, const core::Conv2dParams &after,
                    const QString &what, const QString &key) {
@@ -125,23 +123,15 @@ void MainWindow::createDocks()
             });
 
     m_input = new InputView(m_session);
-    auto *inputDock = m_inputDock = new QDockWidget(tr("Input"), this);
-    inputDock->setObjectName(QLatin1String(dockname::kInput));
-    inputDock->setWidget(m_input);
-    addDockWidget(Qt::RightDockWidgetArea, inputDock);
+    auto *inputDock =
+        addDock(DockId::Input, dockname::kInput, tr("Input"), m_input, Qt::RightDockWidgetArea);
 
     m_shape = new ShapePanel(m_session);
-    auto *shapeDock = new QDockWidget(tr("Shape"), this);
-    shapeDock->setObjectName(QLatin1String(dockname::kShape));
-    shapeDock->setWidget(m_shape);
-    addDockWidget(Qt::RightDockWidgetArea, shapeDock);
+    addDock(DockId::Shape, dockname::kShape, tr("Shape"), m_shape, Qt::RightDockWidgetArea);
 
     // Kernel presets, seeded init and the editable weights; below the parameters.
     m_kernel = new KernelPanel;
-    auto *kernelDock = new QDockWidget(tr("Kernel"), this);
-    kernelDock->setObjectName(QLatin1String(dockname::kKernel));
-    kernelDock->setWidget(m_kernel);
-    addDockWidget(Qt::LeftDockWidgetArea, kernelDock);
+    addDock(DockId::Kernel, dockname::kKernel, tr("Kernel"), m_kernel, Qt::LeftDockWidgetArea);
     attachKernelPanel(m_kernel, m_session, m_undo);
     resizeDocks({paramDock, inputDock}, {300, 380}, Qt::Horizontal);
     createReceptiveFieldDocks();
@@ -152,29 +142,19 @@ void MainWindow::createReceptiveFieldDocks()
     // Explain under the input view; Connectivity and Layers tabbed with the Kernel
     // dock (stacked below it, their minimum heights would make the window taller).
     m_explain = new ExplainPanel;
-    auto *explainDock = new QDockWidget(tr("Explain"), this);
-    explainDock->setObjectName(QLatin1String(dockname::kExplain));
-    explainDock->setWidget(m_explain);
-    addDockWidget(Qt::RightDockWidgetArea, explainDock);
+    addDock(DockId::Explain, dockname::kExplain, tr("Explain"), m_explain, Qt::RightDockWidgetArea);
     m_connectivity = new ConnectivityView;
-    auto *connectivityDock = new QDockWidget(tr("Connectivity"), this);
-    connectivityDock->setObjectName(QLatin1String(dockname::kConnectivity));
-    connectivityDock->setWidget(m_connectivity);
-    addDockWidget(Qt::LeftDockWidgetArea, connectivityDock);
+    auto *connectivityDock = addDock(DockId::Connectivity, dockname::kConnectivity,
+                                     tr("Connectivity"), m_connectivity, Qt::LeftDockWidgetArea);
     m_layers = new LayerStackModel(m_session, this);
     m_layers->setUndoStack(m_undo); // stack edits are undoable like every other edit
     m_layerPanel = new LayerStackPanel(m_layers);
-    auto *layersDock = new QDockWidget(tr("Layers"), this);
-    layersDock->setObjectName(QLatin1String(dockname::kLayers));
-    layersDock->setWidget(m_layerPanel);
-    addDockWidget(Qt::LeftDockWidgetArea, layersDock);
-    if (auto *kernelDock = findChild<QDockWidget *>(QLatin1String(dockname::kKernel))) {
-        tabifyDockWidget(kernelDock, connectivityDock);
-        tabifyDockWidget(connectivityDock, layersDock);
-        kernelDock->raise();
-    } else {
-        tabifyDockWidget(connectivityDock, layersDock);
-    }
+    auto *layersDock = addDock(DockId::Layers, dockname::kLayers, tr("Layers"), m_layerPanel,
+                               Qt::LeftDockWidgetArea);
+    QDockWidget *kernelDock = dock(DockId::Kernel);
+    tabifyDockWidget(kernelDock, connectivityDock);
+    tabifyDockWidget(connectivityDock, layersDock);
+    kernelDock->raise();
     m_receptiveField =
         new ReceptiveFieldController(m_layers, m_grid, m_input, m_explain, m_connectivity, this);
     connect(m_receptiveField, &ReceptiveFieldController::status, this,
@@ -332,6 +312,23 @@ QMenu *MainWindow::addMenu(MenuId id, QWidget *parent, const QString &title)
     return m;
 }
 
+QDockWidget *MainWindow::addDock(DockId id, const char *objectName, const QString &title,
+                                 QWidget *widget, Qt::DockWidgetArea area)
+{
+    auto *d = new QDockWidget(title, this);
+    d->setObjectName(QLatin1String(objectName));
+    d->setWidget(widget);
+    addDockWidget(area, d);
+    m_docks[id] = d;
+    return d;
+}
+
+QDockWidget *MainWindow::dock(DockId id) const
+{
+    const auto it = m_docks.find(id);
+    return it == m_docks.end() ? nullptr : it->second;
+}
+
 QMenu *MainWindow::menu(MenuId id) const
 {
     const auto it = m_menus.find(id);
@@ -362,8 +359,8 @@ void MainWindow::createTeachingMode()
         if (m_layers->shownLayer() == 0)
             m_receptiveField->selectOutput(channel, y, x);
     };
-    host.parametersDock = m_parametersDock;
-    host.inputDock = m_inputDock;
+    host.parametersDock = dock(DockId::Parameters);
+    host.inputDock = dock(DockId::Input);
     host.viewMenu = menu(MenuId::View);
     host.viewBefore = action(ActionId::FullScreen); // next to Presentation Mode, the other switch
     host.fileMenu = menu(MenuId::File);

@@ -62,6 +62,7 @@ public:
     // The window's menus and actions by identity (nullptr for one it does not have).
     QMenu *menu(MenuId id) const;
     QAction *action(ActionId id) const;
+    QDockWidget *dock(DockId id) const;
 
     // Opens an image file; on failure shows the error (non-blocking) and keeps the
     // current image. Returns whether the image was loaded.
@@ -96,6 +97,9 @@ private:
     void createActions();
     void createDocks();
     void createReceptiveFieldDocks();
+    // A dock holding `widget` in `area`, named `objectName` for the saved layout.
+    QDockWidget *addDock(DockId id, const char *objectName, const QString &title, QWidget *widget,
+                         Qt::DockWidgetArea area);
     void createStatusBar();
     void createTeachingMode();
     QMenu *addMenu(MenuId id, QWidget *parent, const QString &title);
@@ -119,8 +123,7 @@ private:
     ShapePanel *m_shape = nullptr;
     InputView *m_input = nullptr;
     KernelPanel *m_kernel = nullptr;
-    QDockWidget *m_parametersDock = nullptr;
-    QDockWidget *m_inputDock = nullptr;
+    std::map<DockId, QDockWidget *> m_docks;
     TeachingMode *m_teaching = nullptr;
     ExplainPanel *m_explain = nullptr;
     ConnectivityView *m_connectivity = nullptr;

@@ -3,7 +3,7 @@
 
 #include "commands.h"
 #include "ids.h"
-#include "kernelcommands.h"
+#include "kernelbinding.h"
 #include "kernelpanel.h"
 #include "lesson.h"
 #include "session.h"

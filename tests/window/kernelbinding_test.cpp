@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The kernel panel wired to a session and an undo stack: edits land in the session, undo and
 // redo restore them, and new weight shapes are made with the panel's last recipe.
-#include "kernelcommands.h"
+#include "kernelbinding.h"
 
 #include "commands.h"
 
@@ -18,7 +18,7 @@
 using namespace convscope;
 using namespace convscope::ui;
 
-class KernelCommandsTest : public QObject {
+class KernelBindingTest : public QObject {
     Q_OBJECT
 private slots:
     void panelShowsTheSessionAndFollowsIt();
@@ -28,7 +28,7 @@ private slots:
     void undoingAShapeChangeRestoresHandEditedWeights();
 };
 
-void KernelCommandsTest::undoingAShapeChangeRestoresHandEditedWeights()
+void KernelBindingTest::undoingAShapeChangeRestoresHandEditedWeights()
 {
     Session session;
     QUndoStack undo;
@@ -57,14 +57,14 @@ void KernelCommandsTest::undoingAShapeChangeRestoresHandEditedWeights()
     QVERIFY(*session.weight() != edited);
 }
 
-void KernelCommandsTest::panelShowsTheSessionAndFollowsIt()
+void KernelBindingTest::panelShowsTheSessionAndFollowsIt()
 {
     Session session;
     QUndoStack undo;
     KernelPanel panel;
     attachKernelPanel(&panel, &session, &undo);
     // Nothing chosen yet: the session keeps its built-in default.
-    const auto [w0, b0] = Session::defaultWeights(session.params());
+    const auto [w0, b0] = core::startupWeights(session.params());
     QVERIFY(*session.weight() == w0);
     QVERIFY(panel.weight() == w0);
     QCOMPARE(panel.params(), session.params());
@@ -76,7 +76,7 @@ void KernelCommandsTest::panelShowsTheSessionAndFollowsIt()
     QCOMPARE(undo.count(), 0); // changes from elsewhere are not the panel's undo steps
 }
 
-void KernelCommandsTest::presetIsOneUndoStep()
+void KernelBindingTest::presetIsOneUndoStep()
 {
     Session session;
     QUndoStack undo;
@@ -99,7 +99,7 @@ void KernelCommandsTest::presetIsOneUndoStep()
     QVERIFY(*session.weight() == core::presetWeights(session.params(), core::KernelPreset::SobelY));
 }
 
-void KernelCommandsTest::cellEditAndBiasEditUndoInOrder()
+void KernelBindingTest::cellEditAndBiasEditUndoInOrder()
 {
     Session session;
     QUndoStack undo;
@@ -129,7 +129,7 @@ void KernelCommandsTest::cellEditAndBiasEditUndoInOrder()
              double(random.at(1, 2, 0, 2)));
 }
 
-void KernelCommandsTest::newShapesUseTheRecipe()
+void KernelBindingTest::newShapesUseTheRecipe()
 {
     Session session;
     QUndoStack undo;
@@ -152,5 +152,5 @@ void KernelCommandsTest::newShapesUseTheRecipe()
     QVERIFY(*session.bias() == core::defaultBias(p, 3));
 }
 
-QTEST_MAIN(KernelCommandsTest)
-#include "kernelcommands_test.moc"
+QTEST_MAIN(KernelBindingTest)
+#include "kernelbinding_test.moc"
