@@ -5,8 +5,9 @@
 #   release  build and every test
 #   tidy     clang-tidy 14 over every project .cpp (tools/tidy.sh; needs the release build)
 #   asan     build and every test under AddressSanitizer + UBSan
-#   tsan     the concurrency tests under ThreadSanitizer (thread pool, conv progress and
-#            cancel, the live compute scheduling, the stack recompute, the export worker)
+#   tsan     the engine's concurrency tests under ThreadSanitizer (thread pool, conv2d
+#            threads, progress and cancel from another thread, buffer reuse; why not the Qt
+#            tests: tsan.supp)
 # Each stage prints its time. ccache is used when installed (tools/deps.sh installs it), with
 # the project root as its base directory so clones in other folders share the cache.
 #   tools/test.sh [STAGE...]   only these stages (default: all, in the order above)

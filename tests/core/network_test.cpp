@@ -12,9 +12,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <sstream>
+#include <thread>
 
 using namespace convscope::core;
 using convscope::test::hasSubstr;
@@ -171,6 +174,50 @@ TEST(Network, progressIsMonotoneAndEndsAtOne_cancelStops)
     int calls = 0;
     options.progress = [&](double f) { return ++calls < 3 || f < 0.6; };
     EXPECT_EQ(forward(net, x, outputs, options), ForwardStatus::Cancelled);
+}
+
+// The GUI's policy in miniature: a run on a worker thread, a newer edit on the caller's
+// thread bumps a generation counter, the run's progress callback sees it and stops; the next
+// run reuses the first run's output buffers. Under the tsan preset this checks the contract
+// the live view and the Layers dock rely on (atomics, the engine's pool, buffer hand-off).
+TEST(Network, cancelFromAnotherThread_stopsTheRunAndTheBuffersAreReusable)
+{
+    Network net{
+        {convLayer(conv(3, 8, 5, 1, 2), 1), ReluLayer{}, convLayer(conv(8, 8, 5, 1, 2), 2)}};
+    const Tensor x = randomTensor({1, 3, 192, 192}, 4u);
+    std::atomic<std::uint64_t> generation{0};
+    std::atomic<bool> started{false};
+    std::vector<Tensor> outputs;
+    ForwardStatus status = ForwardStatus::Done;
+    std::thread worker([&] {
+        NetworkOptions options;
+        options.threads = 2;
+        const std::uint64_t mine = generation.load();
+        options.progress = [&](double) {
+            started.store(true);
+            return generation.load() == mine;
+        };
+        status = forward(net, x, outputs, options);
+    });
+    while (!started.load())
+        std::this_thread::yield();
+    generation.fetch_add(1); // the newer edit
+    worker.join();
+    EXPECT_EQ(status, ForwardStatus::Cancelled);
+
+    // The next run, on another thread again, into the same buffers: the reference result.
+    std::thread second([&] {
+        NetworkOptions options;
+        options.threads = 2;
+        status = forward(net, x, outputs, options);
+    });
+    second.join();
+    ASSERT_EQ(status, ForwardStatus::Done);
+    std::vector<Tensor> expected;
+    NetworkOptions single;
+    single.threads = 1;
+    ASSERT_EQ(forward(net, x, expected, single), ForwardStatus::Done);
+    EXPECT_EQ(outputs.back(), expected.back());
 }
 
 TEST(Network, validate_namesTheLayerCountedFromOneAndItsKind)
