@@ -19,6 +19,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QSaveFile>
+#include <QScreen>
 #include <QTimer>
 #include <QUndoStack>
 
@@ -152,9 +153,13 @@ int runGui(int argc, char **argv, GuiOptions options)
         window.openSample();
     else if (!window.openImage(QString::fromStdString(options.image)))
         window.openSample(); // the error box says why; the app still opens populated
-    if (screenshot)
-        window.showMaximized(); // fills the Xvfb screen: what a user on a laptop sees
-    else
+    if (screenshot) {
+        // Fills the screen: what a user on a laptop sees. Without a window manager (Xvfb)
+        // showMaximized() alone keeps the default size, so the geometry is set as well.
+        if (const QScreen *screen = window.screen())
+            window.setGeometry(screen->availableGeometry());
+        window.showMaximized();
+    } else
         window.show();
 
     if (screenshot) {
