@@ -191,7 +191,8 @@ void packBand(const Geometry &g, const float *input, const std::int64_t *columns
             for (std::int64_t i = 0; i < g.bandHq; ++i) {
                 const std::int64_t r = ph + (y0 + i) * g.sH; // padded row
                 const std::int64_t sy = r < g.Hneed ? sourceIndex(r - g.pad.top, g.H, g.mode) : -1;
-                float *first = band + ci * g.channelStride + ph * g.sW * g.planeSize + i * g.Wq;
+                float *first =
+                    band + ci * g.channelStride + std::int64_t(ph) * g.sW * g.planeSize + i * g.Wq;
                 if (sy < 0) {
                     for (int pw = 0; pw < g.sW; ++pw)
                         std::fill(first + pw * g.planeSize, first + pw * g.planeSize + g.Wq, 0.0f);

@@ -104,7 +104,7 @@ inline void block(const KernelArgs &a, std::int64_t q, float *dst, std::ptrdiff_
             Vec xv[Xb];
 #pragma GCC unroll 12
             for (int x = 0; x < Xb; ++x)
-                xv[x] = load(p + x * kLanes);
+                xv[x] = load(p + std::ptrdiff_t(x) * kLanes);
 #pragma GCC unroll 8
             for (int o = 0; o < Ob; ++o) {
                 const Vec wv = splat(w[o]);
@@ -119,7 +119,7 @@ inline void block(const KernelArgs &a, std::int64_t q, float *dst, std::ptrdiff_
                 wv[o] = splat(w[o]);
 #pragma GCC unroll 12
             for (int x = 0; x < Xb; ++x) {
-                const Vec xv = load(p + x * kLanes);
+                const Vec xv = load(p + std::ptrdiff_t(x) * kLanes);
 #pragma GCC unroll 8
                 for (int o = 0; o < Ob; ++o)
                     acc[o][x] = fma(wv[o], xv, acc[o][x]);
@@ -130,7 +130,7 @@ inline void block(const KernelArgs &a, std::int64_t q, float *dst, std::ptrdiff_
     for (int o = 0; o < Ob; ++o)
 #pragma GCC unroll 12
         for (int x = 0; x < Xb; ++x)
-            store(dst + o * dstStride + x * kLanes, acc[o][x]);
+            store(dst + o * dstStride + std::ptrdiff_t(x) * kLanes, acc[o][x]);
 }
 
 // Copies the positions [q, qEnd) of a tile [Ob][P] into the output, dropping padding columns.
@@ -145,7 +145,8 @@ void scatter(const float *tile, int P, const KernelOutput &o, std::int64_t q, st
         const std::int64_t valid = std::min(run, o.width - x);
         if (valid > 0)
             for (int c = 0; c < Ob; ++c)
-                std::memcpy(o.out + c * o.channelStride + y * o.width + x, tile + c * P + (q - q0),
+                std::memcpy(o.out + c * o.channelStride + y * o.width + x,
+                            tile + std::ptrdiff_t(c) * P + (q - q0),
                             static_cast<std::size_t>(valid) * sizeof(float));
         q += run;
         ++y;

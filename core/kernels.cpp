@@ -97,11 +97,13 @@ std::vector<float> stencil(int kH, int kW, bool diagonals, float neighbour, floa
             const int x = ax + dx;
             if (y < 0 || y >= kH || x < 0 || x >= kW)
                 continue;
-            k[static_cast<std::size_t>(y * kW + x)] = neighbour;
+            k[static_cast<std::size_t>(y) * static_cast<std::size_t>(kW)
+              + static_cast<std::size_t>(x)] = neighbour;
             ++count;
         }
     }
-    k[static_cast<std::size_t>(ay * kW + ax)] = centreBase + centrePerNeighbour * float(count);
+    k[static_cast<std::size_t>(ay) * static_cast<std::size_t>(kW) + static_cast<std::size_t>(ax)] =
+        centreBase + centrePerNeighbour * float(count);
     return k;
 }
 
@@ -203,7 +205,8 @@ std::vector<float> presetKernel(KernelPreset preset, int kH, int kW)
     switch (preset) {
     case KernelPreset::Identity: {
         std::vector<float> k(n, 0.0f);
-        k[static_cast<std::size_t>(kernelAnchor(kH) * kW + kernelAnchor(kW))] = 1.0f;
+        k[static_cast<std::size_t>(kernelAnchor(kH)) * static_cast<std::size_t>(kW)
+          + static_cast<std::size_t>(kernelAnchor(kW))] = 1.0f;
         return k;
     }
     case KernelPreset::BoxBlur: return std::vector<float>(n, static_cast<float>(1.0 / double(n)));
@@ -219,8 +222,10 @@ std::vector<float> presetKernel(KernelPreset preset, int kH, int kW)
         const double cx = (kW - 1) * 0.5;
         for (int y = 0; y < kH; ++y)
             for (int x = 0; x < kW; ++x)
-                k[static_cast<std::size_t>(y * kW + x)] = static_cast<float>((y - cy) + (x - cx));
-        k[static_cast<std::size_t>(kernelAnchor(kH) * kW + kernelAnchor(kW))] += 1.0f;
+                k[static_cast<std::size_t>(y) * static_cast<std::size_t>(kW)
+                  + static_cast<std::size_t>(x)] = static_cast<float>((y - cy) + (x - cx));
+        k[static_cast<std::size_t>(kernelAnchor(kH)) * static_cast<std::size_t>(kW)
+          + static_cast<std::size_t>(kernelAnchor(kW))] += 1.0f;
         return k;
     }
     }

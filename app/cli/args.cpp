@@ -40,7 +40,11 @@ ParsedArgs parseArgs(const std::vector<std::string> &args, const std::vector<Opt
                 if (s.name == name)
                     spec = &s;
             if (!spec)
-                throw UsageError("unknown option '--" + name + "' for '" + command + "'");
+                throw UsageError(std::string("unknown option '--")
+                                     .append(name)
+                                     .append("' for '")
+                                     .append(command)
+                                     .append("'"));
             if (parsed.has(name) && !spec->repeatable)
                 throw UsageError("option '--" + name + "' given more than once");
             if (!spec->takesValue) {
@@ -57,7 +61,11 @@ ParsedArgs parseArgs(const std::vector<std::string> &args, const std::vector<Opt
                 parsed.m_values[name].push_back(args[++i]);
             }
         } else if (a.size() > 1 && a[0] == '-' && a != "-") {
-            throw UsageError("unknown option '" + a + "' for '" + command + "'");
+            throw UsageError(std::string("unknown option '")
+                                 .append(a)
+                                 .append("' for '")
+                                 .append(command)
+                                 .append("'"));
         } else {
             parsed.m_positional.push_back(a);
         }
@@ -121,9 +129,12 @@ std::pair<int, int> parsePair(const std::string &text, const std::string &what)
         long long v;
         if (!toLong(p, v) || v < std::numeric_limits<int>::min()
             || v > std::numeric_limits<int>::max())
-            throw ValueError("invalid " + what + " '" + text
-                             + "': expected a single integer value or a list of 2 comma-separated "
-                               "integers");
+            throw ValueError(std::string("invalid ")
+                                 .append(what)
+                                 .append(" '")
+                                 .append(text)
+                                 .append("': expected a single integer value or a list of 2 "
+                                         "comma-separated integers"));
         values.push_back(static_cast<int>(v));
     }
     if (values.size() == 1)
@@ -146,8 +157,11 @@ std::vector<long long> parseIntList(const std::string &text, const std::string &
     for (const auto &p : split(text)) {
         long long v;
         if (!toLong(p, v) || v < 0)
-            throw ValueError("invalid " + what + " '" + text
-                             + "': expected comma-separated non-negative integers");
+            throw ValueError(std::string("invalid ")
+                                 .append(what)
+                                 .append(" '")
+                                 .append(text)
+                                 .append("': expected comma-separated non-negative integers"));
         values.push_back(v);
     }
     return values;

@@ -137,14 +137,21 @@ Conv2dParams parseLayerSpec(const std::string &spec)
     for (const std::string &kv : items) {
         const auto eq = kv.find('=');
         if (eq == std::string::npos || eq == 0)
-            throw ValueError("invalid layer spec '" + spec
-                             + "': expected key=value pairs "
-                               "separated by commas (keys "
-                             + kKeys + "), but got '" + kv + "'");
+            throw ValueError(std::string("invalid layer spec '")
+                                 .append(spec)
+                                 .append("': expected key=value pairs separated by commas (keys ")
+                                 .append(kKeys)
+                                 .append("), but got '")
+                                 .append(kv)
+                                 .append("'"));
         const std::string key = kv.substr(0, eq);
         const std::string value = kv.substr(eq + 1);
         if (std::find(seen.begin(), seen.end(), key) != seen.end())
-            throw ValueError("key '" + key + "' given more than once in layer spec '" + spec + "'");
+            throw ValueError(std::string("key '")
+                                 .append(key)
+                                 .append("' given more than once in layer spec '")
+                                 .append(spec)
+                                 .append("'"));
         seen.push_back(key);
         if (key == "k") {
             p.kernel = parseAxisPair(value, "kernel size", spec);
@@ -162,19 +169,30 @@ Conv2dParams parseLayerSpec(const std::string &spec)
                 try {
                     p.padding = parseAxisPair(value, "padding", spec);
                 } catch (const ValueError &) {
-                    throw ValueError("invalid padding '" + value + "' in layer spec '" + spec
-                                     + "': expected an integer N, HxW, same or valid");
+                    throw ValueError(std::string("invalid padding '")
+                                         .append(value)
+                                         .append("' in layer spec '")
+                                         .append(spec)
+                                         .append("': expected an integer N, HxW, same or valid"));
                 }
             }
         } else if (key == "mode") {
             const auto mode = parsePaddingMode(value);
             if (!mode)
-                throw ValueError("invalid padding mode '" + value + "' in layer spec '" + spec
-                                 + "': expected one of zeros, reflect, replicate, circular");
+                throw ValueError(
+                    std::string("invalid padding mode '")
+                        .append(value)
+                        .append("' in layer spec '")
+                        .append(spec)
+                        .append("': expected one of zeros, reflect, replicate, circular"));
             p.paddingMode = *mode;
         } else {
-            throw ValueError("unknown key '" + key + "' in layer spec '" + spec + "': expected "
-                             + kKeys);
+            throw ValueError(std::string("unknown key '")
+                                 .append(key)
+                                 .append("' in layer spec '")
+                                 .append(spec)
+                                 .append("': expected ")
+                                 .append(kKeys));
         }
     }
     if (!hasKernel)

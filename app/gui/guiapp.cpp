@@ -39,7 +39,7 @@ GuiOptions takeGuiOptions(std::vector<std::string> &args)
             ++i;
         }
     }
-    if (!args.empty() && args.front().rfind("-", 0) != 0)
+    if (!args.empty() && args.front().rfind('-', 0) != 0)
         o.image = args.front();
     return o;
 }
@@ -134,7 +134,7 @@ void keepLargeAllocationsInHeap()
 #endif
 }
 
-int runGui(int argc, char **argv, GuiOptions options)
+int runGui(int argc, char **argv, const GuiOptions &options)
 {
     keepLargeAllocationsInHeap();
     QApplication app(argc, argv);
@@ -149,10 +149,10 @@ int runGui(int argc, char **argv, GuiOptions options)
     // A screenshot shows the defaults, not whatever the last session left behind.
     if (!screenshot)
         window.readSettings();
-    if (options.image.empty())
+    // No image given, or it failed to open (the error box says why): the app still opens
+    // populated.
+    if (options.image.empty() || !window.openImage(QString::fromStdString(options.image)))
         window.openSample();
-    else if (!window.openImage(QString::fromStdString(options.image)))
-        window.openSample(); // the error box says why; the app still opens populated
     if (screenshot) {
         // Fills the screen: what a user on a laptop sees. Without a window manager (Xvfb)
         // showMaximized() alone keeps the default size, so the geometry is set as well.

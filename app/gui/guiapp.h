@@ -17,7 +17,7 @@ struct GuiOptions {
 GuiOptions takeGuiOptions(std::vector<std::string> &args);
 
 // Creates the QApplication and runs the main window until it closes.
-int runGui(int argc, char **argv, GuiOptions options);
+int runGui(int argc, char **argv, const GuiOptions &options);
 
 // The live view allocates a fresh output tensor per run (tens of MB for a photo). glibc
 // serves such blocks with mmap and returns them on free, so every run page-faults its

@@ -150,8 +150,8 @@ Case drawCase(std::mt19937 &rng, PaddingMode mode, PaddingKind kind, int groupLa
             k.p.groups = 1;
             break;
         case 1:
-            k.c = 2 * pick(1, 3);
-            k.o = 2 * pick(1, 6);
+            k.c = std::int64_t{2} * pick(1, 3);
+            k.o = std::int64_t{2} * pick(1, 6);
             k.p.groups = 2;
             break;
         case 2:
@@ -274,8 +274,9 @@ TEST(Conv2dFast, channelRanges_skipNaNAndInfinities)
     x.at(0, 0, 4, 17) = 5.0f;
     Tensor w({3, 1, 3, 3}, 1.0f);
     for (int i = 0; i < 9; ++i) {
-        w.data[static_cast<std::size_t>(9 + i)] = std::numeric_limits<float>::quiet_NaN();
-        w.data[static_cast<std::size_t>(18 + i)] = -0.5f;
+        w.data[std::size_t{9} + static_cast<std::size_t>(i)] =
+            std::numeric_limits<float>::quiet_NaN();
+        w.data[std::size_t{18} + static_cast<std::size_t>(i)] = -0.5f;
     }
     Tensor out;
     std::vector<MinMax> ranges;

@@ -32,7 +32,8 @@ double sum(const std::vector<float> &v)
 
 float at(const std::vector<float> &k, int kw, int y, int x)
 {
-    return k[static_cast<std::size_t>(y * kw + x)];
+    return k[static_cast<std::size_t>(y) * static_cast<std::size_t>(kw)
+             + static_cast<std::size_t>(x)];
 }
 
 // All (kH, kW) combinations from 1 to 6, including even and non-square ones.

@@ -145,7 +145,7 @@ TEST(Network, channelRanges_matchTheKeptOutputs)
     for (std::size_t l = 0; l < 2; ++l) {
         ASSERT_EQ(ranges[l].size(), 2u);
         for (int c = 0; c < 2; ++c) {
-            const float *v = outputs[l].data.data() + c * 64;
+            const float *v = outputs[l].data.data() + std::ptrdiff_t(c) * 64;
             EXPECT_EQ(ranges[l][std::size_t(c)].lo, *std::min_element(v, v + 64));
             EXPECT_EQ(ranges[l][std::size_t(c)].hi, *std::max_element(v, v + 64));
         }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -110,7 +111,10 @@ TEST(Npy, roundTrip_keepsSpecialFloatValuesBitForBit)
     const Tensor t({4}, {-0.0f, 1e-45f, 3.4028235e38f, -1.17549435e-38f});
     const Tensor back = parseNpy(serializeNpy(t), "mem");
     ASSERT_EQ(back.shape, t.shape);
-    EXPECT_EQ(std::memcmp(back.data.data(), t.data.data(), 4 * sizeof(float)), 0);
+    for (std::size_t i = 0; i < 4; ++i) // the bit patterns: -0.0f == 0.0f as values
+        EXPECT_EQ(std::bit_cast<std::uint32_t>(back.data[i]),
+                  std::bit_cast<std::uint32_t>(t.data[i]))
+            << "element " << i;
 }
 
 TEST(Npy, serialized_isVersion1LittleEndianFloat32AlignedTo64Bytes)

@@ -364,7 +364,7 @@ TEST(ReferenceConv2d, batch2_eachImageIsIndependent)
     Tensor in({2, 1, 3, 3});
     for (int i = 0; i < 9; ++i) {
         in.data[static_cast<std::size_t>(i)] = float(i + 1);
-        in.data[static_cast<std::size_t>(9 + i)] = float(10 * (i + 1));
+        in.data[std::size_t{9} + static_cast<std::size_t>(i)] = float(10 * (i + 1));
     }
     const Tensor w = onesKernel({1, 1, 3, 3});
     const Tensor out = run(in, w, nullptr, pad1(w, PaddingMode::Zeros));

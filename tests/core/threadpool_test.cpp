@@ -110,6 +110,7 @@ TEST(ThreadPool, concurrentCallersEachRunAllTheirTasks)
     ThreadPool pool;
     std::atomic<int> failures{0};
     std::vector<std::thread> callers;
+    callers.reserve(3);
     for (int c = 0; c < 3; ++c)
         callers.emplace_back([&pool, &failures] {
             for (int round = 0; round < 30; ++round)

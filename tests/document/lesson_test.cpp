@@ -123,7 +123,7 @@ void LessonTest::malformed_isRejectedWithAClearMessage_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<QStringList>("mustMention");
-    auto row = [](const char *name, const QJsonObject &o, QStringList mention) {
+    auto row = [](const char *name, const QJsonObject &o, const QStringList &mention) {
         QTest::newRow(name) << bytes(o) << mention;
     };
     QJsonObject o = validLesson();

@@ -122,7 +122,8 @@ private slots:
         dialog.startExport();
         QVERIFY(done.wait(10000));
         QVERIFY(dialog.lastResult().ok());
-        QVERIFY(core::readNpy(dir.filePath("img_output.npy").toStdString()).size() == 2 * 10 * 10);
+        QVERIFY(core::readNpy(dir.filePath("img_output.npy").toStdString()).size()
+                == std::int64_t{2} * 10 * 10);
     }
 
     void cancelLeavesNoFiles()

@@ -533,7 +533,7 @@ void KernelPanelTest::presetComboFollowsTheSelectedChannel()
     core::Tensor w = core::kaimingUniformWeights(p, 5);
     const core::Tensor sx = core::presetWeights(p, core::KernelPreset::SobelX);
     const core::Tensor sy = core::presetWeights(p, core::KernelPreset::SobelY);
-    const std::ptrdiff_t per = 3 * 3 * 3;
+    const std::ptrdiff_t per = std::ptrdiff_t{3} * 3 * 3;
     std::copy_n(sx.data.begin(), per, w.data.begin());
     std::copy_n(sy.data.begin() + per, per, w.data.begin() + per);
     panel.setConfiguration(p, w, core::zeroBias(p));

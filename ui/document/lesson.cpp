@@ -463,7 +463,7 @@ std::optional<Lesson> loadLesson(const QString &path, QString *error)
         return std::nullopt;
     }
     // A lesson is a few kilobytes; refuse something that is clearly not one.
-    if (f.size() > 4 * 1024 * 1024) {
+    if (f.size() > qint64{4} * 1024 * 1024) {
         if (error)
             *error =
                 QStringLiteral("%1: %2 bytes is too large for a lesson").arg(name).arg(f.size());

@@ -372,7 +372,7 @@ namespace {
 // the Session's output. One result per Conv2d; the layers from the first one that cannot be
 // computed on stay null (stackError() says why). Empty when cancelled.
 std::vector<std::shared_ptr<const ComputeResult>>
-computeChain(std::shared_ptr<const ComputeResult> base, const core::Network &net,
+computeChain(const std::shared_ptr<const ComputeResult> &base, const core::Network &net,
              const std::shared_ptr<std::atomic<std::uint64_t>> &current, std::uint64_t generation)
 {
     const auto t0 = std::chrono::steady_clock::now();

@@ -234,7 +234,7 @@ QString Conv2dParamsForm::spinKey(const QSpinBox *box) const
 Conv2dParamsForm::HwPair
 Conv2dParamsForm::addPair(QGridLayout *grid, int &row, const QString &base, const QString &label,
                           int lo, int hi, int sliderHi, const QString &tip,
-                          std::function<core::Hw &(core::Conv2dParams &)> field)
+                          const std::function<core::Hw &(core::Conv2dParams &)> &field)
 {
     HwPair pair;
     if (!label.isEmpty()) {

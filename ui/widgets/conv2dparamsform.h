@@ -83,7 +83,7 @@ private:
     QSlider *makeSlider(const QString &base, int lo, int hi);
     HwPair addPair(QGridLayout *grid, int &row, const QString &base, const QString &label, int lo,
                    int hi, int sliderHi, const QString &tip,
-                   std::function<core::Hw &(core::Conv2dParams &)> field);
+                   const std::function<core::Hw &(core::Conv2dParams &)> &field);
     void edit(const QString &what, const QString &mergeKey,
               const std::function<void(core::Conv2dParams &)> &change);
     QString spinKey(const QSpinBox *box) const;

@@ -616,7 +616,8 @@ void KernelPanel::refreshKernelGrid()
     if (four) {
         const float *k =
             &m_weight.data[static_cast<std::size_t>((o * m_weight.dim(1) + i) * kh * kw)];
-        const double maxAbs = maxAbsOf(k, static_cast<std::size_t>(kh * kw));
+        const double maxAbs =
+            maxAbsOf(k, static_cast<std::size_t>(kh) * static_cast<std::size_t>(kw));
         lo = hi = k[0];
         for (int y = 0; y < kh; ++y) {
             for (int x = 0; x < kw; ++x) {

@@ -599,7 +599,11 @@ void StepThroughView::paintSmallGrid(QPainter &p, QRect r, int rows, int cols,
             p.setPen(QPen(pal.gridLine, 1));
             p.drawRect(c);
             p.setPen(pal.text);
-            drawFitted(p, c, formatValue(values[static_cast<std::size_t>(y * cols + x)]), f);
+            drawFitted(
+                p, c,
+                formatValue(values[static_cast<std::size_t>(y) * static_cast<std::size_t>(cols)
+                                   + static_cast<std::size_t>(x)]),
+                f);
         }
 }
 

@@ -257,7 +257,7 @@ void TeachingPanel::buildUi()
     connect(m_answer, &QLineEdit::returnPressed, this, [this] { reveal(); });
 
     // Keyboard: the panel and everything in it (a line edit keeps its own keys).
-    auto key = [this](QKeySequence seq, auto slot) {
+    auto key = [this](const QKeySequence &seq, auto slot) {
         auto *s = new QShortcut(seq, this);
         s->setContext(Qt::WidgetWithChildrenShortcut);
         connect(s, &QShortcut::activated, this, slot);

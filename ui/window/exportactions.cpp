@@ -76,7 +76,7 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
         return std::nullopt;
     }
     ExportRequest r;
-    const QString source = session.imageSource();
+    const QString &source = session.imageSource();
     if (QFileInfo(source).isFile()) { // a file or the bundled sample (a resource)
         r.inputName = QFileInfo(source).fileName();
         r.baseName = QFileInfo(source).completeBaseName();
@@ -194,8 +194,9 @@ std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *e
         const core::Network &net = request->network;
         const core::Shape shape =
             core::validate(net, in) ? core::Shape{} : core::layerShapes(net, in).back();
-        // The QImage copy is implicitly shared and read-only: safe to use on the worker.
-        const QImage image = session.image();
+        // The lambda's QImage copy is implicitly shared and read-only: safe to use on the
+        // worker.
+        const QImage &image = session.image();
         dialog->offerFullResolution(image.size(), shape,
                                     [image](const ExportRequest &shown,
                                             const core::ProgressCallback &progress, QString *err) {
