@@ -18,7 +18,7 @@ export QT_QPA_PLATFORM=offscreen
 
 launcher=()
 if command -v ccache >/dev/null; then
-    export CCACHE_BASEDIR="$PWD"
+    export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
     launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 

@@ -299,13 +299,14 @@ TEST(StartupWeights, channelsCycleBlurEdgesIdentityOverInputChannelsPerGroup)
     p.outChannels = 5;
     p.groups = 2; // 2 input channels per group
     p.kernel = {3, 3};
-    const auto [w, b] = startupWeights(p);
+    const auto weights = startupWeights(p);
+    const Tensor &w = weights.first;
     ASSERT_EQ(w.shape, weightShape(p));
-    EXPECT_EQ(b, Tensor(Shape{5}));
-    const auto at = [&](int o, int i, int y, int x) {
-        return w.data[static_cast<std::size_t>(((o * 2 + i) * 3 + y) * 3 + x)];
+    EXPECT_EQ(weights.second, Tensor(Shape{5}));
+    const auto at = [&w](std::size_t o, std::size_t i, std::size_t y, std::size_t x) {
+        return w.data[((o * 2 + i) * 3 + y) * 3 + x];
     };
-    for (int i = 0; i < 2; ++i) {
+    for (std::size_t i = 0; i < 2; ++i) {
         EXPECT_FLOAT_EQ(at(0, i, 1, 1), 1.0f / 9 / 2);  // box blur
         EXPECT_FLOAT_EQ(at(1, i, 0, 1), -1.0f / 3 / 2); // horizontal edge: top row negative
         EXPECT_FLOAT_EQ(at(1, i, 1, 1), 0.0f);
