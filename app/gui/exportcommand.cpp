@@ -245,6 +245,7 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
             r.inputSha256 = ui::sha256OfFile(in.path);
         r.inputMode = mode;
         r.input = ui::imageToTensor(in.image, mode == ui::InputMode::Grayscale ? 1 : 3);
+        r.pixelMax = ui::pixelMax(in.image);
         r.network = network;
         r.view = view;
         // Validate the whole stack on this image's shape before computing anything.

@@ -204,6 +204,24 @@ private slots:
         QCOMPARE(res["computed"].toObject()["height"].toInt(), int(r.input.shape[2]));
     }
 
+    void sixteenBitInput_isRecordedAsPixelOver65535()
+    {
+        QTemporaryDir dir;
+        ExportRequest r = makeRequest();
+        r.pixelMax = 65535;
+        ExportFormats f;
+        f.json = f.pytorch = true;
+        const ExportResult res = exportResults({r}, {dir.path(), f});
+        QVERIFY2(res.ok(), qPrintable(res.message));
+        const QJsonObject input = readJson(dir.filePath("cat_export.json"))["input"].toObject();
+        QVERIFY2(input["scaling"].toString().startsWith("pixel / 65535 (16 bits per channel"),
+                 qPrintable(input["scaling"].toString()));
+        QCOMPARE(input["bits_per_channel"].toInt(), 16);
+        QFile script(dir.filePath("cat_pytorch.py"));
+        QVERIFY(script.open(QIODevice::ReadOnly));
+        QVERIFY(script.readAll().contains("pixels / 65535."));
+    }
+
     void existingFilesAreNotOverwritten()
     {
         QTemporaryDir dir;

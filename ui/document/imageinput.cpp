@@ -2,55 +2,168 @@
 #include "imageinput.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QImageReader>
 
+#include <cmath>
+#include <cstdlib>
+#include <mutex>
+
 namespace convscope::ui {
 
-QImage readImage(const QString &path, QString *error)
+namespace {
+
+constexpr int kDefaultBudgetMB = 2048;
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("convscope", text);
+}
+
+// Whether a JPEG's last scan is followed by its end-of-image marker (FF D9). In entropy-coded
+// data a 0xFF byte is always followed by 0x00 or a restart marker, so FF D9 after the last
+// start-of-scan (FF DA) can only be the end; an EXIF thumbnail's own markers come earlier.
+bool jpegIsComplete(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return true; // the reader reports what is wrong with the file
+    const QByteArray data = f.readAll();
+    const qsizetype sos = data.lastIndexOf(QByteArrayView("\xff\xda", 2));
+    return sos >= 0 && data.indexOf(QByteArrayView("\xff\xd9", 2), sos + 2) >= 0;
+}
+
+} // namespace
+
+int imageBudgetMB()
+{
+    if (const char *env = std::getenv("CONVSCOPE_IMAGE_BUDGET_MB")) {
+        char *end = nullptr;
+        const long v = std::strtol(env, &end, 10);
+        if (end != env && *end == '\0' && v > 0 && v <= 1024 * 1024)
+            return static_cast<int>(v);
+    }
+    return kDefaultBudgetMB;
+}
+
+QImage readImage(const QString &path, QString *error, int budgetMB)
 {
     if (!QFileInfo::exists(path)) {
         if (error)
-            *error = QCoreApplication::translate("convscope", "%1: no such file").arg(path);
+            *error = tr("%1: no such file").arg(path);
         return {};
     }
     QImageReader reader(path);
     reader.setAutoTransform(true); // EXIF orientation: phone photos stand upright
+    // The decoded size from the header, before any pixel is decoded: 8 bytes per pixel for
+    // 16-bit images, 4 otherwise (Qt decodes to 32-bit formats).
+    const QSize size = reader.size();
+    if (size.isValid()) {
+        const int bytesPerPixel = reader.imageFormat() == QImage::Format_RGBA64
+                                          || reader.imageFormat() == QImage::Format_RGBX64
+                                      ? 8
+                                      : 4;
+        const double mb = double(size.width()) * size.height() * bytesPerPixel / (1024.0 * 1024.0);
+        if (mb > budgetMB) {
+            if (error)
+                *error = tr("%1: the %2 x %3 image needs %4 MB, more than the %5 MB budget "
+                            "(CONVSCOPE_IMAGE_BUDGET_MB sets it)")
+                             .arg(path)
+                             .arg(size.width())
+                             .arg(size.height())
+                             .arg(std::ceil(mb), 0, 'f', 0)
+                             .arg(budgetMB);
+            return {};
+        }
+    }
+    if (reader.format() == "jpeg" && !jpegIsComplete(path)) {
+        if (error)
+            *error = tr("%1: the JPEG data is truncated (it ends before the end-of-image "
+                        "marker); the missing part would be computed as grey")
+                         .arg(path);
+        return {};
+    }
+    // Qt refuses images above its own allocation limit (128 MB by default). The limit is
+    // process-wide: set once, to the configured budget (the check above applies `budgetMB`
+    // whenever the header gives the size; the limit catches formats whose header does not).
+    static std::once_flag limitSet;
+    std::call_once(limitSet, [] { QImageReader::setAllocationLimit(imageBudgetMB()); });
     QImage img = reader.read();
     if (img.isNull()) {
         if (error)
-            *error = QCoreApplication::translate("convscope", "%1: cannot read the image (%2)")
-                         .arg(path, reader.errorString());
+            *error = tr("%1: cannot read the image (%2)").arg(path, reader.errorString());
         return {};
     }
     return img;
 }
 
-core::Tensor imageToTensor(const QImage &image, int channels)
+bool isSixteenBit(const QImage &image)
 {
-    const QImage rgb =
-        image.format() == QImage::Format_RGB32 || image.format() == QImage::Format_ARGB32
-            ? image
-            : image.convertToFormat(QImage::Format_RGB32);
-    const std::int64_t h = rgb.height(), w = rgb.width();
-    core::Tensor t(core::Shape{1, channels, h, w});
+    switch (image.format()) {
+    case QImage::Format_RGBX64:
+    case QImage::Format_RGBA64:
+    case QImage::Format_RGBA64_Premultiplied:
+    case QImage::Format_Grayscale16: return true;
+    default: return false;
+    }
+}
+
+int pixelMax(const QImage &image)
+{
+    return isSixteenBit(image) ? 65535 : 255;
+}
+
+QImage toInputFormat(const QImage &image)
+{
+    if (isSixteenBit(image))
+        return image.format() == QImage::Format_RGBX64 || image.format() == QImage::Format_RGBA64
+                   ? image
+                   : image.convertToFormat(QImage::Format_RGBX64);
+    return image.format() == QImage::Format_RGB32 || image.format() == QImage::Format_ARGB32
+               ? image
+               : image.convertToFormat(QImage::Format_RGB32);
+}
+
+namespace {
+
+// One loop for both depths: `Pixel` is QRgb or QRgba64, read by `channel`.
+template <typename Pixel, typename Channel>
+void fill(const QImage &img, int channels, float inv, core::Tensor &t, Channel channel)
+{
+    const std::int64_t h = img.height(), w = img.width();
     float *out = t.data.data();
-    const std::size_t plane = static_cast<std::size_t>(h * w);
-    constexpr float inv = 1.0f / 255.0f;
+    const auto plane = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
     for (int y = 0; y < h; ++y) {
-        const auto *line = reinterpret_cast<const QRgb *>(rgb.constScanLine(y));
+        const auto *line = reinterpret_cast<const Pixel *>(img.constScanLine(y));
         const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
         for (int x = 0; x < w; ++x) {
-            const QRgb px = line[x];
+            const float r = channel(line[x], 0), g = channel(line[x], 1), b = channel(line[x], 2);
             if (channels == 1) {
-                out[row + x] =
-                    (kLumaRed * qRed(px) + kLumaGreen * qGreen(px) + kLumaBlue * qBlue(px)) * inv;
+                out[row + x] = (kLumaRed * r + kLumaGreen * g + kLumaBlue * b) * inv;
             } else {
-                out[row + x] = qRed(px) * inv;
-                out[plane + row + x] = qGreen(px) * inv;
-                out[2 * plane + row + x] = qBlue(px) * inv;
+                out[row + x] = r * inv;
+                out[plane + row + x] = g * inv;
+                out[2 * plane + row + x] = b * inv;
             }
         }
+    }
+}
+
+} // namespace
+
+core::Tensor imageToTensor(const QImage &image, int channels)
+{
+    const QImage img = toInputFormat(image);
+    core::Tensor t(core::Shape{1, channels, img.height(), img.width()});
+    if (isSixteenBit(img)) {
+        fill<QRgba64>(img, channels, 1.0f / 65535.0f, t, [](QRgba64 px, int c) {
+            return static_cast<float>(c == 0 ? px.red() : c == 1 ? px.green() : px.blue());
+        });
+    } else {
+        fill<QRgb>(img, channels, 1.0f / 255.0f, t, [](QRgb px, int c) {
+            return static_cast<float>(c == 0 ? qRed(px) : c == 1 ? qGreen(px) : qBlue(px));
+        });
     }
     return t;
 }

@@ -15,11 +15,28 @@ inline constexpr float kLumaRed = 0.299f;
 inline constexpr float kLumaGreen = 0.587f;
 inline constexpr float kLumaBlue = 0.114f;
 
-// Reads an image file (any QImageReader format, EXIF orientation applied). On failure
-// returns a null image and a message in *error.
-QImage readImage(const QString &path, QString *error);
+// How much memory one decoded image may take, in MB: CONVSCOPE_IMAGE_BUDGET_MB when it is a
+// positive number, else 2048 (a 45 MP camera photo decodes to ~172 MB, a 24 MP 16-bit PNG to
+// ~184 MB; Qt's own default of 128 MB refuses both).
+int imageBudgetMB();
 
-// The image tensor [1, channels, H, W] in [0, 1] for an image (channels 1 = luma, 3 = RGB).
+// Reads an image file (any QImageReader format, EXIF orientation applied). Refuses, before
+// decoding, an image whose decoded size exceeds `budgetMB` ("W x H image needs N MB, more
+// than the M MB budget"), and a JPEG whose data ends before its end-of-image marker (libjpeg
+// would fill the missing part with grey). On failure returns a null image and a message in
+// *error.
+QImage readImage(const QString &path, QString *error, int budgetMB = imageBudgetMB());
+
+// 16 bits per channel (16-bit PNGs and TIFFs): kept end to end, pixel / 65535.
+bool isSixteenBit(const QImage &image);
+// The value a full-scale pixel has: 65535 for 16-bit images, 255 otherwise.
+int pixelMax(const QImage &image);
+// The image in the format the engine's input is made from: RGBX64 for 16-bit images (their
+// precision kept), RGB32 otherwise.
+QImage toInputFormat(const QImage &image);
+
+// The image tensor [1, channels, H, W] in [0, 1] for an image (channels 1 = luma, 3 = RGB):
+// pixel / pixelMax(image), like torchvision's ToTensor for 8 bits.
 core::Tensor imageToTensor(const QImage &image, int channels);
 
 } // namespace convscope::ui

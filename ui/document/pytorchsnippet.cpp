@@ -99,12 +99,13 @@ QString pytorchSnippet(const core::Network &network, const SnippetFiles &files)
             s += QStringLiteral("    %1.bias.copy_(torch.from_numpy(np.load(FOLDER / %2)))\n")
                      .arg(conv, pyString(bias));
     }
-    s += QStringLiteral("\n# The image as convscope fed it: [1, C, H, W] float32, pixels / 255.\n"
+    s += QStringLiteral("\n# The image as convscope fed it: [1, C, H, W] float32, pixels / %2.\n"
                         "x = torch.from_numpy(np.load(FOLDER / %1))\n"
                         "with torch.no_grad():\n"
                         "    y = model(x)\n"
                         "print(\"output shape:\", tuple(y.shape))\n")
-             .arg(pyString(files.inputNpy));
+             .arg(pyString(files.inputNpy))
+             .arg(files.pixelMax);
     if (!files.outputNpy.isEmpty()) {
         s += QStringLiteral(
                  "\nexpected_path = FOLDER / %1\n"

@@ -22,6 +22,7 @@ struct SnippetFiles {
     QStringList biasNpy;     // one per Conv2d; empty string when it has no bias
     QString outputNpy;       // convscope's output to compare with; empty = no comparison
     double tolerance = 1e-4; // max |torch - convscope| that counts as a match
+    int pixelMax = 255;      // the input is pixel / pixelMax (65535 for 16-bit images)
 };
 
 // The constructor call as Python source, every argument spelt out, e.g.

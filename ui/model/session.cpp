@@ -44,7 +44,7 @@ bool Session::setImage(const QImage &image, const QString &source)
 {
     if (image.isNull())
         return false;
-    m_image = image.convertToFormat(QImage::Format_RGB32);
+    m_image = toInputFormat(image); // 16-bit images keep their precision
     m_imageSource = source;
     rebuildPreview();
     rebuildInput();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "inputview.h"
 
+#include "imageinput.h"
 #include "padding.h"
 #include "shape.h"
 
@@ -158,6 +159,8 @@ QString InputView::caption() const
             .arg(fed.width())
             .arg(fed.height())
             .arg(m_session->inputMode() == InputMode::Grayscale ? tr("grayscale") : tr("RGB"));
+    if (isSixteenBit(fed))
+        text += tr(" · 16-bit (pixel / 65535)");
     const core::SidePadding pad = core::effectivePadding(p);
     if (pad.top == pad.bottom && pad.left == pad.right && pad.top == pad.left)
         text += tr(" · padding %1").arg(pad.top);

@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "exportdialog.h"
+#include "imageinput.h"
 #include "kernelbinding.h"
 #include "layerstackmodel.h"
 #include "network.h"
@@ -87,6 +88,7 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
     }
     r.inputMode = result->params.inChannels == 1 ? InputMode::Grayscale : InputMode::Rgb;
     r.input = *result->input;
+    r.pixelMax = pixelMax(session.image());
     r.view.gradient = session.gradient();
     r.view.rangeMode = session.rangeMode();
 

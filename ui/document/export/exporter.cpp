@@ -140,6 +140,7 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
             SnippetFiles sf;
             sf.folder = QDir(options.folder).absolutePath();
             sf.inputNpy = f.input();
+            sf.pixelMax = r.pixelMax;
             if (fm.npy)
                 sf.outputNpy = f.npy();
             if (!next(f.input()))

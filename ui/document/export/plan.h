@@ -44,6 +44,7 @@ struct ExportRequest {
     QString inputName;      // the input's file name, for titles and the sidecar
     QByteArray inputSha256; // hex; empty when the input did not come from a file
     InputMode inputMode = InputMode::Rgb;
+    int pixelMax = 255;    // input = pixel / pixelMax: 65535 for 16-bit images
     core::Tensor input;    // [N, C, H, W] as fed to the first layer
     core::Network network; // the layers that made `output` from `input`, in order
     core::Tensor output;   // [N, C_out, H_out, W_out]

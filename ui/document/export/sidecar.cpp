@@ -67,9 +67,11 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
                                      {"channel", p.channel},
                                      {"offset", p.offset},
                                      {"scale", p.scale}});
-    const QString scaling =
-        QStringLiteral("pixel / 255 (torchvision ToTensor); grayscale = %1 R + %2 G + %3 B")
-            .arg(lumaText(kLumaRed), lumaText(kLumaGreen), lumaText(kLumaBlue));
+    const QString scaling = QStringLiteral("pixel / %1 (%2); grayscale = %3 R + %4 G + %5 B")
+                                .arg(r.pixelMax)
+                                .arg(r.pixelMax == 255 ? QStringLiteral("torchvision ToTensor")
+                                                       : QStringLiteral("16 bits per channel kept"),
+                                     lumaText(kLumaRed), lumaText(kLumaGreen), lumaText(kLumaBlue));
     QJsonObject o;
     o["convscope_version"] = CONVSCOPE_VERSION;
     o["created"] = created;
@@ -77,6 +79,7 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
         QJsonObject{{"file", r.inputName},
                     {"sha256", QString::fromLatin1(r.inputSha256)},
                     {"mode", inputModeName(r.inputMode)},
+                    {"bits_per_channel", r.pixelMax == 65535 ? 16 : 8},
                     {"shape", shapeJson(r.input.shape)},
                     {"range", rangeJson(rangeOf(r.input.data.data(), r.input.data.size()))},
                     {"scaling", scaling}};
