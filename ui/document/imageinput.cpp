@@ -41,7 +41,7 @@ int imageBudgetMB()
     if (const char *env = std::getenv("CONVSCOPE_IMAGE_BUDGET_MB")) {
         char *end = nullptr;
         const long v = std::strtol(env, &end, 10);
-        if (end != env && *end == '\0' && v > 0 && v <= 1024 * 1024)
+        if (end != env && *end == '\0' && v > 0 && v <= 1024L * 1024)
             return static_cast<int>(v);
     }
     return kDefaultBudgetMB;
