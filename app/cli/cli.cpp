@@ -9,6 +9,8 @@
 #include "shape.h"
 #include "validate.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <iomanip>
 #include <limits>
@@ -224,6 +226,33 @@ std::vector<Command> &commands()
 
 } // namespace
 
+// Levenshtein distance, for "did you mean" on a mistyped command.
+std::size_t editDistance(const std::string &a, const std::string &b)
+{
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// A word that names no file and has no path or extension reads as a command, not an image.
+bool looksLikeACommand(const std::string &arg)
+{
+    std::error_code ec;
+    return !std::filesystem::exists(arg, ec) && arg.find('/') == std::string::npos
+           && arg.find('.') == std::string::npos;
+}
+
 void addCommand(Command command)
 {
     commands().push_back(std::move(command));
@@ -259,6 +288,25 @@ int runCli(const std::vector<std::string> &args, std::ostream &out, std::ostream
     }
     if (first.size() > 1 && first[0] == '-') {
         err << "convscope: unknown option '" << first << "'\nTry 'convscope --help' for usage.\n";
+        return 2;
+    }
+    if (looksLikeACommand(first)) {
+        const Command *nearest = nullptr;
+        std::size_t best = 3; // at most 2 edits away
+        std::string names;
+        for (const auto &c : commands()) {
+            names += (names.empty() ? "" : ", ") + c.name;
+            if (const std::size_t d = editDistance(first, c.name); d < best) {
+                best = d;
+                nearest = &c;
+            }
+        }
+        err << "convscope: unknown command '" << first << "'";
+        if (nearest)
+            err << "; did you mean '" << nearest->name << "'?\n";
+        else
+            err << " (commands: " << names << "; an image to open names an existing file)\n";
+        err << "Try 'convscope --help' for usage.\n";
         return 2;
     }
     // Anything else is an image to open in the desktop app.

@@ -101,6 +101,31 @@ TEST(Cli, unknownTopLevelOption_exitsTwoWithHint)
     EXPECT_TRUE(hasSubstr(r.err, "Try 'convscope --help'"));
 }
 
+TEST(Cli, mistypedCommand_exitsTwoWithTheNearestCommand)
+{
+    const Result r = runArgs({"shpae"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(hasSubstr(r.err, "unknown command 'shpae'; did you mean 'shape'?")) << r.err;
+    EXPECT_EQ(runArgs({"cnov", "--help"}).code, 2); // never the GUI, whatever follows
+}
+
+TEST(Cli, unknownWord_exitsTwoListingTheCommands)
+{
+    const Result r = runArgs({"frobnicate"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(hasSubstr(r.err, "unknown command 'frobnicate' (commands: ")) << r.err;
+    EXPECT_TRUE(hasSubstr(r.err, "shape")) << r.err;
+}
+
+TEST(Cli, existingFileWithoutExtension_opensTheGui)
+{
+    const TempDir dir;
+    const std::string path = (dir.path() / "photo").string();
+    std::ofstream(path) << "x";
+    EXPECT_EQ(runArgs({path}).code, cli::kOpenGui);
+    EXPECT_EQ(runArgs({"missing.png"}).code, cli::kOpenGui); // the window says what is wrong
+}
+
 TEST(Cli, subcommandHelp_exitsZeroWithUsage)
 {
     for (const char *cmd : {"conv", "shape"}) {
