@@ -22,7 +22,7 @@ struct MinMax {
 };
 
 struct ForwardOptions {
-    int threads = 0; // 0 = all cores
+    int threads = 0; // 0 = every CPU the process may use (core::availableCpus)
     ProgressCallback progress;
     // When set, receives one range per output channel, computed on each band right after
     // it is written while it is still in cache (a separate pass over a 1920x1080 x 8 output

@@ -95,7 +95,7 @@ std::optional<NetworkError> validateModules(const Network &net);
 std::vector<Shape> layerShapes(const Network &net, const Shape &inputShape);
 
 struct NetworkOptions {
-    int threads = 0; // 0 = all cores
+    int threads = 0; // 0 = every CPU the process may use (core::availableCpus)
     // Fraction of the whole network done (layers weighted by their multiply-adds); return
     // false to cancel. Called at least once per layer and every few ms inside a conv.
     ProgressCallback progress;

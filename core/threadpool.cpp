@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "threadpool.h"
 
+#include "cpus.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -36,9 +38,9 @@ ThreadPool &ThreadPool::instance()
 
 int ThreadPool::hardwareThreads()
 {
-    // Once: glibc answers hardware_concurrency() by reading /sys on every call, and the GUI
+    // Once: the answer comes from /proc and /sys, and the GUI
     // asks on every live redraw.
-    static const int threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    static const int threads = availableCpus();
     return threads;
 }
 

@@ -32,7 +32,8 @@ public:
     bool run(int threads, std::int64_t count, const std::function<void(std::int64_t)> &task,
              const std::function<bool(std::int64_t)> &tick);
 
-    // Number of hardware threads (at least 1).
+    // The CPUs this process may use (core::availableCpus(): affinity mask and cgroup quota;
+    // at least 1), read once.
     static int hardwareThreads();
 
 private:

@@ -29,7 +29,8 @@ const std::string kBenchUsage =
     "N(0,1)/sqrt(fan_in), bias ~ N(0,1), float32, zeros padding): warm-up, then repeated runs\n"
     "for at least a second. Prints median and minimum milliseconds and GFLOP/s, or with\n"
     "--json one object {\"results\": [{\"name\", \"median_ms\", \"min_ms\", \"runs\"}]}.\n"
-    "--threads 0 (the default) uses every core.\n";
+    "--threads 0 (the default) uses every CPU the process may use (its affinity mask and\n"
+    "cgroup CPU quota: `taskset -c 0` means 1).\n";
 
 std::int64_t intField(const JsonObject &obj, const std::string &key, const std::string &where,
                       std::int64_t minimum)
