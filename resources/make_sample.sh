@@ -4,6 +4,7 @@
 # licence involved). Straight edges in several directions, a circle, stripes of different
 # frequencies, a checkerboard and smooth gradients: every classic kernel shows something.
 # Needs ImageMagick 6; the output is committed, this script documents how it was made.
+# 8 bits per channel: the sample teaches with pixel / 255 (16-bit images are fed at 16 bits).
 set -euo pipefail
 cd "$(dirname "$0")"
 convert -size 320x240 gradient:'#7ec8f0'-'#f4e6c8' \
@@ -19,7 +20,7 @@ convert -size 320x240 gradient:'#7ec8f0'-'#f4e6c8' \
   -fill white -draw 'rectangle 216,196 232,212' -draw 'rectangle 248,196 264,212' -draw 'rectangle 200,212 216,228' -draw 'rectangle 232,212 248,228' \
   -fill '#222222' -draw 'rectangle 280,196 282,228' -draw 'rectangle 286,196 288,228' -draw 'rectangle 292,196 294,228' -draw 'rectangle 300,196 304,228' -draw 'rectangle 310,196 314,228' \
   -font DejaVu-Sans-Bold -pointsize 30 -fill '#1b2631' -annotate +14+44 'Conv2d' \
-  -strip -define png:exclude-chunks=date,time sample.png
+  -strip -depth 8 -type TrueColor -define png:exclude-chunks=date,time sample.png
 
 # The app icon: a 3x3 kernel (diverging colours) sliding over a feature map.
 convert -size 256x256 xc:none \

@@ -149,10 +149,18 @@ int runGui(int argc, char **argv, const GuiOptions &options)
     // A screenshot shows the defaults, not whatever the last session left behind.
     if (!screenshot)
         window.readSettings();
-    // No image given, or it failed to open (the error box says why): the app still opens
-    // populated.
-    if (options.image.empty() || !window.openImage(QString::fromStdString(options.image)))
+    // The app always opens populated: the sample when no file is given or an image fails to
+    // open (the error box says why); under a session or lesson, which brings its own image
+    // or keeps the current one.
+    const QString file = QString::fromStdString(options.image);
+    if (file.isEmpty()) {
         window.openSample();
+    } else if (file.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+        window.openSample();
+        window.openFile(file);
+    } else if (!window.openFile(file)) {
+        window.openSample();
+    }
     if (screenshot) {
         // Fills the screen: what a user on a laptop sees. Without a window manager (Xvfb)
         // showMaximized() alone keeps the default size, so the geometry is set as well.

@@ -366,17 +366,18 @@ void ExportActions::openSession()
         openSessionFile(path);
 }
 
-void ExportActions::openSessionFile(const QString &path)
+bool ExportActions::openSessionFile(const QString &path)
 {
     QString error;
     const auto state = loadSession(path, &error);
     if (!state || !applySessionState(*m_session, *state, &error, m_stack)) {
         warn(tr("Open Session"), error);
-        return;
+        return false;
     }
     rememberFolder(&Settings::sessionFolder, QFileInfo(path).absolutePath());
     if (m_undo)
         m_undo->clear();
+    return true;
 }
 
 void ExportActions::saveSession()

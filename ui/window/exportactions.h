@@ -80,7 +80,7 @@ public:
 public slots:
     void exportMaps();
     void openSession();
-    void openSessionFile(const QString &path);
+    bool openSessionFile(const QString &path); // false (and a warning shown) on failure
     void saveSession();
     void importWeights();
     void copyAsPyTorch();

@@ -177,7 +177,7 @@ void MainWindow::createActions()
     paste->setStatusTip(tr("Use the image on the clipboard as input"));
     m_actions[ActionId::PasteImage] = paste;
     // Export, sessions, imported weights and PyTorch code live in exportactions.h.
-    auto *share = new ExportActions(m_session, m_undo, this);
+    auto *share = m_share = new ExportActions(m_session, m_undo, this);
     share->setLayerStack(m_layers); // export what is shown, deeper layers included
     // Teaching mode puts its lesson entries here, between the image and the session entries.
     m_fileImageEnd = file->addSeparator();
@@ -441,6 +441,25 @@ bool MainWindow::openImage(const QString &path)
     return true;
 }
 
+bool MainWindow::openFile(const QString &path)
+{
+    if (path.endsWith(QLatin1String(".convscope.json"), Qt::CaseInsensitive))
+        return m_share->openSessionFile(path);
+    if (path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+        QString error;
+        if (m_teaching->openLessonFile(path, &error))
+            return true;
+        showError(error);
+        return false;
+    }
+    return openImage(path);
+}
+
+bool MainWindow::teachingActive() const
+{
+    return m_teaching && m_teaching->isOn();
+}
+
 void MainWindow::openSample()
 {
     QString error;
@@ -488,7 +507,7 @@ void MainWindow::dropEvent(QDropEvent *event)
 {
     const QMimeData *mime = event->mimeData();
     if (mime->hasUrls() && !mime->urls().isEmpty() && mime->urls().front().isLocalFile()) {
-        openImage(mime->urls().front().toLocalFile());
+        openFile(mime->urls().front().toLocalFile());
     } else if (mime->hasImage()) {
         m_session->setImage(qvariant_cast<QImage>(mime->imageData()), tr("dropped image"));
     }

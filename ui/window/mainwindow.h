@@ -24,6 +24,7 @@ class QUndoStack;
 namespace convscope::ui {
 
 class ComputeController;
+class ExportActions;
 class ConnectivityView;
 class ExplainPanel;
 class LayerStackModel;
@@ -67,6 +68,10 @@ public:
     // Opens an image file; on failure shows the error (non-blocking) and keeps the
     // current image. Returns whether the image was loaded.
     bool openImage(const QString &path);
+    // Opens what a file is: a session (*.convscope.json), a lesson (another *.json) or an
+    // image, as `convscope FILE` and a double-click do. On failure shows why and returns false.
+    bool openFile(const QString &path);
+    bool teachingActive() const; // a lesson is open in teaching mode
     // Loads the bundled sample image.
     void openSample();
     // The last error shown to the user (for tests and the status bar).
@@ -125,6 +130,7 @@ private:
     KernelPanel *m_kernel = nullptr;
     std::map<DockId, QDockWidget *> m_docks;
     TeachingMode *m_teaching = nullptr;
+    ExportActions *m_share = nullptr;
     ExplainPanel *m_explain = nullptr;
     ConnectivityView *m_connectivity = nullptr;
     LayerStackModel *m_layers = nullptr;
