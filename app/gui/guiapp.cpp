@@ -153,12 +153,10 @@ int runGui(int argc, char **argv, const GuiOptions &options)
     // open (the error box says why); under a session or lesson, which brings its own image
     // or keeps the current one.
     const QString file = QString::fromStdString(options.image);
-    if (file.isEmpty()) {
-        window.openSample();
-    } else if (file.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+    if (file.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
         window.openSample();
         window.openFile(file);
-    } else if (!window.openFile(file)) {
+    } else if (file.isEmpty() || !window.openFile(file)) {
         window.openSample();
     }
     if (screenshot) {
