@@ -14,7 +14,11 @@
 #include <QFileInfo>
 #include <QGuiApplication>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <memory>
 #include <optional>
 
@@ -64,6 +68,17 @@ std::unique_ptr<QGuiApplication> ensureGuiApplication()
         return nullptr;
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Without XDG_RUNTIME_DIR (cron, ssh, containers) Qt picks /tmp/runtime-$USER itself but
+    // warns on stderr; a batch log stays clean when the same private folder is named first.
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        const QByteArray dir = "/tmp/runtime-" + QByteArray::number(::getuid());
+        if (::mkdir(dir.constData(), 0700) == 0 || errno == EEXIST) {
+            struct stat st {};
+            if (::stat(dir.constData(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::getuid()
+                && (st.st_mode & 0077) == 0)
+                qputenv("XDG_RUNTIME_DIR", dir);
+        }
+    }
     static int argc = 1;
     static char name[] = "convscope";
     static char *argv[] = {name, nullptr};

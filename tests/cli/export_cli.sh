@@ -34,6 +34,10 @@ grep -q '"torch": "Conv2d(3, 4, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1
   || fail "sidecar torch repr"
 grep -q "$(sha256sum "$tmp/img/a.ppm" | cut -d' ' -f1)" "$tmp/o1/a_export.json" || fail "sidecar SHA-256"
 
+expect 0 "a headless export without XDG_RUNTIME_DIR" -- env -u XDG_RUNTIME_DIR -u QT_QPA_PLATFORM \
+  "$bin" export "$tmp/img/b.ppm" --out "$tmp/o0" --format npy --out-channels 2 --kernel 3
+[ ! -s "$err" ] || fail "a successful headless export printed on stderr: $(cat "$err")"
+
 expect 1 "existing files are not overwritten" -- "$bin" export "$tmp/img/a.ppm" --out "$tmp/o1" --out-channels 4 \
   --kernel 3 --stride 2 --padding 1 --format npy,png16
 grep -q -- "--force" "$err" || fail "no --force hint: $(cat "$err")"
