@@ -132,6 +132,30 @@ QString layerMessage(const core::NetworkError &e, bool capital)
         .arg(QString::fromStdString(e.error.message));
 }
 
+QJsonArray
+convLayersJson(const core::Network &network,
+               const std::function<void(const core::Conv2dLayer &, QJsonObject &)> &fields)
+{
+    QJsonArray layers;
+    for (const core::Layer &layer : network.layers) {
+        const auto *c = std::get_if<core::Conv2dLayer>(&layer);
+        if (!c) { // a ReLU: the flag of the Conv2d before it
+            if (!layers.isEmpty()) {
+                QJsonObject last = layers.last().toObject();
+                last["relu"] = true;
+                layers[layers.size() - 1] = last;
+            }
+            continue;
+        }
+        QJsonObject lo{{"torch", QString::fromStdString(core::torchRepr(c->params))},
+                       {"params", paramsToJson(c->params)},
+                       {"relu", false}};
+        fields(*c, lo);
+        layers.append(lo);
+    }
+    return layers;
+}
+
 QJsonObject sessionToJson(const SessionState &s, const QString &sessionDir)
 {
     QJsonObject o;
@@ -146,27 +170,11 @@ QJsonObject sessionToJson(const SessionState &s, const QString &sessionDir)
         image["png_base64"] = QString::fromLatin1(s.imagePng.toBase64());
     o["image"] = image;
     o["input_mode"] = inputModeName(s.inputMode);
-    QJsonArray layers;
-    for (const core::Layer &layer : s.network.layers) {
-        const auto *c = std::get_if<core::Conv2dLayer>(&layer);
-        if (!c) { // a ReLU: the flag of the Conv2d before it (checkNetwork ensures there is one)
-            if (!layers.isEmpty()) {
-                QJsonObject last = layers.last().toObject();
-                last["relu"] = true;
-                layers[layers.size() - 1] = last;
-            }
-            continue;
-        }
-        QJsonObject lo;
-        lo["torch"] = QString::fromStdString(core::torchRepr(c->params));
-        lo["params"] = paramsToJson(c->params);
-        lo["relu"] = false;
-        lo["weight"] = tensorToJson(c->weight ? *c->weight : Tensor());
-        if (c->params.bias)
-            lo["bias"] = tensorToJson(c->bias ? *c->bias : Tensor());
-        layers.append(lo);
-    }
-    o["layers"] = layers;
+    o["layers"] = convLayersJson(s.network, [](const core::Conv2dLayer &c, QJsonObject &lo) {
+        lo["weight"] = tensorToJson(c.weight ? *c.weight : Tensor());
+        if (c.params.bias)
+            lo["bias"] = tensorToJson(c.bias ? *c.bias : Tensor());
+    });
     o["view"] = QJsonObject{{"colormap", gradientName(s.view.gradient)},
                             {"range_mode", rangeModeName(s.view.rangeMode)}};
     return o;

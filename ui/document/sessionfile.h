@@ -10,9 +10,11 @@
 #include "viewsettings.h"
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -42,6 +44,13 @@ std::optional<core::NetworkError> checkNetwork(const core::Network &network);
 // "layer N: <message>", N counted from 1 over the Conv2d layers as the file's "layers" list
 // and the Layers dock number them (`capital` for a sentence of its own: "Layer N: ...").
 QString layerMessage(const core::NetworkError &e, bool capital = false);
+
+// The "layers" list session files and export sidecars write: one object per Conv2d with its
+// "torch" repr, "params" and "relu" (true when a ReLU follows it; checkNetwork ensures
+// nothing else does), plus what `fields` adds for that file.
+QJsonArray
+convLayersJson(const core::Network &network,
+               const std::function<void(const core::Conv2dLayer &, QJsonObject &)> &fields);
 
 // `sessionDir` resolves the relative image path. Returns nothing and sets *error on any
 // problem (malformed JSON, wrong types, inconsistent shapes, newer format_version).

@@ -83,29 +83,18 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
                     {"shape", shapeJson(r.input.shape)},
                     {"range", rangeJson(rangeOf(r.input.data.data(), r.input.data.size()))},
                     {"scaling", scaling}};
-    QJsonArray layers;
     QStringList reprs;
-    for (const core::Layer &layer : r.network.layers) {
+    for (const core::Layer &layer : r.network.layers)
         reprs << QString::fromStdString(core::torchRepr(layer));
-        const auto *c = std::get_if<core::Conv2dLayer>(&layer);
-        if (!c) { // a ReLU: the flag of the Conv2d before it, as session files write it
-            if (!layers.isEmpty()) {
-                QJsonObject last = layers.last().toObject();
-                last["relu"] = true;
-                layers[layers.size() - 1] = last;
-            }
-            continue;
-        }
-        const core::Tensor weight = c->weight ? *c->weight : core::Tensor();
-        const core::Tensor bias = c->bias ? *c->bias : core::Tensor();
-        layers.append(QJsonObject{
-            {"torch", QString::fromStdString(core::torchRepr(layer))},
-            {"params", paramsToJson(c->params)},
-            {"relu", false},
-            {"weight_shape", shapeJson(weight.shape)},
-            {"weight_range", rangeJson(rangeOf(weight.data.data(), weight.data.size()))},
-            {"bias_shape", c->params.bias ? QJsonValue(shapeJson(bias.shape)) : QJsonValue()}});
-    }
+    const QJsonArray layers =
+        convLayersJson(r.network, [](const core::Conv2dLayer &c, QJsonObject &lo) {
+            static const core::Tensor none; // a geometry-only layer: no tensors to describe
+            const core::Tensor &weight = c.weight ? *c.weight : none;
+            const core::Tensor &bias = c.bias ? *c.bias : none;
+            lo["weight_shape"] = shapeJson(weight.shape);
+            lo["weight_range"] = rangeJson(rangeOf(weight.data.data(), weight.data.size()));
+            lo["bias_shape"] = c.params.bias ? QJsonValue(shapeJson(bias.shape)) : QJsonValue();
+        });
     o["torch"] =
         reprs.size() == 1 ? reprs.front() : QStringLiteral("Sequential(%1)").arg(reprs.join(", "));
     o["layers"] = layers;
