@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "conv2d.h"
 
+#include "checked.h"
 #include "convkernel.h"
 #include "padding.h"
 #include "shape.h"
@@ -13,6 +14,7 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <optional>
 
 namespace convscope::core {
 
@@ -34,6 +36,10 @@ struct Geometry {
     std::int64_t Wq = 0, bandRows = 0, bandHq = 0, planeSize = 0, channelStride = 0;
     std::int64_t bandFloats = 0;
     std::int64_t taps = 0; // K = Cg * kH * kW
+    // The packed band would be larger than the input itself by far (huge strides or
+    // dilations spread the few pixels read over a vast padded extent): compute each output
+    // value straight from the input instead, with no workspace.
+    bool direct = false;
 };
 
 // Floats the kernel's last block may read past the last plane (see convRange).
@@ -84,9 +90,18 @@ Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams
     // Rows a band reads below its last output row, plus one row for the reads of the
     // padding columns at the right edge that wrap into the next row.
     g.bandHq = g.bandRows + overlapRows;
+    // For ordinary configurations the band is at most the padded input of one group; allow
+    // that twice over plus a fixed 16 MiB, and go direct beyond it (or when it overflows).
+    const std::optional<std::int64_t> bandFloats =
+        checkedProduct({g.bandHq, g.Wq, g.sH, g.sW, g.Cg});
+    const std::int64_t budget = (std::int64_t{1} << 22) + 2 * g.Cg * g.H * g.W;
+    if (!bandFloats || *bandFloats > budget) {
+        g.direct = true;
+        return g;
+    }
     g.planeSize = g.bandHq * g.Wq;
     g.channelStride = g.planeSize * g.sH * g.sW;
-    g.bandFloats = g.channelStride * g.Cg + kSlackFloats;
+    g.bandFloats = *bandFloats + kSlackFloats;
     return g;
 }
 
@@ -250,6 +265,38 @@ void tapOffsets(const Geometry &g, std::vector<std::ptrdiff_t> &offsets)
             }
 }
 
+// Output rows [y0, y0 + rows) of every channel of group gi of image n, each value computed
+// from the input through sourceIndex: one fused multiply-add per tap in the micro-kernel's
+// tap order, from the bias, so the values are the ones the packed path would give.
+void directBand(const Geometry &g, const float *input, const float *weights, const float *bias,
+                float *out, std::int64_t n, std::int64_t gi, std::int64_t y0, std::int64_t rows)
+{
+    for (std::int64_t oi = 0; oi < g.Og; ++oi) {
+        const std::int64_t o = gi * g.Og + oi;
+        const float *w = weights + o * g.taps;
+        float *dst = out + (n * g.O + o) * g.Ho * g.Wo;
+        for (std::int64_t y = y0; y < y0 + rows; ++y)
+            for (std::int64_t x = 0; x < g.Wo; ++x) {
+                float acc = bias[o];
+                std::int64_t k = 0;
+                for (std::int64_t ci = 0; ci < g.Cg; ++ci) {
+                    const float *plane = input + (n * g.C + gi * g.Cg + ci) * g.H * g.W;
+                    for (std::int64_t ky = 0; ky < g.kH; ++ky) {
+                        const std::int64_t iy =
+                            sourceIndex(y * g.sH - g.pad.top + ky * g.dH, g.H, g.mode);
+                        for (std::int64_t kx = 0; kx < g.kW; ++kx, ++k) {
+                            const std::int64_t ix =
+                                sourceIndex(x * g.sW - g.pad.left + kx * g.dW, g.W, g.mode);
+                            const float v = iy < 0 || ix < 0 ? 0.0f : plane[iy * g.W + ix];
+                            acc = std::fma(w[k], v, acc);
+                        }
+                    }
+                }
+                dst[y * g.Wo + x] = acc;
+            }
+    }
+}
+
 // Resizes out to `count` floats in slices, asking the callback in between: zero-filling a
 // 4K multi-map output takes longer than a cancel may wait.
 bool resizeOutput(Tensor &out, std::size_t count, const ProgressCallback &progress)
@@ -377,12 +424,14 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
     // More threads than tasks or than is sane only adds idle workers.
     const int threads =
         options.threads > 0 ? std::min(options.threads, 256) : ThreadPool::hardwareThreads();
-    mapColumns(g, t_columns);
-    packWeights(g, weight, t_weights);
+    if (!g.direct) {
+        mapColumns(g, t_columns);
+        packWeights(g, weight, t_weights);
+        tapOffsets(g, t_offsets);
+    }
     t_bias.assign(static_cast<std::size_t>(g.O), 0.0f);
     if (bias)
         std::copy(bias->data.begin(), bias->data.end(), t_bias.begin());
-    tapOffsets(g, t_offsets);
 
     const std::int64_t bands = (g.Ho + g.bandRows - 1) / g.bandRows;
     const std::int64_t tasks = g.N * g.G * bands;
@@ -402,6 +451,15 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
         const std::int64_t b = t % bands, ng = t / bands;
         const std::int64_t n = ng / g.G, gi = ng % g.G;
         const std::int64_t y0 = b * g.bandRows, rows = std::min(g.bandRows, g.Ho - y0);
+        if (g.direct) {
+            directBand(g, inData, weight.data.data(), biasValues, outData, n, gi, y0, rows);
+            if (!partial.empty())
+                for (std::int64_t c = 0; c < g.Og; ++c)
+                    widenRange(partial[static_cast<std::size_t>(t * g.Og + c)],
+                               outData + ((n * g.O + gi * g.Og + c) * g.Ho + y0) * g.Wo,
+                               static_cast<std::size_t>(rows * g.Wo));
+            return;
+        }
         float *band = t_band.get(static_cast<std::size_t>(g.bandFloats));
         packBand(g, inData, columns, band, n, gi, y0);
         KernelArgs a;

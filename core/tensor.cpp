@@ -1,17 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tensor.h"
 
+#include "checked.h"
+
 #include <cassert>
+#include <limits>
 #include <stdexcept>
 
 namespace convscope::core {
 
+std::optional<std::int64_t> checkedNumel(const Shape &shape)
+{
+    return checkedProduct(shape.begin(), shape.end());
+}
+
 std::int64_t numel(const Shape &shape)
 {
-    std::int64_t n = 1;
-    for (auto d : shape)
-        n *= d;
-    return n;
+    if (const auto n = checkedNumel(shape))
+        return *n;
+    throw std::overflow_error("shape " + formatShape(shape) + " has more than "
+                              + std::to_string(std::numeric_limits<std::int64_t>::max())
+                              + " elements");
 }
 
 std::string formatShape(const Shape &shape)

@@ -3,6 +3,7 @@
 // A float32 tensor in C (row-major) order: NCHW for images and feature maps,
 // [C_out, C_in/groups, kH, kW] for weights, [C_out] for bias.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,8 +11,10 @@ namespace convscope::core {
 
 using Shape = std::vector<std::int64_t>;
 
-// Number of elements of a shape (1 for a rank-0 shape).
+// Number of elements of a shape (1 for a rank-0 shape). Throws std::overflow_error when it
+// does not fit an int64; checkedNumel() says nullopt instead.
 std::int64_t numel(const Shape &shape);
+std::optional<std::int64_t> checkedNumel(const Shape &shape);
 
 // PyTorch's way of writing a size: "[1, 3, 8, 8]".
 std::string formatShape(const Shape &shape);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 namespace convscope::core {
 
@@ -71,6 +72,20 @@ void ThreadPool::ensureWorkers(int count)
     }
 }
 
+bool ThreadPool::runTask(const std::function<void(std::int64_t)> &task, std::int64_t i)
+{
+    try {
+        task(i);
+        return true;
+    } catch (...) {
+        std::lock_guard lock(m_mutex);
+        if (!m_error)
+            m_error = std::current_exception();
+        m_stop.store(true);
+        return false;
+    }
+}
+
 void ThreadPool::workerLoop(int index, std::uint64_t seen)
 {
     for (;;) {
@@ -92,7 +107,8 @@ void ThreadPool::workerLoop(int index, std::uint64_t seen)
             const std::int64_t i = m_next.fetch_add(1, std::memory_order_relaxed);
             if (i >= count)
                 break;
-            (*task)(i);
+            if (!runTask(*task, i))
+                break;
             m_finishedTasks.fetch_add(1, std::memory_order_relaxed);
         }
         if (m_running.fetch_sub(1) == 1) {
@@ -128,6 +144,7 @@ bool ThreadPool::run(int threads, std::int64_t count, const std::function<void(s
         m_next.store(0);
         m_finishedTasks.store(0);
         m_stop.store(false);
+        m_error = nullptr;
         m_participants = helpers;
         m_running.store(helpers);
         ++m_generation;
@@ -140,7 +157,8 @@ bool ThreadPool::run(int threads, std::int64_t count, const std::function<void(s
         const std::int64_t i = m_next.fetch_add(1, std::memory_order_relaxed);
         if (i >= count)
             break;
-        task(i);
+        if (!runTask(task, i))
+            break;
         const std::int64_t finished = m_finishedTasks.fetch_add(1, std::memory_order_relaxed) + 1;
         if (tick && !tick(finished)) {
             m_stop.store(true);
@@ -152,6 +170,8 @@ bool ThreadPool::run(int threads, std::int64_t count, const std::function<void(s
     m_finished.wait(lock, [&] { return m_running.load() == 0; });
     m_participants = 0;
     m_task = nullptr;
+    if (m_error)
+        std::rethrow_exception(std::exchange(m_error, nullptr));
     return !stopped;
 }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -29,6 +30,9 @@ public:
     // returning false stops handing out tasks (tasks already running finish) and makes
     // run() return false. When the pool is busy with another caller's run, the work runs on
     // the caller's thread alone: results never depend on how tasks are distributed.
+    // A task that throws stops the run like a false tick; once every thread has stopped, the
+    // first exception is rethrown from run() on the caller's thread (never left in a worker,
+    // where it would end the process).
     bool run(int threads, std::int64_t count, const std::function<void(std::int64_t)> &task,
              const std::function<bool(std::int64_t)> &tick);
 
@@ -39,6 +43,8 @@ public:
 private:
     void workerLoop(int index, std::uint64_t seen);
     void ensureWorkers(int count);
+    // Runs task(i); an exception is kept in m_error and stops the run. False if it threw.
+    bool runTask(const std::function<void(std::int64_t)> &task, std::int64_t i);
 
     std::mutex m_runMutex; // one run at a time owns the workers
     std::mutex m_mutex;    // guards the fields below
@@ -58,6 +64,7 @@ private:
     std::atomic<std::int64_t> m_next{0};
     std::atomic<std::int64_t> m_finishedTasks{0};
     std::atomic<bool> m_stop{false};
+    std::exception_ptr m_error; // the run's first exception; guarded by m_mutex
 };
 
 } // namespace convscope::core

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "validate.h"
 
+#include "checked.h"
 #include "shape.h"
 
 #include <initializer_list>
@@ -23,25 +24,22 @@ ValidationError err(Field f, std::string m)
 
 // Tensors above this many elements (8 GiB of float32) are refused up front: PyTorch would try
 // and run out of memory (or overflow an index); a desktop tool should say why instead.
-constexpr double kMaxElements = 2147483648.0;
+constexpr std::int64_t kMaxElements = std::int64_t{1} << 31;
 
-// Element count in double precision, so absurd shapes cannot overflow while being checked.
-double elementCount(std::initializer_list<std::int64_t> dims)
-{
-    double n = 1.0;
-    for (auto d : dims)
-        n *= static_cast<double>(d);
-    return n;
-}
-
-std::optional<ValidationError> checkSize(Field f, const std::string &what, double elements,
+// Refuses a tensor of the given dimensions above kMaxElements, quoting its element count
+// (counted with overflow checks: absurd shapes are exactly where it matters).
+std::optional<ValidationError> checkSize(Field f, const std::string &what,
+                                         std::initializer_list<std::int64_t> dims,
                                          const std::string &shapeText)
 {
-    if (elements <= kMaxElements)
+    const std::optional<std::int64_t> elements = checkedProduct(dims);
+    if (elements && *elements <= kMaxElements)
         return std::nullopt;
-    return err(f, what + " of size " + shapeText + " would have "
-                      + std::to_string(static_cast<long long>(elements / 1e6))
-                      + " million elements; convscope limits a tensor to 2^31 elements (8 GiB)");
+    const std::string count =
+        elements ? std::to_string(*elements)
+                 : "more than " + std::to_string(std::numeric_limits<std::int64_t>::max());
+    return err(f, what + " of size " + shapeText + " would have " + count
+                      + " elements; convscope limits a tensor to 2^31 elements (8 GiB)");
 }
 
 // The checks that depend on the configuration only (ATen checks these before shapes).
@@ -136,13 +134,24 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
                            + std::to_string(maxSpan) + ", but got dilation " + std::to_string(d)
                            + " and kernel_size " + std::to_string(k));
 
+    // The input's size first: its height and width take part in the arithmetic below.
+    const std::int64_t n = in.size() == 4 ? in[0] : 1;
+    const std::int64_t h = in[in.size() - 2];
+    const std::int64_t wd = in[in.size() - 1];
+    if (auto e = checkSize(Field::Input, "input", {n, channels, h, wd}, formatShape(in)))
+        return e;
+
     Conv2dParams q = p;
     q.kernel = {static_cast<int>(w[2]), static_cast<int>(w[3])};
     const SidePadding pad = effectivePadding(q);
-    const std::int64_t h = in[in.size() - 2];
-    const std::int64_t wd = in[in.size() - 1];
 
-    // Non-zero padding modes pad the input first (F.pad), with their own limits.
+    // Non-zero padding modes pad the input first (F.pad), with their own limits. Reflect and
+    // circular refuse an empty height or width below (no padding fits it); replicate has
+    // its own check, which does not spare an empty batch.
+    if (p.paddingMode == PaddingMode::Replicate && (h == 0 || wd == 0))
+        return err(Field::Input, "Expected 3D or 4D (batch mode) tensor with possibly 0 batch "
+                                 "size and other non-zero dimensions for input, but got: "
+                                     + formatShape(in));
     if (p.paddingMode == PaddingMode::Reflect || p.paddingMode == PaddingMode::Circular) {
         const bool reflect = p.paddingMode == PaddingMode::Reflect;
         const struct {
@@ -182,20 +191,21 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
                                       + std::to_string(kw)
                                       + "). Kernel size can't be greater than actual input size");
 
-    const std::int64_t n = in.size() == 4 ? in[0] : 1;
-    if (auto e =
-            checkSize(Field::Input, "input", elementCount({n, channels, h, wd}), formatShape(in)))
+    // Only a zero batch may leave the input empty (the 4-D shape is the one PyTorch names);
+    // an empty map has no pixel to convolve, and zeros padding would invent the output.
+    if ((h == 0 || wd == 0) && n != 0)
+        return err(Field::Input,
+                   "Only zero batch or zero channel inputs are supported, but got input shape: "
+                       + formatShape({n, channels, h, wd}));
+
+    if (auto e = checkSize(Field::Weight, "weight", {w[0], w[1], w[2], w[3]}, formatShape(w)))
         return e;
-    if (auto e = checkSize(Field::Weight, "weight", elementCount({w[0], w[1], w[2], w[3]}),
-                           formatShape(w)))
-        return e;
-    if (auto e =
-            checkSize(Field::Padding, "padded input", elementCount({n, channels, paddedH, paddedW}),
-                      formatShape({n, channels, paddedH, paddedW})))
+    if (auto e = checkSize(Field::Padding, "padded input", {n, channels, paddedH, paddedW},
+                           formatShape({n, channels, paddedH, paddedW})))
         return e;
     const std::int64_t outH = (paddedH - kh) / p.stride.h + 1;
     const std::int64_t outW = (paddedW - kw) / p.stride.w + 1;
-    if (auto e = checkSize(Field::OutChannels, "output", elementCount({n, w[0], outH, outW}),
+    if (auto e = checkSize(Field::OutChannels, "output", {n, w[0], outH, outW},
                            formatShape({n, w[0], outH, outW})))
         return e;
     return std::nullopt;

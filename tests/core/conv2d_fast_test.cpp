@@ -497,3 +497,64 @@ TEST(Conv2dFast, cancelOn4kImage_returnsWithin20ms)
                                   << " threads; latencies (ms):" << seen;
         }
 }
+
+namespace {
+
+// Runs k on 1 and 2 threads; each must match the reference and take well under a second.
+void expectQuickAndMatchingReference(const Case &k, std::uint32_t seed)
+{
+    ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
+    for (const int threads : {1, 2}) {
+        const auto start = std::chrono::steady_clock::now();
+        expectMatchesReference(k, seed, threads);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        EXPECT_LT(seconds, 0.5) << describe(k) << " on " << threads << " threads";
+    }
+}
+
+Case tinyInputCase(Hw stride, Hw dilation, Hw padding, PaddingMode mode)
+{
+    Case k;
+    k.n = 3; // several images: several tasks, so a run uses the pool's workers
+    k.c = 2;
+    k.o = 3;
+    k.h = 8;
+    k.w = 8;
+    k.p.kernel = {3, 3};
+    k.p.stride = stride;
+    k.p.dilation = dilation;
+    k.p.padding = padding;
+    k.p.paddingMode = mode;
+    k.p.inChannels = int(k.c);
+    k.p.outChannels = int(k.o);
+    return k;
+}
+
+} // namespace
+
+TEST(Conv2dFast, hugeStrides_finishQuicklyAndMatchReference)
+{
+    // The workspace used to hold stride_h * stride_w phase planes: 256 GiB for 65536, and
+    // 4 GB and 9 s for 8192, to compute one value per map.
+    std::mt19937 rng(17);
+    for (const int s : {8192, 65536, 1 << 30})
+        for (const PaddingMode m : {PaddingMode::Zeros, PaddingMode::Replicate})
+            expectQuickAndMatchingReference(tinyInputCase({s, s}, {1, 1}, {1, 1}, m), rng());
+    expectQuickAndMatchingReference(tinyInputCase({65536, 1}, {1, 1}, {0, 2}, PaddingMode::Zeros),
+                                    rng());
+}
+
+TEST(Conv2dFast, hugeDilationAndPadding_finishQuicklyAndMatchReference)
+{
+    // An 8x8 output whose taps lie 20000 pixels apart: the padded extent (40008 x 40008) is
+    // never read but between the taps.
+    std::mt19937 rng(19);
+    Case k = tinyInputCase({1, 1}, {20000, 20000}, {20000, 20000}, PaddingMode::Zeros);
+    k.n = 1; // the padded input, 1.6e9 values per map, is just within the size limit
+    k.c = 1;
+    k.p.inChannels = 1;
+    expectQuickAndMatchingReference(k, rng());
+    expectQuickAndMatchingReference(
+        tinyInputCase({3, 1}, {20000, 1}, {20000, 1}, PaddingMode::Zeros), rng());
+}

@@ -64,3 +64,25 @@ TEST(TensorCrop, notRankFour_throwsInvalidArgument)
 {
     EXPECT_THROW(crop(Tensor({3, 5, 4}), 0, 0, 2, 2), std::invalid_argument);
 }
+
+TEST(TensorNumel, productBeyondInt64_throwsNamingTheShape)
+{
+    // 1e27 elements: a wrapped-around count would read -6930898827444486144.
+    const Shape huge{1000000000, 1000000000, 1000000000};
+    EXPECT_FALSE(checkedNumel(huge).has_value());
+    try {
+        (void)numel(huge);
+        FAIL() << "numel did not throw";
+    } catch (const std::overflow_error &e) {
+        EXPECT_NE(std::string(e.what()).find("[1000000000, 1000000000, 1000000000]"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(TensorNumel, zeroDimension_makesZeroHoweverLargeTheRest)
+{
+    EXPECT_EQ(numel({1000000000, 1000000000, 1000000000, 0}), 0);
+    EXPECT_EQ(checkedNumel({3, 1000000000, 1000000000}), std::int64_t{3000000000000000000});
+    EXPECT_EQ(numel({}), 1);
+}

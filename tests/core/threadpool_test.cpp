@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -120,4 +121,35 @@ TEST(ThreadPool, concurrentCallersEachRunAllTheirTasks)
     for (auto &t : callers)
         t.join();
     EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(ThreadPool, throwingTask_isRethrownOnTheCallersThreadForAnyThreadCount)
+{
+    ThreadPool pool;
+    for (const int threads : {1, 2, 4}) {
+        std::atomic<int> ran{0};
+        const auto task = [&](std::int64_t i) {
+            ran.fetch_add(1);
+            if (i == 5)
+                throw std::runtime_error("task 5 failed");
+        };
+        try {
+            pool.run(threads, 64, task, nullptr);
+            ADD_FAILURE() << "run() did not throw with " << threads << " threads";
+        } catch (const std::runtime_error &e) {
+            EXPECT_STREQ(e.what(), "task 5 failed") << threads << " threads";
+        }
+        EXPECT_GE(ran.load(), 6) << threads << " threads";
+        // The pool survives and runs the next work in full.
+        EXPECT_TRUE(runsEachOnce(pool, threads, 100)) << threads << " threads";
+    }
+}
+
+TEST(ThreadPool, everyTaskThrowing_rethrowsOneExceptionAndKeepsThePoolUsable)
+{
+    ThreadPool pool;
+    EXPECT_THROW(pool.run(
+                     2, 1000, [](std::int64_t) { throw std::logic_error("always"); }, nullptr),
+                 std::logic_error);
+    EXPECT_TRUE(runsEachOnce(pool, 2, 1000));
 }

@@ -549,3 +549,72 @@ TEST(ValidateSizeLimits, largePhoto_accepted)
     p.padding = {1, 1};
     EXPECT_FALSE(validate(p, Shape{1, 3, 2160, 3840}).has_value());
 }
+
+TEST(Validate, emptySpatialInput_isRejectedAsPyTorchDoes)
+{
+    // torch 1.13's messages: the convolution refuses an empty map unless the batch is empty;
+    // replicate's F.pad refuses it even then. Reflect and circular refuse it as a padding
+    // wider than the input.
+    Case c = withPadding({2, 2}, PaddingMode::Zeros);
+    c.input = {1, 2, 0, 8};
+    auto e = check(c);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->field, Field::Input);
+    EXPECT_EQ(e->message, "Only zero batch or zero channel inputs are supported, but got input "
+                          "shape: [1, 2, 0, 8]");
+    c.input = {2, 8, 0}; // unbatched: PyTorch names the shape with its batch of one
+    e = check(c);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->message, "Only zero batch or zero channel inputs are supported, but got input "
+                          "shape: [1, 2, 8, 0]");
+    c.input = {0, 2, 0, 8}; // an empty batch is still fine
+    EXPECT_FALSE(check(c));
+
+    Case r = withPadding({1, 1}, PaddingMode::Replicate);
+    for (const Shape &in : {Shape{1, 2, 0, 8}, Shape{1, 2, 8, 0}, Shape{0, 2, 0, 8}}) {
+        r.input = in;
+        e = check(r);
+        ASSERT_TRUE(e) << formatShape(in);
+        EXPECT_EQ(e->field, Field::Input);
+        EXPECT_EQ(e->message, "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                              "and other non-zero dimensions for input, but got: "
+                                  + formatShape(in));
+    }
+    for (const PaddingMode m : {PaddingMode::Reflect, PaddingMode::Circular}) {
+        Case q = withPadding({1, 1}, m);
+        q.input = {1, 2, 0, 8};
+        EXPECT_TRUE(check(q));
+    }
+}
+
+TEST(ValidateSizeLimits, refusal_quotesTheExactElementCount)
+{
+    Conv2dParams p;
+    p.padding = {100000, 100000};
+    const auto e = validate(p, Shape{1, 1, 8, 8}, Shape{1, 1, 3, 3}, nullptr);
+    ASSERT_TRUE(e);
+    EXPECT_TRUE(hasSubstr(e->message, "[1, 1, 200008, 200008] would have 40003200064 elements"))
+        << e->message;
+}
+
+TEST(ValidateSizeLimits, shapeBeyondInt64_isRefusedWithoutOverflow)
+{
+    // 2e27 input elements: the count used to go through a double and an out-of-range cast.
+    Case c;
+    c.input = {1000000000, 2, 1000000000, 1000000000};
+    auto e = check(c);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->field, Field::Input);
+    EXPECT_TRUE(hasSubstr(e->message, "would have more than 9223372036854775807 elements"))
+        << e->message;
+    // A weight whose count does not fit an int64 either.
+    c = Case{};
+    c.weight = {std::int64_t{1} << 62, 2, 3, 3};
+    c.bias.reset();
+    e = check(c);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->field, Field::Weight);
+    EXPECT_TRUE(hasSubstr(e->message, "weight of size [4611686018427387904, 2, 3, 3] would have "
+                                      "more than 9223372036854775807 elements"))
+        << e->message;
+}

@@ -121,6 +121,9 @@ private slots:
                                       << "expected weight of shape";
         QTest::newRow("weight data count") << "datacount"
                                            << "needs 90 values";
+        QTest::newRow("weight count beyond int64") << "hugeshape"
+                                                   << "shape [1000000000, 1000000000, "
+                                                      "1000000000] needs 1e+27 values";
         QTest::newRow("weight data type") << "datatype"
                                           << "finite numbers";
         QTest::newRow("channels between layers") << "chain"
@@ -174,6 +177,9 @@ private slots:
         } else if (edit == "weightshape") {
             w0["shape"] = QJsonArray{6, 1, 3, 3};
             w0["data"] = QJsonArray::fromVariantList(QVariantList(54, 0.5));
+            setLayer0();
+        } else if (edit == "hugeshape") {
+            w0["shape"] = QJsonArray{1e9, 1e9, 1e9};
             setLayer0();
         } else if (edit == "datacount") {
             QJsonArray d = w0["data"].toArray();

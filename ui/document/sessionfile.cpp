@@ -64,10 +64,15 @@ std::optional<Tensor> tensorFromJson(const QJsonValue &v, const QString &where, 
         shape.push_back(static_cast<std::int64_t>(x));
     }
     const QJsonArray data = o.value("data").toArray();
-    if (data.size() != core::numel(shape)) {
+    const std::optional<std::int64_t> count = core::checkedNumel(shape);
+    if (!count || data.size() != *count) {
+        // Beyond int64 the count is only shown rounded, but it is the real one.
+        double approx = 1.0;
+        for (const std::int64_t d : shape)
+            approx *= static_cast<double>(d);
         *error = QStringLiteral("%1: shape %2 needs %3 values, the file has %4")
-                     .arg(where, shapeText(shape))
-                     .arg(core::numel(shape))
+                     .arg(where, shapeText(shape),
+                          count ? QString::number(*count) : QString::number(approx, 'g', 3))
                      .arg(data.size());
         return std::nullopt;
     }
