@@ -201,6 +201,15 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
     return std::nullopt;
 }
 
+std::optional<ValidationError> checkTensorSize(Field field, const std::string &what,
+                                               const Shape &shape)
+{
+    double n = 1.0;
+    for (auto d : shape)
+        n *= static_cast<double>(d);
+    return checkSize(field, what, n, formatShape(shape));
+}
+
 std::optional<ValidationError> validateModule(const Conv2dParams &p)
 {
     if (p.inChannels <= 0)
