@@ -85,6 +85,13 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
     for (const core::Layer &layer : r.network.layers) {
         reprs << QString::fromStdString(core::torchRepr(layer));
         const auto *c = std::get_if<core::Conv2dLayer>(&layer);
+        if (!c && !std::holds_alternative<core::ReluLayer>(layer)) {
+            // Not a kind session files hold (the export plan refuses those): its own entry,
+            // never a ReLU flag.
+            layers.append(QJsonObject{{"torch", QString::fromStdString(core::torchRepr(layer))},
+                                      {"kind", QString::fromStdString(core::kindName(layer))}});
+            continue;
+        }
         if (!c) { // a ReLU: the flag of the Conv2d before it, as session files write it
             if (!layers.isEmpty()) {
                 QJsonObject last = layers.last().toObject();
