@@ -60,12 +60,167 @@ std::optional<ValidationError> checkConv(const Conv2dLayer &c, const Shape &in, 
     return validate(p, in);
 }
 
-void relu(const Tensor &in, Tensor &out)
+// Per-kind equality for sameLayer(): parameters, and tensors by value.
+bool same(const Conv2dLayer &a, const Conv2dLayer &b)
 {
-    out.shape = in.shape;
-    out.data.resize(in.data.size());
-    std::transform(in.data.begin(), in.data.end(), out.data.begin(),
-                   [](float v) { return std::max(v, 0.0f); });
+    return a.params == b.params && sameTensor(a.weight, b.weight)
+           && (!a.params.bias || sameTensor(a.bias, b.bias));
+}
+bool same(const MaxPool2dLayer &a, const MaxPool2dLayer &b)
+{
+    // stride=None and stride=kernel_size are the same module.
+    return a.kernel == b.kernel && a.strideOrKernel() == b.strideOrKernel()
+           && a.padding == b.padding && a.dilation == b.dilation && a.ceilMode == b.ceilMode;
+}
+bool same(const AvgPool2dLayer &a, const AvgPool2dLayer &b)
+{
+    return a.kernel == b.kernel && a.strideOrKernel() == b.strideOrKernel()
+           && a.padding == b.padding && a.ceilMode == b.ceilMode
+           && a.countIncludePad == b.countIncludePad && a.divisorOverride == b.divisorOverride;
+}
+bool same(const AdaptiveAvgPool2dLayer &a, const AdaptiveAvgPool2dLayer &b)
+{
+    return a.outputSize == b.outputSize;
+}
+bool same(const BatchNorm2dLayer &a, const BatchNorm2dLayer &b)
+{
+    return a.numFeatures == b.numFeatures && a.eps == b.eps && a.momentum == b.momentum
+           && a.affine == b.affine && sameTensor(a.runningMean, b.runningMean)
+           && sameTensor(a.runningVar, b.runningVar)
+           && (!a.affine || (sameTensor(a.weight, b.weight) && sameTensor(a.bias, b.bias)));
+}
+bool same(const LeakyReluLayer &a, const LeakyReluLayer &b)
+{
+    return a.negativeSlope == b.negativeSlope;
+}
+bool same(const ConstantPad2dLayer &a, const ConstantPad2dLayer &b)
+{
+    return a.padding == b.padding && a.value == b.value;
+}
+// The other padding layers, and the parameter-free kinds.
+template <class T> bool same(const T &a, const T &b)
+{
+    if constexpr (requires { a.padding; })
+        return a.padding == b.padding;
+    else
+        return true;
+}
+
+// The spatial checks of every kind but Conv2d (`in` is the shape the layer receives).
+std::optional<ValidationError> checkOther(const Layer &layer, const Shape &in)
+{
+    return std::visit(
+        Overloaded{
+            [](const Conv2dLayer &) -> std::optional<ValidationError> { return std::nullopt; },
+            [&](const BatchNorm2dLayer &l) { return validate(l, in); },
+            [&](const AdaptiveAvgPool2dLayer &l) { return validate(l, in); },
+            [&](const auto &l) -> std::optional<ValidationError> {
+                using T = std::decay_t<decltype(l)>;
+                if (in.size() != 3 && in.size() != 4)
+                    return ValidationError{Field::Input,
+                                           "expected a 3D or 4D input, but got input of size "
+                                               + formatShape(in)};
+                if constexpr (std::is_same_v<T,
+                                             MaxPool2dLayer> || std::is_same_v<T, AvgPool2dLayer>)
+                    return validate(l, in);
+                else if constexpr (std::is_same_v<
+                                       T, ZeroPad2dLayer> || std::is_same_v<T, ConstantPad2dLayer>)
+                    return validatePad(l.padding, in, false, false);
+                else if constexpr (std::is_same_v<T, ReflectionPad2dLayer>)
+                    return validatePad(l.padding, in, true, true);
+                else if constexpr (std::is_same_v<T, ReplicationPad2dLayer>)
+                    return validatePad(l.padding, in, false, true);
+                else
+                    return std::nullopt; // element-wise
+            }},
+        layer);
+}
+
+// The checks of every kind but Conv2d that need no input.
+std::optional<ValidationError> checkOtherModule(const Layer &layer)
+{
+    return std::visit(
+        [](const auto &l) -> std::optional<ValidationError> {
+            using T = std::decay_t<decltype(l)>;
+            if constexpr (
+                std::is_same_v<
+                    T,
+                    MaxPool2dLayer> || std::is_same_v<T, AvgPool2dLayer> || std::is_same_v<T, AdaptiveAvgPool2dLayer> || std::is_same_v<T, BatchNorm2dLayer>)
+                return validateModule(l);
+            else if constexpr (
+                std::is_same_v<
+                    T,
+                    ZeroPad2dLayer> || std::is_same_v<T, ConstantPad2dLayer> || std::is_same_v<T, ReflectionPad2dLayer> || std::is_same_v<T, ReplicationPad2dLayer>)
+                return validateModule(l.padding);
+            else
+                return std::nullopt;
+        },
+        layer);
+}
+
+// The shape a validated layer makes of its input.
+Shape nextShape(const Layer &layer, const Shape &in)
+{
+    return std::visit(
+        [&](const auto &l) -> Shape {
+            using T = std::decay_t<decltype(l)>;
+            if constexpr (std::is_same_v<T, Conv2dLayer>)
+                return outputShape(l.params, in);
+            else if constexpr (
+                std::is_same_v<
+                    T,
+                    MaxPool2dLayer> || std::is_same_v<T, AvgPool2dLayer> || std::is_same_v<T, AdaptiveAvgPool2dLayer>)
+                return outputShape(l, in);
+            else if constexpr (
+                std::is_same_v<
+                    T,
+                    ZeroPad2dLayer> || std::is_same_v<T, ConstantPad2dLayer> || std::is_same_v<T, ReflectionPad2dLayer> || std::is_same_v<T, ReplicationPad2dLayer>)
+                return paddedShape(l.padding, in);
+            else
+                return in; // element-wise
+        },
+        layer);
+}
+
+// One layer other than a Conv2d on a validated input; `progress` gets this layer's fraction.
+ForwardStatus runOther(const Layer &layer, const Tensor &x, Tensor &y,
+                       const ProgressCallback &progress)
+{
+    const auto act = [&](Activation a, float slope = 0.0f) {
+        return activate(x, a, slope, y, progress);
+    };
+    return std::visit(
+        Overloaded{
+            [](const Conv2dLayer &) -> ForwardStatus {
+                throw std::logic_error("runOther called on a Conv2d");
+            },
+            [&](const ReluLayer &) { return act(Activation::Relu); },
+            [&](const LeakyReluLayer &l) {
+                return act(Activation::LeakyRelu, static_cast<float>(l.negativeSlope));
+            },
+            [&](const Relu6Layer &) { return act(Activation::Relu6); },
+            [&](const GeluLayer &) { return act(Activation::Gelu); },
+            [&](const SiluLayer &) { return act(Activation::Silu); },
+            [&](const SigmoidLayer &) { return act(Activation::Sigmoid); },
+            [&](const TanhLayer &) { return act(Activation::Tanh); },
+            [&](const MaxPool2dLayer &l) { return maxPool2d(x, l, y, progress); },
+            [&](const AvgPool2dLayer &l) { return avgPool2d(x, l, y, progress); },
+            [&](const AdaptiveAvgPool2dLayer &l) { return adaptiveAvgPool2d(x, l, y, progress); },
+            [&](const BatchNorm2dLayer &l) { return batchNorm2d(x, l, y, progress); },
+            [&](const ZeroPad2dLayer &l) {
+                return pad2d(x, l.padding, PadMode::Constant, 0.0f, y, progress);
+            },
+            [&](const ConstantPad2dLayer &l) {
+                return pad2d(x, l.padding, PadMode::Constant, static_cast<float>(l.value), y,
+                             progress);
+            },
+            [&](const ReflectionPad2dLayer &l) {
+                return pad2d(x, l.padding, PadMode::Reflect, 0.0f, y, progress);
+            },
+            [&](const ReplicationPad2dLayer &l) {
+                return pad2d(x, l.padding, PadMode::Replicate, 0.0f, y, progress);
+            }},
+        layer);
 }
 
 std::vector<MinMax> rangesOf(const Tensor &t)
@@ -101,12 +256,8 @@ bool sameLayer(const Layer &a, const Layer &b)
 {
     if (a.index() != b.index())
         return false;
-    if (const auto *ca = std::get_if<Conv2dLayer>(&a)) {
-        const auto &cb = std::get<Conv2dLayer>(b);
-        return ca->params == cb.params && sameTensor(ca->weight, cb.weight)
-               && (!ca->params.bias || sameTensor(ca->bias, cb.bias));
-    }
-    return true;
+    return std::visit(
+        [&](const auto &la) { return same(la, std::get<std::decay_t<decltype(la)>>(b)); }, a);
 }
 
 bool Network::operator==(const Network &other) const
@@ -117,16 +268,64 @@ bool Network::operator==(const Network &other) const
 
 std::string kindName(const Layer &layer)
 {
-    return std::visit(Overloaded{[](const Conv2dLayer &) { return std::string("Conv2d"); },
-                                 [](const ReluLayer &) { return std::string("ReLU"); }},
-                      layer);
+    return std::visit(
+        Overloaded{[](const Conv2dLayer &) { return std::string("Conv2d"); },
+                   [](const ReluLayer &) { return std::string("ReLU"); },
+                   [](const MaxPool2dLayer &) { return std::string("MaxPool2d"); },
+                   [](const AvgPool2dLayer &) { return std::string("AvgPool2d"); },
+                   [](const AdaptiveAvgPool2dLayer &) { return std::string("AdaptiveAvgPool2d"); },
+                   [](const BatchNorm2dLayer &) { return std::string("BatchNorm2d"); },
+                   [](const LeakyReluLayer &) { return std::string("LeakyReLU"); },
+                   [](const Relu6Layer &) { return std::string("ReLU6"); },
+                   [](const GeluLayer &) { return std::string("GELU"); },
+                   [](const SiluLayer &) { return std::string("SiLU"); },
+                   [](const SigmoidLayer &) { return std::string("Sigmoid"); },
+                   [](const TanhLayer &) { return std::string("Tanh"); },
+                   [](const ZeroPad2dLayer &) { return std::string("ZeroPad2d"); },
+                   [](const ConstantPad2dLayer &) { return std::string("ConstantPad2d"); },
+                   [](const ReflectionPad2dLayer &) { return std::string("ReflectionPad2d"); },
+                   [](const ReplicationPad2dLayer &) { return std::string("ReplicationPad2d"); }},
+        layer);
 }
 
 std::string torchRepr(const Layer &layer)
 {
-    return std::visit(Overloaded{[](const Conv2dLayer &c) { return torchRepr(c.params); },
-                                 [](const ReluLayer &) { return std::string("ReLU()"); }},
-                      layer);
+    return std::visit(
+        Overloaded{[](const Conv2dLayer &c) { return torchRepr(c.params); },
+                   [](const MaxPool2dLayer &l) { return torchRepr(l); },
+                   [](const AvgPool2dLayer &l) { return torchRepr(l); },
+                   [](const AdaptiveAvgPool2dLayer &l) { return torchRepr(l); },
+                   [](const BatchNorm2dLayer &l) { return torchRepr(l); },
+                   [](const LeakyReluLayer &l) { return torchRepr(l); },
+                   [](const GeluLayer &) { return std::string("GELU(approximate='none')"); },
+                   [](const ConstantPad2dLayer &l) {
+                       return "ConstantPad2d(padding=" + padTuple(l.padding)
+                              + ", value=" + pythonFloat(l.value) + ")";
+                   },
+                   [&layer](const auto &l) -> std::string {
+                       // The other padding layers print the 4-tuple, the other activations
+                       // nothing.
+                       if constexpr (requires { l.padding; })
+                           return kindName(layer) + "(" + padTuple(l.padding) + ")";
+                       else
+                           return kindName(layer) + "()";
+                   }},
+        layer);
+}
+
+bool changesCoordinates(const Layer &layer)
+{
+    return std::visit(
+        [](const auto &l) {
+            using T = std::decay_t<decltype(l)>;
+            return std::is_same_v<
+                       T,
+                       MaxPool2dLayer> || std::is_same_v<T, AvgPool2dLayer> || std::is_same_v<T, AdaptiveAvgPool2dLayer> || requires
+            {
+                l.padding;
+            };
+        },
+        layer);
 }
 
 Layer makeConv2d(const Conv2dParams &p, Tensor weight, Tensor bias)
@@ -150,9 +349,16 @@ Network geometryNetwork(const std::vector<Conv2dParams> &stack)
 std::vector<Conv2dParams> convParams(const Network &net)
 {
     std::vector<Conv2dParams> out;
-    for (const Layer &l : net.layers)
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+        const Layer &l = net.layers[i];
         if (const auto *c = std::get_if<Conv2dLayer>(&l))
             out.push_back(c->params);
+        else if (changesCoordinates(l))
+            throw std::invalid_argument("layer " + std::to_string(i + 1) + " (" + kindName(l)
+                                        + ") moves spatial positions: the receptive-field "
+                                          "geometry follows Conv2d windows and element-wise "
+                                          "layers only");
+    }
     return out;
 }
 
@@ -167,8 +373,13 @@ std::vector<const Conv2dLayer *> convLayers(const Network &net)
 
 int inputChannels(const Network &net)
 {
-    const auto convs = convLayers(net);
-    return convs.empty() ? 0 : convs.front()->params.inChannels;
+    for (const Layer &l : net.layers) {
+        if (const auto *c = std::get_if<Conv2dLayer>(&l))
+            return c->params.inChannels;
+        if (const auto *b = std::get_if<BatchNorm2dLayer>(&l))
+            return b->numFeatures;
+    }
+    return 0;
 }
 
 std::string NetworkError::message() const
@@ -195,9 +406,24 @@ std::optional<NetworkError> check(const Network &net, const Shape *input)
             if (!e)
                 shape =
                     input ? outputShape(c->params, shape) : Shape{1, c->params.outChannels, 1, 1};
-        } else if (input && shape.size() != 3 && shape.size() != 4) {
-            e = ValidationError{Field::Input, "expected a 3D or 4D input, but got input of size "
-                                                  + formatShape(shape)};
+        } else if (input) {
+            e = checkOther(layer, shape);
+            if (!e)
+                shape = nextShape(layer, shape);
+        } else {
+            // Channels chain through every other kind; a BatchNorm2d fixes them.
+            e = checkOtherModule(layer);
+            if (const auto *b = std::get_if<BatchNorm2dLayer>(&layer); b && !e) {
+                if (shape.empty())
+                    shape = Shape{1, b->numFeatures, 1, 1};
+                else if (shape[1] != b->numFeatures)
+                    e = ValidationError{
+                        Field::InChannels,
+                        "expected num_features=" + std::to_string(shape[1]) + " to match the "
+                            + std::to_string(shape[1])
+                            + " channels the layer before gives, but got num_features="
+                            + std::to_string(b->numFeatures)};
+            }
         }
         if (e)
             return NetworkError{i + 1,
@@ -226,8 +452,7 @@ std::vector<Shape> layerShapes(const Network &net, const Shape &inputShape)
     std::vector<Shape> shapes;
     Shape shape = inputShape;
     for (const Layer &layer : net.layers) {
-        if (const auto *c = std::get_if<Conv2dLayer>(&layer))
-            shape = outputShape(c->params, shape);
+        shape = nextShape(layer, shape);
         shapes.push_back(shape);
     }
     return shapes;
@@ -238,9 +463,15 @@ ForwardStatus forward(const Network &net, const Tensor &input, std::vector<Tenso
 {
     if (auto e = validate(net, input.shape))
         throw std::invalid_argument(e->message());
-    for (const Layer &l : net.layers)
+    for (const Layer &l : net.layers) {
         if (const auto *c = std::get_if<Conv2dLayer>(&l); c && !c->weight)
             throw std::invalid_argument("forward needs the weights of every Conv2d layer");
+        if (const auto *b = std::get_if<BatchNorm2dLayer>(&l);
+            b && (!b->runningMean || !b->runningVar || (b->affine && (!b->weight || !b->bias))))
+            throw std::invalid_argument("forward needs the running statistics (and, with "
+                                        "affine, the weight and bias) of every BatchNorm2d "
+                                        "layer");
+    }
     const std::size_t n = net.layers.size();
     outputs.resize(n);
     if (options.channelRanges) {
@@ -250,19 +481,25 @@ ForwardStatus forward(const Network &net, const Tensor &input, std::vector<Tenso
         return options.keep.empty() ? i + 1 == n : i < options.keep.size() && options.keep[i];
     };
 
-    // Progress weights: a conv's share is its multiply-adds; element-wise layers count as
-    // one output pass each, so a ReLU-only network still moves the bar.
+    // Progress weights: a conv's share is its multiply-adds, a pool's its window reads; the
+    // other layers count as one pass over the larger of input and output, so a ReLU-only
+    // network still moves the bar.
     std::vector<double> work(n, 0.0);
     {
         Shape shape = input.shape;
         for (std::size_t i = 0; i < n; ++i) {
-            if (const auto *c = std::get_if<Conv2dLayer>(&net.layers[i])) {
+            const Layer &l = net.layers[i];
+            const Shape next = nextShape(l, shape);
+            if (const auto *c = std::get_if<Conv2dLayer>(&l))
                 work[i] = static_cast<double>(macCount(c->params, shape));
-                shape = outputShape(c->params, shape);
-            } else {
-                work[i] = static_cast<double>(numel(shape));
-            }
+            else if (const auto *m = std::get_if<MaxPool2dLayer>(&l))
+                work[i] = static_cast<double>(numel(next)) * m->kernel.h * m->kernel.w;
+            else if (const auto *a = std::get_if<AvgPool2dLayer>(&l))
+                work[i] = static_cast<double>(numel(next)) * a->kernel.h * a->kernel.w;
+            else
+                work[i] = static_cast<double>(std::max(numel(shape), numel(next)));
             work[i] = std::max(work[i], 1.0);
+            shape = next;
         }
     }
     double total = 0.0;
@@ -289,7 +526,8 @@ ForwardStatus forward(const Network &net, const Tensor &input, std::vector<Tenso
         } else {
             if (!report(0.0))
                 return ForwardStatus::Cancelled;
-            relu(*x, y);
+            if (runOther(net.layers[i], *x, y, report) == ForwardStatus::Cancelled)
+                return ForwardStatus::Cancelled;
             if (ranges)
                 *ranges = rangesOf(y);
         }

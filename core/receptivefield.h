@@ -32,7 +32,9 @@ namespace convscope::core {
 
 // A stack of conv layers, network input first. A pooling-like layer (k2/s2) is just a conv
 // geometry, and a ReLU between layers is element-wise, so it changes no coordinate: only
-// the Conv2dParams matter here.
+// the Conv2dParams matter here. A Network's pools and padding layers are not conv windows
+// (a max pool skips its padding, ceil mode adds windows): convParams() refuses them rather
+// than leave them out.
 using LayerStack = std::vector<Conv2dParams>;
 
 // Spatial size (H, W) of the network input.

@@ -28,11 +28,10 @@ constexpr std::int64_t kMaxElements = std::int64_t{1} << 31;
 
 // Refuses a tensor of the given dimensions above kMaxElements, quoting its element count
 // (counted with overflow checks: absurd shapes are exactly where it matters).
-std::optional<ValidationError> checkSize(Field f, const std::string &what,
-                                         std::initializer_list<std::int64_t> dims,
+std::optional<ValidationError> sizeError(Field f, const std::string &what,
+                                         std::optional<std::int64_t> elements,
                                          const std::string &shapeText)
 {
-    const std::optional<std::int64_t> elements = checkedProduct(dims);
     if (elements && *elements <= kMaxElements)
         return std::nullopt;
     const std::string count =
@@ -40,6 +39,13 @@ std::optional<ValidationError> checkSize(Field f, const std::string &what,
                  : "more than " + std::to_string(std::numeric_limits<std::int64_t>::max());
     return err(f, what + " of size " + shapeText + " would have " + count
                       + " elements; convscope limits a tensor to 2^31 elements (8 GiB)");
+}
+
+std::optional<ValidationError> checkSize(Field f, const std::string &what,
+                                         std::initializer_list<std::int64_t> dims,
+                                         const std::string &shapeText)
+{
+    return sizeError(f, what, checkedProduct(dims), shapeText);
 }
 
 // The checks that depend on the configuration only (ATen checks these before shapes).
@@ -209,6 +215,12 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &in, 
                            formatShape({n, w[0], outH, outW})))
         return e;
     return std::nullopt;
+}
+
+std::optional<ValidationError> checkTensorSize(Field field, const std::string &what,
+                                               const Shape &shape)
+{
+    return sizeError(field, what, checkedProduct(shape.begin(), shape.end()), formatShape(shape));
 }
 
 std::optional<ValidationError> validateModule(const Conv2dParams &p)

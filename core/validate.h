@@ -24,6 +24,8 @@ enum class Field {
     Input,
     Weight,
     Bias,
+    // Another option of a layer (ceil_mode, divisor_override, eps, output_size, ...).
+    Option,
 };
 
 struct ValidationError {
@@ -42,6 +44,11 @@ std::optional<ValidationError> validate(const Conv2dParams &p, const Shape &inpu
 // stride and dilation, non-negative padding, groups dividing both channel counts, 'same'
 // only with stride 1.
 std::optional<ValidationError> validateModule(const Conv2dParams &p);
+
+// The tensor-size limit every layer's output is held to (2^31 elements): nullopt when the
+// shape is within it, else an error of `field` naming `what` and the shape.
+std::optional<ValidationError> checkTensorSize(Field field, const std::string &what,
+                                               const Shape &shape);
 
 // validateModule() and then
 // against an input of the given shape, with the weight/bias shapes the module would own.

@@ -218,7 +218,7 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         session ? session->inputMode
                 : (a.has("grayscale") ? ui::InputMode::Grayscale : ui::InputMode::Rgb);
     const core::Network network = session ? session->network : networkFromFlags(a, mode);
-    const bool stack = core::convParams(network).size() > 1;
+    const bool stack = core::convLayers(network).size() > 1;
 
     std::vector<Input> inputs;
     for (const std::string &path : a.positional()) {

@@ -248,6 +248,30 @@ private slots:
         QCOMPARE(readAll(path), before);
     }
 
+    // The format holds Conv2d layers with ReLU flags: a pool, a pad or an activation other
+    // than ReLU is refused by name, never saved as a ReLU or dropped.
+    void saveRefusesLayerKindsTheFormatCannotHold()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("s.convscope.json");
+        core::MaxPool2dLayer pool;
+        const std::vector<core::Layer> kinds{pool, core::GeluLayer{}, core::ReflectionPad2dLayer{}};
+        for (const core::Layer &kind : kinds) {
+            SessionState s = makeSession({});
+            s.network.layers.insert(s.network.layers.begin() + 1, kind);
+            const auto bad = checkNetwork(s.network);
+            QVERIFY(bad);
+            QCOMPARE(bad->layer, std::size_t(2));
+            QCOMPARE(bad->conv, std::size_t(2));
+            QCOMPARE(QString::fromStdString(bad->kind), QString::fromStdString(kindName(kind)));
+            QString error;
+            QVERIFY(!saveSession(path, s, &error));
+            QVERIFY2(error.contains(QString::fromStdString(kindName(kind)) + " cannot be saved"),
+                     qPrintable(error));
+            QVERIFY(!QFile::exists(path));
+        }
+    }
+
     void paramsJsonRoundTrip()
     {
         for (auto kind :

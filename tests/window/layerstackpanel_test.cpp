@@ -125,6 +125,7 @@ private slots:
     void mapsAfterUndoEqualMapsBefore();
     void windowEditsGoOnItsUndoStack();
     void undoingALayerOneEditRestoresTheNextLayer();
+    void setNetworkRefusesKindsTheDockCannotShow();
 };
 
 void LayerStackPanelTest::tableShowsTheDistillExample()
@@ -529,6 +530,22 @@ void LayerStackPanelTest::undoingALayerOneEditRestoresTheNextLayer()
     QVERIFY(sameLayers(extraLayers(*model), before));
     undo->redo();
     QVERIFY(sameLayers(extraLayers(*model), after));
+}
+
+void LayerStackPanelTest::setNetworkRefusesKindsTheDockCannotShow()
+{
+    // The dock's rows are Conv2d layers with a ReLU flag: a MaxPool2d must be refused by
+    // name, not kept as a ReLU on the next layer.
+    MainWindow window;
+    LayerStackModel *model = window.layerStack();
+    const auto before = extraLayers(*model);
+    core::Network net = model->network();
+    net.layers.resize(1);
+    net.layers.emplace_back(core::MaxPool2dLayer{});
+    QString error;
+    QVERIFY(!model->setNetwork(net, &error));
+    QVERIFY2(error.contains("MaxPool2d") && error.contains("Layer 2"), qPrintable(error));
+    QVERIFY(sameLayers(extraLayers(*model), before));
 }
 
 QTEST_MAIN(LayerStackPanelTest)

@@ -72,7 +72,10 @@ QString pytorchSnippet(const core::Network &network, const SnippetFiles &files)
     const auto constructor = [](const core::Layer &layer) {
         if (const auto *c = std::get_if<core::Conv2dLayer>(&layer))
             return torchConstructor(c->params);
-        return QStringLiteral("nn.%1()").arg(QString::fromStdString(core::kindName(layer)));
+        // The other kinds' reprs are their constructor calls ("ReLU()", "MaxPool2d(...)").
+        // BatchNorm2d's statistics are not exported: the export plan refuses it
+        // (checkNetwork), so it never reaches a script.
+        return QStringLiteral("nn.%1").arg(QString::fromStdString(core::torchRepr(layer)));
     };
     const auto convs = core::convLayers(network);
     QStringList convRefs;

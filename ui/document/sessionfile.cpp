@@ -13,6 +13,7 @@
 #include <QSaveFile>
 
 #include <cmath>
+#include <stdexcept>
 
 #ifndef CONVSCOPE_VERSION
 #define CONVSCOPE_VERSION "0.0.0"
@@ -100,6 +101,21 @@ std::optional<core::NetworkError> checkNetwork(const core::Network &network)
     if (network.empty())
         return core::NetworkError{
             1, 1, "network", {core::Field::Input, "the network has no layers"}};
+    // Format version 1 stores Conv2d layers with a ReLU flag; every other kind is refused
+    // here, before anything is written, rather than saved as something it is not.
+    for (std::size_t i = 0, convs = 0; i < network.size(); ++i) {
+        const core::Layer &layer = network.layers[i];
+        if (std::holds_alternative<core::Conv2dLayer>(layer)) {
+            ++convs;
+        } else if (!std::holds_alternative<core::ReluLayer>(layer)) {
+            return core::NetworkError{
+                i + 1,
+                convs + 1,
+                core::kindName(layer),
+                {core::Field::Input, "a session file holds Conv2d and ReLU layers only; "
+                                         + core::kindName(layer) + " cannot be saved in one yet"}};
+        }
+    }
     if (auto bad = core::validateModules(network))
         return bad;
     bool afterConv = false;
@@ -144,6 +160,13 @@ convLayersJson(const core::Network &network,
     QJsonArray layers;
     for (const core::Layer &layer : network.layers) {
         const auto *c = std::get_if<core::Conv2dLayer>(&layer);
+        if (!c && !std::holds_alternative<core::ReluLayer>(layer)) {
+            // A kind session files do not hold (sessionToJson refuses those): its own entry,
+            // never a ReLU flag.
+            layers.append(QJsonObject{{"torch", QString::fromStdString(core::torchRepr(layer))},
+                                      {"kind", QString::fromStdString(core::kindName(layer))}});
+            continue;
+        }
         if (!c) { // a ReLU: the flag of the Conv2d before it
             if (!layers.isEmpty()) {
                 QJsonObject last = layers.last().toObject();
@@ -175,6 +198,12 @@ QJsonObject sessionToJson(const SessionState &s, const QString &sessionDir)
         image["png_base64"] = QString::fromLatin1(s.imagePng.toBase64());
     o["image"] = image;
     o["input_mode"] = inputModeName(s.inputMode);
+    for (const core::Layer &layer : s.network.layers)
+        if (!std::holds_alternative<core::Conv2dLayer>(layer)
+            && !std::holds_alternative<core::ReluLayer>(layer))
+            throw std::invalid_argument("sessionToJson: " + core::kindName(layer)
+                                        + " layers have no place in a session file "
+                                          "(checkNetwork refuses them)");
     o["layers"] = convLayersJson(s.network, [](const core::Conv2dLayer &c, QJsonObject &lo) {
         lo["weight"] = tensorToJson(c.weight ? *c.weight : Tensor());
         if (c.params.bias)

@@ -39,21 +39,24 @@ constexpr int kSessionFormatVersion = 1;
 
 // Checks a network on its own, as a session file must hold it: core::validateModules (each
 // layer's module configuration, tensor shapes, channels between layers), finite tensor
-// values, and Conv2d layers with at most a ReLU after each. nullopt when fine.
+// values, and Conv2d layers with at most a ReLU after each (every other kind is refused: the
+// format has no place for it yet). nullopt when fine.
 std::optional<core::NetworkError> checkNetwork(const core::Network &network);
 // "layer N: <message>", N counted from 1 over the Conv2d layers as the file's "layers" list
 // and the Layers dock number them (`capital` for a sentence of its own: "Layer N: ...").
 QString layerMessage(const core::NetworkError &e, bool capital = false);
 
 // The "layers" list session files and export sidecars write: one object per Conv2d with its
-// "torch" repr, "params" and "relu" (true when a ReLU follows it; checkNetwork ensures
-// nothing else does), plus what `fields` adds for that file.
+// "torch" repr, "params" and "relu" (true when a ReLU follows it), plus what `fields` adds
+// for that file. Any other kind gets its own {"torch", "kind"} entry.
 QJsonArray
 convLayersJson(const core::Network &network,
                const std::function<void(const core::Conv2dLayer &, QJsonObject &)> &fields);
 
 // `sessionDir` resolves the relative image path. Returns nothing and sets *error on any
 // problem (malformed JSON, wrong types, inconsistent shapes, newer format_version).
+// sessionToJson expects a network checkNetwork accepts: it throws std::invalid_argument for a
+// layer kind other than Conv2d and ReLU.
 QJsonObject sessionToJson(const SessionState &s, const QString &sessionDir);
 std::optional<SessionState> sessionFromJson(const QJsonObject &o, const QString &sessionDir,
                                             QString *error);

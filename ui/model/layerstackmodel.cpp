@@ -289,7 +289,14 @@ bool LayerStackModel::setNetwork(const core::Network &network, QString *error)
     for (std::size_t i = 1; i < network.size(); ++i) {
         const auto *conv = std::get_if<core::Conv2dLayer>(&network.layers[i]);
         if (!conv) {
-            relu = true; // the only other kind: a ReLU on the next Conv2d's input
+            // The dock shows Conv2d rows with a ReLU before them; any other kind would be
+            // lost or shown as a ReLU.
+            if (!std::holds_alternative<core::ReluLayer>(network.layers[i]))
+                return fail(tr("Layer %1: the Layers dock holds Conv2d and ReLU layers only, "
+                               "not %2.")
+                                .arg(i + 1)
+                                .arg(QString::fromStdString(core::kindName(network.layers[i]))));
+            relu = true; // a ReLU on the next Conv2d's input
             continue;
         }
         Extra e;

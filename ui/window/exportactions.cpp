@@ -241,7 +241,7 @@ bool applySessionState(Session &session, const SessionState &state, QString *err
         *error = QObject::tr("This session has no layers.");
         return false;
     }
-    const std::size_t convs = core::convParams(net).size();
+    const std::size_t convs = core::convLayers(net).size();
     if (!stack && convs != 1) {
         *error = QObject::tr("This session has %1 layers; the window shows one layer at a time. "
                              "'convscope export --session FILE' computes the whole stack.")

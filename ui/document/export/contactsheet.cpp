@@ -44,7 +44,7 @@ QFont pixelFont(double px, bool bold = false)
     return f;
 }
 
-// One line per Conv2d, the element-wise layers after it appended ("Conv2d(...) -> ReLU").
+// One line per Conv2d, the layers after it appended by kind ("Conv2d(...) -> ReLU").
 QStringList layerLines(const core::Network &net)
 {
     QStringList lines;

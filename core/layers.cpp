@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "layers.h"
+
+#include "padding.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace convscope::core {
+
+namespace {
+
+ValidationError err(Field f, std::string m)
+{
+    return {f, std::move(m)};
+}
+
+// An (h, w) size as PyTorch prints the argument: an int for a square size, else a tuple.
+std::string size2(Hw v)
+{
+    if (v.h == v.w)
+        return std::to_string(v.h);
+    return "(" + std::to_string(v.h) + ", " + std::to_string(v.w) + ")";
+}
+
+std::string pyBool(bool b)
+{
+    return b ? "True" : "False";
+}
+
+// Floor division (ATen's div_rtn): the numerator of the pool size formula may be negative.
+std::int64_t floorDiv(std::int64_t a, std::int64_t b)
+{
+    const std::int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// [N, C, H, W] of a 3-D or 4-D shape (N = 1 for 3-D).
+struct Dims {
+    std::int64_t n, c, h, w;
+};
+
+Dims dims(const Shape &s)
+{
+    if (s.size() == 4)
+        return {s[0], s[1], s[2], s[3]};
+    return {1, s[0], s[1], s[2]};
+}
+
+Shape withPlane(const Shape &in, std::int64_t h, std::int64_t w)
+{
+    Shape out = in;
+    out[out.size() - 2] = h;
+    out[out.size() - 1] = w;
+    return out;
+}
+
+// Channels, rows and columns must not be empty (the batch may be): the pools' and the
+// non-constant pads' common rule.
+bool emptyPlane(const Shape &in)
+{
+    const Dims d = dims(in);
+    return d.c == 0 || d.h == 0 || d.w == 0;
+}
+
+std::optional<ValidationError> poolChecks(Hw kernel, Hw stride, Hw padding, Hw dilation)
+{
+    if (kernel.h <= 0 || kernel.w <= 0)
+        return err(Field::Kernel, "kernel size should be greater than zero, but got kH: "
+                                      + std::to_string(kernel.h)
+                                      + " kW: " + std::to_string(kernel.w));
+    if (stride.h <= 0 || stride.w <= 0)
+        return err(Field::Stride,
+                   "stride should be greater than zero, but got dH: " + std::to_string(stride.h)
+                       + " dW: " + std::to_string(stride.w));
+    for (int p : {padding.h, padding.w})
+        if (p < 0)
+            return err(Field::Padding,
+                       "pad must be non-negative, but got pad: " + std::to_string(p));
+    if (dilation.h <= 0 || dilation.w <= 0)
+        return err(Field::Dilation, "dilation should be greater than zero, but got dilationH: "
+                                        + std::to_string(dilation.h)
+                                        + " dilationW: " + std::to_string(dilation.w));
+    // PyTorch compares with half the kernel, not the dilated span.
+    for (auto [p, k] : {std::pair{padding.h, kernel.h}, std::pair{padding.w, kernel.w}})
+        if (p > k / 2)
+            return err(Field::Padding,
+                       "pad should be at most half of kernel size, but got pad=" + std::to_string(p)
+                           + " and kernel_size=" + std::to_string(k));
+    return std::nullopt;
+}
+
+std::optional<ValidationError> poolInput(const Shape &in, Hw kernel, Hw stride, Hw padding,
+                                         Hw dilation, bool ceilMode)
+{
+    if ((in.size() != 3 && in.size() != 4) || emptyPlane(in))
+        return err(Field::Input, "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                                 "size for input, but got: "
+                                     + formatShape(in));
+    const Dims d = dims(in);
+    const std::int64_t oh =
+        poolOutputSize(d.h, kernel.h, stride.h, padding.h, dilation.h, ceilMode);
+    const std::int64_t ow =
+        poolOutputSize(d.w, kernel.w, stride.w, padding.w, dilation.w, ceilMode);
+    if (oh < 1 || ow < 1)
+        return err(Field::Kernel, "Given input size: (" + std::to_string(d.c) + "x"
+                                      + std::to_string(d.h) + "x" + std::to_string(d.w)
+                                      + "). Calculated output size: (" + std::to_string(d.c) + "x"
+                                      + std::to_string(oh) + "x" + std::to_string(ow)
+                                      + "). Output size is too small");
+    return std::nullopt;
+}
+
+// Calls `progress` after plane `p` of `planes`; false when the caller cancels.
+bool planeDone(const ProgressCallback &progress, std::int64_t p, std::int64_t planes)
+{
+    return !progress || progress(static_cast<double>(p + 1) / static_cast<double>(planes));
+}
+
+} // namespace
+
+std::string pythonFloat(double v)
+{
+    if (std::isnan(v))
+        return "nan";
+    if (std::isinf(v))
+        return v < 0 ? "-inf" : "inf";
+    // The shortest digits that round-trip (Python's repr), then Python's layout: positional
+    // for decimal exponents in [-4, 16), else d.ddde+XX.
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+    std::string sci(buf, r.ptr);
+    std::string sign;
+    if (sci[0] == '-') {
+        sign = "-";
+        sci.erase(0, 1);
+    }
+    const auto e = sci.find('e');
+    std::string digits = sci.substr(0, e);
+    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+    const int exp = std::stoi(sci.substr(e + 1));
+    if (exp >= -4 && exp < 16) {
+        std::string s;
+        if (exp < 0) {
+            s = "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+        } else if (static_cast<std::size_t>(exp) + 1 >= digits.size()) {
+            s = digits + std::string(static_cast<std::size_t>(exp) + 1 - digits.size(), '0') + ".0";
+        } else {
+            s = digits.substr(0, static_cast<std::size_t>(exp) + 1) + "."
+                + digits.substr(static_cast<std::size_t>(exp) + 1);
+        }
+        return sign + s;
+    }
+    std::string mantissa = digits.substr(0, 1);
+    if (digits.size() > 1)
+        mantissa += "." + digits.substr(1);
+    const std::string expDigits = std::to_string(std::abs(exp));
+    return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + (expDigits.size() < 2 ? "0" : "")
+           + expDigits;
+}
+
+BatchNorm2dLayer makeBatchNorm2d(Tensor runningMean, Tensor runningVar, bool affine, Tensor weight,
+                                 Tensor bias, double eps)
+{
+    BatchNorm2dLayer l;
+    l.numFeatures = static_cast<int>(runningMean.size());
+    l.eps = eps;
+    l.affine = affine;
+    l.runningMean = std::make_shared<const Tensor>(std::move(runningMean));
+    l.runningVar = std::make_shared<const Tensor>(std::move(runningVar));
+    if (affine) {
+        l.weight = std::make_shared<const Tensor>(std::move(weight));
+        l.bias = std::make_shared<const Tensor>(std::move(bias));
+    }
+    return l;
+}
+
+std::int64_t poolOutputSize(std::int64_t in, int kernel, int stride, int pad, int dilation,
+                            bool ceilMode)
+{
+    const std::int64_t span = static_cast<std::int64_t>(dilation) * (kernel - 1) + 1;
+    std::int64_t out =
+        floorDiv(in + 2 * static_cast<std::int64_t>(pad) - span + (ceilMode ? stride - 1 : 0),
+                 stride)
+        + 1;
+    // Ceil mode adds a partial window at the end; PyTorch drops it when it would start in
+    // the right padding (or beyond), so every window starts on an input or left-pad position.
+    if (ceilMode && (out - 1) * stride >= in + pad)
+        --out;
+    return out;
+}
+
+// --- module checks ------------------------------------------------------------------------
+
+std::optional<ValidationError> validateModule(const MaxPool2dLayer &l)
+{
+    return poolChecks(l.kernel, l.strideOrKernel(), l.padding, l.dilation);
+}
+
+std::optional<ValidationError> validateModule(const AvgPool2dLayer &l)
+{
+    if (auto e = poolChecks(l.kernel, l.strideOrKernel(), l.padding, Hw{1, 1}))
+        return e;
+    if (l.divisorOverride && *l.divisorOverride == 0)
+        return err(Field::Option, "divisor must be not zero, but got divisor_override=0");
+    return std::nullopt;
+}
+
+std::optional<ValidationError> validateModule(const AdaptiveAvgPool2dLayer &l)
+{
+    if (l.outputSize.h < 0 || l.outputSize.w < 0)
+        return err(Field::Option, "adaptive_avg_pool2d: elements of output_size must be greater "
+                                  "than or equal to 0 but received {"
+                                      + std::to_string(l.outputSize.h) + ", "
+                                      + std::to_string(l.outputSize.w) + "}");
+    return std::nullopt;
+}
+
+std::optional<ValidationError> validateModule(const BatchNorm2dLayer &l)
+{
+    if (l.numFeatures <= 0)
+        return err(Field::InChannels, "num_features should be a positive integer, but got "
+                                      "num_features="
+                                          + std::to_string(l.numFeatures));
+    const Shape want{l.numFeatures};
+    const struct {
+        const Tensor *t;
+        const char *name;
+        Field field;
+    } tensors[] = {{l.runningMean.get(), "running_mean", Field::Weight},
+                   {l.runningVar.get(), "running_var", Field::Weight},
+                   {l.affine ? l.weight.get() : nullptr, "weight", Field::Weight},
+                   {l.affine ? l.bias.get() : nullptr, "bias", Field::Bias}};
+    for (const auto &t : tensors)
+        if (t.t && (t.t->shape != want || t.t->size() != l.numFeatures))
+            return err(t.field, std::string("expected ") + t.name + " of shape [num_features] = "
+                                    + formatShape(want) + ", but got " + formatShape(t.t->shape));
+    return std::nullopt;
+}
+
+std::optional<ValidationError> validateModule(const SidePadding &p)
+{
+    if (p.left < 0 || p.right < 0 || p.top < 0 || p.bottom < 0)
+        return err(Field::Padding, "negative padding is not supported: padding should be at least "
+                                   "zero, but got padding="
+                                       + padTuple(p));
+    return std::nullopt;
+}
+
+// --- checks against an input ----------------------------------------------------------------
+
+std::optional<ValidationError> validate(const MaxPool2dLayer &l, const Shape &in)
+{
+    if (auto e = validateModule(l))
+        return e;
+    return poolInput(in, l.kernel, l.strideOrKernel(), l.padding, l.dilation, l.ceilMode);
+}
+
+std::optional<ValidationError> validate(const AvgPool2dLayer &l, const Shape &in)
+{
+    if (auto e = validateModule(l))
+        return e;
+    return poolInput(in, l.kernel, l.strideOrKernel(), l.padding, Hw{1, 1}, l.ceilMode);
+}
+
+std::optional<ValidationError> validate(const AdaptiveAvgPool2dLayer &l, const Shape &in)
+{
+    if (auto e = validateModule(l))
+        return e;
+    if (in.size() != 3 && in.size() != 4)
+        return err(Field::Input,
+                   "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got " + formatShape(in));
+    for (std::size_t i = in.size() - 3; i < in.size(); ++i)
+        if (in[i] == 0)
+            return err(Field::Input, "adaptive_avg_pool2d(): Expected input to have non-zero size "
+                                     "for non-batch dimensions, but input has sizes "
+                                         + formatShape(in) + " with dimension " + std::to_string(i)
+                                         + " being empty");
+    return checkTensorSize(Field::Option, "output", outputShape(l, in));
+}
+
+std::optional<ValidationError> validate(const BatchNorm2dLayer &l, const Shape &in)
+{
+    if (auto e = validateModule(l))
+        return e;
+    if (in.size() != 4)
+        return err(Field::Input,
+                   "expected 4D input (got " + std::to_string(in.size()) + "D input)");
+    if (in[1] != l.numFeatures)
+        return err(Field::InChannels,
+                   "running_mean should contain " + std::to_string(in[1]) + " elements not "
+                       + std::to_string(l.numFeatures)
+                       + ": expected num_features=" + std::to_string(in[1])
+                       + " to match the channels of input " + formatShape(in)
+                       + ", but got num_features=" + std::to_string(l.numFeatures));
+    return std::nullopt;
+}
+
+std::optional<ValidationError> validatePad(const SidePadding &p, const Shape &in, bool reflect,
+                                           bool nonEmpty)
+{
+    if (auto e = validateModule(p))
+        return e;
+    if (in.size() != 3 && in.size() != 4)
+        return err(Field::Input,
+                   "expected a 3D or 4D input, but got input of size " + formatShape(in));
+    if (nonEmpty && emptyPlane(in))
+        return err(Field::Input, "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                                 "and other non-zero dimensions for input, but got: "
+                                     + formatShape(in));
+    if (reflect) {
+        const Dims d = dims(in);
+        const int r = static_cast<int>(in.size());
+        const struct {
+            int before, after;
+            std::int64_t size;
+            int dim;
+        } sides[] = {{p.left, p.right, d.w, r - 1}, {p.top, p.bottom, d.h, r - 2}};
+        for (const auto &s : sides)
+            if (s.before >= s.size || s.after >= s.size)
+                return err(Field::Padding, "Padding size should be less than the corresponding "
+                                           "input dimension, but got: padding ("
+                                               + std::to_string(s.before) + ", "
+                                               + std::to_string(s.after) + ") at dimension "
+                                               + std::to_string(s.dim) + " of input "
+                                               + formatShape(in));
+    }
+    return checkTensorSize(Field::Padding, "padded output", paddedShape(p, in));
+}
+
+// --- shapes and reprs -----------------------------------------------------------------------
+
+Shape outputShape(const MaxPool2dLayer &l, const Shape &in)
+{
+    const Dims d = dims(in);
+    const Hw s = l.strideOrKernel();
+    return withPlane(in,
+                     poolOutputSize(d.h, l.kernel.h, s.h, l.padding.h, l.dilation.h, l.ceilMode),
+                     poolOutputSize(d.w, l.kernel.w, s.w, l.padding.w, l.dilation.w, l.ceilMode));
+}
+
+Shape outputShape(const AvgPool2dLayer &l, const Shape &in)
+{
+    const Dims d = dims(in);
+    const Hw s = l.strideOrKernel();
+    return withPlane(in, poolOutputSize(d.h, l.kernel.h, s.h, l.padding.h, 1, l.ceilMode),
+                     poolOutputSize(d.w, l.kernel.w, s.w, l.padding.w, 1, l.ceilMode));
+}
+
+Shape outputShape(const AdaptiveAvgPool2dLayer &l, const Shape &in)
+{
+    return withPlane(in, l.outputSize.h, l.outputSize.w);
+}
+
+Shape paddedShape(const SidePadding &p, const Shape &in)
+{
+    const Dims d = dims(in);
+    return withPlane(in, d.h + p.top + p.bottom, d.w + p.left + p.right);
+}
+
+std::string torchRepr(const MaxPool2dLayer &l)
+{
+    return "MaxPool2d(kernel_size=" + size2(l.kernel) + ", stride=" + size2(l.strideOrKernel())
+           + ", padding=" + size2(l.padding) + ", dilation=" + size2(l.dilation)
+           + ", ceil_mode=" + pyBool(l.ceilMode) + ")";
+}
+
+std::string torchRepr(const AvgPool2dLayer &l)
+{
+    // AvgPool2d.extra_repr prints these three only.
+    return "AvgPool2d(kernel_size=" + size2(l.kernel) + ", stride=" + size2(l.strideOrKernel())
+           + ", padding=" + size2(l.padding) + ")";
+}
+
+std::string torchRepr(const AdaptiveAvgPool2dLayer &l)
+{
+    return "AdaptiveAvgPool2d(output_size=" + size2(l.outputSize) + ")";
+}
+
+std::string torchRepr(const BatchNorm2dLayer &l)
+{
+    return "BatchNorm2d(" + std::to_string(l.numFeatures) + ", eps=" + pythonFloat(l.eps)
+           + ", momentum=" + pythonFloat(l.momentum) + ", affine=" + pyBool(l.affine)
+           + ", track_running_stats=True)";
+}
+
+std::string torchRepr(const LeakyReluLayer &l)
+{
+    return "LeakyReLU(negative_slope=" + pythonFloat(l.negativeSlope) + ")";
+}
+
+std::string padTuple(const SidePadding &p)
+{
+    return "(" + std::to_string(p.left) + ", " + std::to_string(p.right) + ", "
+           + std::to_string(p.top) + ", " + std::to_string(p.bottom) + ")";
+}
+
+// --- forward loops --------------------------------------------------------------------------
+// Each loop walks the [H, W] planes of a contiguous NCHW (or CHW) tensor, in PyTorch's order
+// of accumulation within a window (rows, then columns), in float32 as PyTorch's CPU kernels.
+
+ForwardStatus maxPool2d(const Tensor &in, const MaxPool2dLayer &l, Tensor &out,
+                        const ProgressCallback &progress)
+{
+    const Dims d = dims(in.shape);
+    out.shape = outputShape(l, in.shape);
+    const Dims o = dims(out.shape);
+    out.data.resize(static_cast<std::size_t>(numel(out.shape)));
+    const Hw s = l.strideOrKernel();
+    const std::int64_t planes = d.n * d.c;
+    for (std::int64_t p = 0; p < planes; ++p) {
+        const float *src = in.data.data() + p * d.h * d.w;
+        float *dst = out.data.data() + p * o.h * o.w;
+        for (std::int64_t oy = 0; oy < o.h; ++oy) {
+            std::int64_t y0 = oy * s.h - l.padding.h;
+            const std::int64_t y1 =
+                std::min(y0 + static_cast<std::int64_t>(l.kernel.h - 1) * l.dilation.h + 1, d.h);
+            while (y0 < 0)
+                y0 += l.dilation.h;
+            for (std::int64_t ox = 0; ox < o.w; ++ox) {
+                std::int64_t x0 = ox * s.w - l.padding.w;
+                const std::int64_t x1 = std::min(
+                    x0 + static_cast<std::int64_t>(l.kernel.w - 1) * l.dilation.w + 1, d.w);
+                while (x0 < 0)
+                    x0 += l.dilation.w;
+                float best = -std::numeric_limits<float>::infinity();
+                for (std::int64_t y = y0; y < y1; y += l.dilation.h)
+                    for (std::int64_t x = x0; x < x1; x += l.dilation.w) {
+                        const float v = src[y * d.w + x];
+                        if (v > best || std::isnan(v))
+                            best = v;
+                    }
+                dst[oy * o.w + ox] = best;
+            }
+        }
+        if (!planeDone(progress, p, planes))
+            return ForwardStatus::Cancelled;
+    }
+    return ForwardStatus::Done;
+}
+
+ForwardStatus avgPool2d(const Tensor &in, const AvgPool2dLayer &l, Tensor &out,
+                        const ProgressCallback &progress)
+{
+    const Dims d = dims(in.shape);
+    out.shape = outputShape(l, in.shape);
+    const Dims o = dims(out.shape);
+    out.data.resize(static_cast<std::size_t>(numel(out.shape)));
+    const Hw s = l.strideOrKernel();
+    const std::int64_t planes = d.n * d.c;
+    for (std::int64_t p = 0; p < planes; ++p) {
+        const float *src = in.data.data() + p * d.h * d.w;
+        float *dst = out.data.data() + p * o.h * o.w;
+        for (std::int64_t oy = 0; oy < o.h; ++oy)
+            for (std::int64_t ox = 0; ox < o.w; ++ox) {
+                // The window clipped to the padded input counts for count_include_pad (a
+                // ceil-mode window reaching past the right padding counts that part for
+                // nothing), then to the input for the sum.
+                std::int64_t y0 = oy * s.h - l.padding.h;
+                std::int64_t x0 = ox * s.w - l.padding.w;
+                std::int64_t y1 = std::min(y0 + l.kernel.h, d.h + l.padding.h);
+                std::int64_t x1 = std::min(x0 + l.kernel.w, d.w + l.padding.w);
+                const std::int64_t poolSize = (y1 - y0) * (x1 - x0);
+                y0 = std::max<std::int64_t>(y0, 0);
+                x0 = std::max<std::int64_t>(x0, 0);
+                y1 = std::min(y1, d.h);
+                x1 = std::min(x1, d.w);
+                if (y0 >= y1 || x0 >= x1) {
+                    dst[oy * o.w + ox] = 0.0f;
+                    continue;
+                }
+                float sum = 0.0f;
+                for (std::int64_t y = y0; y < y1; ++y)
+                    for (std::int64_t x = x0; x < x1; ++x)
+                        sum += src[y * d.w + x];
+                std::int64_t divisor = 0;
+                if (l.divisorOverride)
+                    divisor = *l.divisorOverride;
+                else if (l.countIncludePad)
+                    divisor = poolSize;
+                else
+                    divisor = (y1 - y0) * (x1 - x0);
+                dst[oy * o.w + ox] = sum / static_cast<float>(divisor);
+            }
+        if (!planeDone(progress, p, planes))
+            return ForwardStatus::Cancelled;
+    }
+    return ForwardStatus::Done;
+}
+
+ForwardStatus adaptiveAvgPool2d(const Tensor &in, const AdaptiveAvgPool2dLayer &l, Tensor &out,
+                                const ProgressCallback &progress)
+{
+    const Dims d = dims(in.shape);
+    out.shape = outputShape(l, in.shape);
+    const Dims o = dims(out.shape);
+    out.data.resize(static_cast<std::size_t>(numel(out.shape)));
+    // Window i of n over a size: [floor(i * size / n), ceil((i + 1) * size / n)), so windows
+    // overlap when n does not divide the size.
+    const auto start = [](std::int64_t i, std::int64_t n, std::int64_t size) {
+        return (i * size) / n;
+    };
+    const auto end = [](std::int64_t i, std::int64_t n, std::int64_t size) {
+        return ((i + 1) * size + n - 1) / n;
+    };
+    const std::int64_t planes = d.n * d.c;
+    for (std::int64_t p = 0; p < planes; ++p) {
+        const float *src = in.data.data() + p * d.h * d.w;
+        float *dst = out.data.data() + p * o.h * o.w;
+        for (std::int64_t oy = 0; oy < o.h; ++oy) {
+            const std::int64_t y0 = start(oy, o.h, d.h), y1 = end(oy, o.h, d.h);
+            for (std::int64_t ox = 0; ox < o.w; ++ox) {
+                const std::int64_t x0 = start(ox, o.w, d.w), x1 = end(ox, o.w, d.w);
+                float sum = 0.0f;
+                for (std::int64_t y = y0; y < y1; ++y)
+                    for (std::int64_t x = x0; x < x1; ++x)
+                        sum += src[y * d.w + x];
+                dst[oy * o.w + ox] =
+                    sum / static_cast<float>(y1 - y0) / static_cast<float>(x1 - x0);
+            }
+        }
+        if (!planeDone(progress, p, planes))
+            return ForwardStatus::Cancelled;
+    }
+    return ForwardStatus::Done;
+}
+
+ForwardStatus batchNorm2d(const Tensor &in, const BatchNorm2dLayer &l, Tensor &out,
+                          const ProgressCallback &progress)
+{
+    if (!l.runningMean || !l.runningVar || (l.affine && (!l.weight || !l.bias)))
+        throw std::invalid_argument("forward needs the running statistics (and, with affine, "
+                                    "the weight and bias) of every BatchNorm2d layer");
+    const Dims d = dims(in.shape);
+    out.shape = in.shape;
+    out.data.resize(in.data.size());
+    const std::int64_t plane = d.h * d.w;
+    const std::int64_t planes = d.n * d.c;
+    const auto eps = static_cast<float>(l.eps);
+    for (std::int64_t p = 0; p < planes; ++p) {
+        const auto c = static_cast<std::size_t>(p % d.c);
+        // PyTorch folds the statistics into y = x * alpha + beta per channel.
+        const float invstd = 1.0f / std::sqrt(l.runningVar->data[c] + eps);
+        const float alpha = l.affine ? invstd * l.weight->data[c] : invstd;
+        const float beta = (l.affine ? l.bias->data[c] : 0.0f) - l.runningMean->data[c] * alpha;
+        const float *src = in.data.data() + p * plane;
+        float *dst = out.data.data() + p * plane;
+        for (std::int64_t i = 0; i < plane; ++i)
+            dst[i] = src[i] * alpha + beta;
+        if (!planeDone(progress, p, planes))
+            return ForwardStatus::Cancelled;
+    }
+    return ForwardStatus::Done;
+}
+
+ForwardStatus pad2d(const Tensor &in, const SidePadding &padding, PadMode mode, float value,
+                    Tensor &out, const ProgressCallback &progress)
+{
+    const Dims d = dims(in.shape);
+    out.shape = paddedShape(padding, in.shape);
+    const Dims o = dims(out.shape);
+    out.data.resize(static_cast<std::size_t>(numel(out.shape)));
+    const PaddingMode m = mode == PadMode::Reflect     ? PaddingMode::Reflect
+                          : mode == PadMode::Replicate ? PaddingMode::Replicate
+                                                       : PaddingMode::Zeros;
+    // The source column of every output column, once (-1: the constant).
+    std::vector<std::int64_t> cols(static_cast<std::size_t>(o.w));
+    for (std::int64_t x = 0; x < o.w; ++x)
+        cols[static_cast<std::size_t>(x)] = sourceIndex(x - padding.left, d.w, m);
+    const std::int64_t planes = d.n * d.c;
+    for (std::int64_t p = 0; p < planes; ++p) {
+        const float *src = in.data.data() + p * d.h * d.w;
+        float *dst = out.data.data() + p * o.h * o.w;
+        for (std::int64_t y = 0; y < o.h; ++y) {
+            const std::int64_t sy = sourceIndex(y - padding.top, d.h, m);
+            for (std::int64_t x = 0; x < o.w; ++x) {
+                const std::int64_t sx = cols[static_cast<std::size_t>(x)];
+                dst[y * o.w + x] = sy < 0 || sx < 0 ? value : src[sy * d.w + sx];
+            }
+        }
+        if (!planeDone(progress, p, planes))
+            return ForwardStatus::Cancelled;
+    }
+    return ForwardStatus::Done;
+}
+
+ForwardStatus activate(const Tensor &in, Activation kind, float slope, Tensor &out,
+                       const ProgressCallback &progress)
+{
+    out.shape = in.shape;
+    out.data.resize(in.data.size());
+    const auto apply = [kind, slope](float v) -> float {
+        switch (kind) {
+        case Activation::Relu: return std::max(v, 0.0f);
+        case Activation::LeakyRelu: return v > 0.0f ? v : v * slope;
+        case Activation::Relu6: // hardtanh(0, 6): NaN passes through
+            return v <= 0.0f ? 0.0f : (v >= 6.0f ? 6.0f : v);
+        case Activation::Gelu:
+            return v * 0.5f * (1.0f + std::erf(v * static_cast<float>(M_SQRT1_2)));
+        case Activation::Silu: return v / (1.0f + std::exp(-v));
+        case Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-v));
+        case Activation::Tanh: return std::tanh(v);
+        }
+        return v;
+    };
+    // Chunks rather than planes: a plane may be empty (an adaptive pool to size 0).
+    constexpr std::size_t kChunk = 1 << 16;
+    const std::size_t n = in.data.size();
+    const std::size_t chunks = std::max<std::size_t>(1, (n + kChunk - 1) / kChunk);
+    for (std::size_t c = 0; c < chunks; ++c) {
+        const std::size_t b = c * kChunk, e = std::min(n, b + kChunk);
+        std::transform(in.data.begin() + static_cast<std::ptrdiff_t>(b),
+                       in.data.begin() + static_cast<std::ptrdiff_t>(e),
+                       out.data.begin() + static_cast<std::ptrdiff_t>(b), apply);
+        if (!planeDone(progress, static_cast<std::int64_t>(c), static_cast<std::int64_t>(chunks)))
+            return ForwardStatus::Cancelled;
+    }
+    return ForwardStatus::Done;
+}
+
+} // namespace convscope::core
