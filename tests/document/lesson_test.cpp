@@ -11,6 +11,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -73,6 +74,7 @@ class LessonTest : public QObject {
     Q_OBJECT
 private slots:
     void shippedLessons_loadAndEveryStepIsValid();
+    void shippedCaptions_neverStateTheirOwnQuizAnswer();
     void malformed_isRejectedWithAClearMessage_data();
     void malformed_isRejectedWithAClearMessage();
     void notJson_isRejected();
@@ -117,6 +119,48 @@ void LessonTest::shippedLessons_loadAndEveryStepIsValid()
     QVERIFY(titles.contains("Stride and padding"));
     QVERIFY(titles.contains("Dilation and receptive field"));
     QVERIFY(titles.contains("Groups and depthwise convolution"));
+}
+
+// Predict, then reveal: a caption that works the formula out to the number its quiz asks for
+// gives the answer away before the class has predicted it.
+void LessonTest::shippedCaptions_neverStateTheirOwnQuizAnswer()
+{
+    int checked = 0;
+    for (const QString &path : shippedLessonPaths()) {
+        QString error;
+        const auto lesson = loadLesson(path, &error);
+        QVERIFY2(lesson.has_value(), qPrintable(error));
+        for (int i = 0; i < lesson->steps.size(); ++i) {
+            const LessonStep &s = lesson->steps[i];
+            if (!s.quiz || !core::expectsNumber(*s.quiz))
+                continue;
+            core::QuizSetup setup;
+            setup.params = s.params;
+            setup.input = {s.input.height, s.input.width};
+            const auto answer = core::correctAnswer(core::makeQuestion(*s.quiz, setup, 1)).number;
+            QVERIFY(answer.has_value());
+            // The numbers that give it away: the answer, and for a parameter count also the
+            // weights alone (the caption would then only have to add the biases).
+            QList<std::int64_t> giveaways{*answer};
+            if (*s.quiz == core::QuizKind::ParameterCount && s.params.bias)
+                giveaways << *answer - s.params.outChannels;
+            for (const std::int64_t n : giveaways) {
+                // "= 4", "= `4`" and "= **4**" as a formula's result, or "4 x 4" as the size.
+                const QRegularExpression result(QStringLiteral(R"(=\s*[`*]*\s*%1(?!\d))").arg(n));
+                const QRegularExpression size(QStringLiteral(R"((?<!\d)%1 x %1(?!\d))").arg(n));
+                const QString where = QStringLiteral("%1 step %2 states %3 in its caption: %4")
+                                          .arg(lesson->title)
+                                          .arg(i + 1)
+                                          .arg(n)
+                                          .arg(s.caption);
+                QVERIFY2(!result.match(s.caption).hasMatch(), qPrintable(where));
+                if (*s.quiz != core::QuizKind::ParameterCount)
+                    QVERIFY2(!size.match(s.caption).hasMatch(), qPrintable(where));
+            }
+            ++checked;
+        }
+    }
+    QVERIFY(checked >= 9); // every shipped step with a number quiz
 }
 
 void LessonTest::malformed_isRejectedWithAClearMessage_data()

@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QLabel>
 #include <QLineEdit>
+#include <QSignalSpy>
 #include <QTest>
 #include <QTextBrowser>
 
@@ -56,6 +57,8 @@ private slots:
     void pixelQuiz_clickedAnswerIsChecked();
     void paddedValueQuiz_oneClickedPixel();
     void lessons_pageDownAndUp();
+    void depthwiseQuiz_gridShowsTheAskedChannel();
+    void newLesson_resetsTheScore();
     void presentationMode_hidesAuthoringAndEnlarges();
     void savedStep_keepsTheWeightsRecipe();
 };
@@ -349,6 +352,63 @@ void TeachingPanelTest::lessons_pageDownAndUp()
     QVERIFY2(back.has_value(), qPrintable(error));
     QCOMPARE(back->steps[0].params, panel.params());
     QCOMPARE(back->steps[0].input, panel.gridInput());
+}
+
+// With groups = channels, output channel c reads input channel c only: the class must see
+// and click that channel's grid, not the one the animation happened to be at.
+void TeachingPanelTest::depthwiseQuiz_gridShowsTheAskedChannel()
+{
+    TeachingPanel panel;
+    panel.resize(1100, 900);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QString path;
+    for (const QString &p : shippedLessonPaths())
+        if (p.contains("depthwise"))
+            path = p;
+    QString error;
+    QVERIFY2(panel.openLesson(path, &error), qPrintable(error));
+    int step = -1;
+    for (int i = 0; i < panel.lesson()->steps.size(); ++i)
+        if (panel.lesson()->steps[i].params.groups == 3
+            && panel.lesson()->steps[i].quiz == core::QuizKind::ReadPixels)
+            step = i;
+    QVERIFY(step >= 0);
+    panel.goToLessonStep(step);
+    int otherThanZero = 0;
+    for (int round = 0; round < 12; ++round) {
+        if (round > 0)
+            QVERIFY(panel.ask(core::QuizKind::ReadPixels));
+        const core::Question q = *panel.question();
+        otherThanZero += q.channel != 0;
+        const core::Pixel first = core::correctAnswer(q).pixels.front();
+        for (std::int64_t c = 0; c < 3; ++c)
+            QVERIFY2(panel.view()->cellRect(c, first.y, first.x).isEmpty() != (c == q.channel),
+                     qPrintable(QStringLiteral("asked about out channel %1, grid of input "
+                                               "channel %2 drawn: %3")
+                                    .arg(q.channel)
+                                    .arg(c)
+                                    .arg(!panel.view()->cellRect(c, first.y, first.x).isEmpty())));
+    }
+    QVERIFY(otherThanZero > 0); // the seeds asked about more than channel 0
+}
+
+void TeachingPanelTest::newLesson_resetsTheScore()
+{
+    TeachingPanel panel;
+    panel.resize(1100, 900);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QString error;
+    QVERIFY2(panel.openLesson(shippedLessonPaths().value(0), &error), qPrintable(error));
+    QVERIFY(panel.reveal().has_value()); // step 1's quiz, unanswered: counted wrong
+    QCOMPARE(panel.answered(), 1);
+    QSignalSpy spy(&panel, &TeachingPanel::scoreChanged);
+    QVERIFY2(panel.openLesson(shippedLessonPaths().value(1), &error), qPrintable(error));
+    QCOMPARE(panel.score(), 0);
+    QCOMPARE(panel.answered(), 0);
+    QVERIFY(!spy.isEmpty());
+    QCOMPARE(spy.last().value(1).toInt(), 0);
 }
 
 void TeachingPanelTest::presentationMode_hidesAuthoringAndEnlarges()

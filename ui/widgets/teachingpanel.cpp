@@ -584,6 +584,11 @@ bool TeachingPanel::ask(core::QuizKind kind)
         return false;
     }
     pause();
+    // The grid shows the input channels the asked output reads (with groups, not those of
+    // the output the animation was at), so the class answers on the channel the question is
+    // about; its first position keeps the asked window hidden.
+    if (kind == core::QuizKind::ReadPixels)
+        seek(m_stepper->indexOf({0, m_question->channel, 0, 0}));
     const QSignalBlocker block(m_quizKind);
     m_quizKind->setCurrentIndex(m_quizKind->findData(static_cast<int>(kind)));
     showQuizText(QString::fromStdString(m_question->prompt));
@@ -706,6 +711,10 @@ void TeachingPanel::setLesson(const Lesson &lesson)
 {
     m_lesson = lesson;
     m_lessonStep = -1;
+    // A lesson is a new round for the class: its score counts its own questions only.
+    m_score = 0;
+    m_answered = 0;
+    emit scoreChanged(m_score, m_answered);
     goToLessonStep(0);
     emit lessonChanged();
 }

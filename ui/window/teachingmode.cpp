@@ -155,6 +155,7 @@ void TeachingMode::buildMenus()
             m_window->statusBar()->showMessage(tr("Step added to %1").arg(path), 5000);
     });
     lesson->addAction(openLesson);
+    lesson->addMenu(shipped);
     bar->insertMenu(m_host.menuBarBefore, lesson);
 }
 
