@@ -159,7 +159,8 @@ int runGui(int argc, char **argv, const GuiOptions &options)
     } else if (file.isEmpty() || !window.openFile(file)) {
         window.openSample();
     }
-    if (screenshot) {
+    // "first-launch": the window as a new user first sees it, at the size chosen for the screen.
+    if (screenshot && options.screenshotState != "first-launch") {
         // Fills the screen: what a user on a laptop sees. Without a window manager (Xvfb)
         // showMaximized() alone keeps the default size, so the geometry is set as well.
         if (const QScreen *screen = window.screen())

@@ -129,6 +129,21 @@ private slots:
     }
     void cleanup() { m_w.reset(); }
 
+    void firstLaunchSize_fitsTheScreen()
+    {
+        // A projector, a 2x laptop (2560x1600 is 1280x800 logical) and a desktop.
+        for (const QSize screen : {QSize(1024, 768), QSize(1280, 800), QSize(1366, 768)}) {
+            const QSize s = convscope::ui::MainWindow::firstLaunchSize(screen);
+            QVERIFY2(s.width() <= screen.width() - 16 && s.height() <= screen.height() - 40,
+                     qPrintable(QStringLiteral("%1x%2 on %3x%4")
+                                    .arg(s.width())
+                                    .arg(s.height())
+                                    .arg(screen.width())
+                                    .arg(screen.height())));
+        }
+        QCOMPARE(convscope::ui::MainWindow::firstLaunchSize({1920, 1080}), QSize(1500, 920));
+    }
+
     void startsWithMaps()
     {
         checkShownShape();

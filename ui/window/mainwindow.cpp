@@ -38,8 +38,11 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QScreen>
 #include <QStatusBar>
 #include <QUndoStack>
+
+#include <algorithm>
 
 // Resources of a static library need an explicit init, outside any namespace.
 static void initResources()
@@ -98,9 +101,19 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_undo, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
 
     setWindowIcon(QIcon(QStringLiteral(":/convscope/convscope.png")));
-    resize(1500, 920);
+    if (const QScreen *screen = this->screen())
+        resize(firstLaunchSize(screen->availableGeometry().size()));
+    else
+        resize(firstLaunchSize({1500, 1000}));
     updateStatus();
     updateTitle();
+}
+
+QSize MainWindow::firstLaunchSize(const QSize &available)
+{
+    // A title bar and borders take about 40 x 16 px on common window managers.
+    return {std::clamp(available.width() - 16, 320, 1500),
+            std::clamp(available.height() - 40, 240, 920)};
 }
 
 MainWindow::~MainWindow()

@@ -44,6 +44,10 @@ public:
     using Theme = Settings::Theme;
 
     explicit MainWindow(QWidget *parent = nullptr);
+    // The size of a first window (no saved geometry) on a screen whose available area is
+    // `available`: roomy on a desktop, never larger than a 1024x768 projector or a 2x laptop,
+    // with room left for the window manager's frame.
+    static QSize firstLaunchSize(const QSize &available);
     ~MainWindow() override;
 
     Session *session() const { return m_session; }
