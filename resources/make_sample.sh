@@ -22,12 +22,4 @@ convert -size 320x240 gradient:'#7ec8f0'-'#f4e6c8' \
   -font DejaVu-Sans-Bold -pointsize 30 -fill '#1b2631' -annotate +14+44 'Conv2d' \
   -strip -depth 8 -type TrueColor -define png:exclude-chunks=date,time sample.png
 
-# The app icon: a 3x3 kernel (diverging colours) sliding over a feature map.
-convert -size 256x256 xc:none \
-  -fill '#2c3e50' -draw 'roundrectangle 8,8 248,248 40,40' \
-  -fill '#f7f7f7' -draw 'rectangle 40,40 216,216' \
-  -fill '#2166ac' -draw 'rectangle 48,48 100,100' -fill '#92c5de' -draw 'rectangle 102,48 154,100' -fill '#f7f7f7' -draw 'rectangle 156,48 208,100' \
-  -fill '#92c5de' -draw 'rectangle 48,102 100,154' -fill '#f4a582' -draw 'rectangle 102,102 154,154' -fill '#d6604d' -draw 'rectangle 156,102 208,154' \
-  -fill '#f7f7f7' -draw 'rectangle 48,156 100,208' -fill '#d6604d' -draw 'rectangle 102,156 154,208' -fill '#b2182b' -draw 'rectangle 156,156 208,208' \
-  -fill none -stroke '#ff8c00' -strokewidth 8 -draw 'rectangle 36,36 220,220' \
-  -strip -define png:exclude-chunks=date,time convscope.png
+# The app icon is drawn in packaging/icons/*.svg; tools/render-icons.sh renders convscope.png.

@@ -9,6 +9,9 @@ packages=(
   qt6-svg-dev
   libgtest-dev googletest
   xvfb xauth python3 python3-numpy
+  # The package stage: validators for what `cmake --install` ships, and cpack's .deb
+  desktop-file-utils appstream libxml2-utils shared-mime-info mandoc man-db bash-completion
+  dpkg-dev file lintian
 )
 # Optional extras: PyTorch for the fixture script, the benchmark and the snippet tests.
 if [ "${CONVSCOPE_WITH_TORCH:-1}" = 1 ]; then packages+=(python3-torch); fi

@@ -143,6 +143,9 @@ int runGui(int argc, char **argv, const GuiOptions &options)
     QApplication::setApplicationVersion(QString::fromStdString(cli::version()));
     QApplication::setStyle(QStringLiteral("Fusion"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/convscope/convscope.png")));
+    // Names the installed .desktop file: Wayland's app id and the taskbar's match to the menu
+    // entry (its icon and name) come from it.
+    QGuiApplication::setDesktopFileName(QStringLiteral(CONVSCOPE_APP_ID));
 
     MainWindow window;
     const bool screenshot = !options.screenshot.empty();
