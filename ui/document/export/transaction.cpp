@@ -234,6 +234,7 @@ bool recoverLocked(const QString &folder, QString *error)
 struct FaultSpec {
     enum class Action { None, Trace, Kill, Term, Pause } action = Action::None;
     long at = 0;
+    QString label; // "ACTION@WHAT": at the first point named WHAT instead of a number
 };
 
 FaultSpec faultSpec()
@@ -251,7 +252,10 @@ FaultSpec faultSpec()
     if (atSign == std::string::npos)
         return s;
     const std::string action = text.substr(0, atSign);
-    s.at = std::strtol(text.c_str() + atSign + 1, nullptr, 10);
+    char *end = nullptr;
+    s.at = std::strtol(text.c_str() + atSign + 1, &end, 10);
+    if (end == text.c_str() + atSign + 1 || *end != '\0')
+        s.label = QString::fromStdString(text.substr(atSign + 1));
     if (action == "kill")
         s.action = FaultSpec::Action::Kill;
     else if (action == "term")
@@ -274,7 +278,7 @@ void exportFaultPoint(const QString &what)
         std::fprintf(stderr, "convscope: fault point %ld: %s\n", n, what.toLocal8Bit().constData());
         return;
     }
-    if (n != spec.at)
+    if (spec.label.isEmpty() ? n != spec.at : what != spec.label)
         return;
     switch (spec.action) {
     case FaultSpec::Action::Kill: ::raise(SIGKILL); break;
