@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "npy.h"
 
+#include "oserror.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -174,25 +182,28 @@ Tensor parseNpy(const std::string &bytes, const std::string &name)
 
 Tensor readNpy(const std::string &path)
 {
+    // An ifstream opens a folder and reads nothing from it; ask the system first so the
+    // message says "is a directory" or "permission denied" instead of "not a .npy file".
+    if (const std::string why = unreadableFileReason(path); !why.empty())
+        fail(path, "cannot open file for reading: " + why);
     std::ifstream f(path, std::ios::binary);
     if (!f)
-        fail(path, "cannot open file for reading (does it exist?)");
+        fail(path, "cannot open file for reading: " + osErrorText(errno));
     std::ostringstream ss;
     ss << f.rdbuf();
     if (f.bad())
-        fail(path, "read error");
+        fail(path, "read error: " + osErrorText(errno));
     return parseNpy(ss.str(), path);
 }
 
-std::string serializeNpy(const Tensor &t)
+std::string npyHeader(const Shape &shape)
 {
-    std::string shape = "(";
-    for (std::size_t i = 0; i < t.shape.size(); ++i)
-        shape += std::to_string(t.shape[i])
-                 + (t.shape.size() == 1 || i + 1 < t.shape.size() ? "," : "")
-                 + (i + 1 < t.shape.size() ? " " : "");
-    shape += ")";
-    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+    std::string dims = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "")
+                + (i + 1 < shape.size() ? " " : "");
+    dims += ")";
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + dims + ", }";
     // Pad with spaces so the data starts on a 64-byte boundary, ending in '\n'.
     const std::size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');
@@ -203,35 +214,103 @@ std::string serializeNpy(const Tensor &t)
     out += char(header.size() & 0xff);
     out += char((header.size() >> 8) & 0xff);
     out += header;
-    out.append(reinterpret_cast<const char *>(t.data.data()), t.data.size() * sizeof(float));
     return out;
 }
 
-void writeFileAtomically(const std::string &path, const std::string &bytes)
+bool writeNpyTo(const Tensor &t, const NpySink &sink)
 {
-    std::random_device rd;
-    const std::string tmp = path + ".tmp" + std::to_string(rd() % 1000000);
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f)
-            fail(path, "cannot write: the folder does not exist or is not writable");
-        f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        f.flush();
-        if (!f) {
-            f.close();
-            std::remove(tmp.c_str());
-            fail(path, "write failed (disk full?)");
+    const std::string header = npyHeader(t.shape);
+    if (!sink(header.data(), header.size()))
+        return false;
+    const char *data = reinterpret_cast<const char *>(t.data.data());
+    const std::size_t bytes = t.data.size() * sizeof(float);
+    for (std::size_t done = 0; done < bytes; done += kNpyChunkBytes)
+        if (!sink(data + done, std::min(kNpyChunkBytes, bytes - done)))
+            return false;
+    return true;
+}
+
+std::string serializeNpy(const Tensor &t)
+{
+    std::string out;
+    out.reserve(npyHeader(t.shape).size() + t.data.size() * sizeof(float));
+    writeNpyTo(t, [&out](const char *p, std::size_t n) {
+        out.append(p, n);
+        return true;
+    });
+    return out;
+}
+
+namespace {
+
+// Streams `produce`'s bytes to `path` through a temporary file in the same folder and a
+// rename, so an error never leaves a partial file there. A device or FIFO at `path` (e.g.
+// /dev/stdout) is written directly: it cannot be replaced by a rename, nor should it be.
+void writeAtomically(const std::string &path, const std::function<bool(const NpySink &)> &produce)
+{
+    struct stat st {};
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
+        fail(path, "cannot write: " + osErrorText(EISDIR));
+    const bool direct = exists && !S_ISREG(st.st_mode);
+    std::string tmp = path;
+    int fd = -1;
+    if (direct) {
+        fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    } else {
+        std::random_device rd;
+        for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+            tmp = path + ".tmp" + std::to_string(rd() % 1000000);
+            fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            if (fd < 0 && errno != EEXIST)
+                break;
         }
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        fail(path, "cannot replace the file (is it a folder or read-only?)");
+    if (fd < 0)
+        fail(path, "cannot write: " + osErrorText(errno));
+    int err = 0;
+    const auto sink = [&](const char *p, std::size_t n) {
+        while (n > 0) {
+            const ssize_t w = ::write(fd, p, n);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                err = errno;
+                return false;
+            }
+            p += w;
+            n -= static_cast<std::size_t>(w);
+        }
+        return true;
+    };
+    bool ok = produce(sink);
+    if (::close(fd) != 0 && ok) {
+        err = errno;
+        ok = false;
     }
+    if (!ok) {
+        if (!direct)
+            ::unlink(tmp.c_str());
+        fail(path, "cannot write: " + osErrorText(err));
+    }
+    if (!direct && ::rename(tmp.c_str(), path.c_str()) != 0) {
+        err = errno;
+        ::unlink(tmp.c_str());
+        fail(path, "cannot replace the file: " + osErrorText(err));
+    }
+}
+
+} // namespace
+
+void writeFileAtomically(const std::string &path, const std::string &bytes)
+{
+    writeAtomically(path,
+                    [&bytes](const NpySink &sink) { return sink(bytes.data(), bytes.size()); });
 }
 
 void writeNpy(const std::string &path, const Tensor &t)
 {
-    writeFileAtomically(path, serializeNpy(t));
+    writeAtomically(path, [&t](const NpySink &sink) { return writeNpyTo(t, sink); });
 }
 
 } // namespace convscope::core

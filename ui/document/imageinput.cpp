@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "imageinput.h"
 
+#include "fileerror.h"
+
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
@@ -49,9 +51,10 @@ int imageBudgetMB()
 
 QImage readImage(const QString &path, QString *error, int budgetMB)
 {
-    if (!QFileInfo::exists(path)) {
+    // QImageReader says "File not found" for a folder or an unreadable file: ask the system.
+    if (const QString why = unreadableFileReason(path); !why.isEmpty()) {
         if (error)
-            *error = tr("%1: no such file").arg(path);
+            *error = tr("%1: %2").arg(path, why);
         return {};
     }
     QImageReader reader(path);

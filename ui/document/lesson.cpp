@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "lesson.h"
 
+#include "fileerror.h"
+
 #include "kernels.h"
 #include "paramsjson.h"
 #include "shape.h"
@@ -457,9 +459,14 @@ std::optional<Lesson> loadLesson(const QString &path, QString *error)
 {
     QFile f(path);
     const QString name = QFileInfo(path).fileName();
+    if (const QString why = unreadableFileReason(path); !why.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("%1: cannot open: %2").arg(path, why);
+        return std::nullopt;
+    }
     if (!f.open(QIODevice::ReadOnly)) {
         if (error)
-            *error = QStringLiteral("%1: cannot open: %2").arg(path, f.errorString());
+            *error = QStringLiteral("%1: cannot open: %2").arg(path, fileErrorText(f));
         return std::nullopt;
     }
     // A lesson is a few kilobytes; refuse something that is clearly not one.
@@ -490,13 +497,13 @@ bool saveLesson(const Lesson &lesson, const QString &path, QString *error)
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly)) {
         if (error)
-            *error = QStringLiteral("%1: cannot write: %2").arg(path, f.errorString());
+            *error = QStringLiteral("%1: cannot write: %2").arg(path, fileErrorText(f));
         return false;
     }
     const QByteArray bytes = lessonToJson(lesson);
     if (f.write(bytes) != bytes.size() || !f.commit()) {
         if (error)
-            *error = QStringLiteral("%1: cannot write: %2").arg(path, f.errorString());
+            *error = QStringLiteral("%1: cannot write: %2").arg(path, fileErrorText(f));
         return false;
     }
     return true;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sessionfile.h"
 
+#include "fileerror.h"
+
 #include "npy.h"
 #include "shape.h"
 #include "validate.h"
@@ -340,7 +342,7 @@ bool saveSession(const QString &path, const SessionState &s, QString *error)
     const QByteArray bytes = QJsonDocument(sessionToJson(s, dir)).toJson(QJsonDocument::Indented);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        *error = QStringLiteral("cannot write session '%1': %2").arg(path, file.errorString());
+        *error = QStringLiteral("cannot write session '%1': %2").arg(path, fileErrorText(file));
         return false;
     }
     return true;
@@ -348,9 +350,13 @@ bool saveSession(const QString &path, const SessionState &s, QString *error)
 
 std::optional<SessionState> loadSession(const QString &path, QString *error)
 {
+    if (const QString why = unreadableFileReason(path); !why.isEmpty()) {
+        *error = QStringLiteral("cannot open session '%1': %2").arg(path, why);
+        return std::nullopt;
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot open session '%1': %2").arg(path, file.errorString());
+        *error = QStringLiteral("cannot open session '%1': %2").arg(path, fileErrorText(file));
         return std::nullopt;
     }
     QJsonParseError parseError;

@@ -17,6 +17,8 @@ namespace convscope::ui {
 
 namespace {
 
+// A failed save is nearly always a failed write (full disk, I/O error): the transaction
+// reports the device's reason then, and this text only when the device saw no error.
 bool writeImage(QIODevice *d, const QImage &image, QString *error)
 {
     if (!image.save(d, "PNG")) {
@@ -24,6 +26,14 @@ bool writeImage(QIODevice *d, const QImage &image, QString *error)
         return false;
     }
     return true;
+}
+
+// Streams the tensor into the file: no second copy of it in memory.
+bool writeNpy(QIODevice *d, const core::Tensor &t)
+{
+    return core::writeNpyTo(t, [d](const char *p, std::size_t n) {
+        return d->write(p, static_cast<qint64>(n)) == static_cast<qint64>(n);
+    });
 }
 
 } // namespace
@@ -37,6 +47,14 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
         return result;
     }
     const QStringList planned = plannedFiles(requests, options);
+    // begin() first: it finishes or undoes what a killed export left in the folder, and only
+    // then does the folder show which files exist.
+    ExportTransaction tx(options.folder, options.overwrite);
+    QString error;
+    if (!tx.begin(&error)) {
+        result.message = error;
+        return result;
+    }
     if (!options.overwrite) {
         for (const QString &path : planned)
             if (QFileInfo::exists(path))
@@ -51,12 +69,6 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
         }
     }
 
-    ExportTransaction tx(options.folder, options.overwrite);
-    QString error;
-    if (!tx.begin(&error)) {
-        result.message = error;
-        return result;
-    }
     const double total = planned.size() + 1.0; // +1: moving the files into place
     int step = 0;
     const auto next = [&](const QString &name) {
@@ -111,8 +123,9 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
         if (fm.npy) {
             if (!next(f.npy()))
                 return cancelled();
-            if (!tx.writeBytes(f.npy(), QByteArray::fromStdString(core::serializeNpy(r.output)),
-                               &error))
+            if (!tx.write(
+                    f.npy(), [&](QIODevice *d, QString *) { return writeNpy(d, r.output); },
+                    &error))
                 return failed();
         }
         if (fm.sheet) {
@@ -145,8 +158,9 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
                 sf.outputNpy = f.npy();
             if (!next(f.input()))
                 return cancelled();
-            if (!tx.writeBytes(f.input(), QByteArray::fromStdString(core::serializeNpy(r.input)),
-                               &error))
+            if (!tx.write(
+                    f.input(), [&](QIODevice *d, QString *) { return writeNpy(d, r.input); },
+                    &error))
                 return failed();
             const auto convs = core::convLayers(r.network);
             for (int i = 0; i < static_cast<int>(convs.size()); ++i) {
@@ -154,20 +168,20 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
                 if (!next(f.weight(i)))
                     return cancelled();
                 const core::Tensor noTensor;
-                if (!tx.writeBytes(f.weight(i),
-                                   QByteArray::fromStdString(
-                                       core::serializeNpy(l.weight ? *l.weight : noTensor)),
-                                   &error))
+                const core::Tensor &w = l.weight ? *l.weight : noTensor;
+                if (!tx.write(
+                        f.weight(i), [&](QIODevice *d, QString *) { return writeNpy(d, w); },
+                        &error))
                     return failed();
                 sf.weightNpy << f.weight(i);
                 sf.biasNpy << (l.params.bias ? f.bias(i) : QString());
                 if (l.params.bias) {
                     if (!next(f.bias(i)))
                         return cancelled();
-                    if (!tx.writeBytes(f.bias(i),
-                                       QByteArray::fromStdString(
-                                           core::serializeNpy(l.bias ? *l.bias : noTensor)),
-                                       &error))
+                    const core::Tensor &b = l.bias ? *l.bias : noTensor;
+                    if (!tx.write(
+                            f.bias(i), [&](QIODevice *d, QString *) { return writeNpy(d, b); },
+                            &error))
                         return failed();
                 }
             }
