@@ -66,8 +66,8 @@ private:
 // Test hook, read once from CONVSCOPE_EXPORT_FAULT: "ACTION@N" acts at the N-th fault point
 // of the process (1-based; the points are the steps of begin, write and commit, and of the
 // recovery; "ACTION@WHAT" acts at the first point named WHAT, e.g. "kill@folder ready"
-// right after the recovery): kill raises SIGKILL, term raises SIGTERM, pause waits for any signal; "trace"
-// prints every point as "convscope: fault point N: WHAT" on stderr. Does nothing otherwise.
+// right after the recovery): kill raises SIGKILL, term raises SIGTERM, pause waits for any signal;
+// "trace" prints every point as "convscope: fault point N: WHAT" on stderr. Does nothing otherwise.
 void exportFaultPoint(const QString &what);
 
 } // namespace convscope::ui
