@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // convscope entry point: headless subcommands, or the desktop app.
 #include "cli/cli.h"
+#include "isa.h"
 #ifdef CONVSCOPE_WITH_GUI
 #include "exportcommand.h"
 #include "gui/guiapp.h"
 #endif
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 int main(int argc, char **argv)
 {
+    // Before any work, so a wrong value stops every command and the GUI alike.
+    if (const auto error = convscope::core::selectIsa(std::getenv("CONVSCOPE_ISA"))) {
+        std::cerr << "convscope: " << *error << "\n";
+        return 2;
+    }
     std::vector<std::string> args(argv + 1, argv + argc);
 #ifdef CONVSCOPE_WITH_GUI
     convscope::ui::registerGuiCommands();

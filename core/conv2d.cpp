@@ -3,6 +3,7 @@
 
 #include "checked.h"
 #include "convkernel.h"
+#include "isa.h"
 #include "padding.h"
 #include "shape.h"
 #include "threadpool.h"
@@ -15,6 +16,8 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <stdexcept>
+#include <string>
 
 namespace convscope::core {
 
@@ -237,13 +240,14 @@ void packBand(const Geometry &g, const float *input, const std::int64_t *columns
 }
 
 // Weights regrouped so the kernel reads one tap's weights for a channel block in a row:
-// [group][block][K][channels]; block b of group gi starts at (gi * Og + b * 8) * K.
-void packWeights(const Geometry &g, const Tensor &weight, std::vector<float> &packed)
+// [group][block][K][channels]; block b of group gi starts at (gi * Og + b * blockChannels) * K.
+void packWeights(const Geometry &g, const Tensor &weight, int blockChannels,
+                 std::vector<float> &packed)
 {
     packed.resize(static_cast<std::size_t>(g.O * g.taps));
     for (std::int64_t gi = 0; gi < g.G; ++gi)
-        for (std::int64_t o0 = 0; o0 < g.Og; o0 += kMaxBlockChannels) {
-            const std::int64_t ob = std::min<std::int64_t>(kMaxBlockChannels, g.Og - o0);
+        for (std::int64_t o0 = 0; o0 < g.Og; o0 += blockChannels) {
+            const std::int64_t ob = std::min<std::int64_t>(blockChannels, g.Og - o0);
             float *dst = packed.data() + (gi * g.Og + o0) * g.taps;
             for (std::int64_t k = 0; k < g.taps; ++k)
                 for (std::int64_t o = 0; o < ob; ++o)
@@ -405,6 +409,10 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
     const bool unbatched = input.rank() == 3;
     const Shape in4 = unbatched ? Shape{1, input.dim(0), input.dim(1), input.dim(2)} : input.shape;
     const Geometry g = makeGeometry(in4, weight, params);
+    const Isa isa = options.isa ? *options.isa : activeIsa();
+    if (!cpuHas(isa))
+        throw std::invalid_argument("conv2d: this CPU cannot run the " + isaName(isa) + " path");
+    const ConvKernel kernel = convKernel(isa);
     Shape os{g.N, g.O, g.Ho, g.Wo};
     if (unbatched)
         os.erase(os.begin());
@@ -426,7 +434,7 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
         options.threads > 0 ? std::min(options.threads, 256) : ThreadPool::hardwareThreads();
     if (!g.direct) {
         mapColumns(g, t_columns);
-        packWeights(g, weight, t_weights);
+        packWeights(g, weight, kernel.blockChannels, t_weights);
         tapOffsets(g, t_offsets);
     }
     t_bias.assign(static_cast<std::size_t>(g.O), 0.0f);
@@ -470,13 +478,13 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
         ko.channelStride = g.Ho * g.Wo;
         ko.planeWidth = g.Wq;
         ko.width = g.Wo;
-        for (std::int64_t o0 = 0; o0 < g.Og; o0 += kMaxBlockChannels) {
+        for (std::int64_t o0 = 0; o0 < g.Og; o0 += kernel.blockChannels) {
             const std::int64_t oc = gi * g.Og + o0;
-            a.channels = static_cast<int>(std::min<std::int64_t>(kMaxBlockChannels, g.Og - o0));
+            a.channels = static_cast<int>(std::min<std::int64_t>(kernel.blockChannels, g.Og - o0));
             a.weights = packedWeights + oc * g.taps;
             a.bias = biasValues + oc;
             ko.out = outData + ((n * g.O + oc) * g.Ho + y0) * g.Wo;
-            convRange(a, ko, 0, rows * g.Wq);
+            kernel.convRange(a, ko, 0, rows * g.Wq);
             if (!partial.empty())
                 for (int c = 0; c < a.channels; ++c)
                     widenRange(partial[static_cast<std::size_t>(t * g.Og + o0 + c)],

@@ -3,9 +3,11 @@
 // The engine's front door: picks a computation path, threads, reports progress and
 // honours cancellation. Callers validate() first.
 #include "conv2dparams.h"
+#include "isa.h"
 #include "tensor.h"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace convscope::core {
@@ -28,6 +30,9 @@ struct ForwardOptions {
     // it is written while it is still in cache (a separate pass over a 1920x1080 x 8 output
     // re-reads 66 MB from memory: ~6 ms of a live redraw's budget).
     std::vector<MinMax> *channelRanges = nullptr;
+    // The micro-kernel's instruction set; nullopt: core::activeIsa(). One the CPU lacks
+    // throws std::invalid_argument.
+    std::optional<Isa> isa;
 };
 
 enum class ForwardStatus { Done, Cancelled };

@@ -42,6 +42,27 @@ struct KernelOutput {
 // Computes the flat positions [qBegin, qEnd) for a.channels output channels. Reads input
 // up to a block (at most 192 floats) past qEnd + the largest offset: the workspace must have
 // that much slack after its last plane.
+using ConvRangeFn = void (*)(const KernelArgs &a, const KernelOutput &o, std::int64_t qBegin,
+                             std::int64_t qEnd);
+
+// One instruction set's build of the kernel (convkernel_<isa>.cpp). Weights are packed in
+// blocks of blockChannels() output channels for it.
+namespace avx512 {
 void convRange(const KernelArgs &a, const KernelOutput &o, std::int64_t qBegin, std::int64_t qEnd);
+int blockChannels();
+} // namespace avx512
+namespace avx2 {
+void convRange(const KernelArgs &a, const KernelOutput &o, std::int64_t qBegin, std::int64_t qEnd);
+int blockChannels();
+} // namespace avx2
+namespace baseline {
+void convRange(const KernelArgs &a, const KernelOutput &o, std::int64_t qBegin, std::int64_t qEnd);
+int blockChannels();
+} // namespace baseline
+
+struct ConvKernel {
+    ConvRangeFn convRange = nullptr;
+    int blockChannels = 0;
+};
 
 } // namespace convscope::core

@@ -12,6 +12,8 @@ packages=(
   # The package stage: validators for what `cmake --install` ships, and cpack's .deb
   desktop-file-utils appstream libxml2-utils shared-mime-info mandoc man-db bash-completion
   dpkg-dev file lintian
+  # Runs the binary under emulated CPUs without AVX-512 and without AVX2 (tests/cli/isa_paths.sh)
+  qemu-user
 )
 # Optional extras: PyTorch for the fixture script, the benchmark and the snippet tests.
 if [ "${CONVSCOPE_WITH_TORCH:-1}" = 1 ]; then packages+=(python3-torch); fi

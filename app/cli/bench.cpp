@@ -3,6 +3,8 @@
 
 #include "args.h"
 #include "conv2d.h"
+#include "cpus.h"
+#include "isa.h"
 #include "jsonreader.h"
 #include "shape.h"
 #include "validate.h"
@@ -28,9 +30,10 @@ const std::string kBenchUsage =
     "Times the engine's Conv2d forward on each configuration (x ~ N(0,1), weight ~\n"
     "N(0,1)/sqrt(fan_in), bias ~ N(0,1), float32, zeros padding): warm-up, then repeated runs\n"
     "for at least a second. Prints median and minimum milliseconds and GFLOP/s, or with\n"
-    "--json one object {\"results\": [{\"name\", \"median_ms\", \"min_ms\", \"runs\"}]}.\n"
-    "--threads 0 (the default) uses every CPU the process may use (its affinity mask and\n"
-    "cgroup CPU quota: `taskset -c 0` means 1).\n";
+    "--json one object {\"isa\": PATH, \"results\": [{\"name\", \"median_ms\", \"min_ms\",\n"
+    "\"runs\"}]}, PATH being the kernel's instruction set (avx512, avx2 or baseline: the best\n"
+    "this CPU runs, or CONVSCOPE_ISA's). --threads 0 (the default) uses every CPU the process\n"
+    "may use (its affinity mask and cgroup CPU quota: `taskset -c 0` means 1).\n";
 
 std::int64_t intField(const JsonObject &obj, const std::string &key, const std::string &where,
                       std::int64_t minimum)
@@ -202,9 +205,12 @@ int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostre
     }
 
     const bool json = a.has("json");
+    const std::string isa = isaName(activeIsa());
     if (json) {
-        out << "{\"results\": [";
+        out << "{\"isa\": " << jsonString(isa) << ", \"results\": [";
     } else {
+        out << "kernel: " << isa << ", threads: " << (threads > 0 ? threads : availableCpus())
+            << "\n";
         out << std::left << std::setw(11) << "config" << std::right << std::setw(9) << "GFLOP"
             << std::setw(11) << "median ms" << std::setw(10) << "min ms" << std::setw(7) << "runs"
             << std::setw(9) << "GFLOP/s"

@@ -4,6 +4,7 @@
 #include "bench.h"
 
 #include "conv2d.h"
+#include "isa.h"
 #include "npy.h"
 #include "rf.h"
 #include "shape.h"
@@ -268,7 +269,10 @@ int runCli(const std::vector<std::string> &args, std::ostream &out, std::ostream
         return 0;
     }
     if (first == "--version") {
-        out << "convscope " << version() << "\n";
+        out << "convscope " << version() << "\n"
+            << "engine: " << core::isaName(core::activeIsa())
+            << " kernel (this CPU runs: " << core::isaList(core::availableIsas())
+            << "; CONVSCOPE_ISA chooses)\n";
         return 0;
     }
     for (const auto &c : commands()) {

@@ -2,6 +2,7 @@
 // The fast engine (core::conv2d) against the oracle (referenceConv2d) over a deterministic
 // sample of the parameter grid, plus thread-count bit-identity and cancel latency.
 #include "conv2d.h"
+#include "isa.h"
 #include "random_tensor.h"
 #include "reference_conv.h"
 #include "shape.h"
@@ -100,14 +101,22 @@ std::vector<MinMax> bruteRanges(const Tensor &t)
     return r;
 }
 
-void expectMatchesReference(const Case &k, std::uint32_t seed, int threads = 1)
+// Every micro-kernel path this CPU runs, best first: each is checked against the reference.
+std::vector<Isa> paths()
 {
+    return availableIsas();
+}
+
+void expectMatchesReference(const Case &k, std::uint32_t seed, Isa isa, int threads = 1)
+{
+    SCOPED_TRACE("kernel path " + isaName(isa));
     const Inputs in = makeInputs(k, seed);
     const Tensor *bias = k.p.bias ? &in.b : nullptr;
     const Tensor ref = referenceConv2d(in.x, in.w, bias, k.p);
     Tensor fast;
     ForwardOptions options;
     options.threads = threads;
+    options.isa = isa;
     ASSERT_EQ(conv2d(in.x, in.w, bias, k.p, fast, options), ForwardStatus::Done) << describe(k);
     ASSERT_EQ(fast.shape, ref.shape) << describe(k);
     std::size_t where = 0;
@@ -189,46 +198,50 @@ TEST(Conv2dFast, parameterGrid_matchesReference)
     // Every padding mode x padding kind x group layout, several random draws each: kernel
     // 1..7 (even and non-square), stride 1..3, dilation 1..3, batch 1..3 or unbatched, odd
     // and even sizes. Deterministic seed, so a failure reproduces.
-    std::mt19937 rng(20261125);
-    int cases = 0;
-    for (PaddingMode mode :
-         {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate, PaddingMode::Circular})
-        for (PaddingKind kind : {PaddingKind::Explicit, PaddingKind::Same, PaddingKind::Valid})
-            for (int layout = 0; layout < 4; ++layout)
-                for (int draw = 0; draw < 20; ++draw) {
-                    const Case k = drawCase(rng, mode, kind, layout);
-                    expectMatchesReference(k, rng());
-                    ++cases;
-                    if (HasFailure())
-                        return; // one fully described failure is more useful than hundreds
-                }
-    EXPECT_EQ(cases, 4 * 3 * 4 * 20);
+    for (const Isa isa : paths()) {
+        std::mt19937 rng(20261125);
+        int cases = 0;
+        for (PaddingMode mode : {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate,
+                                 PaddingMode::Circular})
+            for (PaddingKind kind : {PaddingKind::Explicit, PaddingKind::Same, PaddingKind::Valid})
+                for (int layout = 0; layout < 4; ++layout)
+                    for (int draw = 0; draw < 20; ++draw) {
+                        const Case k = drawCase(rng, mode, kind, layout);
+                        expectMatchesReference(k, rng(), isa);
+                        ++cases;
+                        if (HasFailure())
+                            return; // one fully described failure is more useful than hundreds
+                    }
+        EXPECT_EQ(cases, 4 * 3 * 4 * 20);
+    }
 }
 
 TEST(Conv2dFast, wideRowsAndManyChannels_matchReference)
 {
     // Rows wider than a register block (the kernel stores straight into the output there),
     // channel counts that leave partial blocks of 8, and a deep reduction.
-    std::mt19937 rng(7);
-    for (int variant = 0; variant < 6; ++variant) {
-        Case k;
-        k.n = 1 + variant % 2;
-        k.c = variant < 3 ? 3 : 13;
-        k.o = 19 + variant;
-        k.h = 29 + variant;
-        k.w = 150 + 7 * variant;
-        k.p.kernel = {3 + variant % 3, 2 + variant % 4};
-        k.p.stride = {1 + variant % 2, 1 + variant / 3};
-        k.p.dilation = {1 + variant / 4, 1};
-        k.p.padding = {variant % 3, 2};
-        k.p.paddingMode = static_cast<PaddingMode>(variant % 4);
-        k.p.groups = variant == 5 ? 1 : (variant % 2 ? 1 : int(k.c) == 13 ? 1 : 3);
-        if (k.o % k.p.groups != 0)
-            k.o += k.p.groups - k.o % k.p.groups;
-        k.p.inChannels = int(k.c);
-        k.p.outChannels = int(k.o);
-        ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
-        expectMatchesReference(k, rng());
+    for (const Isa isa : paths()) {
+        std::mt19937 rng(7);
+        for (int variant = 0; variant < 6; ++variant) {
+            Case k;
+            k.n = 1 + variant % 2;
+            k.c = variant < 3 ? 3 : 13;
+            k.o = 19 + variant;
+            k.h = 29 + variant;
+            k.w = 150 + 7 * variant;
+            k.p.kernel = {3 + variant % 3, 2 + variant % 4};
+            k.p.stride = {1 + variant % 2, 1 + variant / 3};
+            k.p.dilation = {1 + variant / 4, 1};
+            k.p.padding = {variant % 3, 2};
+            k.p.paddingMode = static_cast<PaddingMode>(variant % 4);
+            k.p.groups = variant == 5 ? 1 : (variant % 2 ? 1 : int(k.c) == 13 ? 1 : 3);
+            if (k.o % k.p.groups != 0)
+                k.o += k.p.groups - k.o % k.p.groups;
+            k.p.inChannels = int(k.c);
+            k.p.outChannels = int(k.o);
+            ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
+            expectMatchesReference(k, rng(), isa);
+        }
     }
 }
 
@@ -236,24 +249,26 @@ TEST(Conv2dFast, largeStrides_matchReference)
 {
     // Strides 4 (its own de-interleaving copy), 5 and 7 (the generic copy), big kernels, all
     // padding modes: the AlexNet-like stem and friends.
-    std::mt19937 rng(11);
     const Hw strides[] = {{4, 4}, {5, 3}, {7, 4}, {4, 6}};
-    for (int variant = 0; variant < 8; ++variant) {
-        Case k;
-        k.n = 1 + variant % 2;
-        k.c = 1 + variant % 3;
-        k.o = 5 + variant;
-        k.h = 40 + 3 * variant;
-        k.w = 61 + 5 * variant;
-        k.p.kernel = {11 - variant % 4, 9 + variant % 3};
-        k.p.stride = strides[variant % 4];
-        k.p.dilation = {1 + variant / 6, 1};
-        k.p.padding = {5 - variant % 3, 4};
-        k.p.paddingMode = static_cast<PaddingMode>(variant % 4);
-        k.p.inChannels = int(k.c);
-        k.p.outChannels = int(k.o);
-        ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
-        expectMatchesReference(k, rng());
+    for (const Isa isa : paths()) {
+        std::mt19937 rng(11);
+        for (int variant = 0; variant < 8; ++variant) {
+            Case k;
+            k.n = 1 + variant % 2;
+            k.c = 1 + variant % 3;
+            k.o = 5 + variant;
+            k.h = 40 + 3 * variant;
+            k.w = 61 + 5 * variant;
+            k.p.kernel = {11 - variant % 4, 9 + variant % 3};
+            k.p.stride = strides[variant % 4];
+            k.p.dilation = {1 + variant / 6, 1};
+            k.p.padding = {5 - variant % 3, 4};
+            k.p.paddingMode = static_cast<PaddingMode>(variant % 4);
+            k.p.inChannels = int(k.c);
+            k.p.outChannels = int(k.o);
+            ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
+            expectMatchesReference(k, rng(), isa);
+        }
     }
 }
 
@@ -339,18 +354,23 @@ TEST(Conv2dFast, resultIsBitIdenticalForAnyThreadCount)
         k.p.outChannels = int(k.o);
         ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
         const Inputs in = makeInputs(k, 3);
-        Tensor one;
-        ForwardOptions options;
-        options.threads = 1;
-        ASSERT_EQ(conv2d(in.x, in.w, &in.b, k.p, one, options), ForwardStatus::Done);
-        for (int threads : {2, 3, 5, 0}) {
-            Tensor many;
-            options.threads = threads;
-            ASSERT_EQ(conv2d(in.x, in.w, &in.b, k.p, many, options), ForwardStatus::Done);
-            ASSERT_EQ(many.shape, one.shape);
-            EXPECT_EQ(
-                std::memcmp(many.data.data(), one.data.data(), one.data.size() * sizeof(float)), 0)
-                << "threads " << threads << ": " << describe(k);
+        for (const Isa isa : paths()) {
+            SCOPED_TRACE("kernel path " + isaName(isa));
+            Tensor one;
+            ForwardOptions options;
+            options.threads = 1;
+            options.isa = isa;
+            ASSERT_EQ(conv2d(in.x, in.w, &in.b, k.p, one, options), ForwardStatus::Done);
+            for (int threads : {2, 3, 5, 0}) {
+                Tensor many;
+                options.threads = threads;
+                ASSERT_EQ(conv2d(in.x, in.w, &in.b, k.p, many, options), ForwardStatus::Done);
+                ASSERT_EQ(many.shape, one.shape);
+                EXPECT_EQ(
+                    std::memcmp(many.data.data(), one.data.data(), one.data.size() * sizeof(float)),
+                    0)
+                    << "threads " << threads << ": " << describe(k);
+            }
         }
     }
 }
@@ -506,7 +526,7 @@ void expectQuickAndMatchingReference(const Case &k, std::uint32_t seed)
     ASSERT_FALSE(validate(k.p, {k.n, k.c, k.h, k.w})) << describe(k);
     for (const int threads : {1, 2}) {
         const auto start = std::chrono::steady_clock::now();
-        expectMatchesReference(k, seed, threads);
+        expectMatchesReference(k, seed, activeIsa(), threads);
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         EXPECT_LT(seconds, 0.5) << describe(k) << " on " << threads << " threads";

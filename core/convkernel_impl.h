@@ -1,19 +1,28 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+// The micro-kernel's body, compiled once per instruction set: each convkernel_<isa>.cpp
+// defines CONVSCOPE_KERNEL_NS, is built with that ISA's flags, and includes this file, so
+// one binary carries every path and conv2d.cpp picks one at run time (core/isa.h). Nothing
+// here may have external linkage outside that namespace: an inline function or template
+// shared between the paths would be merged by the linker and one ISA's code would run on
+// a CPU that picked another.
+#ifndef CONVSCOPE_KERNEL_NS
+#error "define CONVSCOPE_KERNEL_NS before including convkernel_impl.h"
+#endif
+
 #include "convkernel.h"
 
-#include <algorithm>
 #include <cstring>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 #endif
 
-namespace convscope::core {
+namespace convscope::core::CONVSCOPE_KERNEL_NS {
 
 namespace {
 
-// One SIMD register's worth of floats: AVX-512 where the build allows it (-march=native on
-// this machine), AVX2+FMA next, and a portable GCC vector type otherwise.
+// One SIMD register's worth of floats: AVX-512, AVX2+FMA, or a portable GCC vector type
+// (SSE2 on x86-64), whichever this translation unit's flags allow.
 #if defined(__AVX512F__)
 using Vec = __m512;
 constexpr int kLanes = 16;
@@ -75,12 +84,26 @@ inline Vec fma(Vec a, Vec b, Vec c)
 }
 #endif
 
-// Vectors per row of the register tile: Ob * Xb accumulators stay within 24 of the 32
-// (AVX-512) registers, leaving room for the loaded inputs and broadcast weights.
+// Vectors per row of the register tile: Ob * Xb accumulators stay within 24 of AVX-512's
+// 32 registers, and within 12 of the 16 that AVX2 and SSE2 have, leaving room for the loaded
+// inputs and broadcast weights. With 16 registers, 6 channels x 2 vectors is the tile that
+// keeps the most FMAs in flight per load.
+#if defined(__AVX512F__)
+constexpr int kBlockChannels = 8;
+constexpr int kVectors[kMaxBlockChannels + 1] = {0, 12, 12, 8, 6, 4, 4, 3, 3};
+#else
+constexpr int kBlockChannels = 6;
+constexpr int kVectors[kMaxBlockChannels + 1] = {0, 12, 6, 4, 3, 2, 2, 1, 1};
+#endif
 constexpr int vectorsFor(int channels)
 {
-    constexpr int table[kMaxBlockChannels + 1] = {0, 12, 12, 8, 6, 4, 4, 3, 3};
-    return table[channels];
+    return kVectors[channels];
+}
+
+// std::min is an inline template with external linkage: see the note at the top.
+constexpr std::int64_t smaller(std::int64_t a, std::int64_t b)
+{
+    return a < b ? a : b;
 }
 
 template <int Ob>
@@ -141,8 +164,8 @@ void scatter(const float *tile, int P, const KernelOutput &o, std::int64_t q, st
     std::int64_t x = q - y * o.planeWidth;
     const std::int64_t q0 = q;
     while (q < qEnd) {
-        const std::int64_t run = std::min(o.planeWidth - x, qEnd - q);
-        const std::int64_t valid = std::min(run, o.width - x);
+        const std::int64_t run = smaller(o.planeWidth - x, qEnd - q);
+        const std::int64_t valid = smaller(run, o.width - x);
         if (valid > 0)
             for (int c = 0; c < Ob; ++c)
                 std::memcpy(o.out + c * o.channelStride + y * o.width + x,
@@ -167,12 +190,17 @@ void range(const KernelArgs &a, const KernelOutput &o, std::int64_t qBegin, std:
             block<Ob>(a, q, o.out + y * o.width + x, o.channelStride);
         } else {
             block<Ob>(a, q, tile, P);
-            scatter<Ob>(tile, P, o, q, std::min(q + P, qEnd));
+            scatter<Ob>(tile, P, o, q, smaller(q + P, qEnd));
         }
     }
 }
 
 } // namespace
+
+int blockChannels()
+{
+    return kBlockChannels;
+}
 
 void convRange(const KernelArgs &a, const KernelOutput &o, std::int64_t qBegin, std::int64_t qEnd)
 {
@@ -188,4 +216,4 @@ void convRange(const KernelArgs &a, const KernelOutput &o, std::int64_t qBegin, 
     }
 }
 
-} // namespace convscope::core
+} // namespace convscope::core::CONVSCOPE_KERNEL_NS
