@@ -66,6 +66,11 @@ bool same(const Conv2dLayer &a, const Conv2dLayer &b)
     return a.params == b.params && sameTensor(a.weight, b.weight)
            && (!a.params.bias || sameTensor(a.bias, b.bias));
 }
+bool same(const ConvTranspose2dLayer &a, const ConvTranspose2dLayer &b)
+{
+    return a.params == b.params && sameTensor(a.weight, b.weight)
+           && (!a.params.bias || sameTensor(a.bias, b.bias));
+}
 bool same(const MaxPool2dLayer &a, const MaxPool2dLayer &b)
 {
     // stride=None and stride=kernel_size are the same module.
@@ -114,6 +119,7 @@ std::optional<ValidationError> checkOther(const Layer &layer, const Shape &in)
             [](const Conv2dLayer &) -> std::optional<ValidationError> { return std::nullopt; },
             [&](const BatchNorm2dLayer &l) { return validate(l, in); },
             [&](const AdaptiveAvgPool2dLayer &l) { return validate(l, in); },
+            [&](const ConvTranspose2dLayer &l) { return validate(l, in); },
             [&](const auto &l) -> std::optional<ValidationError> {
                 using T = std::decay_t<decltype(l)>;
                 if (in.size() != 3 && in.size() != 4)
@@ -145,7 +151,7 @@ std::optional<ValidationError> checkOtherModule(const Layer &layer)
             if constexpr (
                 std::is_same_v<
                     T,
-                    MaxPool2dLayer> || std::is_same_v<T, AvgPool2dLayer> || std::is_same_v<T, AdaptiveAvgPool2dLayer> || std::is_same_v<T, BatchNorm2dLayer>)
+                    MaxPool2dLayer> || std::is_same_v<T, AvgPool2dLayer> || std::is_same_v<T, AdaptiveAvgPool2dLayer> || std::is_same_v<T, BatchNorm2dLayer> || std::is_same_v<T, ConvTranspose2dLayer>)
                 return validateModule(l);
             else if constexpr (
                 std::is_same_v<
@@ -164,7 +170,7 @@ Shape nextShape(const Layer &layer, const Shape &in)
     return std::visit(
         [&](const auto &l) -> Shape {
             using T = std::decay_t<decltype(l)>;
-            if constexpr (std::is_same_v<T, Conv2dLayer>)
+            if constexpr (std::is_same_v<T, Conv2dLayer> || std::is_same_v<T, ConvTranspose2dLayer>)
                 return outputShape(l.params, in);
             else if constexpr (
                 std::is_same_v<
@@ -193,6 +199,9 @@ ForwardStatus runOther(const Layer &layer, const Tensor &x, Tensor &y,
         Overloaded{
             [](const Conv2dLayer &) -> ForwardStatus {
                 throw std::logic_error("runOther called on a Conv2d");
+            },
+            [](const ConvTranspose2dLayer &) -> ForwardStatus {
+                throw std::logic_error("runOther called on a ConvTranspose2d");
             },
             [&](const ReluLayer &) { return act(Activation::Relu); },
             [&](const LeakyReluLayer &l) {
@@ -284,7 +293,8 @@ std::string kindName(const Layer &layer)
                    [](const ZeroPad2dLayer &) { return std::string("ZeroPad2d"); },
                    [](const ConstantPad2dLayer &) { return std::string("ConstantPad2d"); },
                    [](const ReflectionPad2dLayer &) { return std::string("ReflectionPad2d"); },
-                   [](const ReplicationPad2dLayer &) { return std::string("ReplicationPad2d"); }},
+                   [](const ReplicationPad2dLayer &) { return std::string("ReplicationPad2d"); },
+                   [](const ConvTranspose2dLayer &) { return std::string("ConvTranspose2d"); }},
         layer);
 }
 
@@ -292,6 +302,7 @@ std::string torchRepr(const Layer &layer)
 {
     return std::visit(
         Overloaded{[](const Conv2dLayer &c) { return torchRepr(c.params); },
+                   [](const ConvTranspose2dLayer &c) { return torchRepr(c.params); },
                    [](const MaxPool2dLayer &l) { return torchRepr(l); },
                    [](const AvgPool2dLayer &l) { return torchRepr(l); },
                    [](const AdaptiveAvgPool2dLayer &l) { return torchRepr(l); },
@@ -320,7 +331,7 @@ bool changesCoordinates(const Layer &layer)
             using T = std::decay_t<decltype(l)>;
             return std::is_same_v<
                        T,
-                       MaxPool2dLayer> || std::is_same_v<T, AvgPool2dLayer> || std::is_same_v<T, AdaptiveAvgPool2dLayer> || requires
+                       MaxPool2dLayer> || std::is_same_v<T, AvgPool2dLayer> || std::is_same_v<T, AdaptiveAvgPool2dLayer> || std::is_same_v<T, ConvTranspose2dLayer> || requires
             {
                 l.padding;
             };
@@ -378,6 +389,8 @@ int inputChannels(const Network &net)
             return c->params.inChannels;
         if (const auto *b = std::get_if<BatchNorm2dLayer>(&l))
             return b->numFeatures;
+        if (const auto *t = std::get_if<ConvTranspose2dLayer>(&l))
+            return t->params.inChannels;
     }
     return 0;
 }
@@ -411,8 +424,21 @@ std::optional<NetworkError> check(const Network &net, const Shape *input)
             if (!e)
                 shape = nextShape(layer, shape);
         } else {
-            // Channels chain through every other kind; a BatchNorm2d fixes them.
+            // Channels chain through every other kind; a BatchNorm2d fixes them, a
+            // ConvTranspose2d maps them like a Conv2d.
             e = checkOtherModule(layer);
+            if (const auto *t = std::get_if<ConvTranspose2dLayer>(&layer); t && !e) {
+                const int want = t->params.inChannels;
+                if (!shape.empty() && shape[1] != want)
+                    e = ValidationError{
+                        Field::InChannels,
+                        "expected in_channels=" + std::to_string(shape[1]) + " to match the "
+                            + std::to_string(shape[1])
+                            + " input channels the layer before gives, but got in_channels="
+                            + std::to_string(want)};
+                else
+                    shape = Shape{1, t->params.outChannels, 1, 1};
+            }
             if (const auto *b = std::get_if<BatchNorm2dLayer>(&layer); b && !e) {
                 if (shape.empty())
                     shape = Shape{1, b->numFeatures, 1, 1};
@@ -466,6 +492,10 @@ ForwardStatus forward(const Network &net, const Tensor &input, std::vector<Tenso
     for (const Layer &l : net.layers) {
         if (const auto *c = std::get_if<Conv2dLayer>(&l); c && !c->weight)
             throw std::invalid_argument("forward needs the weights of every Conv2d layer");
+        if (const auto *t = std::get_if<ConvTranspose2dLayer>(&l);
+            t && (!t->weight || (t->params.bias && !t->bias)))
+            throw std::invalid_argument("forward needs the weights (and, with bias, the bias) of "
+                                        "every ConvTranspose2d layer");
         if (const auto *b = std::get_if<BatchNorm2dLayer>(&l);
             b && (!b->runningMean || !b->runningVar || (b->affine && (!b->weight || !b->bias))))
             throw std::invalid_argument("forward needs the running statistics (and, with "
@@ -492,6 +522,8 @@ ForwardStatus forward(const Network &net, const Tensor &input, std::vector<Tenso
             const Shape next = nextShape(l, shape);
             if (const auto *c = std::get_if<Conv2dLayer>(&l))
                 work[i] = static_cast<double>(macCount(c->params, shape));
+            else if (const auto *t = std::get_if<ConvTranspose2dLayer>(&l))
+                work[i] = static_cast<double>(macCount(t->params, shape));
             else if (const auto *m = std::get_if<MaxPool2dLayer>(&l))
                 work[i] = static_cast<double>(numel(next)) * m->kernel.h * m->kernel.w;
             else if (const auto *a = std::get_if<AvgPool2dLayer>(&l))
@@ -523,6 +555,11 @@ ForwardStatus forward(const Network &net, const Tensor &input, std::vector<Tenso
             const Tensor *bias = c->params.bias ? c->bias.get() : nullptr;
             if (conv2d(*x, *c->weight, bias, c->params, y, o) == ForwardStatus::Cancelled)
                 return ForwardStatus::Cancelled;
+        } else if (const auto *t = std::get_if<ConvTranspose2dLayer>(&net.layers[i])) {
+            if (convTranspose2d(*x, *t, y, options.threads, report) == ForwardStatus::Cancelled)
+                return ForwardStatus::Cancelled;
+            if (ranges)
+                *ranges = rangesOf(y);
         } else {
             if (!report(0.0))
                 return ForwardStatus::Cancelled;

@@ -10,6 +10,7 @@
 // network (PyTorch prints the same list with indices counted from 0).
 #include "conv2d.h"
 #include "conv2dparams.h"
+#include "convtranspose2d.h"
 #include "layers.h"
 #include "tensor.h"
 #include "validate.h"
@@ -37,11 +38,12 @@ struct Conv2dLayer {
 struct ReluLayer {};
 
 // Conv2d first, ReLU second: the order session code and the Layers dock were written for.
-// The other kinds live in layers.h.
-using Layer = std::variant<Conv2dLayer, ReluLayer, MaxPool2dLayer, AvgPool2dLayer,
-                           AdaptiveAvgPool2dLayer, BatchNorm2dLayer, LeakyReluLayer, Relu6Layer,
-                           GeluLayer, SiluLayer, SigmoidLayer, TanhLayer, ZeroPad2dLayer,
-                           ConstantPad2dLayer, ReflectionPad2dLayer, ReplicationPad2dLayer>;
+// The other kinds live in layers.h, ConvTranspose2d in convtranspose2d.h.
+using Layer =
+    std::variant<Conv2dLayer, ReluLayer, MaxPool2dLayer, AvgPool2dLayer, AdaptiveAvgPool2dLayer,
+                 BatchNorm2dLayer, LeakyReluLayer, Relu6Layer, GeluLayer, SiluLayer, SigmoidLayer,
+                 TanhLayer, ZeroPad2dLayer, ConstantPad2dLayer, ReflectionPad2dLayer,
+                 ReplicationPad2dLayer, ConvTranspose2dLayer>;
 
 // Same kind and parameters, and tensors with the same shapes and values.
 bool sameLayer(const Layer &a, const Layer &b);
@@ -51,7 +53,8 @@ std::string kindName(const Layer &layer);
 // The layer's repr as PyTorch prints it: "Conv2d(3, 8, kernel_size=(3, 3), ...)", "ReLU()".
 std::string torchRepr(const Layer &layer);
 
-// Whether the layer moves, drops or adds spatial positions (pools and padding layers): the
+// Whether the layer moves, drops or adds spatial positions (pools, padding layers and
+// ConvTranspose2d, whose windows run the other way): the
 // receptive-field geometry, which follows Conv2d windows only, cannot pass through it.
 // Element-wise layers (activations, BatchNorm2d) change no coordinate.
 bool changesCoordinates(const Layer &layer);
@@ -77,9 +80,9 @@ Network geometryNetwork(const std::vector<Conv2dParams> &stack);
 std::vector<Conv2dParams> convParams(const Network &net);
 // The network's Conv2d layers, in order (pointers into `net`).
 std::vector<const Conv2dLayer *> convLayers(const Network &net);
-// The input channels the network expects: the in_channels of its first Conv2d or the
-// num_features of its first BatchNorm2d, whichever comes first (every other kind keeps the
-// channels); 0 when it has neither.
+// The input channels the network expects: the in_channels of its first Conv2d or
+// ConvTranspose2d or the num_features of its first BatchNorm2d, whichever comes first (every
+// other kind keeps the channels); 0 when it has none of them.
 int inputChannels(const Network &net);
 
 // Why a network cannot run on an input: the failing layer counted from 1, its kind, and the

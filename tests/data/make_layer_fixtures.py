@@ -6,11 +6,13 @@ Run with Debian's interpreter (python3-torch, python3-numpy):
 
     /usr/bin/python3 tests/data/make_layer_fixtures.py
 
-Each case folder holds input.npy, output.npy, the BatchNorm2d tensors where the kind has
-them (running_mean.npy, running_var.npy, weight.npy, bias.npy) and params.txt: key=value
+Each case folder holds input.npy, output.npy, the kind's tensors where it has them
+(BatchNorm2d: running_mean.npy, running_var.npy, weight.npy, bias.npy; ConvTranspose2d:
+weight.npy and, with bias, bias.npy) and params.txt: key=value
 lines (kind, the constructor arguments, shapes and torch_repr), read by layers_test.cpp.
 Unlike make_fixtures.py the outputs are PyTorch's own float32 results: these layers are
-meant to match PyTorch's float32 kernels, and most of them (pools, pads, max) are exact.
+meant to match PyTorch's float32 kernels, and most of them (pools, pads, max) are exact
+(ConvTranspose2d sums in another order: within the conformance kit's 1e-4).
 
 The output is deterministic (fixed seed); regenerate and commit when adding a case.
 """
@@ -132,6 +134,43 @@ CASES = [
      "ReplicationPad2d", dict(padding=(6, 2, 5, 7)), [1, 2, 3, 4]),
     ("replicatepad_unbatched", "ReplicationPad2d 1, unbatched", "ReplicationPad2d",
      dict(padding=1), [3, 4, 4]),
+    # ConvTranspose2d
+    ("ct_k3_s1", "kernel 3, stride 1: every input pixel spreads to a 3 x 3 patch",
+     "ConvTranspose2d", dict(in_channels=3, out_channels=4, kernel_size=3), [1, 3, 5, 6]),
+    ("ct_s2_pad1_outpad1", "stride 2, padding 1, output_padding 1: the size doubles exactly",
+     "ConvTranspose2d", dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1,
+                             output_padding=1), [1, 4, 5, 4]),
+    ("ct_k4_s2_pad1_batch2", "kernel 4, stride 2, padding 1 (a DCGAN up-sampling), batch 2",
+     "ConvTranspose2d", dict(in_channels=3, out_channels=2, kernel_size=4, stride=2, padding=1),
+     [2, 3, 4, 5]),
+    ("ct_dilation2_pad2", "dilation 2, padding 2",
+     "ConvTranspose2d", dict(in_channels=2, out_channels=3, kernel_size=3, dilation=2,
+                             padding=2), [1, 2, 6, 5]),
+    ("ct_outpad_below_dilation",
+     "stride 1, dilation 3, output_padding 2: allowed because it is below the dilation",
+     "ConvTranspose2d", dict(in_channels=2, out_channels=2, kernel_size=2, dilation=3,
+                             output_padding=2), [1, 2, 4, 4]),
+    ("ct_groups2_s2", "groups 2, stride 2, padding 1",
+     "ConvTranspose2d", dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1,
+                             groups=2), [1, 4, 5, 5]),
+    ("ct_depthwise_s3", "groups = channels = 3, stride 3 (gaps between the patches)",
+     "ConvTranspose2d", dict(in_channels=3, out_channels=3, kernel_size=2, stride=3, groups=3),
+     [1, 3, 4, 4]),
+    ("ct_no_bias_rect", "bias=False, kernel (2, 3), stride (1, 2)",
+     "ConvTranspose2d", dict(in_channels=3, out_channels=5, kernel_size=(2, 3), stride=(1, 2),
+                             bias=False), [1, 3, 5, 4]),
+    ("ct_asymmetric", "kernel (3, 5), stride (3, 2), padding (2, 1), output_padding (1, 0), "
+     "dilation (1, 2)",
+     "ConvTranspose2d", dict(in_channels=2, out_channels=4, kernel_size=(3, 5), stride=(3, 2),
+                             padding=(2, 1), output_padding=(1, 0), dilation=(1, 2)),
+     [1, 2, 5, 6]),
+    ("ct_unbatched", "unbatched [C, H, W] input, stride 2",
+     "ConvTranspose2d", dict(in_channels=3, out_channels=2, kernel_size=3, stride=2),
+     [3, 4, 5]),
+    ("ct_padding_crops_past_kernel",
+     "stride 3, padding 3: the crop removes whole patches at the borders",
+     "ConvTranspose2d", dict(in_channels=2, out_channels=2, kernel_size=3, stride=3, padding=3),
+     [1, 2, 5, 5]),
 ]
 
 
@@ -181,6 +220,10 @@ def main():
             if module.affine:
                 tensors["weight"] = module.weight
                 tensors["bias"] = module.bias
+        if kind == "ConvTranspose2d":
+            tensors["weight"] = module.weight
+            if module.bias is not None:
+                tensors["bias"] = module.bias
         module.eval()
         x = make_input(input_shape, None if kind == "BatchNorm2d" else transform)
         with torch.no_grad():
@@ -212,6 +255,16 @@ def main():
             lines.append("eps=" + repr(module.eps))
             lines.append("momentum=" + repr(module.momentum))
             lines.append("affine=%d" % int(module.affine))
+        if kind == "ConvTranspose2d":
+            lines.append("in_channels=%d" % module.in_channels)
+            lines.append("out_channels=%d" % module.out_channels)
+            lines.append("kernel=" + csv(module.kernel_size))
+            lines.append("stride=" + csv(module.stride))
+            lines.append("padding=" + csv(module.padding))
+            lines.append("output_padding=" + csv(module.output_padding))
+            lines.append("dilation=" + csv(module.dilation))
+            lines.append("groups=%d" % module.groups)
+            lines.append("bias=%d" % int(module.bias is not None))
         if kind == "LeakyReLU":
             lines.append("negative_slope=" + repr(module.negative_slope))
         if kind.endswith("Pad2d"):
