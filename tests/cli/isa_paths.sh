@@ -4,11 +4,13 @@
 # each path this CPU runs and refuses the others and unknown names (exit 2, before any work),
 # and no kernel object exports a weak or vague symbol (an inline function shared between the
 # per-ISA builds would let the linker keep one ISA's copy for every path). When qemu-user is
-# installed, the binary also runs under emulated CPUs without AVX2 and without AVX-512.
-# usage: isa_paths.sh CONVSCOPE_BINARY CORE_LIBRARY.a
+# installed, the binary also runs under emulated CPUs without AVX2 and without AVX-512; not a
+# sanitizer build, whose shadow memory qemu-user cannot map in reasonable time.
+# usage: isa_paths.sh CONVSCOPE_BINARY CORE_LIBRARY.a [sanitized]
 set -u
 bin=$1
 lib=$2
+sanitized=${3:-}
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
@@ -38,15 +40,17 @@ if command -v nm >/dev/null; then
 $shared"
 fi
 
-if command -v qemu-x86_64 >/dev/null && [ "$(uname -m)" = x86_64 ]; then
+if [ -n "$sanitized" ]; then
+  echo "note: a sanitizer build; the emulated-CPU checks run in the release build only"
+elif command -v qemu-x86_64 >/dev/null && [ "$(uname -m)" = x86_64 ]; then
   # Nehalem: SSE4.2, no AVX. Haswell: AVX2 + FMA, no AVX-512 (TCG emulates both).
   for pair in "Nehalem:baseline" "Haswell:avx2, baseline"; do
     cpu=${pair%%:*}; want=${pair#*:}
-    out=$(qemu-x86_64 -cpu "$cpu" "$bin" --version 2>/dev/null); rc=$?
+    out=$(timeout 60 qemu-x86_64 -cpu "$cpu" "$bin" --version 2>/dev/null); rc=$?
     [ $rc = 0 ] && echo "$out" | grep -q "^engine: ${want%%,*} kernel (this CPU runs: $want;" \
       || fail "under qemu -cpu $cpu: rc $rc, output: $out"
   done
-  out=$(CONVSCOPE_ISA=avx512 qemu-x86_64 -cpu Haswell "$bin" --version 2>&1 >/dev/null | grep convscope); rc=$?
+  out=$(CONVSCOPE_ISA=avx512 timeout 60 qemu-x86_64 -cpu Haswell "$bin" --version 2>&1 >/dev/null | grep convscope); rc=$?
   [ "$out" = "convscope: CONVSCOPE_ISA=avx512: this CPU cannot run the avx512 path (it runs: avx2, baseline)" ] \
     || fail "CONVSCOPE_ISA=avx512 under qemu -cpu Haswell: $out"
 else
