@@ -7,6 +7,8 @@ packages=(
   cmake ninja-build g++ pkg-config ccache clang-format-14 clang-tidy-14
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqcustomplot-dev libeigen3-dev
   qt6-svg-dev
+  # The zip containers of .npz and PyTorch .pt weight files
+  libzip-dev
   libgtest-dev googletest
   xvfb xauth python3 python3-numpy
   # The package stage: validators for what `cmake --install` ships, and cpack's .deb

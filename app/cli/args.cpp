@@ -167,4 +167,12 @@ std::vector<long long> parseIntList(const std::string &text, const std::string &
     return values;
 }
 
+bool wantsHelp(const std::vector<std::string> &args)
+{
+    for (const auto &a : args)
+        if (a == "--help" || a == "-h")
+            return true;
+    return false;
+}
+
 } // namespace convscope::cli

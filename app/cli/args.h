@@ -45,6 +45,9 @@ public:
 ParsedArgs parseArgs(const std::vector<std::string> &args, const std::vector<OptionSpec> &specs,
                      const std::string &command);
 
+// Whether the arguments ask for a command's help (--help or -h anywhere).
+bool wantsHelp(const std::vector<std::string> &args);
+
 // The prologue every subcommand shares: no positional arguments ("unexpected argument 'x'")
 // and each of `names` given ("missing required option '--name'"), both as UsageError.
 void rejectPositional(const ParsedArgs &a);

@@ -5,7 +5,7 @@
 #include "conv2d.h"
 #include "cpus.h"
 #include "isa.h"
-#include "jsonreader.h"
+#include "json.h"
 #include "shape.h"
 #include "validate.h"
 
@@ -127,7 +127,12 @@ std::string jsonString(const std::string &s)
 
 std::vector<BenchConfig> parseBenchConfigs(const std::string &json)
 {
-    const JsonValue doc = parseJson(json);
+    JsonValue doc;
+    try {
+        doc = parseJson(json);
+    } catch (const JsonError &e) {
+        throw ValueError(e.what());
+    }
     const auto *root = std::get_if<std::shared_ptr<JsonObject>>(&doc.v);
     if (!root)
         throw ValueError("expected a JSON object with a \"configs\" array");

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "bench.h"
+#include "forward.h"
 
 #include "conv2d.h"
 #include "isa.h"
@@ -60,14 +61,6 @@ std::string topUsage()
         s << "  " << std::left << std::setw(10) << c.name << c.summary << "\n";
     s << "\nRun 'convscope <command> --help' for a command's options.\n";
     return s.str();
-}
-
-bool wantsHelp(const std::vector<std::string> &args)
-{
-    for (const auto &a : args)
-        if (a == "--help" || a == "-h")
-            return true;
-    return false;
 }
 
 } // namespace
@@ -219,6 +212,8 @@ std::vector<Command> &commands()
     static std::vector<Command> list{
         {"conv", "run Conv2d on .npy tensors (PyTorch semantics)", runConv},
         {"shape", "print the output shape, padding, parameters and MACs", runShape},
+        {"forward", "run an nn.Sequential (print(model) text, state_dict weights) on .npy",
+         runForward},
         {"rf", "receptive field of a layer stack (r, jump, start, padding; --at Y,X)", runRf},
         {"bench", "time the engine on benchmark configurations (configs.json)", runBench},
     };

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The CLI's own JSON reader: the subset configs.json needs, and errors that name the byte.
-#include "cli/args.h"
-#include "cli/jsonreader.h"
+// The Qt-free JSON reader: the subset configs.json and .safetensors headers need, and errors that
+// name the byte.
+#include "json.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
 
-using namespace convscope::cli;
+using namespace convscope::core;
 using convscope::test::hasSubstr;
 
 namespace {
@@ -15,7 +15,7 @@ std::string errorOf(const std::string &text)
 {
     try {
         parseJson(text);
-    } catch (const ValueError &e) {
+    } catch (const JsonError &e) {
         return e.what();
     }
     return {};

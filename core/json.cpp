@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "jsonreader.h"
-
-#include "args.h"
+#include "json.h"
 
 #include <cctype>
 #include <cstring>
 
-namespace convscope::cli {
+namespace convscope::core {
 
 namespace {
 
@@ -26,7 +24,7 @@ public:
 private:
     [[noreturn]] void fail(const std::string &what) const
     {
-        throw ValueError("malformed JSON at byte " + std::to_string(m_pos) + ": " + what);
+        throw JsonError("malformed JSON at byte " + std::to_string(m_pos) + ": " + what);
     }
     void skipSpace()
     {
@@ -179,4 +177,4 @@ JsonValue parseJson(const std::string &text)
     return JsonReader(text).document();
 }
 
-} // namespace convscope::cli
+} // namespace convscope::core
