@@ -196,8 +196,16 @@ void LessonTest::malformed_isRejectedWithAClearMessage_data()
         {"step 2: ", "config.kernel_size", "missing"});
     row("stride as text", withConfig("stride", "two"),
         {"step 2: ", "config.stride", "got \"two\""});
-    row("stride zero", withConfig("stride", 0), {"config.stride", ">= 1", "got 0"});
+    row("stride zero", withConfig("stride", 0), {"config.stride", "1..16", "got 0"});
     row("fractional padding", withConfig("padding", 1.5), {"config.padding", "got 1.5"});
+    // A step's grid is what the class follows: a padding of 8000 once asked the GUI for a
+    // 16001 x 16001 output and froze it.
+    row("padding beyond a grid", withConfig("padding", 8000),
+        {"config.padding", "0..16", "got 8000", "step-through grid"});
+    row("stride beyond a grid", withConfig("stride", QJsonArray{1, 65536}),
+        {"config.stride[1]", "1..16", "got 65536"});
+    row("dilation beyond a grid", withConfig("dilation", 17),
+        {"config.dilation", "1..16", "got 17"});
     row("negative padding", withConfig("padding", QJsonArray{1, -1}),
         {"config.padding[1]", "got -1"});
     row("three-element kernel", withConfig("kernel_size", QJsonArray{3, 3, 3}),

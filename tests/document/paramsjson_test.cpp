@@ -169,10 +169,10 @@ private slots:
         QTest::newRow("kernel over the grid") << "kernel_size" << QJsonValue(17) << "kernel_size"
                                               << "an integer in 1..16";
         QTest::newRow("stride zero") << "stride" << QJsonValue(0) << "stride"
-                                     << "an integer >= 1";
+                                     << "an integer in 1..16";
         QTest::newRow("one side of a pair")
             << "padding" << QJsonValue(QJsonArray{1, -1}) << "padding[1]"
-            << "an integer >= 0";
+            << "an integer in 0..16";
         QTest::newRow("three sides")
             << "kernel_size" << QJsonValue(QJsonArray{3, 3, 3}) << "kernel_size"
             << "an integer or [h, w]";

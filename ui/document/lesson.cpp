@@ -131,8 +131,18 @@ core::Conv2dParams parseConfig(const Parser &ps, const QJsonValue &value)
     ps.rejectUnknown(o, paramsJsonKeys(), QStringLiteral("config"));
     ParamsJsonError error;
     const auto p = paramsFromJson(o, kLessonParams, &error);
-    if (!p)
-        ps.fail(QStringLiteral("config.") + error.field, error.expected, error.got);
+    if (!p) {
+        // A whole number refused is out of a lesson's range: say why the range is smaller
+        // than what Conv2d accepts.
+        const double d = error.got.toDouble();
+        const bool outOfRange = error.got.isDouble() && d == std::floor(d);
+        ps.fail(QStringLiteral("config.") + error.field,
+                outOfRange ? error.expected
+                                 + QStringLiteral(" (a lesson keeps to a step-through grid a "
+                                                  "class can follow)")
+                           : error.expected,
+                error.got);
+    }
     return *p;
 }
 

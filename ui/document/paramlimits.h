@@ -30,5 +30,10 @@ inline constexpr int kDilationSlider = 8;
 inline constexpr Range kLessonChannels{1, 64};
 inline constexpr Range kLessonGroups{1, 64};
 inline constexpr int kLessonGrid = 16; // kernel side and input side of a step-through grid
+// Stride, padding and dilation of a lesson step: padding grows the grid (and the output) a
+// class must follow, and a lesson file is not trusted, so each is at most one grid side.
+inline constexpr Range kLessonStride{1, kLessonGrid};
+inline constexpr Range kLessonPadding{0, kLessonGrid};
+inline constexpr Range kLessonDilation{1, kLessonGrid};
 
 } // namespace convscope::ui::limits

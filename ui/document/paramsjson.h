@@ -53,9 +53,9 @@ inline constexpr ParamsLimits kAnyParamLimits{kAnyIntRange, kAnyIntRange, kAnyIn
 inline constexpr ParamsLimits kLessonParamLimits{.inChannels = limits::kLessonChannels,
                                                  .outChannels = limits::kLessonChannels,
                                                  .kernel = {1, limits::kLessonGrid},
-                                                 .stride = {1, INT_MAX},
-                                                 .padding = {0, INT_MAX},
-                                                 .dilation = {1, INT_MAX},
+                                                 .stride = limits::kLessonStride,
+                                                 .padding = limits::kLessonPadding,
+                                                 .dilation = limits::kLessonDilation,
                                                  .groups = limits::kLessonGroups};
 // The editors: what the Parameters dock can show. in_channels follows the image (1 or 3),
 // which is the settings reader's business, not a range.

@@ -5,6 +5,7 @@
 #include "shape.h"
 
 #include <QMouseEvent>
+#include <QPaintEvent>
 #include <QPainter>
 
 #include <algorithm>
@@ -16,6 +17,9 @@ namespace {
 
 constexpr int kMargin = 12;
 constexpr int kMaxShownChannels = 3;
+// Below this a cell cannot hold a legible number (the font stops at 7 px): it is drawn as a
+// coloured square only, which also keeps a grid of thousands of cells quick to paint.
+constexpr int kMinNumberCell = 10;
 
 // Writes `text` centred in `r`, shrinking the font until it fits the width.
 void drawFitted(QPainter &p, const QRectF &r, const QString &text, QFont font)
@@ -28,6 +32,19 @@ void drawFitted(QPainter &p, const QRectF &r, const QString &text, QFont font)
     }
     p.setFont(font);
     p.drawText(r, Qt::AlignCenter, text);
+}
+
+// The cells [first, last) of a row or column of `count` cells, `cell` px each from
+// `origin`, that meet the pixels [lo, hi]: a grid far larger than the canvas costs only what
+// is on screen to paint.
+std::pair<std::int64_t, std::int64_t> visibleCells(int origin, int cell, std::int64_t count, int lo,
+                                                   int hi)
+{
+    if (cell <= 0 || count <= 0 || hi < lo)
+        return {0, 0};
+    const std::int64_t first = std::clamp<std::int64_t>((lo - origin) / cell, 0, count);
+    const std::int64_t last = std::clamp<std::int64_t>((hi - origin) / cell + 1, 0, count);
+    return {first, std::max(first, last)};
 }
 
 } // namespace
@@ -310,8 +327,9 @@ void StepThroughView::mousePressEvent(QMouseEvent *event)
     }
 }
 
-void StepThroughView::paintEvent(QPaintEvent *)
+void StepThroughView::paintEvent(QPaintEvent *event)
 {
+    m_paintArea = event->rect().intersected(rect());
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing, true);
     const Palette &pal = palette();
@@ -427,8 +445,15 @@ void StepThroughView::paintInputGrid(QPainter &p, const InputGrid &g)
     const bool showWindow = !m_answerHidden;
     // The mode the border is drawn with: the layer's, or for a hypothetical padding in a
     // question the question's mode is not known here, so such cells are drawn empty.
-    for (std::int64_t r = 0; r < g.rows; ++r)
-        for (std::int64_t c = 0; c < g.cols; ++c) {
+    const auto [r0, r1] =
+        visibleCells(g.rect.top(), g.cell, g.rows, m_paintArea.top(), m_paintArea.bottom());
+    const auto [c0, c1] =
+        visibleCells(g.rect.left(), g.cell, g.cols, m_paintArea.left(), m_paintArea.right());
+    const bool numbers = g.cell >= kMinNumberCell;
+    // Axis-aligned cells on whole pixels: antialiasing would only cost time.
+    p.setRenderHint(QPainter::Antialiasing, false);
+    for (std::int64_t r = r0; r < r1; ++r)
+        for (std::int64_t c = c0; c < c1; ++c) {
             const std::int64_t py = r + g.rowFirst, px = c + g.colFirst;
             const QRect cell(g.rect.left() + static_cast<int>(c * g.cell),
                              g.rect.top() + static_cast<int>(r * g.cell), g.cell, g.cell);
@@ -438,11 +463,12 @@ void StepThroughView::paintInputGrid(QPainter &p, const InputGrid &g)
             QString text;
             if (inImage) {
                 p.fillRect(cell, pal.background);
-                text = formatValue(in.at(n, g.channel, py, px));
+                if (numbers)
+                    text = formatValue(in.at(n, g.channel, py, px));
             } else {
                 p.fillRect(cell, pal.padding);
                 p.fillRect(cell, QBrush(pal.gridLine, Qt::BDiagPattern));
-                if (inLayerPad) {
+                if (inLayerPad && numbers) {
                     const std::int64_t sy = core::sourceIndex(py, H, layerMode);
                     const std::int64_t sx = core::sourceIndex(px, W, layerMode);
                     text = (sy < 0 || sx < 0) ? QStringLiteral("0")
@@ -459,6 +485,7 @@ void StepThroughView::paintInputGrid(QPainter &p, const InputGrid &g)
                 drawFitted(p, cell, text, f);
             }
         }
+    p.setRenderHint(QPainter::Antialiasing, true);
     // The image's edge, so padding and pixels never blur into each other.
     const QRect image(g.rect.left() + static_cast<int>(-g.colFirst * g.cell),
                       g.rect.top() + static_cast<int>(-g.rowFirst * g.cell),
@@ -559,8 +586,12 @@ void StepThroughView::paintOutputGrid(QPainter &p)
         return;
     }
     const std::int64_t current = at.y * Wo + at.x;
-    for (std::int64_t y = 0; y < Ho; ++y)
-        for (std::int64_t x = 0; x < Wo; ++x) {
+    const auto [y0, y1] =
+        visibleCells(m_outputRect.top(), m_outputCell, Ho, m_paintArea.top(), m_paintArea.bottom());
+    const auto [x0, x1] = visibleCells(m_outputRect.left(), m_outputCell, Wo, m_paintArea.left(),
+                                       m_paintArea.right());
+    for (std::int64_t y = y0; y < y1; ++y)
+        for (std::int64_t x = x0; x < x1; ++x) {
             const QRect cell(m_outputRect.left() + static_cast<int>(x * m_outputCell),
                              m_outputRect.top() + static_cast<int>(y * m_outputCell), m_outputCell,
                              m_outputCell);
@@ -570,7 +601,7 @@ void StepThroughView::paintOutputGrid(QPainter &p)
                                             : pal.background);
             p.setPen(QPen(pal.gridLine, 1));
             p.drawRect(cell);
-            if (i < current) {
+            if (i < current && m_outputCell >= kMinNumberCell) {
                 p.setPen(pal.text);
                 drawFitted(p, cell, formatValue(m_stepper->output().at(at.n, at.o, y, x)),
                            numberFont(m_outputCell));

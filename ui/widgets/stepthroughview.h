@@ -109,6 +109,7 @@ private:
     QRect m_stripRect;
     QRect m_mathRect;
     QRect m_titleRect;
+    QRect m_paintArea; // the part of the canvas the current paint event redraws
 
     Palette m_normal;
     Palette m_contrast;
