@@ -94,10 +94,12 @@ Geometry makeGeometry(const Shape &in4, const Tensor &weight, const Conv2dParams
     // padding columns at the right edge that wrap into the next row.
     g.bandHq = g.bandRows + overlapRows;
     // For ordinary configurations the band is at most the padded input of one group; allow
-    // that twice over plus a fixed 16 MiB, and go direct beyond it (or when it overflows).
+    // that twice over plus a fixed 1 MiB (small inputs with wide padding), and go direct
+    // beyond it (or when it overflows): a band of mostly zeros for the stride to skip costs
+    // its packing and nothing reads it.
     const std::optional<std::int64_t> bandFloats =
         checkedProduct({g.bandHq, g.Wq, g.sH, g.sW, g.Cg});
-    const std::int64_t budget = (std::int64_t{1} << 22) + 2 * g.Cg * g.H * g.W;
+    const std::int64_t budget = (std::int64_t{1} << 18) + 2 * g.Cg * g.H * g.W;
     if (!bandFloats || *bandFloats > budget) {
         g.direct = true;
         return g;

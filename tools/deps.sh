@@ -16,6 +16,8 @@ packages=(
   dpkg-dev file lintian
   # Runs the binary under emulated CPUs without AVX-512 and without AVX2 (tests/cli/isa_paths.sh)
   qemu-user
+  # The fuzz stage: libFuzzer and the sanitizer runtimes come with clang 14
+  clang-14 libclang-rt-14-dev
 )
 # Optional extras: PyTorch for the fixture script, the benchmark and the snippet tests.
 if [ "${CONVSCOPE_WITH_TORCH:-1}" = 1 ]; then packages+=(python3-torch); fi

@@ -8,6 +8,8 @@
 #   tsan     the engine's concurrency tests under ThreadSanitizer (thread pool, conv2d
 #            threads, progress and cancel from another thread, buffer reuse; why not the Qt
 #            tests: tsan.supp)
+#   fuzz     every libFuzzer target of tests/fuzz, 20 s each after its regression inputs
+#            (tools/fuzz.sh; clang-14, ASan + UBSan)
 #   package  what `cmake --install` and `cpack -G DEB` ship, from the release build: the
 #            .desktop file, AppStream metainfo, MIME XML, man pages and bash completion
 #            pass their validators, and lintian finds no error or warning in the .deb
@@ -105,13 +107,14 @@ stage() {
     format) tools/format.sh --check ;;
     release | asan | tsan) build_and_test "$name" ;;
     package) package_check ;;
+    fuzz) tools/fuzz.sh 20 ;;
     tidy)
         [ -f build/release/compile_commands.json ] || cmake --preset release "${launcher[@]}" >/dev/null
         cmake --build --preset release # the Qt tests include their moc output
         tools/tidy.sh
         ;;
     *)
-        echo "test.sh: unknown stage '$name' (expected format, release, tidy, asan, tsan or package)" >&2
+        echo "test.sh: unknown stage '$name' (expected format, release, tidy, asan, tsan, fuzz or package)" >&2
         exit 2
         ;;
     esac
@@ -119,7 +122,7 @@ stage() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(format release tidy asan tsan package)
+[ ${#stages[@]} -gt 0 ] || stages=(format release tidy asan tsan fuzz package)
 times=()
 total=$SECONDS
 for s in "${stages[@]}"; do stage "$s"; done
