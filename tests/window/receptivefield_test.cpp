@@ -14,6 +14,7 @@
 #include "reference_conv.h"
 #include "shapepanel.h"
 
+#include <QSignalSpy>
 #include <QUndoStack>
 
 #include <array>
@@ -29,6 +30,7 @@ private slots:
     void cleanup();
     void clickingAnOutputSelectsItsBoxTapsAndArithmetic();
     void clickingAnInputPixelHighlightsItsProjectiveField();
+    void pixelThatFeedsRowsButNoColumns_saysNothingDependsOnIt();
     void stackedLayerFieldSpansTheStack();
     void shapePanelExplainsTheFloor();
     void hoverSelectsOnlyWhenFollowing();
@@ -161,6 +163,28 @@ void ReceptiveFieldTest::clickingAnInputPixelHighlightsItsProjectiveField()
     // Clicking in the padding band is not an input pixel.
     QTest::mouseClick(input, Qt::LeftButton, {}, input->inputToWidget(-0.5, 3.5).toPoint());
     QCOMPARE(m_w->receptiveField()->inputPixel(), std::optional<QPoint>(QPoint(12, 7)));
+}
+
+// Stride 1 x 3 with a 1 x 1 kernel reads every row but only columns 0, 3, 6, ...: the pixel at
+// column 1 feeds some rows and no column. The GUI monkey found this read the first of no
+// columns (undefined behaviour, UBSan's "reference binding to null pointer").
+void ReceptiveFieldTest::pixelThatFeedsRowsButNoColumns_saysNothingDependsOnIt()
+{
+    core::Conv2dParams p = m_w->session()->params();
+    p.outChannels = 1;
+    p.kernel = {1, 1};
+    p.stride = {1, 3};
+    p.padding = {0, 0};
+    setParams(p);
+    InputView *input = m_w->inputView();
+    input->repaint();
+    QSignalSpy status(m_w->receptiveField(), &ReceptiveFieldController::status);
+    QTest::mouseClick(input, Qt::LeftButton, {}, input->inputToWidget(5.5, 1.5).toPoint());
+    QCOMPARE(m_w->receptiveField()->inputPixel(), std::optional<QPoint>(QPoint(1, 5)));
+    QVERIFY(m_w->grid()->highlight().cols.empty());
+    QVERIFY(!status.isEmpty());
+    QVERIFY2(status.last().at(0).toString().startsWith("Nothing in layer 1 depends"),
+             qPrintable(status.last().at(0).toString()));
 }
 
 void ReceptiveFieldTest::stackedLayerFieldSpansTheStack()

@@ -135,7 +135,9 @@ void ReceptiveFieldController::publish()
                                                        m_pixel->y(), m_pixel->x());
                 m_overlay =
                     ReceptiveFieldOverlay::forInputPixel(netInput, m_pixel->y(), m_pixel->x());
-                text = m_highlight.rows.empty()
+                // A stride larger than the kernel can skip the pixel's column but not its
+                // row (or the other way): nothing depends on it unless both are read.
+                text = m_highlight.rows.empty() || m_highlight.cols.empty()
                            ? tr("Nothing in layer %1 depends on input pixel (%2, %3)")
                                  .arg(layer + 1)
                                  .arg(m_pixel->y())
