@@ -6,6 +6,7 @@
 
 #include "conv2d.h"
 #include "isa.h"
+#include "memory.h"
 #include "npy.h"
 #include "rf.h"
 #include "shape.h"
@@ -149,6 +150,10 @@ int runConv(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     p.outChannels = static_cast<int>(weight.dim(0));
     p.inChannels = static_cast<int>(weight.dim(1) * p.groups);
     p.kernel = {static_cast<int>(weight.dim(2)), static_cast<int>(weight.dim(3))};
+    if (auto e = checkMemory(geometryNetwork({p}), input.shape, memoryBudgetBytes())) {
+        err << "convscope conv: " << e->error.message << "\n";
+        return 1;
+    }
 
     Tensor result;
     conv2d(input, weight, bias ? &*bias : nullptr, p, result, options);

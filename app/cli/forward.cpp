@@ -2,6 +2,7 @@
 #include "forward.h"
 
 #include "args.h"
+#include "memory.h"
 #include "network.h"
 #include "npy.h"
 #include "statedict.h"
@@ -103,6 +104,10 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
     net.layers.resize(upTo);
     const Tensor input = readNpy(*a.value("input"));
     if (auto e = validate(net, input.shape)) {
+        err << "convscope forward: " << e->message() << "\n";
+        return 1;
+    }
+    if (auto e = checkMemory(net, input.shape, memoryBudgetBytes())) {
         err << "convscope forward: " << e->message() << "\n";
         return 1;
     }

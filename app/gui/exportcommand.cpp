@@ -5,6 +5,7 @@
 #include "exporter.h"
 #include "imageinput.h"
 #include "kernels.h"
+#include "memory.h"
 #include "network.h"
 #include "sessionfile.h"
 #include "shape.h"
@@ -264,7 +265,10 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         r.network = network;
         r.view = view;
         // Validate the whole stack on this image's shape before computing anything.
-        if (auto e = core::validate(network, r.input.shape)) {
+        auto e = core::validate(network, r.input.shape);
+        if (!e)
+            e = core::checkMemory(network, r.input.shape, core::memoryBudgetBytes());
+        if (e) {
             err << "convscope export: " << in.name.toStdString() << ": "
                 << (stack ? e->message() : e->error.message) << "\n";
             return 1;

@@ -121,6 +121,27 @@ TEST(ForwardCli, refusals_exit1NamingTheProblemAndWriteNothing)
     EXPECT_EQ(dir.entryCount(), 1); // only x5.npy
 }
 
+TEST(ForwardCli, overTheMemoryBudget_exit1WithTheNumbersAndWriteNothing)
+{
+    test::TempDir dir;
+    const std::string out = dir.file("y.npy");
+    setenv("CONVSCOPE_MEMORY_BUDGET_MB", "1", 1);
+    core::writeNpy(dir.file("x.npy"), core::Tensor(core::Shape{1, 3, 512, 512}));
+    const Result r =
+        forward({"--network", kDir + "net.txt", "--input", dir.file("x.npy"), "--output", out});
+    std::ostringstream o, e;
+    const int conv = cli::runCli(
+        {"conv", "--input", dir.file("x.npy"), "--weight", kDir + "input.npy", "--output", out}, o,
+        e);
+    unsetenv("CONVSCOPE_MEMORY_BUDGET_MB");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, "layer 1 (Conv2d): the tensors need "));
+    EXPECT_TRUE(hasSubstr(r.err, "more than the memory budget of 1 MB"));
+    EXPECT_EQ(conv, 1) << e.str();
+    EXPECT_TRUE(hasSubstr(e.str(), "convscope conv: the tensors need ")) << e.str();
+    EXPECT_FALSE(std::filesystem::exists(out));
+}
+
 TEST(ForwardCli, usageErrors_exit2AndHelpIsListed)
 {
     const Result missing = forward({"--network", kDir + "net.txt"});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The Session's input from an image: a 16-bit image is fed at 16 bits (pixel / 65535),
-// its preview too, and an 8-bit one as before.
+// its preview too, and an 8-bit one as before; parameters whose tensors would not fit the
+// memory budget are an invalid state with the numbers, like any other refusal.
 #include "imageinput.h"
 #include "session.h"
 
@@ -39,6 +40,26 @@ private slots:
         QVERIFY(session.setImage(img, QString()));
         QVERIFY(!isSixteenBit(session.image()));
         QCOMPARE(session.inputTensor()->data[0], 51 * (1.0f / 255.0f));
+    }
+
+    void overTheMemoryBudget_isAValidationErrorWithTheNumbers()
+    {
+        QImage img(600, 600, QImage::Format_RGB888);
+        img.fill(QColor(10, 20, 30));
+        Session session;
+        QVERIFY(session.setImage(img, QString()));
+        QVERIFY(!session.validationError());
+        qputenv("CONVSCOPE_MEMORY_BUDGET_MB", "1");
+        convscope::core::Conv2dParams p = session.params();
+        p.outChannels = 4;
+        session.setParams(p);
+        qunsetenv("CONVSCOPE_MEMORY_BUDGET_MB");
+        QVERIFY(session.validationError());
+        const QString message = QString::fromStdString(session.validationError()->message);
+        QVERIFY2(message.contains("more than the memory budget of 1 MB"), qPrintable(message));
+        p.outChannels = 5; // the budget is back to half the machine: computable again
+        session.setParams(p);
+        QVERIFY(!session.validationError());
     }
 };
 

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "conv2d.h"
 #include "kernels.h"
+#include "memory.h"
 #include "shape.h"
 
 #include <QFutureWatcher>
@@ -281,7 +282,12 @@ bool LayerStackModel::setNetwork(const core::Network &network, QString *error)
     core::Network checked = network;
     checked.layers[0] =
         core::Conv2dLayer{m_session->params(), m_session->weight(), m_session->bias()};
-    if (const auto bad = core::validate(checked, m_session->inputTensor()->shape))
+    const core::Shape &in = m_session->inputTensor()->shape;
+    auto bad = core::validate(checked, in);
+    if (!bad) // every output is kept: each row shows its maps
+        bad = core::checkMemory(checked, in, core::memoryBudgetBytes(),
+                                std::vector<bool>(checked.size(), true));
+    if (bad)
         return fail(
             tr("Layer %1: %2").arg(bad->conv).arg(QString::fromStdString(bad->error.message)));
     std::vector<Extra> extra;
@@ -390,6 +396,10 @@ computeChain(const std::shared_ptr<const ComputeResult> &base, const core::Netwo
     core::Network runnable = net;
     if (const auto bad = core::validate(net, base->output.shape))
         runnable.layers.resize(bad->layer - 1);
+    // Nor past the memory budget (setNetwork said why when the network was set).
+    if (const auto big = core::checkMemory(runnable, base->output.shape, core::memoryBudgetBytes(),
+                                           std::vector<bool>(runnable.size(), true)))
+        runnable.layers.resize(big->layer - 1);
     std::vector<core::Tensor> outputs;
     std::vector<std::vector<core::MinMax>> ranges;
     core::NetworkOptions options;

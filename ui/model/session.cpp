@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include "kernels.h"
+#include "memory.h"
 
 #include "imageinput.h"
 #include "shape.h"
@@ -102,6 +103,10 @@ void Session::setParams(const core::Conv2dParams &p)
 bool Session::revalidate()
 {
     auto error = core::validate(m_params, m_input->shape);
+    if (!error)
+        if (auto big = core::checkMemory(core::geometryNetwork({m_params}), m_input->shape,
+                                         core::memoryBudgetBytes()))
+            error = big->error;
     const bool same = (!error && !m_error)
                       || (error && m_error && error->field == m_error->field
                           && error->message == m_error->message);

@@ -6,6 +6,7 @@
 #include "imageinput.h"
 #include "kernelbinding.h"
 #include "layerstackmodel.h"
+#include "memory.h"
 #include "network.h"
 #include "npy.h"
 #include "pytorchsnippet.h"
@@ -150,8 +151,11 @@ std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &show
         // Everything is checked on the full-size shapes before allocating or computing
         // anything: layers that fit the preview can still break a limit here.
         const core::Network &net = r.network;
-        if (const auto bad =
-                core::validate(net, core::Shape{1, channels, image.height(), image.width()})) {
+        const core::Shape full{1, channels, image.height(), image.width()};
+        auto bad = core::validate(net, full);
+        if (!bad)
+            bad = core::checkMemory(net, full, core::memoryBudgetBytes());
+        if (bad) {
             *error = QObject::tr("%1, %2").arg(at, QString::fromStdString(bad->message()));
             return std::nullopt;
         }
