@@ -8,6 +8,7 @@
 #include "isa.h"
 #include "memory.h"
 #include "npy.h"
+#include "npyargs.h"
 #include "rf.h"
 #include "shape.h"
 #include "validate.h"
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <iomanip>
+#include <iostream>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -31,16 +33,19 @@ using namespace convscope::core;
 namespace {
 
 const std::string kConvUsage =
-    "usage: convscope conv --input X.npy --weight W.npy [--bias B.npy]\n"
+    "usage: convscope conv --input X.npy|- --weight W.npy [--bias B.npy]\n"
     "                      [--stride SH,SW] [--padding PH,PW|same|valid]\n"
     "                      [--padding-mode zeros|reflect|replicate|circular]\n"
-    "                      [--dilation DH,DW] [--groups G] [--threads T] --output OUT.npy\n"
+    "                      [--dilation DH,DW] [--groups G] [--threads T]\n"
+    "                      --output OUT.npy|- [--force]\n"
     "\n"
     "Computes torch.nn.functional.conv2d (after F.pad for non-zero padding modes).\n"
     "  X: float32/float64 .npy [N, C_in, H, W] or [C_in, H, W]\n"
     "  W: [C_out, C_in/groups, kH, kW]; B: [C_out]\n"
     "A single integer means the same value for height and width. Defaults: stride 1,\n"
-    "padding 0, zeros, dilation 1, groups 1. The output is written atomically.\n";
+    "padding 0, zeros, dilation 1, groups 1. The output is written atomically; an\n"
+    "existing OUT is replaced only with --force. '-' reads X from standard input or\n"
+    "writes OUT to standard output.\n";
 
 const std::string kShapeUsage =
     "usage: convscope shape --input-shape N,C,H,W --out-channels C --kernel K[,K]\n"
@@ -122,10 +127,13 @@ int runConv(const std::vector<std::string> &args, std::ostream &out, std::ostrea
         return 0;
     }
     auto specs = convOptionSpecs();
-    specs.insert(specs.end(), {{"input"}, {"weight"}, {"bias"}, {"output"}, {"threads"}});
+    specs.insert(specs.end(),
+                 {{"input"}, {"weight"}, {"bias"}, {"output"}, {"force", false}, {"threads"}});
     const ParsedArgs a = parseArgs(args, specs, "conv");
     rejectPositional(a);
     requireOptions(a, {"input", "weight", "output"});
+    checkOutputArgument(*a.value("output"), a.has("force"),
+                        &out == &std::cout && stdoutIsTerminal());
 
     Conv2dParams p;
     applyConvOptions(a, p);
@@ -137,7 +145,7 @@ int runConv(const std::vector<std::string> &args, std::ostream &out, std::ostrea
                              + "': expected 0 (all cores) or a positive count");
     }
 
-    const Tensor input = readNpy(*a.value("input"));
+    const Tensor input = readNpyArgument(*a.value("input"), std::cin);
     const Tensor weight = readNpy(*a.value("weight"));
     std::optional<Tensor> bias;
     if (auto b = a.value("bias"))
@@ -157,7 +165,7 @@ int runConv(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 
     Tensor result;
     conv2d(input, weight, bias ? &*bias : nullptr, p, result, options);
-    writeNpy(*a.value("output"), result);
+    writeNpyArgument(*a.value("output"), result, out);
     return 0;
 }
 

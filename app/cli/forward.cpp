@@ -5,12 +5,14 @@
 #include "memory.h"
 #include "network.h"
 #include "npy.h"
+#include "npyargs.h"
 #include "statedict.h"
 #include "torchprint.h"
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace convscope::cli {
@@ -20,8 +22,9 @@ using namespace convscope::core;
 namespace {
 
 const std::string kForwardUsage =
-    "usage: convscope forward --network NET.txt [--weights FILE] --input X.npy\n"
-    "                         --output Y.npy [--layer K] [--seed S] [--threads T]\n"
+    "usage: convscope forward --network NET.txt [--weights FILE] --input X.npy|-\n"
+    "                         --output Y.npy|- [--force] [--layer K] [--seed S]\n"
+    "                         [--threads T]\n"
     "\n"
     "Runs an nn.Sequential in eval mode, as PyTorch would, on a float32/float64 .npy input\n"
     "[N, C, H, W] or [C, H, W], and writes the output of the last layer (or of layer K,\n"
@@ -32,7 +35,9 @@ const std::string kForwardUsage =
     "           load_state_dict(strict=True) does, and a pickle that imports anything but\n"
     "           tensors is refused (as torch.load(weights_only=True))\n"
     "Without --weights, every layer gets PyTorch's default initialisation, drawn from\n"
-    "seed S (default 0): same numbers for the same seed, not torch.manual_seed's.\n";
+    "seed S (default 0): same numbers for the same seed, not torch.manual_seed's.\n"
+    "'-' reads X from standard input or writes Y to standard output; an existing Y is\n"
+    "replaced only with --force.\n";
 
 std::string readText(const std::string &path)
 {
@@ -55,11 +60,20 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
         out << kForwardUsage;
         return 0;
     }
-    const ParsedArgs a = parseArgs(
-        args, {{"network"}, {"weights"}, {"input"}, {"output"}, {"layer"}, {"seed"}, {"threads"}},
-        "forward");
+    const ParsedArgs a = parseArgs(args,
+                                   {{"network"},
+                                    {"weights"},
+                                    {"input"},
+                                    {"output"},
+                                    {"force", false},
+                                    {"layer"},
+                                    {"seed"},
+                                    {"threads"}},
+                                   "forward");
     rejectPositional(a);
     requireOptions(a, {"network", "input", "output"});
+    checkOutputArgument(*a.value("output"), a.has("force"),
+                        &out == &std::cout && stdoutIsTerminal());
 
     NetworkOptions options;
     if (auto t = a.value("threads")) {
@@ -102,7 +116,7 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
                       ? loadStateDict(model, readStateDict(*a.value("weights")))
                       : withDefaultTensors(model.network, static_cast<std::uint64_t>(seed));
     net.layers.resize(upTo);
-    const Tensor input = readNpy(*a.value("input"));
+    const Tensor input = readNpyArgument(*a.value("input"), std::cin);
     if (auto e = validate(net, input.shape)) {
         err << "convscope forward: " << e->message() << "\n";
         return 1;
@@ -113,7 +127,7 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
     }
     std::vector<Tensor> outputs;
     forward(net, input, outputs, options);
-    writeNpy(*a.value("output"), outputs.back());
+    writeNpyArgument(*a.value("output"), outputs.back(), out);
     return 0;
 }
 

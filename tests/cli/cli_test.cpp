@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 using namespace convscope;
@@ -359,6 +360,46 @@ TEST(CliConv, failedRun_leavesAnExistingOutputUntouched)
     std::ifstream f(job.output, std::ios::binary);
     std::string content((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     EXPECT_EQ(content, "previous");
+}
+
+TEST(CliConv, existingOutput_isReplacedOnlyWithForce)
+{
+    ConvJob job;
+    ASSERT_EQ(runArgs(job.args({})).code, 0);
+    const Result again = runArgs(job.args({}));
+    EXPECT_EQ(again.code, 1);
+    EXPECT_TRUE(hasSubstr(again.err, "refusing to overwrite '" + job.output
+                                         + "': it exists (--force replaces it)"))
+        << again.err;
+    EXPECT_EQ(runArgs(job.args({"--force", "--padding", "1"})).code, 0);
+    EXPECT_EQ(core::readNpy(job.output).shape, (core::Shape{1, 1, 3, 3}));
+}
+
+TEST(CliConv, nonRegularOutput_isRefusedAndLeftAlone)
+{
+    ConvJob job;
+    for (const std::string &path : {std::string("/dev/null"), job.dir.path().string()}) {
+        const Result r = runArgs(
+            {"conv", "--input", job.input, "--weight", job.weight, "--output", path, "--force"});
+        EXPECT_EQ(r.code, 1) << path;
+        EXPECT_TRUE(hasSubstr(r.err, "it is not a regular file")) << r.err;
+        EXPECT_TRUE(hasSubstr(r.err, "'-' writes to standard output")) << r.err;
+    }
+    EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+}
+
+TEST(CliConv, dash_readsStandardInputAndWritesStandardOutput)
+{
+    ConvJob job;
+    std::istringstream in(core::serializeNpy(core::readNpy(job.input)));
+    std::streambuf *saved = std::cin.rdbuf(in.rdbuf());
+    const Result r = runArgs({"conv", "--input", "-", "--weight", job.weight, "--output", "-"});
+    std::cin.rdbuf(saved);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const core::Tensor y = core::parseNpy(r.out, "stdout");
+    EXPECT_EQ(y.shape, (core::Shape{1, 1, 1, 1}));
+    EXPECT_EQ(y.data[0], 45.0f); // 1 + ... + 9 under a ones kernel
+    EXPECT_FALSE(job.outputExists());
 }
 
 TEST(CliConv, outputIntoMissingFolder_exitsOne)

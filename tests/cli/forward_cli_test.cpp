@@ -50,9 +50,9 @@ TEST(ForwardCli, torchCheckpoint_writesTorchsOutput)
     test::TempDir dir;
     for (const char *w : {"net.pt", "net.npz", "net.safetensors"}) {
         SCOPED_TRACE(w);
-        const Result r =
-            forward({"--network", kDir + "net.txt", "--weights", kDir + w, "--input",
-                     kDir + "input.npy", "--output", dir.file("y.npy"), "--threads", "2"});
+        const Result r = forward({"--network", kDir + "net.txt", "--weights", kDir + w, "--input",
+                                  kDir + "input.npy", "--output", dir.file("y.npy"), "--force",
+                                  "--threads", "2"});
         ASSERT_EQ(r.code, 0) << r.err;
         EXPECT_LE(maxAbsDiff(core::readNpy(dir.file("y.npy")), core::readNpy(kDir + "out.npy")),
                   1e-5f);
