@@ -22,6 +22,8 @@ int main(int argc, char **argv)
     std::vector<std::string> args(argv + 1, argv + argc);
 #ifdef CONVSCOPE_WITH_GUI
     convscope::ui::registerGuiCommands();
+    // Qt's own options (-style, -platform, ...) are QApplication's: it reads them from argv.
+    convscope::cli::dropLeadingQtOptions(args);
     // Hidden GUI-only options (screenshots for the docs) never reach the CLI parser.
     const auto gui = convscope::ui::takeGuiOptions(args);
     convscope::cli::registerExportCommand(); // needs QImage, so it lives on the Qt side

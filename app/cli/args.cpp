@@ -28,6 +28,12 @@ ParsedArgs parseArgs(const std::vector<std::string> &args, const std::vector<Opt
     ParsedArgs parsed;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string &a = args[i];
+        if (a == "--") { // the end of the options: the rest is positional, however it looks
+            parsed.m_positional.insert(parsed.m_positional.end(),
+                                       args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                       args.end());
+            break;
+        }
         if (a.size() > 2 && a.rfind("--", 0) == 0) {
             std::string name = a.substr(2);
             std::optional<std::string> inlineValue;
@@ -169,9 +175,12 @@ std::vector<long long> parseIntList(const std::string &text, const std::string &
 
 bool wantsHelp(const std::vector<std::string> &args)
 {
-    for (const auto &a : args)
+    for (const auto &a : args) {
+        if (a == "--")
+            return false;
         if (a == "--help" || a == "-h")
             return true;
+    }
     return false;
 }
 

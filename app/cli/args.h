@@ -41,7 +41,8 @@ public:
     std::vector<std::string> m_positional;
 };
 
-// Throws UsageError for unknown options, missing values and repeated single options.
+// Throws UsageError for unknown options, missing values and repeated single options. A "--"
+// ends the options: every argument after it is positional.
 ParsedArgs parseArgs(const std::vector<std::string> &args, const std::vector<OptionSpec> &specs,
                      const std::string &command);
 

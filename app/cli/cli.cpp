@@ -62,6 +62,7 @@ std::string topUsage()
     std::ostringstream s;
     s << "usage: convscope [IMAGE]                 open the desktop app\n"
          "       convscope <command> [options]     run a command headless\n"
+         "       convscope help <command>          a command's options\n"
          "       convscope --help | --version\n\ncommands:\n";
     for (const auto &c : commands())
         s << "  " << std::left << std::setw(10) << c.name << c.summary << "\n";
@@ -267,26 +268,111 @@ void addCommand(Command command)
     commands().push_back(std::move(command));
 }
 
+void dropLeadingQtOptions(std::vector<std::string> &args)
+{
+    // QGuiApplication's and QApplication's own options (Qt 6.4), with and without a value.
+    static const std::vector<std::string> withValue{"-platform",      "-platformpluginpath",
+                                                    "-platformtheme", "-plugin",
+                                                    "-qmljsdebugger", "-qwindowgeometry",
+                                                    "-qwindowicon",   "-qwindowtitle",
+                                                    "-session",       "-style",
+                                                    "-stylesheet",    "-display",
+                                                    "-geometry",      "-title",
+                                                    "-name"};
+    static const std::vector<std::string> flags{"-reverse", "-widgetcount", "-nograb", "-dograb",
+                                                "-sync"};
+    std::size_t i = 0;
+    while (i < args.size()) {
+        std::string name = args[i];
+        if (name.rfind("--", 0) == 0 && name.size() > 2)
+            name = name.substr(1); // Qt takes --style as -style too
+        const std::string bare = name.substr(0, name.find('='));
+        if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
+            ++i;
+        } else if (std::find(withValue.begin(), withValue.end(), bare) != withValue.end()) {
+            i += bare.size() < name.size() || i + 1 >= args.size() ? 1 : 2;
+        } else {
+            break;
+        }
+    }
+    args.erase(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+namespace {
+
+void printVersion(std::ostream &out)
+{
+    out << "convscope " << version() << "\n"
+        << "engine: " << core::isaName(core::activeIsa())
+        << " kernel (this CPU runs: " << core::isaList(core::availableIsas())
+        << "; CONVSCOPE_ISA chooses)\n";
+}
+
+// "unknown command 'exprot'; did you mean 'export'?" (two edits at most), or the list.
+int unknownCommand(const std::string &name, std::ostream &err)
+{
+    const Command *nearest = nullptr;
+    std::size_t best = 3; // at most 2 edits away
+    std::string names;
+    for (const auto &c : commands()) {
+        names += (names.empty() ? "" : ", ") + c.name;
+        if (const std::size_t d = editDistance(name, c.name); d < best) {
+            best = d;
+            nearest = &c;
+        }
+    }
+    err << "convscope: unknown command '" << name << "'";
+    if (nearest)
+        err << "; did you mean '" << nearest->name << "'?\n";
+    else
+        err << " (commands: " << names << "; an image to open names an existing file)\n";
+    err << "Try 'convscope --help' for usage.\n";
+    return 2;
+}
+
+} // namespace
+
 int runCli(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
 {
     if (args.empty())
         return kOpenGui;
     const std::string &first = args.front();
+    if (first == "help" && args.size() > 1) {
+        // `convscope help CMD` is `convscope CMD --help`.
+        for (const auto &c : commands())
+            if (c.name == args[1])
+                return runCli({c.name, "--help"}, out, err);
+        return unknownCommand(args[1], err);
+    }
     if (first == "--help" || first == "-h" || first == "help") {
         out << topUsage();
         return 0;
     }
     if (first == "--version") {
-        out << "convscope " << version() << "\n"
-            << "engine: " << core::isaName(core::activeIsa())
-            << " kernel (this CPU runs: " << core::isaList(core::availableIsas())
-            << "; CONVSCOPE_ISA chooses)\n";
+        printVersion(out);
         return 0;
+    }
+    if (first == "--") { // what follows is an image, whatever its name looks like
+        if (args.size() > 2) {
+            err << "convscope: unexpected argument '" << args[2]
+                << "' after the image\nTry 'convscope --help' for usage.\n";
+            return 2;
+        }
+        return kOpenGui;
     }
     for (const auto &c : commands()) {
         if (c.name != first)
             continue;
         const std::vector<std::string> rest(args.begin() + 1, args.end());
+        // Every command answers --version (before a "--", which ends the options).
+        for (const std::string &a : rest) {
+            if (a == "--")
+                break;
+            if (a == "--version") {
+                printVersion(out);
+                return 0;
+            }
+        }
         try {
             return c.run(rest, out, err);
         } catch (const UsageError &e) {
@@ -302,25 +388,8 @@ int runCli(const std::vector<std::string> &args, std::ostream &out, std::ostream
         err << "convscope: unknown option '" << first << "'\nTry 'convscope --help' for usage.\n";
         return 2;
     }
-    if (looksLikeACommand(first)) {
-        const Command *nearest = nullptr;
-        std::size_t best = 3; // at most 2 edits away
-        std::string names;
-        for (const auto &c : commands()) {
-            names += (names.empty() ? "" : ", ") + c.name;
-            if (const std::size_t d = editDistance(first, c.name); d < best) {
-                best = d;
-                nearest = &c;
-            }
-        }
-        err << "convscope: unknown command '" << first << "'";
-        if (nearest)
-            err << "; did you mean '" << nearest->name << "'?\n";
-        else
-            err << " (commands: " << names << "; an image to open names an existing file)\n";
-        err << "Try 'convscope --help' for usage.\n";
-        return 2;
-    }
+    if (looksLikeACommand(first))
+        return unknownCommand(first, err);
     // Anything else is an image to open in the desktop app.
     if (args.size() > 1) {
         err << "convscope: unexpected argument '" << args[1]

@@ -42,4 +42,9 @@ void applyConvOptions(const ParsedArgs &a, core::Conv2dParams &p);
 
 std::string version();
 
+// Removes the Qt options (-style fusion, -platform xcb, -reverse, ...) the arguments start
+// with: they are QApplication's to read on the GUI path (it gets the untouched argv), and
+// the command dispatch never sees them.
+void dropLeadingQtOptions(std::vector<std::string> &args);
+
 } // namespace convscope::cli

@@ -39,7 +39,9 @@ GuiOptions takeGuiOptions(std::vector<std::string> &args)
             ++i;
         }
     }
-    if (!args.empty() && args.front().rfind('-', 0) != 0)
+    if (!args.empty() && args.front() == "--" && args.size() > 1)
+        o.image = args[1]; // "convscope -- -odd-name.png"
+    else if (!args.empty() && args.front().rfind('-', 0) != 0)
         o.image = args.front();
     return o;
 }

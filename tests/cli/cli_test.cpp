@@ -127,6 +127,55 @@ TEST(Cli, existingFileWithoutExtension_opensTheGui)
     EXPECT_EQ(runArgs({"missing.png"}).code, cli::kOpenGui); // the window says what is wrong
 }
 
+TEST(Cli, helpCommand_printsThatCommandsUsageOrSuggests)
+{
+    const Result conv = runArgs({"help", "conv"});
+    EXPECT_EQ(conv.code, 0);
+    EXPECT_EQ(conv.out, runArgs({"conv", "--help"}).out);
+    EXPECT_TRUE(hasSubstr(conv.out, "usage: convscope conv"));
+    const Result typo = runArgs({"help", "cnov"});
+    EXPECT_EQ(typo.code, 2);
+    EXPECT_TRUE(hasSubstr(typo.err, "unknown command 'cnov'; did you mean 'conv'?"));
+    EXPECT_TRUE(hasSubstr(runArgs({"help"}).out, "convscope help <command>"));
+}
+
+TEST(Cli, versionOnEveryCommand_exitsZeroWithTheVersion)
+{
+    for (const char *cmd : {"conv", "shape", "forward", "rf", "bench"}) {
+        const Result r = runArgs({cmd, "--version"});
+        EXPECT_EQ(r.code, 0) << cmd;
+        EXPECT_EQ(firstLine(r.out), "convscope " + cli::version()) << cmd;
+    }
+    // After "--" it is an argument, not the option.
+    EXPECT_EQ(runArgs({"conv", "--", "--version"}).code, 2);
+}
+
+TEST(Cli, doubleDash_endsTheOptions)
+{
+    EXPECT_EQ(runArgs({"--", "-odd-name.png"}).code, cli::kOpenGui);
+    EXPECT_EQ(runArgs({"--", "a.png", "b.png"}).code, 2);
+    const Result r = runArgs({"shape", "--input-shape", "1,1,8,8", "--out-channels", "1",
+                              "--kernel", "3", "--", "--help"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_TRUE(hasSubstr(r.err, "unexpected argument '--help'")) << r.err;
+}
+
+TEST(Cli, qtOptions_areLeftToQApplication)
+{
+    std::vector<std::string> args{"-style",   "fusion",        "--platform=offscreen",
+                                  "-reverse", "-qwindowtitle", "Lecture 3",
+                                  "photo.png"};
+    cli::dropLeadingQtOptions(args);
+    EXPECT_EQ(args, (std::vector<std::string>{"photo.png"}));
+    std::vector<std::string> command{"conv", "-style", "fusion"};
+    cli::dropLeadingQtOptions(command); // only leading ones: a command's arguments stay
+    EXPECT_EQ(command.size(), 3u);
+    std::vector<std::string> only{"-platform", "offscreen"};
+    cli::dropLeadingQtOptions(only);
+    EXPECT_TRUE(only.empty());
+    EXPECT_EQ(runArgs(only).code, cli::kOpenGui);
+}
+
 TEST(Cli, subcommandHelp_exitsZeroWithUsage)
 {
     for (const char *cmd : {"conv", "shape"}) {
