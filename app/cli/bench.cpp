@@ -25,7 +25,7 @@ using namespace convscope::core;
 namespace {
 
 const std::string kBenchUsage =
-    "usage: convscope bench --config-file CONFIGS.json [--only NAME] [--threads T] [--json]\n"
+    "usage: convscope bench [--config-file CONFIGS.json] [--only NAME] [--threads T] [--json]\n"
     "\n"
     "Times the engine's Conv2d forward on each configuration (x ~ N(0,1), weight ~\n"
     "N(0,1)/sqrt(fan_in), bias ~ N(0,1), float32, zeros padding): warm-up, then repeated runs\n"
@@ -33,7 +33,12 @@ const std::string kBenchUsage =
     "--json one object {\"isa\": PATH, \"results\": [{\"name\", \"median_ms\", \"min_ms\",\n"
     "\"runs\"}]}, PATH being the kernel's instruction set (avx512, avx2 or baseline: the best\n"
     "this CPU runs, or CONVSCOPE_ISA's). --threads 0 (the default) uses every CPU the process\n"
-    "may use (its affinity mask and cgroup CPU quota: `taskset -c 0` means 1).\n";
+    "may use (its affinity mask and cgroup CPU quota: `taskset -c 0` means 1).\n"
+    "Without --config-file the standard configurations run: seed, rgb512, rgb1024,\n"
+    "photo1080, mid, depthwise, dilated, grouped, bigkernel, deep256, mid256, tiny, rgb4k.\n"
+    "CONFIGS.json holds {\"configs\": [{\"name\": TEXT, \"N\", \"C_in\", \"H\", \"W\", \"C_out\",\n"
+    "\"k\", \"stride\", \"padding\", \"dilation\", \"groups\": integers}, ...]} (a square\n"
+    "kernel k x k; other fields are ignored).\n";
 
 std::int64_t intField(const JsonObject &obj, const std::string &key, const std::string &where,
                       std::int64_t minimum)
@@ -125,6 +130,26 @@ std::string jsonString(const std::string &s)
 
 } // namespace
 
+const std::vector<BenchConfig> &standardBenchConfigs()
+{
+    // name, N, C_in, H, W, C_out, k, stride, padding, dilation, groups
+    static const std::vector<BenchConfig> configs{
+        {"seed", 40, 40, 32, 32, 100, 3, 2, 3, 1, 1},
+        {"rgb512", 1, 3, 512, 512, 16, 3, 1, 1, 1, 1},
+        {"rgb1024", 1, 3, 1024, 1024, 32, 5, 1, 2, 1, 1},
+        {"photo1080", 1, 3, 1080, 1920, 8, 3, 1, 1, 1, 1},
+        {"mid", 1, 64, 128, 128, 64, 3, 1, 1, 1, 1},
+        {"depthwise", 1, 64, 256, 256, 64, 3, 1, 1, 1, 64},
+        {"dilated", 1, 16, 256, 256, 16, 3, 1, 2, 2, 1},
+        {"grouped", 1, 32, 128, 128, 64, 3, 1, 1, 1, 4},
+        {"bigkernel", 1, 3, 512, 512, 8, 11, 4, 5, 1, 1},
+        {"deep256", 1, 256, 56, 56, 256, 3, 1, 1, 1, 1},
+        {"mid256", 1, 64, 256, 256, 64, 3, 1, 1, 1, 1},
+        {"tiny", 1, 64, 32, 32, 64, 3, 1, 1, 1, 1},
+        {"rgb4k", 1, 3, 2160, 3840, 16, 3, 1, 1, 1, 1}};
+    return configs;
+}
+
 std::vector<BenchConfig> parseBenchConfigs(const std::string &json)
 {
     JsonValue doc;
@@ -183,7 +208,6 @@ int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostre
     const ParsedArgs a =
         parseArgs(args, {{"config-file"}, {"only"}, {"threads"}, {"json", false}}, "bench");
     rejectPositional(a);
-    requireOptions(a, {"config-file"});
     int threads = 0;
     if (auto t = a.value("threads")) {
         threads = parseInt(*t, "threads");
@@ -191,22 +215,25 @@ int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostre
             throw ValueError("invalid threads '" + *t
                              + "': expected 0 (all cores) or a positive count");
     }
-    const std::string path = *a.value("config-file");
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
-        throw ValueError(path + ": cannot open file for reading (does it exist?)");
-    std::ostringstream text;
-    text << f.rdbuf();
-    std::vector<BenchConfig> configs;
-    try {
-        configs = parseBenchConfigs(text.str());
-    } catch (const ValueError &e) {
-        throw ValueError(path + ": " + e.what());
+    std::vector<BenchConfig> configs = standardBenchConfigs();
+    std::string source = "the standard configurations";
+    if (auto file = a.value("config-file")) {
+        source = *file;
+        std::ifstream f(*file, std::ios::binary);
+        if (!f)
+            throw ValueError(*file + ": cannot open file for reading (does it exist?)");
+        std::ostringstream text;
+        text << f.rdbuf();
+        try {
+            configs = parseBenchConfigs(text.str());
+        } catch (const ValueError &e) {
+            throw ValueError(*file + ": " + e.what());
+        }
     }
     if (auto only = a.value("only")) {
         std::erase_if(configs, [&](const BenchConfig &c) { return c.name != *only; });
         if (configs.empty())
-            throw ValueError("no configuration named '" + *only + "' in " + path);
+            throw ValueError("no configuration named '" + *only + "' in " + source);
     }
 
     const bool json = a.has("json");

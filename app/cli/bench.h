@@ -20,6 +20,11 @@ struct BenchConfig {
 // naming the problem (malformed JSON with its offset, a missing or non-integer field).
 std::vector<BenchConfig> parseBenchConfigs(const std::string &json);
 
+// The standard configurations `bench` runs without --config-file: photos from 512x512 to 4K,
+// a seed layer, dense 64- and 256-channel layers, depthwise, grouped, dilated and a strided
+// 11x11 kernel (the set ../shared/bench/configs.json holds, so a clone benchmarks alone).
+const std::vector<BenchConfig> &standardBenchConfigs();
+
 int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
 
 } // namespace convscope::cli

@@ -84,3 +84,43 @@ TEST(Bench, jsonOutputNamesEveryResult)
     EXPECT_NE(err2.str().find("no configuration named 'nope'"), std::string::npos) << err2.str();
     std::remove(path.c_str());
 }
+
+TEST(Bench, withoutAConfigFile_runsTheStandardConfigurations)
+{
+    std::ostringstream out, err;
+    ASSERT_EQ(runCli({"bench", "--only", "tiny", "--threads", "1", "--json"}, out, err), 0)
+        << err.str();
+    EXPECT_NE(out.str().find("{\"name\": \"tiny\", \"median_ms\": "), std::string::npos);
+    std::ostringstream out2, err2;
+    EXPECT_EQ(runCli({"bench", "--only", "nope"}, out2, err2), 1);
+    EXPECT_NE(err2.str().find("no configuration named 'nope' in the standard configurations"),
+              std::string::npos)
+        << err2.str();
+}
+
+TEST(Bench, standardConfigurations_areTheSharedKitsWhenItIsThere)
+{
+    const std::string shared =
+        std::string(CONVSCOPE_TEST_DATA) + "/../../../shared/bench/configs.json";
+    std::ifstream f(shared, std::ios::binary);
+    if (!f)
+        GTEST_SKIP() << "no " << shared
+                     << " (the shared kit is beside the project only on the "
+                        "developers' machines)";
+    std::ostringstream text;
+    text << f.rdbuf();
+    const std::vector<BenchConfig> kit = parseBenchConfigs(text.str());
+    const std::vector<BenchConfig> &ours = standardBenchConfigs();
+    ASSERT_EQ(kit.size(), ours.size());
+    for (std::size_t i = 0; i < kit.size(); ++i) {
+        SCOPED_TRACE(kit[i].name);
+        EXPECT_EQ(ours[i].name, kit[i].name);
+        EXPECT_EQ(
+            std::vector<std::int64_t>({ours[i].n, ours[i].inChannels, ours[i].height, ours[i].width,
+                                       ours[i].outChannels, ours[i].kernel, ours[i].stride,
+                                       ours[i].padding, ours[i].dilation, ours[i].groups}),
+            std::vector<std::int64_t>({kit[i].n, kit[i].inChannels, kit[i].height, kit[i].width,
+                                       kit[i].outChannels, kit[i].kernel, kit[i].stride,
+                                       kit[i].padding, kit[i].dilation, kit[i].groups}));
+    }
+}
