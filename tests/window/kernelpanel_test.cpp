@@ -100,6 +100,7 @@ private slots:
     void applyPresetToOneOutputChannelLeavesTheOthers();
     void editingACellEmitsTheValueAtItsIndex();
     void invalidTextIsIgnored();
+    void typedNumbers_followTheLocalesDecimalCommaAndNeverChangeMeaning();
     void randomiseWithASeedIsReproducible();
     void editingABiasEmitsIt();
     void gridShowsTheSelectedPairWithSignedColours();
@@ -195,23 +196,55 @@ void KernelPanelTest::invalidTextIsIgnored()
     panel.show();
     showRandom(panel, rgbParams(), 4);
     QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
-    // "-" is not a number yet: Return keeps the editor open, Escape leaves the value alone.
+    // "-" is not a number: Return closes the editor, the value stays and the panel says why
+    // until a value is taken.
     QTableWidget *t = panel.kernelTable();
-    t->editItem(t->item(1, 1));
-    auto *editor = t->viewport()->findChild<QLineEdit *>();
-    QVERIFY(editor);
-    editor->selectAll();
-    QTest::keyClicks(editor, QStringLiteral("-"));
-    QTest::keyClick(editor, Qt::Key_Return);
-    QCoreApplication::processEvents();
+    typeIntoCell(t, 1, 1, QStringLiteral("-"));
     QCOMPARE(spy.count(), 0);
-    QTest::keyClick(editor, Qt::Key_Escape);
-    QTRY_VERIFY(t->viewport()->findChildren<QLineEdit *>().isEmpty());
-    QCOMPARE(spy.count(), 0);
+    QVERIFY2(panel.typingNote().startsWith("'-' is not a number"), qPrintable(panel.typingNote()));
+    typeIntoCell(t, 1, 1, QStringLiteral("0.5"));
+    QCOMPARE(spy.count(), 1);
+    QVERIFY(panel.typingNote().isEmpty());
+    spy.clear();
     panel.setWeightValue(1, 1, panel.weight().at(0, 0, 1, 1)); // unchanged value: no edit
     QCOMPARE(spy.count(), 0);
     panel.setWeightValue(3, 0, 1.0); // outside the 3x3 kernel
     QCOMPARE(spy.count(), 0);
+}
+
+void KernelPanelTest::typedNumbers_followTheLocalesDecimalCommaAndNeverChangeMeaning()
+{
+    const QLocale de(QLocale::German, QLocale::Germany),
+        en(QLocale::English, QLocale::UnitedStates);
+    auto parse = [](const char *text, const QLocale &locale) {
+        QString why;
+        const auto v = KernelPanel::parseTypedValue(QString::fromLatin1(text), locale, &why);
+        return v ? QString::number(*v, 'g', 9) : QStringLiteral("refused: ") + why;
+    };
+    QCOMPARE(parse("0,125", de), QStringLiteral("0.125")); // was 125: ',' read as grouping
+    QCOMPARE(parse("0.125", de), QStringLiteral("0.125")); // the C form always works
+    QCOMPARE(parse("-1e-3", de), QStringLiteral("-0.001"));
+    QCOMPARE(parse(" 2 ", en), QStringLiteral("2"));
+    QVERIFY(parse("1.000,5", de).startsWith("refused: '1.000,5' is ambiguous"));
+    QVERIFY(parse("1,5", en).startsWith("refused: '1,5' is not a number: write decimals with a "
+                                        "point (1.5)"));
+    QVERIFY(parse("1,000", en).startsWith("refused"));
+    QVERIFY(parse("1e39", en).contains("beyond float32's range"));
+    QVERIFY(parse("", en).startsWith("refused: '' is not a number"));
+
+    // Through the real editor under a German locale.
+    const QLocale saved;
+    QLocale::setDefault(de);
+    {
+        KernelPanel panel;
+        panel.show();
+        showRandom(panel, rgbParams(), 5);
+        QSignalSpy spy(&panel, &KernelPanel::weightsEdited);
+        typeIntoCell(panel.kernelTable(), 0, 2, QStringLiteral("0,125"));
+        QCOMPARE(spy.count(), 1);
+        QCOMPARE(editAt(spy, 0).weight.at(0, 0, 0, 2), 0.125f);
+    }
+    QLocale::setDefault(saved);
 }
 
 void KernelPanelTest::randomiseWithASeedIsReproducible()

@@ -5,7 +5,6 @@
 #include "shape.h"
 
 #include <QComboBox>
-#include <QDoubleValidator>
 #include <QEvent>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -16,6 +15,7 @@
 #include <QLocale>
 #include <QPainter>
 #include <QPushButton>
+#include <QRegularExpressionValidator>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSpinBox>
@@ -37,8 +37,9 @@ namespace {
 // The exact value of a cell, kept beside its rounded text so the editor starts from it.
 constexpr int ValueRole = Qt::UserRole + 1;
 
-// Numbers are written and read in the C locale ("0.25", "-1e-3"), as in Python and in the
-// CLI, so what a class types matches what it sees in a notebook.
+// Numbers are written in the C locale ("0.25", "-1e-3"), as in Python and in the CLI, so
+// what a class sees matches a notebook; typing takes that form and the locale's decimal
+// comma (KernelPanel::parseTypedValue).
 QString formatShort(double v)
 {
     if (v == 0.0)
@@ -54,15 +55,48 @@ QString formatFull(double v)
     return QString::number(v, 'g', 9);
 }
 
-bool parseValue(const QString &text, double *out)
+} // namespace
+
+QString KernelPanel::typingNote() const
 {
-    bool ok = false;
-    const double v = QLocale::c().toDouble(text.trimmed(), &ok);
-    if (!ok || !std::isfinite(v) || std::abs(v) > double(std::numeric_limits<float>::max()))
-        return false;
-    *out = v;
-    return true;
+    return m_typingNote->isVisible() ? m_typingNote->text() : QString();
 }
+
+std::optional<double> KernelPanel::parseTypedValue(const QString &text, const QLocale &locale,
+                                                   QString *why)
+{
+    QString t = text.trimmed();
+    const bool commaDecimals = locale.decimalPoint() == QLatin1String(",");
+    const auto refuse = [&](const QString &reason) -> std::optional<double> {
+        if (why)
+            *why = reason;
+        return std::nullopt;
+    };
+    if (t.contains(QLatin1Char(','))) {
+        if (!commaDecimals)
+            return refuse(tr("'%1' is not a number: write decimals with a point (%2)")
+                              .arg(text.trimmed(), QString(t).replace(',', '.')));
+        if (t.count(QLatin1Char(',')) > 1 || t.contains(QLatin1Char('.')))
+            return refuse(tr("'%1' is ambiguous: write one decimal separator, a point or a "
+                             "comma, and no thousands separator")
+                              .arg(text.trimmed()));
+        t.replace(QLatin1Char(','), QLatin1Char('.'));
+    }
+    QLocale c = QLocale::c();
+    c.setNumberOptions(QLocale::RejectGroupSeparator);
+    bool ok = false;
+    const double v = c.toDouble(t, &ok);
+    if (!ok || !std::isfinite(v))
+        return refuse(tr("'%1' is not a number (expected e.g. 0.125%2 or -1e-3)")
+                          .arg(text.trimmed(), commaDecimals ? tr(", 0,125") : QString()));
+    if (std::abs(v) > double(std::numeric_limits<float>::max()))
+        return refuse(tr("'%1' is beyond float32's range (at most %2 in magnitude)")
+                          .arg(text.trimmed())
+                          .arg(double(std::numeric_limits<float>::max()), 0, 'g', 9));
+    return v;
+}
+
+namespace {
 
 QColor colourFor(double v, double maxAbs)
 {
@@ -83,8 +117,9 @@ QColor textColourOn(const QColor &bg)
 class ValueDelegate : public QStyledItemDelegate {
 public:
     using Commit = std::function<void(int row, int column, double value)>;
-    ValueDelegate(Commit commit, QObject *parent)
-        : QStyledItemDelegate(parent), m_commit(std::move(commit))
+    using Refuse = std::function<void(const QString &why)>; // "" when a value was taken
+    ValueDelegate(Commit commit, Refuse refuse, QObject *parent)
+        : QStyledItemDelegate(parent), m_commit(std::move(commit)), m_refuse(std::move(refuse))
     {
     }
 
@@ -117,9 +152,9 @@ public:
                           const QModelIndex &) const override
     {
         auto *editor = new QLineEdit(parent);
-        auto *validator = new QDoubleValidator(editor);
-        validator->setLocale(QLocale::c());
-        editor->setValidator(validator);
+        // Only the characters of a number: what they mean is parseTypedValue's to say.
+        editor->setValidator(new QRegularExpressionValidator(
+            QRegularExpression(QStringLiteral("[-+0-9.,eE ]*")), editor));
         editor->setAlignment(Qt::AlignCenter);
         return editor;
     }
@@ -136,10 +171,14 @@ public:
     {
         // The panel turns the number into an edit of its tensors and refills the table; the
         // model is never written directly, so the table always shows the tensor's values.
-        double v = 0.0;
-        if (parseValue(static_cast<QLineEdit *>(editor)->text(), &v)
-            && v != index.data(ValueRole).toDouble())
-            m_commit(index.row(), index.column(), v);
+        auto *line = static_cast<QLineEdit *>(editor);
+        QString why;
+        const auto v = KernelPanel::parseTypedValue(line->text(), line->locale(), &why);
+        m_refuse(v ? QString() : why); // refused: the value stays as it was, the panel says why
+        if (!v)
+            return;
+        if (*v != index.data(ValueRole).toDouble())
+            m_commit(index.row(), index.column(), *v);
     }
 
     void updateEditorGeometry(QWidget *editor, const QStyleOptionViewItem &option,
@@ -150,6 +189,7 @@ public:
 
 private:
     Commit m_commit;
+    Refuse m_refuse;
 };
 
 // A table whose preferred size is its content (kept as the maximum size by resizeCells()),
@@ -313,8 +353,13 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     m_kernelTable = new FittedTable(kernelBox);
     m_kernelTable->setObjectName(QStringLiteral("kernelTable"));
     styleValueTable(m_kernelTable);
-    m_kernelTable->setItemDelegate(new ValueDelegate(
-        [this](int row, int column, double v) { setWeightValue(row, column, v); }, m_kernelTable));
+    const auto showRefusal = [this](const QString &why) {
+        m_typingNote->setText(why);
+        m_typingNote->setVisible(!why.isEmpty());
+    };
+    m_kernelTable->setItemDelegate(
+        new ValueDelegate([this](int row, int column, double v) { setWeightValue(row, column, v); },
+                          showRefusal, m_kernelTable));
     m_kernelTable->setToolTip(tr("Type a number to change a weight; the colour shows its sign "
                                  "and size (blue negative, red positive)."));
     m_statsLabel = new QLabel(kernelBox);
@@ -322,6 +367,10 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     m_noteLabel = new QLabel(kernelBox);
     m_noteLabel->setWordWrap(true);
     m_noteLabel->setVisible(false);
+    // Why the last typed value was not taken (a weight's or a bias's), until one is.
+    m_typingNote = new QLabel(kernelBox);
+    m_typingNote->setWordWrap(true);
+    m_typingNote->setVisible(false);
 
     // The grid takes exactly the room its cells need (centred), the bias list the rest; the
     // tiles sit on the window colour, not on a white sheet.
@@ -337,6 +386,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     kernelLayout->addLayout(gridRow);
     kernelLayout->addWidget(m_statsLabel);
     kernelLayout->addWidget(m_noteLabel);
+    kernelLayout->addWidget(m_typingNote);
 
     // ---- bias --------------------------------------------------------------------------------
     auto *biasBox = new QGroupBox(tr("Bias"), content);
@@ -347,8 +397,8 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     m_biasTable->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
     m_biasTable->setColumnCount(1);
     m_biasTable->horizontalHeader()->setVisible(false);
-    m_biasTable->setItemDelegate(
-        new ValueDelegate([this](int row, int, double v) { setBiasValue(row, v); }, m_biasTable));
+    m_biasTable->setItemDelegate(new ValueDelegate(
+        [this](int row, int, double v) { setBiasValue(row, v); }, showRefusal, m_biasTable));
     m_biasNote = new QLabel(biasBox);
     m_biasNote->setWordWrap(true);
     auto *biasLayout = new QVBoxLayout(biasBox);

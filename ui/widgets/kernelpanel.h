@@ -12,6 +12,7 @@
 #include "tensor.h"
 #include "weightrecipe.h"
 
+#include <QLocale>
 #include <QString>
 #include <QWidget>
 
@@ -34,6 +35,15 @@ class KernelPanel : public QWidget {
 public:
     explicit KernelPanel(QWidget *parent = nullptr);
     ~KernelPanel() override;
+
+    // What a number typed into a cell means: the C form ("0.125", "-1e-3", as Python writes
+    // it) always, and the locale's decimal comma ("0,125" under de_DE) when the locale writes
+    // decimals with one; never a thousands separator (which once turned "0,125" into 125).
+    // nullopt with *why set for anything else, naming the text and what is expected.
+    static std::optional<double> parseTypedValue(const QString &text, const QLocale &locale,
+                                                 QString *why);
+    // Why the last number typed into a cell was refused; empty once one is taken.
+    QString typingNote() const;
 
     // Shows a configuration. `weight` is [C_out, C_in/groups, kH, kW] and `bias` [C_out]; when
     // they do not match weightShape(p) (parameters nn.Conv2d rejects, whose weights the session
@@ -124,6 +134,7 @@ private:
     QTableWidget *m_kernelTable = nullptr;
     QLabel *m_statsLabel = nullptr;
     QLabel *m_noteLabel = nullptr;
+    QLabel *m_typingNote = nullptr;
     QTableWidget *m_biasTable = nullptr;
     QLabel *m_biasNote = nullptr;
 };
