@@ -18,10 +18,14 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTimer>
+#include <QUndoStack>
 #include <QtTest>
 
 #include <cmath>
@@ -310,6 +314,65 @@ private slots:
         QVERIFY(out.shape[3] > shown->output.shape[3]); // not the preview's maps
         for (std::size_t at = 0; at < out.data.size(); at += 97)
             QVERIFY(std::abs(out.data[at] - expected.data[at]) < 1e-3f);
+    }
+    void importWeightsOfAnotherLayer_offersThatLayerAsOneUndoStep()
+    {
+        QTemporaryDir dir;
+        Session s;
+        QVERIFY(s.setImage(uitest::testImage(), "test"));
+        QUndoStack undo;
+        ExportActions actions(&s, &undo, nullptr);
+        const core::Conv2dParams before = s.params();
+        QCOMPARE(before.inChannels, 3);
+        // Depthwise 5x5 weights [6, 1, 5, 5] and a bias [6]: groups 3, C_out 6.
+        core::Conv2dParams want = before;
+        want.outChannels = 6;
+        want.groups = 3;
+        want.kernel = {5, 5};
+        want.bias = true;
+        const core::Tensor w = test::randomTensor(core::weightShape(want), 11);
+        const core::Tensor b = test::randomTensor({6}, 12);
+        core::writeNpy(dir.filePath("dw.npy").toStdString(), w);
+        core::writeNpy(dir.filePath("dw_bias.npy").toStdString(), b);
+
+        // The question names the layer the file holds; Yes imports.
+        QStringList asked;
+        QTimer answer;
+        answer.setInterval(10);
+        connect(&answer, &QTimer::timeout, [&] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                asked << box->text();
+                if (QAbstractButton *yes = box->button(QMessageBox::Yes))
+                    yes->click();
+                else
+                    box->close();
+            }
+        });
+        answer.start();
+        actions.importWeightsFrom({dir.filePath("dw_bias.npy"), dir.filePath("dw.npy")});
+        answer.stop();
+        QCOMPARE(asked.size(), 1);
+        QVERIFY2(asked[0].contains(
+                     "Conv2d(3, 6, kernel_size=(5, 5), stride=(1, 1), padding=(1, 1), groups=3)"),
+                 qPrintable(asked[0]));
+        QCOMPARE(s.params(), want);
+        QCOMPARE(*s.weight(), w);
+        QCOMPARE(*s.bias(), b);
+        QCOMPARE(undo.count(), 1); // one step: the layer and its weights
+        QCOMPARE(undo.text(0), QStringLiteral("Import dw.npy"));
+        undo.undo();
+        QCOMPARE(s.params(), before);
+
+        // Weights no Conv2d on 3 channels can own are refused with the reason.
+        core::writeNpy(dir.filePath("two.npy").toStdString(), test::randomTensor({4, 2, 3, 3}, 13));
+        answer.start();
+        actions.importWeightsFrom({dir.filePath("two.npy")});
+        answer.stop();
+        QCOMPARE(asked.size(), 2);
+        QVERIFY2(asked[1].contains("The weight [4, 2, 3, 3] reads 2 input channel(s) per group, "
+                                   "which does not divide the image's in_channels=3"),
+                 qPrintable(asked[1]));
+        QCOMPARE(s.params(), before);
     }
 };
 

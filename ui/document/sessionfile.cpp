@@ -376,6 +376,47 @@ std::optional<SessionState> loadSession(const QString &path, QString *error)
     return s;
 }
 
+std::optional<core::Conv2dParams> paramsForWeights(const core::Conv2dParams &p,
+                                                   const core::Shape &weight,
+                                                   const core::Shape *bias, QString *why)
+{
+    const auto refuse = [why](const QString &text) -> std::optional<core::Conv2dParams> {
+        *why = text;
+        return std::nullopt;
+    };
+    if (weight.size() != 4)
+        return refuse(QStringLiteral("a Conv2d weight has 4 dimensions [C_out, C_in/groups, kH, "
+                                     "kW], this one %1")
+                          .arg(shapeText(weight)));
+    for (std::int64_t d : weight)
+        if (d < 1 || d > 4096)
+            return refuse(QStringLiteral("the weight %1 has a dimension outside 1..4096")
+                              .arg(shapeText(weight)));
+    if (p.inChannels % weight[1] != 0)
+        return refuse(QStringLiteral("the weight %1 reads %2 input channel(s) per group, which "
+                                     "does not divide the image's in_channels=%3")
+                          .arg(shapeText(weight))
+                          .arg(weight[1])
+                          .arg(p.inChannels));
+    core::Conv2dParams q = p;
+    q.groups = static_cast<int>(p.inChannels / weight[1]);
+    q.outChannels = static_cast<int>(weight[0]);
+    q.kernel = {static_cast<int>(weight[2]), static_cast<int>(weight[3])};
+    q.bias = bias != nullptr || p.bias;
+    if (q.outChannels % q.groups != 0)
+        return refuse(QStringLiteral("the weight %1 has C_out=%2, not a multiple of the %3 groups "
+                                     "in_channels=%4 implies")
+                          .arg(shapeText(weight))
+                          .arg(q.outChannels)
+                          .arg(q.groups)
+                          .arg(p.inChannels));
+    if (bias && *bias != Shape{q.outChannels})
+        return refuse(QStringLiteral("the bias %1 does not match the weight's C_out=%2")
+                          .arg(shapeText(*bias))
+                          .arg(q.outChannels));
+    return q;
+}
+
 std::optional<ImportedWeights> importWeights(const QString &weightPath, const QString &biasPath,
                                              const core::Conv2dParams &p, QString *error)
 {

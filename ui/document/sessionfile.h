@@ -76,4 +76,13 @@ struct ImportedWeights {
 std::optional<ImportedWeights> importWeights(const QString &weightPath, const QString &biasPath,
                                              const core::Conv2dParams &p, QString *error);
 
+// The layer that owns weights of these shapes: `p` with out_channels, kernel_size and groups
+// read off the weight [C_out, C_in/groups, kH, kW] (in_channels stays: it is the image's) and
+// bias on when a bias is given (else as in p). nullopt and *why when no Conv2d on p.inChannels
+// channels could own them (a rank other than 4, C_in/groups not dividing in_channels, C_out not a
+// multiple of the groups, a bias of another length).
+std::optional<core::Conv2dParams> paramsForWeights(const core::Conv2dParams &p,
+                                                   const core::Shape &weight,
+                                                   const core::Shape *bias, QString *why);
+
 } // namespace convscope::ui

@@ -407,9 +407,13 @@ void ExportActions::importWeights()
     const QStringList files = QFileDialog::getOpenFileNames(
         m_window, tr("Import Weights (select the weight .npy and optionally the bias .npy)"),
         lastFolder(&Settings::weightsFolder), tr("NumPy arrays (*.npy)"));
-    if (files.isEmpty())
-        return;
-    if (files.size() > 2) {
+    if (!files.isEmpty())
+        importWeightsFrom(files);
+}
+
+void ExportActions::importWeightsFrom(const QStringList &files)
+{
+    if (files.isEmpty() || files.size() > 2) {
         warn(tr("Import Weights"), tr("Select one weight file and at most one bias file."));
         return;
     }
@@ -426,20 +430,75 @@ void ExportActions::importWeights()
         }
     }
     QString error;
-    const auto imported = ui::importWeights(weightPath, biasPath, m_session->params(), &error);
+    const core::Conv2dParams params = m_session->params();
+    auto imported = ui::importWeights(weightPath, biasPath, params, &error);
+    std::optional<core::Conv2dParams> reshaped;
     if (!imported) {
-        warn(tr("Import Weights"), error);
-        return;
+        // Weights of another layer: offer the layer that owns them (same stride, padding,
+        // dilation and image) instead of only refusing.
+        QString why;
+        std::optional<core::Conv2dParams> q;
+        try {
+            const core::Tensor w = core::readNpy(weightPath.toStdString());
+            const std::optional<core::Tensor> b =
+                biasPath.isEmpty()
+                    ? std::nullopt
+                    : std::optional<core::Tensor>(core::readNpy(biasPath.toStdString()));
+            q = ui::paramsForWeights(params, w.shape, b ? &b->shape : nullptr, &why);
+        } catch (const std::exception &e) {
+            why = QString::fromStdString(e.what());
+        }
+        if (q && *q != params) {
+            if (const auto bad = core::validate(*q, m_session->inputTensor()->shape)) {
+                why = tr("%1 would not fit the image: %2")
+                          .arg(QString::fromStdString(core::torchRepr(*q)),
+                               QString::fromStdString(bad->message));
+                q.reset();
+            }
+        }
+        if (!q || *q == params) {
+            if (!why.isEmpty())
+                why[0] = why[0].toUpper();
+            warn(tr("Import Weights"),
+                 why.isEmpty() ? error : error + QStringLiteral("\n\n") + why);
+            return;
+        }
+        const auto answer = QMessageBox::question(
+            m_window, tr("Change the Layer?"),
+            tr("%1\n\nThe file holds the weights of %2. Change the layer to it and import them?")
+                .arg(error, QString::fromStdString(core::torchRepr(*q))),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes);
+        if (answer != QMessageBox::Yes)
+            return;
+        imported = ui::importWeights(weightPath, biasPath, *q, &error);
+        if (!imported) {
+            warn(tr("Import Weights"), error);
+            return;
+        }
+        reshaped = q;
     }
     rememberFolder(&Settings::weightsFolder, QFileInfo(weightPath).absolutePath());
+    const QString name = tr("Import %1").arg(QFileInfo(weightPath).fileName());
+    if (reshaped) {
+        // One undo step: the layer change and the weights it was made for.
+        if (m_undo) {
+            m_undo->beginMacro(name);
+            m_undo->push(new SetParamsCommand(m_session, params, *reshaped, name));
+        } else {
+            m_session->setParams(*reshaped);
+        }
+    }
     const core::Tensor oldWeight = m_session->weight() ? *m_session->weight() : core::Tensor();
     const core::Tensor oldBias = m_session->bias() ? *m_session->bias() : core::Tensor();
     const core::Tensor newBias = imported->bias ? *imported->bias : oldBias;
-    if (m_undo)
-        m_undo->push(new SetWeightsCommand(m_session, oldWeight, oldBias, imported->weight, newBias,
-                                           tr("Import weights")));
-    else
+    if (m_undo) {
+        m_undo->push(
+            new SetWeightsCommand(m_session, oldWeight, oldBias, imported->weight, newBias, name));
+        if (reshaped)
+            m_undo->endMacro();
+    } else {
         m_session->setWeights(imported->weight, newBias);
+    }
 }
 
 void ExportActions::copyAsPyTorch()

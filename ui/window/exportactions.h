@@ -83,6 +83,9 @@ public slots:
     bool openSessionFile(const QString &path); // false (and a warning shown) on failure
     void saveSession();
     void importWeights();
+    // Import Weights without its file dialog: one weight .npy and optionally a bias .npy.
+    // Weights of another shape offer to change the layer to the one that owns them.
+    void importWeightsFrom(const QStringList &files);
     void copyAsPyTorch();
 
 private:
