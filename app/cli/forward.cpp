@@ -112,16 +112,24 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
         upTo = static_cast<std::size_t>(v);
     }
 
-    Network net = a.has("weights")
-                      ? loadStateDict(model, readStateDict(*a.value("weights")))
-                      : withDefaultTensors(model.network, static_cast<std::uint64_t>(seed));
-    net.layers.resize(upTo);
+    // The geometry is checked on the input, and against the memory budget, before any
+    // tensor is read or made: a network too big for the machine allocates nothing.
+    Network geometry = model.network;
+    geometry.layers.resize(upTo);
     const Tensor input = readNpyArgument(*a.value("input"), std::cin);
-    if (auto e = validate(net, input.shape)) {
+    if (auto e = validate(geometry, input.shape)) {
         err << "convscope forward: " << e->message() << "\n";
         return 1;
     }
-    if (auto e = checkMemory(net, input.shape, memoryBudgetBytes())) {
+    if (auto e = checkMemory(geometry, input.shape, memoryBudgetBytes())) {
+        err << "convscope forward: " << e->message() << "\n";
+        return 1;
+    }
+    Network net = a.has("weights")
+                      ? loadStateDict(model, readStateDict(*a.value("weights")))
+                      : withDefaultTensors(geometry, static_cast<std::uint64_t>(seed));
+    net.layers.resize(upTo);
+    if (auto e = validate(net, input.shape)) {
         err << "convscope forward: " << e->message() << "\n";
         return 1;
     }
