@@ -125,9 +125,8 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
         err << "convscope forward: " << e->message() << "\n";
         return 1;
     }
-    Network net = a.has("weights")
-                      ? loadStateDict(model, readStateDict(*a.value("weights")))
-                      : withDefaultTensors(geometry, static_cast<std::uint64_t>(seed));
+    Network net = a.has("weights") ? loadStateDict(model, readStateDict(*a.value("weights")))
+                                   : withDefaultTensors(geometry, static_cast<std::uint64_t>(seed));
     net.layers.resize(upTo);
     if (auto e = validate(net, input.shape)) {
         err << "convscope forward: " << e->message() << "\n";
