@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <cerrno>
 #include <memory>
@@ -26,6 +28,42 @@
 namespace convscope::cli {
 
 namespace {
+
+// Ctrl+C or a SIGTERM during an export: the run stops at its next progress point, the
+// transaction rolls back (nothing of it stays in the folder) and the command exits as the
+// signal asks (128 + its number). Once the commit step has begun it completes instead.
+volatile std::sig_atomic_t g_stopSignal = 0;
+
+void onStopSignal(int signal)
+{
+    g_stopSignal = signal;
+}
+
+class StopOnSignals {
+public:
+    StopOnSignals()
+    {
+        g_stopSignal = 0;
+        struct sigaction action {};
+        action.sa_handler = onStopSignal;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &m_int);
+        sigaction(SIGTERM, &action, &m_term);
+    }
+    ~StopOnSignals()
+    {
+        sigaction(SIGINT, &m_int, nullptr);
+        sigaction(SIGTERM, &m_term, nullptr);
+    }
+    StopOnSignals(const StopOnSignals &) = delete;
+    StopOnSignals &operator=(const StopOnSignals &) = delete;
+    static bool stopped() { return g_stopSignal != 0; }
+    static int exitCode() { return 128 + static_cast<int>(g_stopSignal); }
+
+private:
+    struct sigaction m_int {};
+    struct sigaction m_term {};
+};
 
 const std::string kUsage =
     "usage: convscope export IMAGE... --out DIR [--format LIST] [--force]\n"
@@ -275,17 +313,28 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         }
         requests.push_back(std::move(r));
     }
+    const StopOnSignals stopOnSignals;
+    const auto interrupted = [&err] {
+        err << "convscope export: interrupted; the folder is as it was\n";
+        return StopOnSignals::exitCode();
+    };
     for (ui::ExportRequest &r : requests) {
         std::vector<core::Tensor> outputs;
         core::NetworkOptions forwardOptions;
         forwardOptions.threads = threads;
-        core::forward(network, r.input, outputs, forwardOptions);
+        forwardOptions.progress = [](double) { return !StopOnSignals::stopped(); };
+        if (core::forward(network, r.input, outputs, forwardOptions)
+            == core::ForwardStatus::Cancelled)
+            return interrupted();
         r.output = std::move(outputs.back());
     }
     if (QString e = ui::checkRequests(requests, options); !e.isEmpty())
         throw ValueError(e.toStdString());
 
-    const ui::ExportResult result = ui::exportResults(requests, options);
+    const ui::ExportResult result = ui::exportResults(
+        requests, options, [](double, const QString &) { return !StopOnSignals::stopped(); });
+    if (result.status == ui::ExportResult::Status::Cancelled)
+        return interrupted();
     switch (result.status) {
     case ui::ExportResult::Status::Ok:
         for (const QString &f : result.files)

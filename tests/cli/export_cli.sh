@@ -78,5 +78,20 @@ expect 0 "grayscale, preset, every format" -- "$bin" export "$tmp/img/b.ppm" --o
 grep -q '"mode": "grayscale"' "$tmp/o7/b_export.json" || fail "grayscale mode in the sidecar"
 head -c 4 "$tmp/o7/b_sheet.pdf" | grep -q "%PDF" || fail "PDF contact sheet"
 
+# Ctrl+C and SIGTERM mid-export: exit 128 + the signal, the folder as it was (a new one not
+# even created, an existing one with exactly its old files), no staging folder left. The
+# 3200x2400 photo takes seconds to export, so the signal lands in the middle of it.
+ppm "$tmp/img/big.ppm" 3200 2400
+"$bin" export "$tmp/img/big.ppm" --out "$tmp/o8" --out-channels 8 >"$out" 2>"$err" &
+pid=$!; sleep 1; kill -INT $pid; wait $pid; rc=$?
+if [ $rc = 130 ]; then echo "ok:   SIGINT mid-export exits 130"; else fail "SIGINT mid-export: exit $rc, expected 130"; cat "$err"; fi
+grep -q "interrupted; the folder is as it was" "$err" || fail "SIGINT message: $(cat "$err")"
+[ ! -e "$tmp/o8" ] || { fail "an interrupted export left its new folder"; ls -A "$tmp/o8"; }
+before=$(cd "$tmp/o1" && ls -A && sha256sum -- *)
+"$bin" export "$tmp/img/big.ppm" "$tmp/img/a.ppm" --out "$tmp/o1" --force --out-channels 4 >"$out" 2>"$err" &
+pid=$!; sleep 1; kill -TERM $pid; wait $pid; rc=$?
+if [ $rc = 143 ]; then echo "ok:   SIGTERM mid-export exits 143"; else fail "SIGTERM mid-export: exit $rc, expected 143"; cat "$err"; fi
+[ "$(cd "$tmp/o1" && ls -A && sha256sum -- *)" = "$before" ] || fail "an interrupted --force export changed the folder"
+
 echo "$fails failure(s)"
 [ "$fails" = 0 ]
