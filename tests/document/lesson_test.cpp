@@ -79,6 +79,7 @@ private slots:
     void malformed_isRejectedWithAClearMessage();
     void notJson_isRejected();
     void saveAndAppend_roundTrip();
+    void fieldsAnotherSourceUses_readBackAsTheyWereRead();
     void append_refusesToOverwriteABrokenFile();
     void patternTensor_isSmallWholeNumbers();
     void lockableControls_eachNameAFieldOfItsOwn();
@@ -289,6 +290,23 @@ void LessonTest::notJson_isRejected()
     QVERIFY2(error.contains("got an array"), qPrintable(error));
     QVERIFY(!loadLesson("/nonexistent/lesson.json", &error));
     QVERIFY2(error.contains("cannot open"), qPrintable(error));
+}
+
+// A seed on a ramp or a crop on a pattern means nothing to the grid, but a lesson that
+// holds one must still read back as it was read (the lesson fuzzer found the seed dropped).
+void LessonTest::fieldsAnotherSourceUses_readBackAsTheyWereRead()
+{
+    const QByteArray json = R"({"format": "convscope-lesson", "version": 1, "title": "t",
+        "steps": [{"caption": "c",
+        "config": {"kernel_size": 3},
+        "input": {"pattern": "ramp", "seed": 11, "crop": [2, 3]}}]})";
+    QString error;
+    const auto lesson = parseLesson(json, QStringLiteral("t.json"), &error);
+    QVERIFY2(lesson, qPrintable(error));
+    QCOMPARE(lesson->steps[0].input.seed, std::uint64_t{11});
+    const auto again = parseLesson(lessonToJson(*lesson), QStringLiteral("t.json"), &error);
+    QVERIFY2(again, qPrintable(error));
+    QVERIFY(*again == *lesson);
 }
 
 void LessonTest::saveAndAppend_roundTrip()

@@ -301,9 +301,13 @@ QJsonObject stepJson(const LessonStep &s)
     input[QStringLiteral("pattern")] = identifier(s.input.pattern);
     input[QStringLiteral("size")] =
         pairToJson({s.input.height, s.input.width}, PairStyle::SquareAsInt);
-    if (s.input.source == GridSource::Image)
+    // What only one source or pattern uses is still written when it was set, so a lesson
+    // reads back as it was read.
+    const LessonInput defaults;
+    if (s.input.source == GridSource::Image || s.input.cropY != defaults.cropY
+        || s.input.cropX != defaults.cropX)
         input[QStringLiteral("crop")] = QJsonArray{s.input.cropY, s.input.cropX};
-    if (s.input.pattern == GridPattern::Digits)
+    if (s.input.pattern == GridPattern::Digits || s.input.seed != defaults.seed)
         input[QStringLiteral("seed")] = static_cast<qint64>(s.input.seed);
 
     QJsonObject kernel;
