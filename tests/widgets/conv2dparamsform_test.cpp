@@ -59,6 +59,7 @@ private slots:
     void lock_holdsThroughSetParamsUntilReleased();
     void ranges_areTheEditorLimitsInBothVariants();
     void paddingModes_inCorePaddingModeOrder();
+    void numberPastTheRange_isRefusedAloudNotTruncated();
 };
 
 void Conv2dParamsFormTest::edit_emitsBeforeAndAfterWithoutApplyingIt()
@@ -102,6 +103,44 @@ void Conv2dParamsFormTest::setParams_showsTheValuesAndEmitsNothing()
     // 'same' padding: the numbers do not apply.
     QVERIFY(!child<QSpinBox>(form, "paddingH")->isEnabled());
     QVERIFY(child<QComboBox>(form, "paddingKind")->isEnabled());
+}
+
+// A plain QSpinBox drops the keystroke that leaves its range: 400 typed into out_channels
+// (at most 256) became 40 without a word.
+void Conv2dParamsFormTest::numberPastTheRange_isRefusedAloudNotTruncated()
+{
+    Conv2dParamsForm form({});
+    core::Conv2dParams p;
+    p.outChannels = 8;
+    form.setParams(p);
+    form.show();
+    QSignalSpy spy(&form, &Conv2dParamsForm::paramsEdited);
+    auto *out = child<QSpinBox>(form, "outChannels");
+    out->setFocus();
+    out->selectAll();
+    QTest::keyClicks(out, QStringLiteral("400"));
+    QCOMPARE(out->cleanText(), QStringLiteral("400")); // what was typed stays visible
+    QTest::keyClick(out, Qt::Key_Return);
+    QCOMPARE(spy.count(), 0); // neither 400 nor 40
+    QCOMPARE(out->value(), 8);
+    QCOMPARE(form.rangeNote(),
+             QStringLiteral("out_channels: 400 is outside 1..256, the range this editor offers; "
+                            "it stays 8."));
+    // A value in range is taken and the note goes.
+    out->selectAll();
+    QTest::keyClicks(out, QStringLiteral("40"));
+    QTest::keyClick(out, Qt::Key_Return);
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(editedAfter(spy, 0).outChannels, 40);
+    QVERIFY(form.rangeNote().isEmpty());
+    // A pair's box names its side.
+    auto *kernelW = child<QSpinBox>(form, "kernelW");
+    kernelW->setFocus();
+    kernelW->selectAll();
+    QTest::keyClicks(kernelW, QStringLiteral("99"));
+    QTest::keyClick(kernelW, Qt::Key_Return);
+    QVERIFY2(form.rangeNote().startsWith("kernel_size width: 99 is outside 1..31"),
+             qPrintable(form.rangeNote()));
 }
 
 void Conv2dParamsFormTest::squareOnly_editSetsBothAxes()

@@ -2,6 +2,7 @@
 #include "conv2dparamsform.h"
 
 #include "paramlimits.h"
+#include "rangespinbox.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -45,6 +46,10 @@ Conv2dParamsForm::Conv2dParamsForm(const Options &options, QWidget *parent)
     : QWidget(parent), m_options(options)
 {
     auto *grid = new QGridLayout(this);
+    m_rangeNote = new QLabel(this);
+    m_rangeNote->setObjectName(name(QStringLiteral("rangeNote")));
+    m_rangeNote->setWordWrap(true);
+    m_rangeNote->setVisible(false);
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setColumnStretch(1, 1);
     grid->setColumnStretch(3, 1);
@@ -151,6 +156,7 @@ Conv2dParamsForm::Conv2dParamsForm(const Options &options, QWidget *parent)
     grid->addWidget(m_bias, row++, 1, 1, 4);
     connect(m_bias, &QCheckBox::toggled, this,
             [this](bool on) { edit(tr("bias"), {}, [on](auto &p) { p.bias = on; }); });
+    grid->addWidget(m_rangeNote, row++, 0, 1, 5);
 
     auto pairMarks = [](const HwPair &pair) {
         std::vector<QWidget *> w{pair.h};
@@ -199,11 +205,31 @@ QString Conv2dParamsForm::text(const QString &label) const
     return m_options.mnemonics ? label : QString(label).remove(QLatin1Char('&'));
 }
 
+QString Conv2dParamsForm::rangeNote() const
+{
+    return m_rangeNote->isVisible() ? m_rangeNote->text() : QString();
+}
+
 QSpinBox *Conv2dParamsForm::makeSpin(const QString &base, int lo, int hi, const QString &tip)
 {
-    auto *s = new QSpinBox;
+    auto *s = new RangeSpinBox;
     s->setObjectName(name(base));
     s->setRange(lo, hi);
+    // The argument's PyTorch name from the tip ("kernel_size (height, width) — height").
+    QString field = tip.section(QLatin1Char(':'), 0, 0).section(QStringLiteral(" ("), 0, 0);
+    if (tip.endsWith(tr("height")) || tip.endsWith(tr("width")))
+        field += QLatin1Char(' ') + tip.section(QLatin1Char(' '), -1);
+    connect(s, &RangeSpinBox::outOfRange, this, [this, s, field](qlonglong typed) {
+        m_rangeNote->setText(tr("%1: %2 is outside %3..%4, the range this editor offers; it "
+                                "stays %5.")
+                                 .arg(field)
+                                 .arg(typed)
+                                 .arg(s->minimum())
+                                 .arg(s->maximum())
+                                 .arg(s->value()));
+        m_rangeNote->setVisible(true);
+    });
+    connect(s, &QSpinBox::valueChanged, this, [this] { m_rangeNote->setVisible(false); });
     // Typing "12" should be one edit, not "1" then "12"; arrows and the wheel still apply
     // at once.
     s->setKeyboardTracking(false);

@@ -57,6 +57,9 @@ public:
     void setMarked(std::optional<core::Field> field);
     bool isMarked(core::Field field) const;
 
+    // What the form says of a number typed past a box's range (empty: nothing).
+    QString rangeNote() const;
+
     // The padding_mode items, in core::PaddingMode order.
     static QStringList paddingModeNames();
 
@@ -104,6 +107,7 @@ private:
     QLabel *m_modeLabel = nullptr;
     QSpinBox *m_groups = nullptr;
     QLabel *m_groupsLabel = nullptr;
+    QLabel *m_rangeNote = nullptr; // a number typed past a box's range, until the next edit
     QCheckBox *m_bias = nullptr;
     std::map<core::Field, std::vector<QWidget *>> m_markWidgets; // controls and labels
     std::map<core::Field, std::vector<QWidget *>> m_lockWidgets; // controls
