@@ -78,6 +78,12 @@ expect 0 "grayscale, preset, every format" -- "$bin" export "$tmp/img/b.ppm" --o
 grep -q '"mode": "grayscale"' "$tmp/o7/b_export.json" || fail "grayscale mode in the sidecar"
 head -c 4 "$tmp/o7/b_sheet.pdf" | grep -q "%PDF" || fail "PDF contact sheet"
 
+# A PNG whose embedded colour profile libpng dislikes: the pixels are read, the profile never,
+# so its warning ("libpng warning: iCCP: too short") stays out of a batch log.
+expect 0 "a PNG with a broken colour profile, quietly" -- "$bin" export "$(dirname "$0")/../data/bogus_iccp.png" \
+  --out "$tmp/o9" --format npy --out-channels 2 --kernel 3
+[ ! -s "$err" ] || fail "stderr of an export of a PNG with a broken profile: $(cat "$err")"
+
 # Ctrl+C and SIGTERM mid-export: exit 128 + the signal, the folder as it was (a new one not
 # even created, an existing one with exactly its old files), no staging folder left. The
 # 3200x2400 photo takes seconds to export, so the signal lands in the middle of it.

@@ -38,6 +38,34 @@ bool jpegIsComplete(const QString &path)
 
 } // namespace
 
+namespace {
+
+QtMessageHandler g_nextHandler = nullptr;
+
+// libpng's complaints about a PNG's embedded colour profile ("iCCP: known incorrect sRGB
+// profile", "iCCP: too short"): the engine reads pixel values, as torchvision's ToTensor does,
+// and never the profile, so they say nothing about the result and would fill a batch log.
+void dropColourProfileWarnings(QtMsgType type, const QMessageLogContext &context,
+                               const QString &message)
+{
+    if ((type == QtWarningMsg || type == QtInfoMsg) // Qt 6 logs them as info
+        && message.startsWith(QLatin1String("libpng warning: iCCP:")))
+        return;
+    if (g_nextHandler)
+        g_nextHandler(type, context, message);
+    else
+        qt_message_output(type, context, message); // unreachable: Qt always has a handler
+}
+
+} // namespace
+
+void quietColourProfileWarnings()
+{
+    static std::once_flag installed;
+    std::call_once(installed,
+                   [] { g_nextHandler = qInstallMessageHandler(dropColourProfileWarnings); });
+}
+
 int imageBudgetMB()
 {
     if (const char *env = std::getenv("CONVSCOPE_IMAGE_BUDGET_MB")) {
@@ -51,6 +79,7 @@ int imageBudgetMB()
 
 QImage readImage(const QString &path, QString *error, int budgetMB)
 {
+    quietColourProfileWarnings(); // before the header is read: libpng warns there
     // QImageReader says "File not found" for a folder or an unreadable file: ask the system.
     if (const QString why = unreadableFileReason(path); !why.isEmpty()) {
         if (error)

@@ -20,6 +20,11 @@ inline constexpr float kLumaBlue = 0.114f;
 // ~184 MB; Qt's own default of 128 MB refuses both).
 int imageBudgetMB();
 
+// Drops libpng's warnings about a PNG's colour profile (the pixels are read, never the
+// profile) from Qt's messages; every other message goes on to the handler before. Once per
+// process; readImage() calls it.
+void quietColourProfileWarnings();
+
 // Reads an image file (any QImageReader format, EXIF orientation applied). Refuses, before
 // decoding, an image whose decoded size exceeds `budgetMB` ("W x H image needs N MB, more
 // than the M MB budget"), and a JPEG whose data ends before its end-of-image marker (libjpeg
