@@ -48,8 +48,16 @@ void StepThroughViewTest::hugePaddedGrid_paintsInUnder200ms()
     for (int i = 0; i < 3; ++i)
         view.grab();
     const qint64 perPaint = t.elapsed() / 3;
-    qInfo("one paint of the 496 x 496 padded grid: %lld ms", perPaint);
-    QVERIFY2(perPaint < 200, qPrintable(QStringLiteral("a paint took %1 ms").arg(perPaint)));
+    // 200 ms is the bound for the app as shipped. Measured: release 58 ms (with other builds
+    // running; 3425 ms before only the visible cells were painted), ASan + UBSan at -O1
+    // 400 ms, so a sanitizer build is held to 1 s.
+#ifdef CONVSCOPE_SANITIZED
+    constexpr qint64 kBoundMs = 1000;
+#else
+    constexpr qint64 kBoundMs = 200;
+#endif
+    qInfo("one paint of the 496 x 496 padded grid: %lld ms (bound %lld ms)", perPaint, kBoundMs);
+    QVERIFY2(perPaint < kBoundMs, qPrintable(QStringLiteral("a paint took %1 ms").arg(perPaint)));
 }
 
 void StepThroughViewTest::visibleCells_areStillDrawn()
