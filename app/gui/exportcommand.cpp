@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <memory>
 #include <optional>
+#include <utility>
 
 namespace convscope::cli {
 
@@ -47,8 +48,13 @@ public:
         struct sigaction action {};
         action.sa_handler = onStopSignal;
         sigemptyset(&action.sa_mask);
-        sigaction(SIGINT, &action, &m_int);
-        sigaction(SIGTERM, &action, &m_term);
+        // A signal the shell had us ignore (SIGINT for a background job of a script) stays
+        // ignored, as Unix tools keep it.
+        for (auto [signal, old] : {std::pair{SIGINT, &m_int}, std::pair{SIGTERM, &m_term}}) {
+            sigaction(signal, nullptr, old);
+            if (old->sa_handler != SIG_IGN)
+                sigaction(signal, &action, nullptr);
+        }
     }
     ~StopOnSignals()
     {
@@ -193,6 +199,8 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
             out << kUsage;
             return 0;
         }
+    // From the start: a signal while the images are read is honoured once they are.
+    const StopOnSignals stopOnSignals;
     auto specs = convOptionSpecs();
     const std::vector<OptionSpec> layerFlags{{"out-channels"}, {"kernel"}, {"no-bias", false},
                                              {"preset"},       {"seed"},   {"grayscale", false}};
@@ -313,11 +321,12 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         }
         requests.push_back(std::move(r));
     }
-    const StopOnSignals stopOnSignals;
     const auto interrupted = [&err] {
         err << "convscope export: interrupted; the folder is as it was\n";
         return StopOnSignals::exitCode();
     };
+    if (StopOnSignals::stopped())
+        return interrupted();
     for (ui::ExportRequest &r : requests) {
         std::vector<core::Tensor> outputs;
         core::NetworkOptions forwardOptions;

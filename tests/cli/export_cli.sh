@@ -87,7 +87,10 @@ expect 0 "a PNG with a broken colour profile, quietly" -- "$bin" export "$(dirna
 # Ctrl+C and SIGTERM mid-export: exit 128 + the signal, the folder as it was (a new one not
 # even created, an existing one with exactly its old files), no staging folder left. The
 # 3200x2400 photo takes seconds to export, so the signal lands in the middle of it.
+# Job control on: a background job of a script would otherwise start with SIGINT ignored
+# (and convscope, like any Unix tool, keeps an ignored SIGINT ignored).
 ppm "$tmp/img/big.ppm" 3200 2400
+set -m
 "$bin" export "$tmp/img/big.ppm" --out "$tmp/o8" --out-channels 8 >"$out" 2>"$err" &
 pid=$!; sleep 1; kill -INT $pid; wait $pid; rc=$?
 if [ $rc = 130 ]; then echo "ok:   SIGINT mid-export exits 130"; else fail "SIGINT mid-export: exit $rc, expected 130"; cat "$err"; fi
@@ -98,6 +101,7 @@ before=$(cd "$tmp/o1" && ls -A && sha256sum -- *)
 pid=$!; sleep 1; kill -TERM $pid; wait $pid; rc=$?
 if [ $rc = 143 ]; then echo "ok:   SIGTERM mid-export exits 143"; else fail "SIGTERM mid-export: exit $rc, expected 143"; cat "$err"; fi
 [ "$(cd "$tmp/o1" && ls -A && sha256sum -- *)" = "$before" ] || fail "an interrupted --force export changed the folder"
+set +m
 
 echo "$fails failure(s)"
 [ "$fails" = 0 ]
