@@ -13,9 +13,15 @@ namespace convscope::core {
 
 namespace {
 
-// The cgroup v2 `cpu.max` of this process: its own cgroup's, else the root's (a container
-// usually sees its own cgroup mounted as the root).
 std::optional<int> processCgroupLimit()
+{
+    const auto text = cgroupFile("cpu.max");
+    return text ? cgroupCpuLimit(*text) : std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> cgroupFile(const std::string &name)
 {
     std::ifstream self("/proc/self/cgroup");
     std::string line;
@@ -23,17 +29,16 @@ std::optional<int> processCgroupLimit()
     while (std::getline(self, line))
         if (line.rfind("0::", 0) == 0)
             path = line.substr(3);
-    for (const std::string &file :
-         {"/sys/fs/cgroup" + path + "/cpu.max", std::string("/sys/fs/cgroup/cpu.max")}) {
+    std::string own = "/sys/fs/cgroup";
+    own.append(path).append("/").append(name);
+    for (const std::string &file : {own, "/sys/fs/cgroup/" + name}) {
         std::ifstream in(file);
         std::string text;
         if (in && std::getline(in, text))
-            return cgroupCpuLimit(text);
+            return text;
     }
     return std::nullopt;
 }
-
-} // namespace
 
 std::optional<int> cgroupCpuLimit(const std::string &cpuMax)
 {

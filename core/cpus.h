@@ -12,6 +12,11 @@ namespace convscope::core {
 // Read afresh on every call (ThreadPool::hardwareThreads caches it).
 int availableCpus();
 
+// The first line of a cgroup v2 file of this process ("cpu.max", "memory.max"): its own
+// cgroup's, else the root's (a container usually sees its own cgroup mounted as the root);
+// nullopt when neither can be read.
+std::optional<std::string> cgroupFile(const std::string &name);
+
 // The CPU limit a cgroup v2 `cpu.max` file states ("QUOTA PERIOD", or "max PERIOD" for none),
 // rounded up; nullopt for no limit or text that is not that format.
 std::optional<int> cgroupCpuLimit(const std::string &cpuMax);

@@ -2,13 +2,13 @@
 #include "memory.h"
 
 #include "checked.h"
+#include "cpus.h"
 #include "statedict.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <stdexcept>
 
@@ -36,20 +36,8 @@ std::int64_t bytesOf(const Shape &shape)
 
 std::optional<std::int64_t> processCgroupMemory()
 {
-    std::ifstream self("/proc/self/cgroup");
-    std::string line;
-    std::string path;
-    while (std::getline(self, line))
-        if (line.rfind("0::", 0) == 0)
-            path = line.substr(3);
-    for (const std::string &file :
-         {"/sys/fs/cgroup" + path + "/memory.max", std::string("/sys/fs/cgroup/memory.max")}) {
-        std::ifstream in(file);
-        std::string text;
-        if (in && std::getline(in, text))
-            return cgroupMemoryLimit(text);
-    }
-    return std::nullopt;
+    const auto text = cgroupFile("memory.max");
+    return text ? cgroupMemoryLimit(*text) : std::nullopt;
 }
 
 } // namespace
