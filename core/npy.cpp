@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -196,14 +197,15 @@ Tensor readNpy(const std::string &path)
     return parseNpy(ss.str(), path);
 }
 
-std::string npyHeader(const Shape &shape)
+std::string npyHeader(const Shape &shape, const std::string &descr)
 {
     std::string dims = "(";
     for (std::size_t i = 0; i < shape.size(); ++i)
         dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "")
                 + (i + 1 < shape.size() ? " " : "");
     dims += ")";
-    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + dims + ", }";
+    std::string header =
+        "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + dims + ", }";
     // Pad with spaces so the data starts on a 64-byte boundary, ending in '\n'.
     const std::size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');
@@ -238,6 +240,14 @@ std::string serializeNpy(const Tensor &t)
         out.append(p, n);
         return true;
     });
+    return out;
+}
+
+std::string serializeNpyInt64(const Shape &shape, const std::vector<std::int64_t> &data)
+{
+    static_assert(std::endian::native == std::endian::little, "'<i8' is written as stored");
+    std::string out = npyHeader(shape, "<i8");
+    out.append(reinterpret_cast<const char *>(data.data()), data.size() * sizeof(std::int64_t));
     return out;
 }
 

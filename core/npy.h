@@ -5,9 +5,11 @@
 #include "tensor.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace convscope::core {
 
@@ -29,8 +31,9 @@ using NpySink = std::function<bool(const char *data, std::size_t size)>;
 // The data goes out in pieces of at most this size, each straight from the tensor's buffer.
 inline constexpr std::size_t kNpyChunkBytes = std::size_t{1} << 20;
 
-// The version 1.0 '<f4' header for `shape`: magic, version, length, the padded dict.
-std::string npyHeader(const Shape &shape);
+// The version 1.0 header for `shape`: magic, version, length, the padded dict. `descr` is
+// numpy's dtype string: '<f4' (float32) or '<i8' (int64).
+std::string npyHeader(const Shape &shape, const std::string &descr = "<f4");
 
 // Streams a tensor as a .npy file: the header, then the data in chunks from the tensor's own
 // buffer, never a second copy of it. False when `sink` returned false.
@@ -39,6 +42,9 @@ bool writeNpyTo(const Tensor &t, const NpySink &sink);
 // Serialises a tensor as a version 1.0 '<f4' .npy image in memory (a copy: for small
 // tensors and tests; files are written with writeNpy or writeNpyTo).
 std::string serializeNpy(const Tensor &t);
+
+// An int64 array (counts) as a '<i8' .npy image in memory.
+std::string serializeNpyInt64(const Shape &shape, const std::vector<std::int64_t> &data);
 
 // Streams through a temporary file in the same folder and a rename, so an error never
 // leaves a partial or empty file at `path` (a device such as /dev/stdout is written

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "bench.h"
+#include "erf.h"
 #include "forward.h"
 
 #include "conv2d.h"
@@ -229,6 +230,9 @@ std::vector<Command> &commands()
         {"forward", "run an nn.Sequential (print(model) text, state_dict weights) on .npy",
          runForward},
         {"rf", "receptive field of a layer stack (r, jump, start, padding; --at Y,X)", runRf},
+        {"erf", "effective receptive field: gradient, path counts or Luo et al.'s average", runErf},
+        {"coverage", "how many times a layer reads each pixel (stride gaps, checkerboards)",
+         runCoverage},
         {"bench", "time the engine on benchmark configurations (configs.json)", runBench},
     };
     return list;

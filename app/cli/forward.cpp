@@ -3,17 +3,12 @@
 
 #include "args.h"
 #include "memory.h"
+#include "netargs.h"
 #include "network.h"
 #include "npy.h"
 #include "npyargs.h"
-#include "statedict.h"
-#include "torchprint.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace convscope::cli {
 
@@ -39,19 +34,6 @@ const std::string kForwardUsage =
     "'-' reads X from standard input or writes Y to standard output; an existing Y is\n"
     "replaced only with --force.\n";
 
-std::string readText(const std::string &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw ValueError(path + ": cannot open: " + std::strerror(errno));
-    std::ostringstream s;
-    // One byte past the parser's limit is enough for it to refuse the file by size.
-    std::string buf(kTorchPrintMaxBytes + 1, '\0');
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    buf.resize(static_cast<std::size_t>(in.gcount()));
-    return buf;
-}
-
 } // namespace
 
 int runForward(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
@@ -76,41 +58,12 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
                         &out == &std::cout && stdoutIsTerminal());
 
     NetworkOptions options;
-    if (auto t = a.value("threads")) {
-        options.threads = parseInt(*t, "threads");
-        if (options.threads < 0)
-            throw ValueError("invalid threads '" + *t
-                             + "': expected 0 (all cores) or a positive count");
-    }
-    long long seed = 0;
-    if (auto s = a.value("seed")) {
-        if (a.has("weights"))
-            throw UsageError("--seed draws default weights; it cannot go with --weights");
-        const auto v = parseIntList(*s, "seed");
-        if (v.size() != 1)
-            throw ValueError("invalid seed '" + *s + "': expected one non-negative integer");
-        seed = v[0];
-    }
-
-    const std::string netPath = *a.value("network");
-    const TorchPrintResult parsed = parseTorchPrint(readText(netPath));
-    if (parsed.error) {
-        err << "convscope forward: " << netPath << ": " << parsed.error->text() << "\n";
-        return 1;
-    }
-    const TorchPrintModel &model = *parsed.model;
-    if (model.network.empty()) {
-        err << "convscope forward: " << netPath << ": the network has no layer\n";
-        return 1;
-    }
-    std::size_t upTo = model.network.size();
-    if (auto k = a.value("layer")) {
-        const int v = parseInt(*k, "layer");
-        if (v < 1 || static_cast<std::size_t>(v) > model.network.size())
-            throw ValueError("invalid layer '" + *k + "': expected 1 to "
-                             + std::to_string(model.network.size()) + " (the network's layers)");
-        upTo = static_cast<std::size_t>(v);
-    }
+    options.threads = parseThreads(a);
+    if (a.has("seed") && a.has("weights"))
+        throw UsageError("--seed draws default weights; it cannot go with --weights");
+    const TorchPrintModel model = readNetworkFile(*a.value("network"));
+    const std::size_t upTo =
+        a.has("layer") ? parseLayer(*a.value("layer"), model.network.size()) : model.network.size();
 
     // The geometry is checked on the input, and against the memory budget, before any
     // tensor is read or made: a network too big for the machine allocates nothing.
@@ -125,8 +78,7 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
         err << "convscope forward: " << e->message() << "\n";
         return 1;
     }
-    Network net = a.has("weights") ? loadStateDict(model, readStateDict(*a.value("weights")))
-                                   : withDefaultTensors(geometry, static_cast<std::uint64_t>(seed));
+    Network net = networkTensors(model, a);
     net.layers.resize(upTo);
     if (auto e = validate(net, input.shape)) {
         err << "convscope forward: " << e->message() << "\n";

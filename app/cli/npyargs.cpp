@@ -62,6 +62,18 @@ void writeNpyArgument(const std::string &path, const core::Tensor &t, std::ostre
         throw core::NpyError("standard output: write failed");
 }
 
+void writeBytesArgument(const std::string &path, const std::string &bytes, std::ostream &out)
+{
+    if (path != "-") {
+        core::writeFileAtomically(path, bytes);
+        return;
+    }
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out)
+        throw core::NpyError("standard output: write failed");
+}
+
 bool stdoutIsTerminal()
 {
     return isatty(STDOUT_FILENO) == 1;

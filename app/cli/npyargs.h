@@ -22,6 +22,9 @@ void checkOutputArgument(const std::string &path, bool force, bool outIsTerminal
 // Writes `t` to `path` atomically, or streams it to `out` when path is "-".
 void writeNpyArgument(const std::string &path, const core::Tensor &t, std::ostream &out);
 
+// Writes a serialised .npy (e.g. int64 counts) to `path` atomically, or to `out` for "-".
+void writeBytesArgument(const std::string &path, const std::string &bytes, std::ostream &out);
+
 // Whether the process's standard output is a terminal.
 bool stdoutIsTerminal();
 

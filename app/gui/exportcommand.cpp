@@ -2,6 +2,7 @@
 #include "exportcommand.h"
 
 #include "cli/cli.h"
+#include "cli/netargs.h"
 #include "exporter.h"
 #include "imageinput.h"
 #include "kernels.h"
@@ -190,6 +191,14 @@ core::Network networkFromFlags(const ParsedArgs &a, ui::InputMode mode)
 void registerExportCommand()
 {
     addCommand({"export", "write feature maps as PNG/npy/contact sheet/JSON, headless", runExport});
+    // erf and coverage take images through the same reader as export and the window.
+    setImageReader([](const std::string &path, int channels) {
+        QString error;
+        const QImage image = ui::readImage(QString::fromStdString(path), &error);
+        if (image.isNull())
+            throw ValueError(error.toStdString()); // names the file
+        return ui::imageToTensor(image, channels);
+    });
 }
 
 int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)

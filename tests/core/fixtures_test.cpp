@@ -150,9 +150,11 @@ TEST(Fixtures, indexListsEveryFixtureFolder)
     for (const auto &e : std::filesystem::directory_iterator(kFixtures))
         // fixtures/layers holds the other layer kinds' fixtures (layers_test.cpp),
         // fixtures/torchprint the print(model) texts (torchprint_test.cpp), fixtures/weights
-        // the weight files (statedict_test.cpp).
+        // the weight files (statedict_test.cpp), fixtures/gradients torch.autograd's
+        // gradients (backward_test.cpp).
         if (e.is_directory() && e.path().filename() != "layers"
-            && e.path().filename() != "torchprint" && e.path().filename() != "weights") {
+            && e.path().filename() != "torchprint" && e.path().filename() != "weights"
+            && e.path().filename() != "gradients") {
             ++folders;
             EXPECT_NE(std::find(names.begin(), names.end(), e.path().filename().string()),
                       names.end())

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "erf.h"
+
+#include "args.h"
+#include "backward.h"
+#include "memory.h"
+#include "netargs.h"
+#include "npy.h"
+#include "npyargs.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace convscope::cli {
+
+using namespace convscope::core;
+
+namespace {
+
+const std::string kErfUsage =
+    "usage: convscope erf --network NET.txt [--weights FILE | --seed S]\n"
+    "                     --input IMAGE|X.npy|- --layer K --at C,Y,X [--region H,W]\n"
+    "                     [--mode gradient|paths|average] [--samples N]\n"
+    "                     --output G.npy|- [--force] [--threads T]\n"
+    "\n"
+    "The effective receptive field of output (C, Y, X) of layer K (counted from 1; C = -1\n"
+    "takes every channel, --region sums an H x W block from (Y, X)):\n"
+    "  gradient  d out / d input on this input and these weights, as torch.autograd\n"
+    "            computes it: float32, the input's shape (the default)\n"
+    "  paths     how many paths connect each input value to the output, every weight 1\n"
+    "            and no nonlinearity (a max-pool's whole window counts): int64, exact\n"
+    "  average   |gradient| averaged over up to N x N output positions of channel C\n"
+    "            (default 8) whose box lies inside the input, aligned on the box: float32\n"
+    "            [C_in, box height, box width] (Luo et al., NeurIPS 2016)\n"
+    "A summary goes to standard output (unless the data does): the theoretical box, the\n"
+    "share of the box holding 50/90/99 % of |gradient|, and the ERF's radius.\n"
+    "IMAGE is any image Qt reads, as 1 (grey) or 3 (RGB) channels in [0, 1]; weights as\n"
+    "for 'convscope forward'.\n";
+
+const std::string kCoverageUsage =
+    "usage: convscope coverage --network NET.txt (--input IMAGE|X.npy|- | --input-shape C,H,W)\n"
+    "                          --layer K --output COUNTS.npy|- [--force]\n"
+    "\n"
+    "How evenly layer K (counted from 1) reads its input: for a Conv2d or a pool, how many\n"
+    "output positions read each input pixel (0: a stride skips it); for a ConvTranspose2d,\n"
+    "how many input pixels and taps write each output pixel (its checkerboard); for a\n"
+    "padding layer, how many output pixels copy each input pixel. Writes int64 [H, W] and\n"
+    "prints the range of the counts. Needs no weights.\n";
+
+std::string fmt(double v, int digits = 4)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    return buf;
+}
+
+std::string percent(double f)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * f);
+    return buf;
+}
+
+Shape plane(const Shape &s)
+{
+    return {s[s.size() - 2], s[s.size() - 1]};
+}
+
+void printMass(std::ostream &out, const MassStats &m)
+{
+    out << "gradient:  sum |g| " << fmt(m.total) << "; 50% of it in " << percent(m.fraction50)
+        << " of the box, 90% in " << percent(m.fraction90) << ", 99% in " << percent(m.fraction99)
+        << "\n";
+    out << "radius:    " << fmt(m.radius, 3) << " px (RMS distance of |g| from its centroid at "
+        << "row " << fmt(m.centroidY, 4) << ", column " << fmt(m.centroidX, 4) << ")\n";
+}
+
+} // namespace
+
+int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream & /*err*/)
+{
+    if (wantsHelp(args)) {
+        out << kErfUsage;
+        return 0;
+    }
+    const ParsedArgs a = parseArgs(args,
+                                   {{"network"},
+                                    {"weights"},
+                                    {"seed"},
+                                    {"input"},
+                                    {"layer"},
+                                    {"at"},
+                                    {"region"},
+                                    {"mode"},
+                                    {"samples"},
+                                    {"output"},
+                                    {"force", false},
+                                    {"threads"}},
+                                   "erf");
+    rejectPositional(a);
+    requireOptions(a, {"network", "input", "layer", "at", "output"});
+    const std::string output = *a.value("output");
+    checkOutputArgument(output, a.has("force"), &out == &std::cout && stdoutIsTerminal());
+    const int threads = parseThreads(a);
+    const std::string mode = a.value("mode").value_or("gradient");
+    if (mode != "gradient" && mode != "paths" && mode != "average")
+        throw ValueError("invalid mode '" + mode + "': expected gradient, paths or average");
+    if (a.has("region") && mode == "average")
+        throw UsageError("--region sums a block of outputs; average mode takes single positions");
+    if (a.has("samples") && mode != "average")
+        throw UsageError("--samples is for --mode average");
+    int samples = 8;
+    if (auto s = a.value("samples")) {
+        samples = parseInt(*s, "samples");
+        if (samples < 1 || samples > 64)
+            throw ValueError("invalid samples '" + *s
+                             + "': expected 1 to 64 positions along each side");
+    }
+
+    const TorchPrintModel model = readNetworkFile(*a.value("network"));
+    const auto layer = static_cast<int>(parseLayer(*a.value("layer"), model.network.size()));
+    const auto at = parseIntList(*a.value("at"), "at");
+    if (at.size() != 3)
+        throw ValueError("invalid at '" + *a.value("at")
+                         + "': expected C,Y,X (channel, row, column of the output)");
+    GradientTarget target =
+        GradientTarget::at(static_cast<std::size_t>(layer), static_cast<int>(at[0]), at[1], at[2]);
+    if (auto r = a.value("region")) {
+        const auto hw = parseIntList(*r, "region");
+        if (hw.size() != 2 || hw[0] < 1 || hw[1] < 1)
+            throw ValueError("invalid region '" + *r + "': expected H,W, both at least 1");
+        target.y1 = target.y0 + hw[0];
+        target.x1 = target.x0 + hw[1];
+    }
+
+    Network geometry = model.network;
+    geometry.layers.resize(static_cast<std::size_t>(layer));
+    const int channels = inputChannels(geometry) > 0 ? inputChannels(geometry) : 3;
+    const Tensor input = readInputArgument(*a.value("input"), channels, std::cin);
+    if (auto e = validateTarget(geometry, input.shape, target))
+        throw ValueError(*e);
+    const Box box = theoreticalBox(geometry, input.shape, target);
+    const Shape outShape = layerShapes(geometry, input.shape).back();
+    std::ostringstream summary;
+    summary << "output:    layer " << layer << " (" << kindName(geometry.layers.back()) << ") "
+            << formatShape(outShape) << ", channel "
+            << (target.channel < 0 ? std::string("all") : std::to_string(target.channel))
+            << ", rows " << target.y0 << ".." << target.y1 - 1 << ", columns " << target.x0 << ".."
+            << target.x1 - 1 << "\n";
+    const Shape hw = plane(input.shape);
+    const std::int64_t boxInside =
+        std::max<std::int64_t>(0, std::min(box.y1, hw[0]) - std::max<std::int64_t>(box.y0, 0))
+        * std::max<std::int64_t>(0, std::min(box.x1, hw[1]) - std::max<std::int64_t>(box.x0, 0));
+    summary << "box:       rows " << box.y0 << ".." << box.y1 - 1 << ", columns " << box.x0 << ".."
+            << box.x1 - 1 << " (" << box.height() << " x " << box.width() << "), " << boxInside
+            << " pixels inside the input\n";
+
+    if (mode == "paths") {
+        const Counts counts = pathCounts(geometry, input.shape, target);
+        std::vector<std::int64_t> perPixel(static_cast<std::size_t>(hw[0] * hw[1]), 0);
+        for (std::size_t i = 0; i < counts.data.size(); ++i)
+            perPixel[i % perPixel.size()] += counts.data[i];
+        std::int64_t reached = 0, maxCount = 0;
+        for (std::int64_t y = std::max<std::int64_t>(box.y0, 0); y < std::min(box.y1, hw[0]); ++y)
+            for (std::int64_t x = std::max<std::int64_t>(box.x0, 0); x < std::min(box.x1, hw[1]);
+                 ++x) {
+                const std::int64_t c = perPixel[static_cast<std::size_t>(y * hw[1] + x)];
+                reached += c > 0 ? 1 : 0;
+                maxCount = std::max(maxCount, c);
+            }
+        summary << "paths:     at most " << maxCount << " to one pixel (all channels); " << reached
+                << " of the box's " << boxInside << " pixels reached, " << boxInside - reached
+                << " never (stride gaps or dilation gridding)\n";
+        writeBytesArgument(output, serializeNpyInt64(counts.shape, counts.data), out);
+        if (output != "-")
+            out << summary.str() << "wrote:     " << output << " (int64 "
+                << formatShape(counts.shape) << ")\n";
+        return 0;
+    }
+
+    std::vector<bool> keepAll(geometry.size(), true);
+    if (auto e = checkMemory(geometry, input.shape, memoryBudgetBytes(), keepAll))
+        throw ValueError(e->message());
+    Network net = networkTensors(model, a);
+    net.layers.resize(static_cast<std::size_t>(layer));
+    if (auto e = validate(net, input.shape))
+        throw ValueError(e->message());
+    if (mode == "gradient") {
+        Tensor grad;
+        inputGradient(net, input, target, grad, {}, threads);
+        summary << "input:     " << formatShape(input.shape) << "\n";
+        std::ostringstream mass;
+        printMass(mass, massStats(channelMagnitude(grad), hw[0], hw[1], box));
+        writeNpyArgument(output, grad, out);
+        if (output != "-")
+            out << summary.str() << mass.str() << "wrote:     " << output << " (float32 "
+                << formatShape(grad.shape) << ")\n";
+        return 0;
+    }
+    if (target.channel < 0)
+        throw ValueError("average mode takes one channel: got -1");
+    AveragedGradient avg;
+    averagedGradient(net, input, static_cast<std::size_t>(layer), target.channel, samples, avg, {},
+                     threads);
+    const Shape mapShape = avg.map.shape;
+    summary << "averaged:  " << avg.positions << " output positions of channel " << target.channel
+            << ", each aligned on its " << mapShape[1] << " x " << mapShape[2] << " box\n";
+    std::ostringstream mass;
+    printMass(mass, massStats(channelMagnitude(avg.map), mapShape[1], mapShape[2],
+                              Box{0, 0, mapShape[1], mapShape[2]}));
+    writeNpyArgument(output, avg.map, out);
+    if (output != "-")
+        out << summary.str() << mass.str() << "wrote:     " << output << " (float32 "
+            << formatShape(mapShape) << ")\n";
+    return 0;
+}
+
+int runCoverage(const std::vector<std::string> &args, std::ostream &out, std::ostream & /*err*/)
+{
+    if (wantsHelp(args)) {
+        out << kCoverageUsage;
+        return 0;
+    }
+    const ParsedArgs a = parseArgs(
+        args, {{"network"}, {"input"}, {"input-shape"}, {"layer"}, {"output"}, {"force", false}},
+        "coverage");
+    rejectPositional(a);
+    requireOptions(a, {"network", "layer", "output"});
+    if (a.has("input") == a.has("input-shape"))
+        throw UsageError("give either --input or --input-shape");
+    const std::string output = *a.value("output");
+    checkOutputArgument(output, a.has("force"), &out == &std::cout && stdoutIsTerminal());
+    const TorchPrintModel model = readNetworkFile(*a.value("network"));
+    const auto layer = static_cast<int>(parseLayer(*a.value("layer"), model.network.size()));
+    Network geometry = model.network;
+    geometry.layers.resize(static_cast<std::size_t>(layer));
+    Shape shape;
+    if (auto s = a.value("input-shape")) {
+        const auto v = parseIntList(*s, "input-shape");
+        if (v.size() != 3 || v[0] < 1 || v[1] < 1 || v[2] < 1)
+            throw ValueError("invalid input-shape '" + *s + "': expected C,H,W, each at least 1");
+        shape = {1, v[0], v[1], v[2]};
+    } else {
+        const int channels = inputChannels(geometry) > 0 ? inputChannels(geometry) : 3;
+        shape = readInputArgument(*a.value("input"), channels, std::cin).shape;
+    }
+    if (auto e = validate(geometry, shape))
+        throw ValueError(e->message());
+    const Coverage cov = layerCoverage(geometry, shape, static_cast<std::size_t>(layer));
+    writeBytesArgument(output, serializeNpyInt64(cov.counts.shape, cov.counts.data), out);
+    if (output == "-")
+        return 0;
+    const auto [lo, hi] = std::minmax_element(cov.counts.data.begin(), cov.counts.data.end());
+    const auto zeros = std::count(cov.counts.data.begin(), cov.counts.data.end(), 0);
+    out << "layer:     " << layer << " (" << torchRepr(geometry.layers.back()) << ")\n"
+        << "counts:    over its " << (cov.overOutput ? "output " : "input ")
+        << formatShape(cov.counts.shape) << ", " << *lo << " to " << *hi << " per pixel; " << zeros
+        << " pixels at 0\n"
+        << "wrote:     " << output << " (int64 " << formatShape(cov.counts.shape) << ")\n";
+    return 0;
+}
+
+} // namespace convscope::cli

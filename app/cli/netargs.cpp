@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "netargs.h"
+
+#include "npyargs.h"
+#include "statedict.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace convscope::cli {
+
+using namespace convscope::core;
+
+namespace {
+
+ImageReader &imageReader()
+{
+    static ImageReader reader;
+    return reader;
+}
+
+bool endsWith(const std::string &s, const std::string &suffix)
+{
+    if (s.size() < suffix.size())
+        return false;
+    for (std::size_t i = 0; i < suffix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i])
+            return false;
+    return true;
+}
+
+} // namespace
+
+TorchPrintModel readNetworkFile(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw ValueError(path + ": cannot open: " + std::strerror(errno));
+    // One byte past the parser's limit is enough for it to refuse the file by size.
+    std::string buf(kTorchPrintMaxBytes + 1, '\0');
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    buf.resize(static_cast<std::size_t>(in.gcount()));
+    TorchPrintResult parsed = parseTorchPrint(buf);
+    if (parsed.error)
+        throw ValueError(path + ": " + parsed.error->text());
+    if (parsed.model->network.empty())
+        throw ValueError(path + ": the network has no layer");
+    return std::move(*parsed.model);
+}
+
+std::size_t parseLayer(const std::string &text, std::size_t layers)
+{
+    const int v = parseInt(text, "layer");
+    if (v < 1 || static_cast<std::size_t>(v) > layers)
+        throw ValueError("invalid layer '" + text + "': expected 1 to " + std::to_string(layers)
+                         + " (the network's layers)");
+    return static_cast<std::size_t>(v);
+}
+
+int parseThreads(const ParsedArgs &a)
+{
+    const auto t = a.value("threads");
+    if (!t)
+        return 0;
+    const int v = parseInt(*t, "threads");
+    if (v < 0)
+        throw ValueError("invalid threads '" + *t
+                         + "': expected 0 (all cores) or a positive count");
+    return v;
+}
+
+Network networkTensors(const TorchPrintModel &model, const ParsedArgs &a)
+{
+    if (auto w = a.value("weights")) {
+        if (a.has("seed"))
+            throw UsageError("--seed draws default weights; it cannot go with --weights");
+        return loadStateDict(model, readStateDict(*w));
+    }
+    long long seed = 0;
+    if (auto s = a.value("seed")) {
+        const auto v = parseIntList(*s, "seed");
+        if (v.size() != 1 || v[0] < 0)
+            throw ValueError("invalid seed '" + *s + "': expected one non-negative integer");
+        seed = v[0];
+    }
+    return withDefaultTensors(model.network, static_cast<std::uint64_t>(seed));
+}
+
+void setImageReader(ImageReader reader)
+{
+    imageReader() = std::move(reader);
+}
+
+Tensor readInputArgument(const std::string &path, int channels, std::istream &in)
+{
+    if (path == "-" || endsWith(path, ".npy"))
+        return readNpyArgument(path, in);
+    if (!imageReader())
+        throw ValueError(path + ": expected a .npy file (this build reads no images)");
+    if (channels != 1 && channels != 3)
+        throw ValueError(path
+                         + ": an image gives 1 (grey) or 3 (RGB) channels, but the network "
+                           "expects "
+                         + std::to_string(channels) + "; pass a .npy input");
+    return imageReader()(path, channels);
+}
+
+} // namespace convscope::cli

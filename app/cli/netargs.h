@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+// The arguments every network command takes the same way: --network (print(model) text),
+// --weights (a state_dict file) or --seed (PyTorch-style default initialisation), --threads,
+// and an --input that is a .npy, standard input ("-") or an image. Qt-free: images are read
+// through a reader the GUI build installs (setImageReader), so the Qt-free CLI library
+// still links without QtGui.
+#include "args.h"
+#include "network.h"
+#include "tensor.h"
+#include "torchprint.h"
+
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+namespace convscope::cli {
+
+// The network in the file at `path`, parsed. ValueError "PATH: line 3: ..." when it cannot
+// be read or parsed, or holds no layer.
+core::TorchPrintModel readNetworkFile(const std::string &path);
+
+// --layer K of a network with `layers` layers: 1 to layers, else ValueError.
+std::size_t parseLayer(const std::string &text, std::size_t layers);
+
+// --threads: 0 (every core) or a positive count; 0 when absent.
+int parseThreads(const ParsedArgs &a);
+
+// The model with its tensors: from --weights, else drawn from --seed (default 0). UsageError
+// when both are given.
+core::Network networkTensors(const core::TorchPrintModel &model, const ParsedArgs &a);
+
+// Reads an image file as a [1, channels, H, W] float tensor in [0, 1], or throws ValueError
+// with the reason.
+using ImageReader = std::function<core::Tensor(const std::string &path, int channels)>;
+void setImageReader(ImageReader reader);
+
+// A .npy path, "-" (a .npy on `in`), or an image converted to `channels` channels (1 grey,
+// 3 RGB) through the installed reader. ValueError naming the file otherwise.
+core::Tensor readInputArgument(const std::string &path, int channels, std::istream &in);
+
+} // namespace convscope::cli
