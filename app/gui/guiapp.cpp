@@ -5,10 +5,13 @@
 #include "cli/cli.h"
 #include "commands.h"
 #include "computecontroller.h"
+#include "erfmodel.h"
+#include "erfpanel.h"
 #include "explainpanel.h"
 #include "featuremapgrid.h"
 #include "ids.h"
 #include "kernels.h"
+#include "layerstackmodel.h"
 #include "mainwindow.h"
 #include "receptivefieldcontroller.h"
 
@@ -16,6 +19,7 @@
 #include <malloc.h>
 #endif
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QSaveFile>
@@ -77,10 +81,38 @@ void applyScreenshotState(MainWindow &w, const QString &state)
         p.dilation = state == QLatin1String("explain") ? core::Hw{1, 1} : core::Hw{2, 2};
         p.paddingMode = state == QLatin1String("explain") ? core::PaddingMode::Reflect
                                                           : core::PaddingMode::Circular;
+    } else if (state == QLatin1String("erf") || state == QLatin1String("gridding")) {
+        p.outChannels = 8;
+        p.kernel = {3, 3};
+        const bool grid = state == QLatin1String("gridding");
+        p.padding = grid ? core::Hw{0, 0} : core::Hw{1, 1};
+        p.dilation = grid ? core::Hw{2, 2} : core::Hw{1, 1};
     }
     if (!(p == w.session()->params()))
         w.undoStack()->push(new SetParamsCommand(w.session(), w.session()->params(), p,
                                                  QStringLiteral("screenshot state")));
+    if (state == QLatin1String("erf") || state == QLatin1String("gridding")) {
+        // The effective field of a small real stack on the sample photo: a stem with two
+        // stride-2 layers (erf), or two dilated layers whose paths leave holes (gridding).
+        LayerStackModel *stack = w.layerStack();
+        const bool grid = state == QLatin1String("gridding");
+        const std::vector<std::pair<int, int>> extra =
+            grid ? std::vector<std::pair<int, int>>{{1, 2}}
+                 : std::vector<std::pair<int, int>>{{2, 1}, {1, 1}, {2, 1}, {1, 1}};
+        for (const auto &[stride, dilation] : extra) {
+            stack->addLayer();
+            const int l = stack->layerCount() - 1;
+            core::Conv2dParams q = stack->params(l);
+            q.outChannels = 8;
+            q.kernel = {3, 3};
+            q.stride = {stride, stride};
+            q.dilation = {dilation, dilation};
+            q.padding = grid ? core::Hw{0, 0} : core::Hw{1, 1};
+            stack->setLayerParams(l, q);
+            stack->setReluBefore(l, !grid);
+        }
+        stack->setShownLayer(stack->layerCount() - 1);
+    }
     if (state == QLatin1String("receptive-field") || state == QLatin1String("explain"))
         w.session()->setWeights(core::kaimingUniformWeights(p, 7), core::defaultBias(p, 7));
 }
@@ -97,6 +129,21 @@ QWidget *prepareScreenshot(MainWindow &w, const QString &state)
         if (input && params && shape && explain) {
             w.resizeDocks({params, input}, {250, 720}, Qt::Horizontal);
             w.resizeDocks({input, shape, explain}, {600, 110, 220}, Qt::Vertical);
+        }
+    } else if (state == QLatin1String("erf") || state == QLatin1String("gridding")) {
+        const bool grid = state == QLatin1String("gridding");
+        if (grid)
+            w.erfPanel()->modeBox()->setCurrentIndex(int(ErfMode::Paths));
+        const auto r = w.layerStack()->result(w.layerStack()->shownLayer());
+        const int h = r ? int(r->output.dim(2)) : 8, wd = r ? int(r->output.dim(3)) : 8;
+        w.receptiveField()->selectOutput(grid ? 0 : 3, h / 2, wd / 2);
+        if (auto *dock = w.dock(DockId::EffectiveField)) {
+            dock->raise();
+            if (auto *input = w.dock(DockId::Input), *params = w.dock(DockId::Parameters);
+                input && params)
+                w.resizeDocks({params, input}, {250, 560}, Qt::Horizontal);
+            if (auto *input = w.dock(DockId::Input); input)
+                w.resizeDocks({input, dock}, {300, 700}, Qt::Vertical);
         }
     } else if (state == QLatin1String("kernel-short")) {
         // A short Kernel dock (the Parameters dock takes the height): it must scroll, not
@@ -200,8 +247,12 @@ int runGui(int argc, char **argv, const GuiOptions &options)
                                  return;
                              if (!target) { // one more round so a selection made now is painted
                                  target = prepareScreenshot(window, state);
+                                 waited = 0;
                                  return;
                              }
+                             // The effective field follows the selection in the background.
+                             if (window.erfModel()->isBusy() && waited < 30000)
+                                 return;
                              poll->stop();
                              const bool ok = saveGrab(*target, path);
                              std::cerr << (ok ? "screenshot: " : "screenshot FAILED: ")

@@ -27,7 +27,16 @@ enum class ActionId {
     AboutQt,
 };
 
-enum class DockId { Parameters, Input, Shape, Kernel, Explain, Connectivity, Layers };
+enum class DockId {
+    Parameters,
+    Input,
+    Shape,
+    Kernel,
+    Explain,
+    Connectivity,
+    Layers,
+    EffectiveField
+};
 
 // QDockWidget object names (keys of the saved window state).
 namespace dockname {
@@ -38,6 +47,7 @@ inline constexpr char kKernel[] = "kernelDock";
 inline constexpr char kExplain[] = "explainDock";
 inline constexpr char kConnectivity[] = "connectivityDock";
 inline constexpr char kLayers[] = "layersDock";
+inline constexpr char kEffectiveField[] = "effectiveFieldDock";
 inline constexpr char kTeaching[] = "teachingDock";
 } // namespace dockname
 

@@ -5,6 +5,8 @@
 #include "commands.h"
 #include "computecontroller.h"
 #include "connectivityview.h"
+#include "erfmodel.h"
+#include "erfpanel.h"
 #include "explainpanel.h"
 #include "exportactions.h"
 #include "featuremapgrid.h"
@@ -172,6 +174,19 @@ void MainWindow::createReceptiveFieldDocks()
         new ReceptiveFieldController(m_layers, m_grid, m_input, m_explain, m_connectivity, this);
     connect(m_receptiveField, &ReceptiveFieldController::status, this,
             [this](const QString &text) { statusBar()->showMessage(text, 15000); });
+
+    // The effective field of the selected output, tabbed with Explain: both are about it.
+    m_erf = new ErfModel(m_layers, this);
+    m_erfPanel = new ErfPanel(m_erf, m_session);
+    auto *erfDock = addDock(DockId::EffectiveField, dockname::kEffectiveField,
+                            tr("Effective field"), m_erfPanel, Qt::RightDockWidgetArea);
+    tabifyDockWidget(dock(DockId::Explain), erfDock);
+    dock(DockId::Explain)->raise();
+    connect(m_receptiveField, &ReceptiveFieldController::selectionChanged, this, [this] {
+        const auto &s = m_receptiveField->selection();
+        m_erf->setTarget(s ? std::optional<ErfTarget>(ErfTarget{s->layer, s->channel, s->y, s->x})
+                           : std::nullopt);
+    });
 }
 
 void MainWindow::createActions()

@@ -26,6 +26,8 @@ namespace convscope::ui {
 class ComputeController;
 class ExportActions;
 class ConnectivityView;
+class ErfModel;
+class ErfPanel;
 class ExplainPanel;
 class LayerStackModel;
 class LayerStackPanel;
@@ -60,6 +62,8 @@ public:
     // Receptive fields, "why this number?", groups, the layer stack.
     ReceptiveFieldController *receptiveField() const { return m_receptiveField; }
     ExplainPanel *explainPanel() const { return m_explain; }
+    ErfPanel *erfPanel() const { return m_erfPanel; }
+    ErfModel *erfModel() const { return m_erf; }
     ConnectivityView *connectivityView() const { return m_connectivity; }
     LayerStackModel *layerStack() const { return m_layers; }
     LayerStackPanel *layerStackPanel() const { return m_layerPanel; }
@@ -136,6 +140,8 @@ private:
     TeachingMode *m_teaching = nullptr;
     ExportActions *m_share = nullptr;
     ExplainPanel *m_explain = nullptr;
+    ErfModel *m_erf = nullptr;
+    ErfPanel *m_erfPanel = nullptr;
     ConnectivityView *m_connectivity = nullptr;
     LayerStackModel *m_layers = nullptr;
     LayerStackPanel *m_layerPanel = nullptr;
