@@ -14,6 +14,8 @@
 #include "shape.h"
 #include "validate.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <functional>
@@ -234,6 +236,7 @@ std::vector<Command> &commands()
         {"coverage", "how many times a layer reads each pixel (stride gaps, checkerboards)",
          runCoverage},
         {"bench", "time the engine on benchmark configurations (configs.json)", runBench},
+        {"bench-erf", "time the effective field and coverage on standard stacks", runBenchErf},
     };
     return list;
 }
@@ -270,6 +273,14 @@ bool looksLikeACommand(const std::string &arg)
 void addCommand(Command command)
 {
     commands().push_back(std::move(command));
+}
+
+void keepLargeAllocationsInHeap()
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }
 
 void dropLeadingQtOptions(std::vector<std::string> &args)

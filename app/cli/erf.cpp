@@ -3,14 +3,19 @@
 
 #include "args.h"
 #include "backward.h"
+#include "cli.h"
 #include "memory.h"
 #include "netargs.h"
 #include "npy.h"
 #include "npyargs.h"
+#include "statedict.h"
+#include "torchprint.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <random>
 #include <sstream>
 
 namespace convscope::cli {
@@ -259,6 +264,103 @@ int runCoverage(const std::vector<std::string> &args, std::ostream &out, std::os
         << formatShape(cov.counts.shape) << ", " << *lo << " to " << *hi << " per pixel; " << zeros
         << " pixels at 0\n"
         << "wrote:     " << output << " (int64 " << formatShape(cov.counts.shape) << ")\n";
+    return 0;
+}
+
+namespace {
+
+const std::string kBenchErfUsage =
+    "usage: convscope bench-erf [--runs N] [--threads T]\n"
+    "\n"
+    "Times the effective receptive field (the gradient of the centre output of the last\n"
+    "layer) through two 5-layer Conv2d stacks with ReLUs, on a 512 x 512 RGB input with\n"
+    "uniform [0, 1) values and seeded default weights: 'light' (3-8-8-8-8-8 channels, two\n"
+    "stride-2 layers) and 'stem' (3-16-32-32-64-64, two stride-2 layers). The gradient runs\n"
+    "the forward pass first, so its time is also given alone. Then the coverage of a 3 x 3\n"
+    "layer on 1920 x 1080. Prints the median and minimum of N runs (default 11).\n";
+
+Network benchStack(const std::vector<int> &channels)
+{
+    std::string text = "Sequential(\n";
+    for (std::size_t i = 0; i + 1 < channels.size(); ++i) {
+        const int stride = i == 2 || i == 4 ? 2 : 1;
+        text += "  (" + std::to_string(2 * i) + "): Conv2d(" + std::to_string(channels[i]) + ", "
+                + std::to_string(channels[i + 1]) + ", kernel_size=(3, 3), stride=("
+                + std::to_string(stride) + ", " + std::to_string(stride) + "), padding=(1, 1))\n";
+        if (i + 2 < channels.size())
+            text += "  (" + std::to_string(2 * i + 1) + "): ReLU()\n";
+    }
+    text += ")\n";
+    return withDefaultTensors(parseTorchPrint(text).model->network, 1);
+}
+
+struct Times {
+    double median = 0.0, minimum = 0.0;
+};
+
+template <class F> Times timeRuns(int runs, F f)
+{
+    std::vector<double> ms;
+    for (int r = 0; r < runs; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        f();
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
+    }
+    std::sort(ms.begin(), ms.end());
+    return {ms[ms.size() / 2], ms.front()};
+}
+
+} // namespace
+
+int runBenchErf(const std::vector<std::string> &args, std::ostream &out, std::ostream & /*err*/)
+{
+    if (wantsHelp(args)) {
+        out << kBenchErfUsage;
+        return 0;
+    }
+    const ParsedArgs a = parseArgs(args, {{"runs"}, {"threads"}}, "bench-erf");
+    rejectPositional(a);
+    keepLargeAllocationsInHeap(); // the window's setting: these are the live view's figures
+    const int threads = parseThreads(a);
+    int runs = 11;
+    if (auto r = a.value("runs")) {
+        runs = parseInt(*r, "runs");
+        if (runs < 1 || runs > 1000)
+            throw ValueError("invalid runs '" + *r + "': expected 1 to 1000");
+    }
+    Tensor input(Shape{1, 3, 512, 512});
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> dist(0.0f, 1.0f);
+    for (float &v : input.data)
+        v = dist(rng);
+    const auto fmtMs = [](const Times &t) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "median %7.1f ms, min %7.1f ms", t.median, t.minimum);
+        return std::string(buf);
+    };
+    for (const auto &[name, channels] : std::vector<std::pair<std::string, std::vector<int>>>{
+             {"light", {3, 8, 8, 8, 8, 8}}, {"stem", {3, 16, 32, 32, 64, 64}}}) {
+        const Network net = benchStack(channels);
+        const Shape last = layerShapes(net, input.shape).back();
+        const GradientTarget t = GradientTarget::at(net.size(), 0, last[2] / 2, last[3] / 2);
+        const Times erf = timeRuns(runs, [&] {
+            Tensor g;
+            inputGradient(net, input, t, g, {}, threads);
+        });
+        const Times fwd = timeRuns(runs, [&] {
+            std::vector<Tensor> outputs;
+            NetworkOptions o;
+            o.threads = threads;
+            forward(net, input, outputs, o);
+        });
+        out << "erf " << name << " 512x512: " << fmtMs(erf) << "   (forward alone: " << fmtMs(fwd)
+            << ")\n";
+    }
+    const Network one = benchStack({3, 8});
+    const Times cov = timeRuns(runs, [&] { layerCoverage(one, Shape{1, 3, 1080, 1920}, 1); });
+    out << "coverage 3x3 1920x1080: " << fmtMs(cov) << "\n";
     return 0;
 }
 

@@ -11,5 +11,7 @@ namespace convscope::cli {
 
 int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
 int runCoverage(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+// `convscope bench-erf`: the effective field's timings on standard stacks (README figures).
+int runBenchErf(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
 
 } // namespace convscope::cli

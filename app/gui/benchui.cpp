@@ -118,7 +118,7 @@ int runBenchUi(const std::vector<std::string> &args, std::ostream &out, std::ost
 
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    keepLargeAllocationsInHeap(); // as the real window does
+    cli::keepLargeAllocationsInHeap(); // as the real window does
     static int argc = 1;
     static char name[] = "convscope";
     static char *argv[] = {name, nullptr};

@@ -16,7 +16,6 @@
 #include "receptivefieldcontroller.h"
 
 #ifdef __GLIBC__
-#include <malloc.h>
 #endif
 #include <QApplication>
 #include <QComboBox>
@@ -175,17 +174,9 @@ bool saveGrab(QWidget &w, const QString &path)
 
 } // namespace
 
-void keepLargeAllocationsInHeap()
-{
-#ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-#endif
-}
-
 int runGui(int argc, char **argv, const GuiOptions &options)
 {
-    keepLargeAllocationsInHeap();
+    cli::keepLargeAllocationsInHeap();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("convscope"));
     QApplication::setOrganizationName(QStringLiteral("convscope"));

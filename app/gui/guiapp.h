@@ -19,13 +19,6 @@ GuiOptions takeGuiOptions(std::vector<std::string> &args);
 // Creates the QApplication and runs the main window until it closes.
 int runGui(int argc, char **argv, const GuiOptions &options);
 
-// The live view allocates a fresh output tensor per run (tens of MB for a photo). glibc
-// serves such blocks with mmap and returns them on free, so every run page-faults its
-// output in again (~30 ms for 1920x1080 x 8 maps). Keeping large blocks in the heap makes
-// the next run reuse the pages. Called by the GUI and bench-ui only: the CLI's peak memory
-// stays as measured.
-void keepLargeAllocationsInHeap();
-
 // Registers `bench-ui` with the CLI.
 void registerGuiCommands();
 
