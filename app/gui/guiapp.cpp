@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "commands.h"
 #include "computecontroller.h"
+#include "convmatrixview.h"
 #include "erfmodel.h"
 #include "erfpanel.h"
 #include "explainpanel.h"
@@ -80,6 +81,12 @@ void applyScreenshotState(MainWindow &w, const QString &state)
         p.dilation = state == QLatin1String("explain") ? core::Hw{1, 1} : core::Hw{2, 2};
         p.paddingMode = state == QLatin1String("explain") ? core::PaddingMode::Reflect
                                                           : core::PaddingMode::Circular;
+    } else if (state == QLatin1String("matrix")) {
+        // A grey input and two output channels: a matrix a class can read row by row.
+        p.inChannels = 1;
+        p.outChannels = 2;
+        p.kernel = {3, 3};
+        p.padding = {1, 1};
     } else if (state == QLatin1String("erf") || state == QLatin1String("gridding")) {
         p.outChannels = 8;
         p.kernel = {3, 3};
@@ -143,6 +150,13 @@ QWidget *prepareScreenshot(MainWindow &w, const QString &state)
                 w.resizeDocks({params, input}, {250, 560}, Qt::Horizontal);
             if (auto *input = w.dock(DockId::Input); input)
                 w.resizeDocks({input, dock}, {300, 700}, Qt::Vertical);
+        }
+    } else if (state == QLatin1String("matrix")) {
+        w.matrixView()->setHoveredRow(64 + 3 * 8 + 4); // out[1, 3, 4]
+        if (auto *dock = qobject_cast<QDockWidget *>(w.matrixView()->parentWidget())) {
+            dock->setFloating(true);
+            dock->resize(720, 860);
+            return dock;
         }
     } else if (state == QLatin1String("kernel-short")) {
         // A short Kernel dock (the Parameters dock takes the height): it must scroll, not

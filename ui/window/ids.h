@@ -35,7 +35,8 @@ enum class DockId {
     Explain,
     Connectivity,
     Layers,
-    EffectiveField
+    EffectiveField,
+    Matrix
 };
 
 // QDockWidget object names (keys of the saved window state).
@@ -48,6 +49,7 @@ inline constexpr char kExplain[] = "explainDock";
 inline constexpr char kConnectivity[] = "connectivityDock";
 inline constexpr char kLayers[] = "layersDock";
 inline constexpr char kEffectiveField[] = "effectiveFieldDock";
+inline constexpr char kMatrix[] = "matrixDock";
 inline constexpr char kTeaching[] = "teachingDock";
 } // namespace dockname
 

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "computecontroller.h"
 #include "connectivityview.h"
+#include "convmatrixview.h"
 #include "erfmodel.h"
 #include "erfpanel.h"
 #include "explainpanel.h"
@@ -166,9 +167,13 @@ void MainWindow::createReceptiveFieldDocks()
     m_layerPanel = new LayerStackPanel(m_layers);
     auto *layersDock = addDock(DockId::Layers, dockname::kLayers, tr("Layers"), m_layerPanel,
                                Qt::LeftDockWidgetArea);
+    m_matrix = new ConvMatrixView(m_session);
+    auto *matrixDock =
+        addDock(DockId::Matrix, dockname::kMatrix, tr("Matrix"), m_matrix, Qt::LeftDockWidgetArea);
     QDockWidget *kernelDock = dock(DockId::Kernel);
     tabifyDockWidget(kernelDock, connectivityDock);
     tabifyDockWidget(connectivityDock, layersDock);
+    tabifyDockWidget(layersDock, matrixDock);
     kernelDock->raise();
     m_receptiveField =
         new ReceptiveFieldController(m_layers, m_grid, m_input, m_explain, m_connectivity, this);

@@ -26,6 +26,7 @@ namespace convscope::ui {
 class ComputeController;
 class ExportActions;
 class ConnectivityView;
+class ConvMatrixView;
 class ErfModel;
 class ErfPanel;
 class ExplainPanel;
@@ -63,6 +64,7 @@ public:
     ReceptiveFieldController *receptiveField() const { return m_receptiveField; }
     ExplainPanel *explainPanel() const { return m_explain; }
     ErfPanel *erfPanel() const { return m_erfPanel; }
+    ConvMatrixView *matrixView() const { return m_matrix; }
     ErfModel *erfModel() const { return m_erf; }
     ConnectivityView *connectivityView() const { return m_connectivity; }
     LayerStackModel *layerStack() const { return m_layers; }
@@ -142,6 +144,7 @@ private:
     ExplainPanel *m_explain = nullptr;
     ErfModel *m_erf = nullptr;
     ErfPanel *m_erfPanel = nullptr;
+    ConvMatrixView *m_matrix = nullptr;
     ConnectivityView *m_connectivity = nullptr;
     LayerStackModel *m_layers = nullptr;
     LayerStackPanel *m_layerPanel = nullptr;
