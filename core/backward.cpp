@@ -982,6 +982,8 @@ Coverage layerCoverage(const Network &net, const Shape &inputShape, std::size_t 
         net.layers[layer - 1]);
     Coverage cov;
     cov.overOutput = overOutput;
+    cov.rows = rows;
+    cov.cols = cols;
     const auto h = static_cast<std::int64_t>(rows.size()),
                w = static_cast<std::int64_t>(cols.size());
     cov.counts.shape = {h, w};

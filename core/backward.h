@@ -115,8 +115,10 @@ ForwardStatus averagedGradient(const Network &net, const Tensor &input, std::siz
 // number of output pixels copying each input pixel; 1 everywhere for element-wise layers.
 // Spatial only: [H, W]. `layer` counted from 1; `inputShape` is the network's input.
 struct Coverage {
-    Counts counts;           // [H, W]
+    Counts counts;           // [H, W]: rows[y] * cols[x]
     bool overOutput = false; // true for ConvTranspose2d: counts are over its output
+    // The counts along each axis (a window is a row pattern times a column pattern).
+    std::vector<std::int64_t> rows, cols;
 };
 Coverage layerCoverage(const Network &net, const Shape &inputShape, std::size_t layer);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "quiz.h"
 
+#include "backward.h"
 #include "padding.h"
 #include "shape.h"
 #include "validate.h"
@@ -205,13 +206,22 @@ std::string readPixelsExplanation(const Question &q, const Answer &answer)
     return text;
 }
 
+// How often the question's layer reads each input pixel (core::layerCoverage).
+Coverage coverageOf(const QuizSetup &setup)
+{
+    return layerCoverage(geometryNetwork({setup.params}),
+                         Shape{setup.batch, setup.params.inChannels, setup.input.h, setup.input.w},
+                         1);
+}
+
 } // namespace
 
 const std::vector<QuizKind> &allQuizKinds()
 {
-    static const std::vector<QuizKind> kinds{QuizKind::OutputHeight, QuizKind::OutputWidth,
+    static const std::vector<QuizKind> kinds{QuizKind::OutputHeight,   QuizKind::OutputWidth,
                                              QuizKind::ParameterCount, QuizKind::ReadPixels,
-                                             QuizKind::PaddedValue};
+                                             QuizKind::PaddedValue,    QuizKind::CoverageCount,
+                                             QuizKind::UnreadPixels};
     return kinds;
 }
 
@@ -223,6 +233,8 @@ std::string identifier(QuizKind kind)
     case QuizKind::ParameterCount: return "parameter-count";
     case QuizKind::ReadPixels: return "read-pixels";
     case QuizKind::PaddedValue: return "padded-value";
+    case QuizKind::CoverageCount: return "coverage-count";
+    case QuizKind::UnreadPixels: return "unread-pixels";
     }
     return {};
 }
@@ -238,7 +250,7 @@ std::optional<QuizKind> parseQuizKind(const std::string &text)
 bool expectsNumber(QuizKind kind)
 {
     return kind == QuizKind::OutputHeight || kind == QuizKind::OutputWidth
-           || kind == QuizKind::ParameterCount;
+           || kind == QuizKind::ParameterCount || kind == QuizKind::CoverageCount;
 }
 
 Question makeQuestion(QuizKind kind, const QuizSetup &setup, std::uint64_t seed)
@@ -281,6 +293,19 @@ Question makeQuestion(QuizKind kind, const QuizSetup &setup, std::uint64_t seed)
                      "they copy; zero padding reads no pixel).";
         break;
     }
+    case QuizKind::CoverageCount:
+        q.py = pick(rng, 0, setup.input.h - 1);
+        q.px = pick(rng, 0, setup.input.w - 1);
+        q.prompt = "How many times do the windows of " + layer + " on " + input
+                   + " read input pixel (row " + str(q.py) + ", column " + str(q.px)
+                   + ")? A window that covers it reads it once, and once more for each "
+                     "padding copy of it inside the window.";
+        break;
+    case QuizKind::UnreadPixels:
+        q.prompt = "Which input pixels does no output of " + layer + " on " + input
+                   + " read? Click every one (none at all is a possible answer: then just "
+                     "reveal).";
+        break;
     case QuizKind::PaddedValue: {
         choosePadding(q);
         const SidePadding &pad = q.padding;
@@ -331,6 +356,19 @@ Answer correctAnswer(const Question &q)
         a.pixels = {{sourceIndex(q.py, q.setup.input.h, q.mode),
                      sourceIndex(q.px, q.setup.input.w, q.mode)}};
         break;
+    case QuizKind::CoverageCount: {
+        const Coverage c = coverageOf(q.setup);
+        a.number = c.rows[static_cast<std::size_t>(q.py)] * c.cols[static_cast<std::size_t>(q.px)];
+        break;
+    }
+    case QuizKind::UnreadPixels: {
+        const Coverage c = coverageOf(q.setup);
+        for (std::int64_t y = 0; y < q.setup.input.h; ++y)
+            for (std::int64_t x = 0; x < q.setup.input.w; ++x)
+                if (c.rows[static_cast<std::size_t>(y)] * c.cols[static_cast<std::size_t>(x)] == 0)
+                    a.pixels.push_back({y, x});
+        break;
+    }
     }
     return a;
 }
@@ -348,6 +386,33 @@ Verdict check(const Question &q, const Answer &given)
     case QuizKind::OutputWidth: v.explanation = outputSizeExplanation(q); break;
     case QuizKind::ParameterCount: v.explanation = parameterExplanation(q.setup.params); break;
     case QuizKind::ReadPixels: v.explanation = readPixelsExplanation(q, v.expected); break;
+    case QuizKind::CoverageCount: {
+        const Coverage c = coverageOf(q.setup);
+        const std::int64_t r = c.rows[static_cast<std::size_t>(q.py)];
+        const std::int64_t k = c.cols[static_cast<std::size_t>(q.px)];
+        v.explanation = "A window is a row pattern times a column pattern: the windows down "
+                        "the rows read row "
+                        + str(q.py) + " " + str(r) + " time" + (r == 1 ? "" : "s")
+                        + ", those across the columns read column " + str(q.px) + " " + str(k)
+                        + " time" + (k == 1 ? "" : "s") + ", so " + str(r) + " x " + str(k) + " = "
+                        + str(r * k) + " reads of the pixel.";
+        break;
+    }
+    case QuizKind::UnreadPixels: {
+        const Coverage c = coverageOf(q.setup);
+        const auto zeros = [](const std::vector<std::int64_t> &counts) {
+            std::string list;
+            for (std::size_t i = 0; i < counts.size(); ++i)
+                if (counts[i] == 0)
+                    list += (list.empty() ? "" : ", ") + std::to_string(i);
+            return list.empty() ? std::string("none") : list;
+        };
+        v.explanation = "Rows no window reads: " + zeros(c.rows) + "; columns: " + zeros(c.cols)
+                        + ". A pixel in one of them is never read: a stride longer than the "
+                          "window skips rows between windows, and the floor of the output size "
+                          "drops the rows too few for another window.";
+        break;
+    }
     case QuizKind::PaddedValue:
         v.explanation = axisMapping("Row", q.py, q.setup.input.h, q.mode, "H") + " "
                         + axisMapping("Column", q.px, q.setup.input.w, q.mode, "W")

@@ -21,6 +21,8 @@ enum class QuizKind {
     ReadPixels,     // "Which input pixels does out[0, c, y, x] read?" -> a set of pixels
     PaddedValue,    // "Which pixel does padded position (py, px) copy under reflect?"
                     //                                       -> one pixel
+    CoverageCount,  // "How many times do the windows read input pixel (py, px)?" -> a number
+    UnreadPixels,   // "Click every input pixel no output reads" -> a set of pixels
 };
 
 // Every kind, in enum order (the order of the UI's menu).
@@ -54,6 +56,7 @@ struct Question {
     std::int64_t channel = 0;
     std::int64_t y = 0;
     std::int64_t x = 0;
+    // CoverageCount: the input pixel asked about is (py, px).
     // PaddedValue: the padding the question uses (the setup's when it pads, else a stated
     // hypothetical one) and the padded position, relative to the unpadded origin (negative
     // or >= size in the padding).

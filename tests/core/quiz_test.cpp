@@ -226,3 +226,60 @@ TEST(Quiz, sameSeed_sameQuestion_invalidSetupRejected)
         EXPECT_EQ(parseQuizKind(identifier(k)), k);
     EXPECT_FALSE(parseQuizKind("H_out").has_value());
 }
+
+TEST(Quiz, coverageCount_countsTheWindowsThatReadThePixel)
+{
+    // Over random setups: the answer is the number of output positions whose taps (padding
+    // copies included) read the pixel, counted by brute force over layerTaps.
+    int checked = 0;
+    for (const QuizSetup &s : drawSetups(60, 77)) {
+        const Question q = makeQuestion(QuizKind::CoverageCount, s, 5);
+        ASSERT_TRUE(q.py >= 0 && q.py < s.input.h && q.px >= 0 && q.px < s.input.w);
+        const Shape out =
+            outputShape(s.params, Shape{1, s.params.inChannels, s.input.h, s.input.w});
+        std::int64_t windows = 0;
+        for (std::int64_t y = 0; y < out[2]; ++y)
+            for (std::int64_t x = 0; x < out[3]; ++x) {
+                bool reads = false;
+                for (const Tap &t : layerTaps(s.params, s.input, y, x))
+                    reads = reads || (!t.readsZero() && t.sy == q.py && t.sx == q.px);
+                windows += reads ? 1 : 0;
+            }
+        const Answer a = correctAnswer(q);
+        // A window may read the pixel twice (a reflected tap): it still counts per tap there.
+        if (s.params.paddingMode == PaddingMode::Zeros) {
+            EXPECT_EQ(a.number, windows) << torchRepr(s.params) << " pixel " << q.py << "," << q.px;
+            ++checked;
+        }
+        EXPECT_TRUE(check(q, a).correct);
+        EXPECT_TRUE(
+            contains(check(q, a).explanation, " = " + std::to_string(*a.number) + " reads"));
+    }
+    EXPECT_GE(checked, 10);
+}
+
+TEST(Quiz, unreadPixels_areThoseNoWindowReads)
+{
+    QuizSetup s;
+    s.params.kernel = {2, 2};
+    s.params.stride = {3, 3};
+    s.input = {8, 7};
+    const Question q = makeQuestion(QuizKind::UnreadPixels, s, 0);
+    const Answer a = correctAnswer(q);
+    // Windows start at 0 and 3 (and 6 down the rows): rows 2 and 5, columns 2, 5 and 6 unread.
+    for (std::int64_t y = 0; y < 8; ++y)
+        for (std::int64_t x = 0; x < 7; ++x) {
+            const bool unread = y == 2 || y == 5 || x == 2 || x == 5 || x == 6;
+            EXPECT_EQ(std::count(a.pixels.begin(), a.pixels.end(), Pixel{y, x}) == 1, unread)
+                << y << "," << x;
+        }
+    const Verdict v = check(q, a);
+    EXPECT_TRUE(v.correct);
+    EXPECT_TRUE(contains(v.explanation, "Rows no window reads: 2, 5; columns: 2, 5, 6"))
+        << v.explanation;
+    // Overlapping windows read everything: the answer is no pixel at all.
+    s.params.kernel = {3, 3};
+    s.params.stride = {1, 1};
+    EXPECT_TRUE(correctAnswer(makeQuestion(QuizKind::UnreadPixels, s, 0)).pixels.empty());
+    EXPECT_TRUE(check(makeQuestion(QuizKind::UnreadPixels, s, 0), Answer{}).correct);
+}

@@ -45,6 +45,8 @@ QString quizTitle(core::QuizKind kind)
     case core::QuizKind::ParameterCount: return QObject::tr("How many parameters?");
     case core::QuizKind::ReadPixels: return QObject::tr("Which pixels does an output read?");
     case core::QuizKind::PaddedValue: return QObject::tr("Which pixel does padding copy?");
+    case core::QuizKind::CoverageCount: return QObject::tr("How often is a pixel read?");
+    case core::QuizKind::UnreadPixels: return QObject::tr("Which pixels are never read?");
     }
     return {};
 }
@@ -598,7 +600,7 @@ bool TeachingPanel::ask(core::QuizKind kind)
                                         : tr("click the pixels in the input grid, then Reveal"));
     m_reveal->setEnabled(true);
     m_view->setAnswerHidden(true);
-    if (kind == core::QuizKind::PaddedValue)
+    if (kind == core::QuizKind::PaddedValue || kind == core::QuizKind::CoverageCount)
         m_view->setQuestionMarker(core::Pixel{m_question->py, m_question->px});
     if (number)
         m_answer->setFocus();
