@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -28,7 +29,7 @@ const std::string kErfUsage =
     "usage: convscope erf --network NET.txt [--weights FILE | --seed S]\n"
     "                     --input IMAGE|X.npy|- --layer K --at C,Y,X [--region H,W]\n"
     "                     [--mode gradient|paths|average] [--samples N]\n"
-    "                     --output G.npy|- [--force] [--threads T]\n"
+    "                     --output G.npy|- [--png HEAT.png] [--force] [--threads T]\n"
     "\n"
     "The effective receptive field of output (C, Y, X) of layer K (counted from 1; C = -1\n"
     "takes every channel, --region sums an H x W block from (Y, X)):\n"
@@ -41,12 +42,14 @@ const std::string kErfUsage =
     "            [C_in, box height, box width] (Luo et al., NeurIPS 2016)\n"
     "A summary goes to standard output (unless the data does): the theoretical box, the\n"
     "share of the box holding 50/90/99 % of |gradient|, and the ERF's radius.\n"
+    "--png also draws the map (|gradient| summed over channels, or the counts) as a heat\n"
+    "map: Viridis on a square-root scale, at least 512 px a side.\n"
     "IMAGE is any image Qt reads, as 1 (grey) or 3 (RGB) channels in [0, 1]; weights as\n"
     "for 'convscope forward'.\n";
 
 const std::string kCoverageUsage =
     "usage: convscope coverage --network NET.txt (--input IMAGE|X.npy|- | --input-shape C,H,W)\n"
-    "                          --layer K --output COUNTS.npy|- [--force]\n"
+    "                          --layer K --output COUNTS.npy|- [--png HEAT.png] [--force]\n"
     "\n"
     "How evenly layer K (counted from 1) reads its input: for a Conv2d or a pool, how many\n"
     "output positions read each input pixel (0: a stride skips it); for a ConvTranspose2d,\n"
@@ -71,6 +74,25 @@ std::string percent(double f)
 Shape plane(const Shape &s)
 {
     return {s[s.size() - 2], s[s.size() - 1]};
+}
+
+// --png: a new file (or one --force replaces), not standard output; a build that draws no
+// images says so before any work.
+std::optional<std::string> pngArgument(const ParsedArgs &a)
+{
+    const auto png = a.value("png");
+    if (!png)
+        return std::nullopt;
+    if (*png == "-")
+        throw ValueError("--png writes a file: expected a path, got '-'");
+    checkOutputArgument(*png, a.has("force"), false);
+    requireHeatMapWriter();
+    return png;
+}
+
+std::string pngNote(const std::optional<std::string> &png)
+{
+    return png ? " and " + *png + " (heat map)" : std::string();
 }
 
 void printMass(std::ostream &out, const MassStats &m)
@@ -101,6 +123,7 @@ int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream
                                     {"mode"},
                                     {"samples"},
                                     {"output"},
+                                    {"png"},
                                     {"force", false},
                                     {"threads"}},
                                    "erf");
@@ -108,6 +131,7 @@ int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream
     requireOptions(a, {"network", "input", "layer", "at", "output"});
     const std::string output = *a.value("output");
     checkOutputArgument(output, a.has("force"), &out == &std::cout && stdoutIsTerminal());
+    const std::optional<std::string> png = pngArgument(a);
     const int threads = parseThreads(a);
     const std::string mode = a.value("mode").value_or("gradient");
     if (mode != "gradient" && mode != "paths" && mode != "average")
@@ -178,10 +202,12 @@ int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream
         summary << "paths:     at most " << maxCount << " to one pixel (all channels); " << reached
                 << " of the box's " << boxInside << " pixels reached, " << boxInside - reached
                 << " never (stride gaps or dilation gridding)\n";
+        if (png)
+            writeHeatMap(*png, std::vector<double>(perPixel.begin(), perPixel.end()), hw[0], hw[1]);
         writeBytesArgument(output, serializeNpyInt64(counts.shape, counts.data), out);
         if (output != "-")
             out << summary.str() << "wrote:     " << output << " (int64 "
-                << formatShape(counts.shape) << ")\n";
+                << formatShape(counts.shape) << ")" << pngNote(png) << "\n";
         return 0;
     }
 
@@ -197,11 +223,14 @@ int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream
         inputGradient(net, input, target, grad, {}, threads);
         summary << "input:     " << formatShape(input.shape) << "\n";
         std::ostringstream mass;
-        printMass(mass, massStats(channelMagnitude(grad), hw[0], hw[1], box));
+        const std::vector<double> magnitude = channelMagnitude(grad);
+        printMass(mass, massStats(magnitude, hw[0], hw[1], box));
+        if (png)
+            writeHeatMap(*png, magnitude, hw[0], hw[1]);
         writeNpyArgument(output, grad, out);
         if (output != "-")
             out << summary.str() << mass.str() << "wrote:     " << output << " (float32 "
-                << formatShape(grad.shape) << ")\n";
+                << formatShape(grad.shape) << ")" << pngNote(png) << "\n";
         return 0;
     }
     if (target.channel < 0)
@@ -213,12 +242,15 @@ int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream
     summary << "averaged:  " << avg.positions << " output positions of channel " << target.channel
             << ", each aligned on its " << mapShape[1] << " x " << mapShape[2] << " box\n";
     std::ostringstream mass;
-    printMass(mass, massStats(channelMagnitude(avg.map), mapShape[1], mapShape[2],
-                              Box{0, 0, mapShape[1], mapShape[2]}));
+    const std::vector<double> magnitude = channelMagnitude(avg.map);
+    printMass(mass,
+              massStats(magnitude, mapShape[1], mapShape[2], Box{0, 0, mapShape[1], mapShape[2]}));
+    if (png)
+        writeHeatMap(*png, magnitude, mapShape[1], mapShape[2]);
     writeNpyArgument(output, avg.map, out);
     if (output != "-")
         out << summary.str() << mass.str() << "wrote:     " << output << " (float32 "
-            << formatShape(mapShape) << ")\n";
+            << formatShape(mapShape) << ")" << pngNote(png) << "\n";
     return 0;
 }
 
@@ -229,7 +261,8 @@ int runCoverage(const std::vector<std::string> &args, std::ostream &out, std::os
         return 0;
     }
     const ParsedArgs a = parseArgs(
-        args, {{"network"}, {"input"}, {"input-shape"}, {"layer"}, {"output"}, {"force", false}},
+        args,
+        {{"network"}, {"input"}, {"input-shape"}, {"layer"}, {"output"}, {"png"}, {"force", false}},
         "coverage");
     rejectPositional(a);
     requireOptions(a, {"network", "layer", "output"});
@@ -237,6 +270,7 @@ int runCoverage(const std::vector<std::string> &args, std::ostream &out, std::os
         throw UsageError("give either --input or --input-shape");
     const std::string output = *a.value("output");
     checkOutputArgument(output, a.has("force"), &out == &std::cout && stdoutIsTerminal());
+    const std::optional<std::string> png = pngArgument(a);
     const TorchPrintModel model = readNetworkFile(*a.value("network"));
     const auto layer = static_cast<int>(parseLayer(*a.value("layer"), model.network.size()));
     Network geometry = model.network;
@@ -254,6 +288,9 @@ int runCoverage(const std::vector<std::string> &args, std::ostream &out, std::os
     if (auto e = validate(geometry, shape))
         throw ValueError(e->message());
     const Coverage cov = layerCoverage(geometry, shape, static_cast<std::size_t>(layer));
+    if (png)
+        writeHeatMap(*png, std::vector<double>(cov.counts.data.begin(), cov.counts.data.end()),
+                     cov.counts.shape[0], cov.counts.shape[1]);
     writeBytesArgument(output, serializeNpyInt64(cov.counts.shape, cov.counts.data), out);
     if (output == "-")
         return 0;
@@ -263,7 +300,8 @@ int runCoverage(const std::vector<std::string> &args, std::ostream &out, std::os
         << "counts:    over its " << (cov.overOutput ? "output " : "input ")
         << formatShape(cov.counts.shape) << ", " << *lo << " to " << *hi << " per pixel; " << zeros
         << " pixels at 0\n"
-        << "wrote:     " << output << " (int64 " << formatShape(cov.counts.shape) << ")\n";
+        << "wrote:     " << output << " (int64 " << formatShape(cov.counts.shape) << ")"
+        << pngNote(png) << "\n";
     return 0;
 }
 

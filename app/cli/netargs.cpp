@@ -20,6 +20,12 @@ ImageReader &imageReader()
     return reader;
 }
 
+HeatMapWriter &heatMapWriter()
+{
+    static HeatMapWriter writer;
+    return writer;
+}
+
 bool endsWith(const std::string &s, const std::string &suffix)
 {
     if (s.size() < suffix.size())
@@ -90,6 +96,24 @@ Network networkTensors(const TorchPrintModel &model, const ParsedArgs &a)
 void setImageReader(ImageReader reader)
 {
     imageReader() = std::move(reader);
+}
+
+void setHeatMapWriter(HeatMapWriter writer)
+{
+    heatMapWriter() = std::move(writer);
+}
+
+void requireHeatMapWriter()
+{
+    if (!heatMapWriter())
+        throw ValueError("--png: this build writes no images");
+}
+
+void writeHeatMap(const std::string &path, const std::vector<double> &map, std::int64_t h,
+                  std::int64_t w)
+{
+    requireHeatMapWriter();
+    heatMapWriter()(path, map, h, w);
 }
 
 Tensor readInputArgument(const std::string &path, int channels, std::istream &in)

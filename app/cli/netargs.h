@@ -10,10 +10,12 @@
 #include "tensor.h"
 #include "torchprint.h"
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace convscope::cli {
 
@@ -35,6 +37,16 @@ core::Network networkTensors(const core::TorchPrintModel &model, const ParsedArg
 // with the reason.
 using ImageReader = std::function<core::Tensor(const std::string &path, int channels)>;
 void setImageReader(ImageReader reader);
+
+// Writes a non-negative h x w map as a heat-map PNG, or throws ValueError with the reason.
+// Installed by the GUI build like the image reader.
+using HeatMapWriter = std::function<void(const std::string &path, const std::vector<double> &map,
+                                         std::int64_t h, std::int64_t w)>;
+void setHeatMapWriter(HeatMapWriter writer);
+// ValueError unless a writer is installed (checked before any work).
+void requireHeatMapWriter();
+void writeHeatMap(const std::string &path, const std::vector<double> &map, std::int64_t h,
+                  std::int64_t w);
 
 // A .npy path, "-" (a .npy on `in`), or an image converted to `channels` channels (1 grey,
 // 3 RGB) through the installed reader. ValueError naming the file otherwise.

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/netargs.h"
 #include "exporter.h"
+#include "heatmap.h"
 #include "imageinput.h"
 #include "kernels.h"
 #include "memory.h"
@@ -198,6 +199,15 @@ void registerExportCommand()
         if (image.isNull())
             throw ValueError(error.toStdString()); // names the file
         return ui::imageToTensor(image, channels);
+    });
+    setHeatMapWriter([](const std::string &path, const std::vector<double> &map, std::int64_t h,
+                        std::int64_t w) {
+        // Small maps (an averaged field, a box) get big squares: at least 512 px a side.
+        const int scale = static_cast<int>(
+            std::clamp<std::int64_t>(512 / std::max<std::int64_t>(1, std::max(h, w)), 1, 64));
+        QString error;
+        if (!ui::saveHeatMapPng(QString::fromStdString(path), map, h, w, scale, &error))
+            throw ValueError(error.toStdString());
     });
 }
 

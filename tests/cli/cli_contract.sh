@@ -32,6 +32,17 @@ grep -q "divisible by groups" /tmp/convscope_cli_err.$$ || { echo "FAIL: groups 
 tmp=$(mktemp -d)
 expect 1 "conv with missing input file" -- "$bin" conv --input "$tmp/nope.npy" --weight "$tmp/nope.npy" --output "$tmp/out.npy"
 [ ! -e "$tmp/out.npy" ] || { echo "FAIL: output written on error"; fails=$((fails+1)); }
+# erf and coverage read images and draw heat maps through the GUI build's Qt side.
+here=$(cd "$(dirname "$0")" && pwd)
+net="$here/../data/fixtures/gradients/vgg_like_centre/net.txt"
+expect 0 "erf on an image, with a heat map" -- "$bin" erf --network "$net" --input "$here/../../resources/sample.png" --layer 8 --at 1,60,80 --output "$tmp/g.npy" --png "$tmp/g.png"
+grep -q "box:       rows 115..126" /tmp/convscope_cli_out.$$ || { echo "FAIL: erf summary"; cat /tmp/convscope_cli_out.$$; fails=$((fails+1)); }
+[ "$(head -c 4 "$tmp/g.png" | od -An -c | tr -d ' ')" = "211PNG" ] || { echo "FAIL: erf --png is no PNG"; fails=$((fails+1)); }
+printf 'Sequential(\n  (0): ConvTranspose2d(1, 1, kernel_size=(3, 3), stride=(2, 2))\n)\n' > "$tmp/up.txt"
+expect 0 "coverage of a transposed conv" -- "$bin" coverage --network "$tmp/up.txt" --input-shape 1,6,6 --layer 1 --output "$tmp/c.npy" --png "$tmp/c.png"
+grep -q "over its output \[13, 13\], 1 to 4 per pixel" /tmp/convscope_cli_out.$$ || { echo "FAIL: checkerboard counts"; fails=$((fails+1)); }
+expect 1 "erf on a broken image" -- "$bin" erf --network "$net" --input "$tmp/c.npy.png" --layer 8 --at 1,1,1 --output "$tmp/h.npy"
+[ ! -e "$tmp/h.npy" ] || { echo "FAIL: erf wrote on error"; fails=$((fails+1)); }
 rm -rf "$tmp" /tmp/convscope_cli_out.$$ /tmp/convscope_cli_err.$$
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

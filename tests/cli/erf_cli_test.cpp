@@ -155,6 +155,13 @@ TEST(ErfCli, badValues_areNamedAndLeaveNoFile)
     r = run({"erf", "--network", kDir + "net.txt", "--input", dir.file("photo.jpg"), "--layer", "1",
              "--at", "0,0,0", "--output", dir.file("g.npy")});
     EXPECT_TRUE(hasSubstr(r.err, "photo.jpg: expected a .npy file (this build reads no images)"));
+    // Nor does it draw: --png is refused before any work.
+    r = with({"--layer", "8", "--at", "0,1,1", "--png", dir.file("g.png")});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(hasSubstr(r.err, "--png: this build writes no images"));
+    r = with({"--layer", "8", "--at", "0,1,1", "--png", "-"});
+    EXPECT_TRUE(hasSubstr(r.err, "--png writes a file: expected a path, got '-'"));
+    EXPECT_FALSE(std::filesystem::exists(dir.file("g.npy")));
 }
 
 TEST(CoverageCli, countsStrideGapsFromAShapeAlone)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "erfview.h"
 
-#include "colormap.h"
+#include "heatmap.h"
 
 #include <QPainter>
 #include <QPainterPath>
@@ -35,9 +35,7 @@ QRgb ErfView::colourOf(double v) const
         return qRgba(0, 0, 0, 0);
     if (v == 0.0 && m_result->onImage)
         return qRgba(0, 0, 0, 0);
-    // A square root, so the long tail of a Gaussian-like field stays visible next to its peak.
-    const double f = std::sqrt(std::clamp(v / m_result->maxValue, 0.0, 1.0));
-    const QRgb c = lut(Gradient::Viridis)[static_cast<std::size_t>(std::lround(f * 255.0))];
+    const QRgb c = heatColour(v, m_result->maxValue);
     return m_result->onImage ? qRgba(qRed(c), qGreen(c), qBlue(c), 215) : c;
 }
 
