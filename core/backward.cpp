@@ -797,16 +797,21 @@ MassStats massStats(const std::vector<double> &magnitude, std::int64_t h, std::i
         for (std::int64_t x = x0; x < x1; ++x)
             inside.push_back(magnitude[static_cast<std::size_t>(y * w + x)]);
     std::sort(inside.begin(), inside.end(), std::greater<>());
-    const auto fraction = [&](double share) {
+    const auto pixels = [&](double share) {
         double acc = 0.0;
         std::size_t n = 0;
         while (n < inside.size() && acc < share * s.total)
             acc += inside[n++];
-        return static_cast<double>(n) / static_cast<double>(inside.size());
+        return static_cast<std::int64_t>(n);
     };
-    s.fraction50 = fraction(0.5);
-    s.fraction90 = fraction(0.9);
-    s.fraction99 = fraction(0.99);
+    s.boxPixels = static_cast<std::int64_t>(inside.size());
+    s.pixels50 = pixels(0.5);
+    s.pixels90 = pixels(0.9);
+    s.pixels99 = pixels(0.99);
+    const auto inBox = static_cast<double>(s.boxPixels);
+    s.fraction50 = static_cast<double>(s.pixels50) / inBox;
+    s.fraction90 = static_cast<double>(s.pixels90) / inBox;
+    s.fraction99 = static_cast<double>(s.pixels99) / inBox;
     return s;
 }
 

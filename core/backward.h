@@ -85,6 +85,8 @@ Box theoreticalBox(const Network &net, const Shape &inputShape, const GradientTa
 // |g| from its centroid (the ERF's radius). `magnitude` is [H, W] (|g| summed over channels).
 struct MassStats {
     double fraction50 = 0.0, fraction90 = 0.0, fraction99 = 0.0;
+    // The same as pixel counts, of the boxPixels inside the input.
+    std::int64_t pixels50 = 0, pixels90 = 0, pixels99 = 0, boxPixels = 0;
     double radius = 0.0;
     double centroidY = 0.0, centroidX = 0.0;
     double total = 0.0;

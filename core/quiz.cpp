@@ -7,6 +7,7 @@
 #include "validate.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -214,6 +215,38 @@ Coverage coverageOf(const QuizSetup &setup)
                          1);
 }
 
+// |d out / d in| of the asked output of the question's layer, over the input, with its box.
+struct EffectiveField {
+    std::vector<double> magnitude;
+    Box box;
+    MassStats stats;
+};
+
+EffectiveField effectiveField(const Question &q)
+{
+    const Conv2dParams &p = q.setup.params;
+    Network net;
+    net.layers.push_back(makeConv2d(p, *q.setup.weight, Tensor(Shape{p.outChannels}, 0.0f)));
+    // A convolution is linear: its gradient does not depend on the input's values.
+    const Tensor input(Shape{1, p.inChannels, q.setup.input.h, q.setup.input.w}, 0.0f);
+    const GradientTarget t = GradientTarget::at(1, static_cast<int>(q.channel), q.y, q.x);
+    Tensor grad;
+    inputGradient(net, input, t, grad);
+    EffectiveField f;
+    f.magnitude = channelMagnitude(grad);
+    f.box = theoreticalBox(net, input.shape, t);
+    f.stats = massStats(f.magnitude, q.setup.input.h, q.setup.input.w, f.box);
+    return f;
+}
+
+// Three significant digits.
+std::string number3(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
+}
+
 } // namespace
 
 const std::vector<QuizKind> &allQuizKinds()
@@ -221,7 +254,7 @@ const std::vector<QuizKind> &allQuizKinds()
     static const std::vector<QuizKind> kinds{QuizKind::OutputHeight,   QuizKind::OutputWidth,
                                              QuizKind::ParameterCount, QuizKind::ReadPixels,
                                              QuizKind::PaddedValue,    QuizKind::CoverageCount,
-                                             QuizKind::UnreadPixels};
+                                             QuizKind::UnreadPixels,   QuizKind::EffectivePixels};
     return kinds;
 }
 
@@ -235,6 +268,7 @@ std::string identifier(QuizKind kind)
     case QuizKind::PaddedValue: return "padded-value";
     case QuizKind::CoverageCount: return "coverage-count";
     case QuizKind::UnreadPixels: return "unread-pixels";
+    case QuizKind::EffectivePixels: return "effective-pixels";
     }
     return {};
 }
@@ -250,7 +284,8 @@ std::optional<QuizKind> parseQuizKind(const std::string &text)
 bool expectsNumber(QuizKind kind)
 {
     return kind == QuizKind::OutputHeight || kind == QuizKind::OutputWidth
-           || kind == QuizKind::ParameterCount || kind == QuizKind::CoverageCount;
+           || kind == QuizKind::ParameterCount || kind == QuizKind::CoverageCount
+           || kind == QuizKind::EffectivePixels;
 }
 
 Question makeQuestion(QuizKind kind, const QuizSetup &setup, std::uint64_t seed)
@@ -301,6 +336,21 @@ Question makeQuestion(QuizKind kind, const QuizSetup &setup, std::uint64_t seed)
                    + ")? A window that covers it reads it once, and once more for each "
                      "padding copy of it inside the window.";
         break;
+    case QuizKind::EffectivePixels: {
+        if (!setup.weight || setup.weight->shape != weightShape(p))
+            throw std::invalid_argument("cannot ask about the effective field without the "
+                                        "layer's weights of shape "
+                                        + formatShape(weightShape(p)));
+        const Shape out = outputShape(p, inShape);
+        q.channel = pick(rng, 0, out[1] - 1);
+        q.y = pick(rng, 0, out[2] - 1);
+        q.x = pick(rng, 0, out[3] - 1);
+        q.prompt = "out[0, " + str(q.channel) + ", " + str(q.y) + ", " + str(q.x)
+                   + "] can depend on every pixel of its receptive field. How few of those "
+                     "pixels carry half of |d out / d in| (summed over input channels)? Count "
+                     "the fewest pixels whose gradient magnitudes add up to at least half.";
+        break;
+    }
     case QuizKind::UnreadPixels:
         q.prompt = "Which input pixels does no output of " + layer + " on " + input
                    + " read? Click every one (none at all is a possible answer: then just "
@@ -361,6 +411,7 @@ Answer correctAnswer(const Question &q)
         a.number = c.rows[static_cast<std::size_t>(q.py)] * c.cols[static_cast<std::size_t>(q.px)];
         break;
     }
+    case QuizKind::EffectivePixels: a.number = effectiveField(q).stats.pixels50; break;
     case QuizKind::UnreadPixels: {
         const Coverage c = coverageOf(q.setup);
         for (std::int64_t y = 0; y < q.setup.input.h; ++y)
@@ -396,6 +447,30 @@ Verdict check(const Question &q, const Answer &given)
                         + ", those across the columns read column " + str(q.px) + " " + str(k)
                         + " time" + (k == 1 ? "" : "s") + ", so " + str(r) + " x " + str(k) + " = "
                         + str(r * k) + " reads of the pixel.";
+        break;
+    }
+    case QuizKind::EffectivePixels: {
+        const EffectiveField f = effectiveField(q);
+        std::vector<double> inside;
+        for (std::int64_t y = std::max<std::int64_t>(f.box.y0, 0);
+             y < std::min<std::int64_t>(f.box.y1, q.setup.input.h); ++y)
+            for (std::int64_t x = std::max<std::int64_t>(f.box.x0, 0);
+                 x < std::min<std::int64_t>(f.box.x1, q.setup.input.w); ++x)
+                inside.push_back(f.magnitude[static_cast<std::size_t>(y * q.setup.input.w + x)]);
+        std::sort(inside.begin(), inside.end(), std::greater<>());
+        std::string largest;
+        double acc = 0.0;
+        for (std::int64_t i = 0; i < f.stats.pixels50; ++i) {
+            acc += inside[static_cast<std::size_t>(i)];
+            largest += (i ? " + " : "") + number3(inside[static_cast<std::size_t>(i)]);
+        }
+        v.explanation = "The gradient of a convolution with respect to a pixel is the weight of "
+                        "the tap that reads it (summed over input channels, and over taps that "
+                        "read the same pixel). Of the total "
+                        + number3(f.stats.total) + ", the largest " + str(f.stats.pixels50)
+                        + " make " + largest + " = " + number3(acc)
+                        + ", at least half: " + str(f.stats.pixels50) + " of the "
+                        + str(f.stats.boxPixels) + " pixels of the box carry half the influence.";
         break;
     }
     case QuizKind::UnreadPixels: {

@@ -6,6 +6,7 @@
 // reads the answer (a number typed, or pixels clicked) and shows the verdict.
 #include "conv2dparams.h"
 #include "receptivefield.h"
+#include "tensor.h"
 
 #include <cstdint>
 #include <optional>
@@ -15,14 +16,16 @@
 namespace convscope::core {
 
 enum class QuizKind {
-    OutputHeight,   // "What is H_out?"                      -> a number
-    OutputWidth,    // "What is W_out?"                      -> a number
-    ParameterCount, // "How many parameters?"                -> a number
-    ReadPixels,     // "Which input pixels does out[0, c, y, x] read?" -> a set of pixels
-    PaddedValue,    // "Which pixel does padded position (py, px) copy under reflect?"
-                    //                                       -> one pixel
-    CoverageCount,  // "How many times do the windows read input pixel (py, px)?" -> a number
-    UnreadPixels,   // "Click every input pixel no output reads" -> a set of pixels
+    OutputHeight,    // "What is H_out?"                      -> a number
+    OutputWidth,     // "What is W_out?"                      -> a number
+    ParameterCount,  // "How many parameters?"                -> a number
+    ReadPixels,      // "Which input pixels does out[0, c, y, x] read?" -> a set of pixels
+    PaddedValue,     // "Which pixel does padded position (py, px) copy under reflect?"
+                     //                                       -> one pixel
+    CoverageCount,   // "How many times do the windows read input pixel (py, px)?" -> a number
+    UnreadPixels,    // "Click every input pixel no output reads" -> a set of pixels
+    EffectivePixels, // "How few pixels of out[0, c, y, x]'s field carry half of |d out / d in|?"
+                     //                                      -> a number (needs the weights)
 };
 
 // Every kind, in enum order (the order of the UI's menu).
@@ -46,13 +49,15 @@ struct QuizSetup {
     Conv2dParams params;
     PlaneSize input; // H, W of the input
     std::int64_t batch = 1;
+    // The layer's weights: what EffectivePixels is about (the other kinds need geometry only).
+    std::optional<Tensor> weight;
 };
 
 struct Question {
     QuizKind kind = QuizKind::OutputHeight;
     QuizSetup setup;
     std::string prompt; // plain text, one or two sentences
-    // ReadPixels: the output position asked about (n = 0).
+    // ReadPixels, EffectivePixels: the output position asked about (n = 0).
     std::int64_t channel = 0;
     std::int64_t y = 0;
     std::int64_t x = 0;

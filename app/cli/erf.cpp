@@ -80,7 +80,7 @@ Shape plane(const Shape &s)
 // images says so before any work.
 std::optional<std::string> pngArgument(const ParsedArgs &a)
 {
-    const auto png = a.value("png");
+    auto png = a.value("png");
     if (!png)
         return std::nullopt;
     if (*png == "-")

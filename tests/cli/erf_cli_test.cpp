@@ -29,7 +29,7 @@ struct Result {
     std::string err;
 };
 
-Result run(std::vector<std::string> args)
+Result run(const std::vector<std::string> &args)
 {
     std::ostringstream out, err;
     const int code = cli::runCli(args, out, err);

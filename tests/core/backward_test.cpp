@@ -66,7 +66,7 @@ TEST(BackwardFixtures, inputGradient_equalsTorchAutogradOnEveryCase)
 {
     int cases = 0;
     for (const auto &entry : std::filesystem::directory_iterator(kDir)) {
-        const std::filesystem::path d = entry.path();
+        const std::filesystem::path &d = entry.path();
         SCOPED_TRACE(d.filename().string());
         const TorchPrintResult parsed = parseTorchPrint(readBytes(d / "net.txt"));
         ASSERT_TRUE(parsed.model) << parsed.error->text();
@@ -577,7 +577,8 @@ TEST(ConvMatrix, timesThePaddedInputEqualsForwardAndItsTransposeTheTransposedCon
         tp.dilation = p.dilation;
         tp.groups = p.groups;
         tp.bias = false;
-        const auto tail = [](std::int64_t size, std::int64_t out, int s, int pad, int d, int k) {
+        const auto tail = [](std::int64_t size, std::int64_t out, std::int64_t s, std::int64_t pad,
+                             std::int64_t d, std::int64_t k) {
             return static_cast<int>(size - ((out - 1) * s - 2 * pad + d * (k - 1) + 1));
         };
         tp.outputPadding = {

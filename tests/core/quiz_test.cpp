@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "quiz.h"
 
+#include "kernels.h"
 #include "receptivefield.h"
 #include "shape.h"
 #include "validate.h"
@@ -282,4 +283,27 @@ TEST(Quiz, unreadPixels_areThoseNoWindowReads)
     s.params.stride = {1, 1};
     EXPECT_TRUE(correctAnswer(makeQuestion(QuizKind::UnreadPixels, s, 0)).pixels.empty());
     EXPECT_TRUE(check(makeQuestion(QuizKind::UnreadPixels, s, 0), Answer{}).correct);
+}
+
+TEST(Quiz, effectivePixels_countTheLargestWeightsThatMakeHalf)
+{
+    QuizSetup s;
+    s.input = {7, 7};
+    // A box blur: nine equal taps, four make 4/9 < 1/2, five make 5/9.
+    s.weight = presetWeights(s.params, KernelPreset::BoxBlur);
+    Question q = makeQuestion(QuizKind::EffectivePixels, s, 3);
+    Answer a = correctAnswer(q);
+    EXPECT_EQ(a.number, 5);
+    Verdict v = check(q, a);
+    EXPECT_TRUE(v.correct);
+    EXPECT_TRUE(contains(v.explanation, "5 of the 9 pixels of the box")) << v.explanation;
+    // Sobel x: |weights| 1 2 1 in the outer columns, 0 in the middle; the two 2s make half.
+    s.weight = presetWeights(s.params, KernelPreset::SobelX);
+    q = makeQuestion(QuizKind::EffectivePixels, s, 3);
+    EXPECT_EQ(correctAnswer(q).number, 2);
+    EXPECT_TRUE(contains(check(q, correctAnswer(q)).explanation, "2 + 2 = 4"))
+        << check(q, correctAnswer(q)).explanation;
+    // Without the weights there is nothing to ask.
+    s.weight.reset();
+    EXPECT_THROW(makeQuestion(QuizKind::EffectivePixels, s, 3), std::invalid_argument);
 }

@@ -105,6 +105,7 @@ void LessonTest::shippedLessons_loadAndEveryStepIsValid()
                 core::QuizSetup setup;
                 setup.params = s.params;
                 setup.input = {s.input.height, s.input.width};
+                setup.weight = lessonWeights(s.params, s.kernel).first;
                 QVERIFY(!core::makeQuestion(*s.quiz, setup, 1).prompt.empty());
             }
             const auto [w, b] = lessonWeights(s.params, s.kernel);
@@ -138,6 +139,7 @@ void LessonTest::shippedCaptions_neverStateTheirOwnQuizAnswer()
             core::QuizSetup setup;
             setup.params = s.params;
             setup.input = {s.input.height, s.input.width};
+            setup.weight = lessonWeights(s.params, s.kernel).first;
             const auto answer = core::correctAnswer(core::makeQuestion(*s.quiz, setup, 1)).number;
             QVERIFY(answer.has_value());
             // The numbers that give it away: the answer, and for a parameter count also the

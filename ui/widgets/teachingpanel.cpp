@@ -47,6 +47,8 @@ QString quizTitle(core::QuizKind kind)
     case core::QuizKind::PaddedValue: return QObject::tr("Which pixel does padding copy?");
     case core::QuizKind::CoverageCount: return QObject::tr("How often is a pixel read?");
     case core::QuizKind::UnreadPixels: return QObject::tr("Which pixels are never read?");
+    case core::QuizKind::EffectivePixels:
+        return QObject::tr("How few pixels carry half the influence?");
     }
     return {};
 }
@@ -579,6 +581,7 @@ bool TeachingPanel::ask(core::QuizKind kind)
     core::QuizSetup setup;
     setup.params = m_stepper->params();
     setup.input = {m_stepper->input().dim(2), m_stepper->input().dim(3)};
+    setup.weight = m_stepper->weight();
     try {
         m_question = core::makeQuestion(kind, setup, m_quizSeed++);
     } catch (const std::exception &e) {
@@ -589,7 +592,7 @@ bool TeachingPanel::ask(core::QuizKind kind)
     // The grid shows the input channels the asked output reads (with groups, not those of
     // the output the animation was at), so the class answers on the channel the question is
     // about; its first position keeps the asked window hidden.
-    if (kind == core::QuizKind::ReadPixels)
+    if (kind == core::QuizKind::ReadPixels || kind == core::QuizKind::EffectivePixels)
         seek(m_stepper->indexOf({0, m_question->channel, 0, 0}));
     const QSignalBlocker block(m_quizKind);
     m_quizKind->setCurrentIndex(m_quizKind->findData(static_cast<int>(kind)));
@@ -648,7 +651,9 @@ std::optional<core::Verdict> TeachingPanel::reveal()
     m_view->setAnswerHidden(false);
     m_view->setRevealed(m_verdict->expected.pixels);
     // Show the asked output's window: the reveal is the animation at that position.
-    if (m_question->kind == core::QuizKind::ReadPixels && m_stepper)
+    if ((m_question->kind == core::QuizKind::ReadPixels
+         || m_question->kind == core::QuizKind::EffectivePixels)
+        && m_stepper)
         seek(m_stepper->indexOf({0, m_question->channel, m_question->y, m_question->x}));
     showQuizText(QString::fromStdString(m_question->prompt));
     m_reveal->setEnabled(false);
