@@ -7,6 +7,7 @@
 #include "session.h"
 
 #include <QCheckBox>
+#include <QSignalSpy>
 #include <QtTest>
 
 using namespace convscope;
@@ -48,8 +49,21 @@ private slots:
             QVERIFY2(std::abs(view.output().data[i] - want.data[i]) < 1e-5f,
                      qPrintable(QString::number(i)));
 
+        QSignalSpy hovered(&view, &ConvMatrixView::outputHovered);
         view.setHoveredRow(8 * 4 + 2 * 8 + 5); // out[1, 2, 5]
         QVERIFY(view.caption().contains("row 53 = out[1, 2, 5]"));
+        // Its window (rows 3..5, columns 4..6) stays inside the corner: the map's value.
+        QVERIFY(view.rowMatchesMap(53));
+        QCOMPARE(hovered.count(), 1);
+        QCOMPARE(hovered.at(0).at(0).toInt(), 1);
+        QCOMPARE(hovered.at(0).at(1).toInt(), 2);
+        QCOMPARE(hovered.at(0).at(2).toInt(), 5);
+        // out[1, 2, 7] reads column 8, past the corner: the map's value differs, no link.
+        QVERIFY(!view.rowMatchesMap(8 * 4 + 2 * 8 + 7));
+        view.setHoveredRow(8 * 4 + 2 * 8 + 7);
+        QCOMPARE(hovered.count(), 1);
+        QVERIFY(view.caption().contains("reaches past the corner"));
+        view.setHoveredRow(53);
         QVERIFY(view.caption().contains("27 weights"));
         view.setTransposed(true);
         QVERIFY(view.findChild<QCheckBox *>()->isChecked());

@@ -125,14 +125,17 @@ QString ConvMatrixView::caption() const
         const std::int64_t c = m_hoveredRow / plane, y = (m_hoveredRow % plane) / m.outputShape[2],
                            x = m_hoveredRow % m.outputShape[2];
         return tr("%1 %2 = out[%3, %4, %5] = %6: %7 weights × the padded inputs of its window "
-                  "(its receptive field, marked in x)")
+                  "(its receptive field, marked in x)%8")
             .arg(m_transposed ? tr("column") : tr("row"))
             .arg(m_hoveredRow)
             .arg(c)
             .arg(y)
             .arg(x)
             .arg(m_output.data[static_cast<std::size_t>(m_hoveredRow)], 0, 'g', 4)
-            .arg(m.matrix.row(m_hoveredRow).nonZeros());
+            .arg(m.matrix.row(m_hoveredRow).nonZeros())
+            .arg(rowMatchesMap(m_hoveredRow)
+                     ? tr("; selected in the feature maps")
+                     : tr("; its window reaches past the corner, so the map's value differs"));
     }
     if (m_transposed)
         return tr("M^T: %1 x %2, the transposed convolution: it maps an output-shaped vector "
@@ -152,6 +155,25 @@ QString ConvMatrixView::caption() const
              QString::fromStdString(core::formatShape(m.outputShape)));
 }
 
+bool ConvMatrixView::rowMatchesMap(int row) const
+{
+    const auto input = m_session->inputTensor();
+    if (!m_matrix || !input || row < 0 || row >= m_matrix->matrix.rows())
+        return false;
+    const core::ConvMatrix &m = *m_matrix;
+    const core::Conv2dParams &p = m_session->params();
+    const std::int64_t plane = m.outputShape[1] * m.outputShape[2];
+    const std::int64_t y = (row % plane) / m.outputShape[2], x = row % m.outputShape[2];
+    const std::int64_t h = m.paddedShape[1] - m.padding.top - m.padding.bottom;
+    const std::int64_t w = m.paddedShape[2] - m.padding.left - m.padding.right;
+    // The window's last row and column, in the corner's coordinates.
+    const std::int64_t lastY =
+        y * p.stride.h - m.padding.top + std::int64_t(p.dilation.h) * (p.kernel.h - 1);
+    const std::int64_t lastX =
+        x * p.stride.w - m.padding.left + std::int64_t(p.dilation.w) * (p.kernel.w - 1);
+    return (h == input->dim(2) || lastY < h) && (w == input->dim(3) || lastX < w);
+}
+
 void ConvMatrixView::setHoveredRow(int row)
 {
     if (!m_matrix || row >= m_matrix->matrix.rows())
@@ -161,6 +183,12 @@ void ConvMatrixView::setHoveredRow(int row)
     m_hoveredRow = row;
     m_caption->setText(caption());
     update();
+    if (rowMatchesMap(row)) {
+        const std::int64_t plane = m_matrix->outputShape[1] * m_matrix->outputShape[2];
+        emit outputHovered(static_cast<int>(row / plane),
+                           static_cast<int>((row % plane) / m_matrix->outputShape[2]),
+                           static_cast<int>(row % m_matrix->outputShape[2]));
+    }
 }
 
 void ConvMatrixView::paintEvent(QPaintEvent *)

@@ -41,8 +41,16 @@ public:
     void setHoveredRow(int row);
     int hoveredRow() const { return m_hoveredRow; }
     QString caption() const;
+    // Whether row `row`'s output equals the feature map's at the same position.
+    bool rowMatchesMap(int row) const;
     // The widget area the matrix occupies as last painted.
     QRectF matrixRect() const { return m_matrixRect; }
+
+signals:
+    // The hovered row's output when it is also the feature map's out[c, y, x]: its window
+    // stays inside the corner (or the corner is the whole image), so the padding it sees is
+    // the image's.
+    void outputHovered(int channel, int y, int x);
 
 protected:
     void paintEvent(QPaintEvent *event) override;

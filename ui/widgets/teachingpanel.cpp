@@ -592,8 +592,12 @@ bool TeachingPanel::ask(core::QuizKind kind)
     // The grid shows the input channels the asked output reads (with groups, not those of
     // the output the animation was at), so the class answers on the channel the question is
     // about; its first position keeps the asked window hidden.
-    if (kind == core::QuizKind::ReadPixels || kind == core::QuizKind::EffectivePixels)
+    if (kind == core::QuizKind::ReadPixels)
         seek(m_stepper->indexOf({0, m_question->channel, 0, 0}));
+    // The asked window with its weights is what the class reasons from: shown, not hidden.
+    const bool showWindow = kind == core::QuizKind::EffectivePixels;
+    if (showWindow)
+        seek(m_stepper->indexOf({0, m_question->channel, m_question->y, m_question->x}));
     const QSignalBlocker block(m_quizKind);
     m_quizKind->setCurrentIndex(m_quizKind->findData(static_cast<int>(kind)));
     showQuizText(QString::fromStdString(m_question->prompt));
@@ -602,7 +606,7 @@ bool TeachingPanel::ask(core::QuizKind kind)
     m_answer->setPlaceholderText(number ? tr("type a number, then Enter")
                                         : tr("click the pixels in the input grid, then Reveal"));
     m_reveal->setEnabled(true);
-    m_view->setAnswerHidden(true);
+    m_view->setAnswerHidden(!showWindow);
     if (kind == core::QuizKind::PaddedValue || kind == core::QuizKind::CoverageCount)
         m_view->setQuestionMarker(core::Pixel{m_question->py, m_question->px});
     if (number)

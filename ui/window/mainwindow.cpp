@@ -187,6 +187,11 @@ void MainWindow::createReceptiveFieldDocks()
                             tr("Effective field"), m_erfPanel, Qt::RightDockWidgetArea);
     tabifyDockWidget(dock(DockId::Explain), erfDock);
     dock(DockId::Explain)->raise();
+    // Hovering a row of the Matrix dock selects its output when the maps show that layer.
+    connect(m_matrix, &ConvMatrixView::outputHovered, this, [this](int c, int y, int x) {
+        if (m_layers->shownLayer() == 0)
+            m_receptiveField->selectOutput(c, y, x);
+    });
     connect(m_receptiveField, &ReceptiveFieldController::selectionChanged, this, [this] {
         const auto &s = m_receptiveField->selection();
         m_erf->setTarget(s ? std::optional<ErfTarget>(ErfTarget{s->layer, s->channel, s->y, s->x})
