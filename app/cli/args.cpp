@@ -184,4 +184,16 @@ bool wantsHelp(const std::vector<std::string> &args)
     return false;
 }
 
+int parseThreads(const ParsedArgs &a)
+{
+    const auto t = a.value("threads");
+    if (!t)
+        return 0;
+    const int v = parseInt(*t, "threads");
+    if (v < 0)
+        throw ValueError("invalid threads '" + *t
+                         + "': expected 0 (all cores) or a positive count");
+    return v;
+}
+
 } // namespace convscope::cli

@@ -65,4 +65,7 @@ int parseInt(const std::string &text, const std::string &what);
 // A comma-separated list of non-negative 64-bit integers, e.g. "1,3,224,224".
 std::vector<long long> parseIntList(const std::string &text, const std::string &what);
 
+// --threads: 0 (every core) or a positive count; 0 when absent.
+int parseThreads(const ParsedArgs &a);
+
 } // namespace convscope::cli

@@ -208,13 +208,7 @@ int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostre
     const ParsedArgs a =
         parseArgs(args, {{"config-file"}, {"only"}, {"threads"}, {"json", false}}, "bench");
     rejectPositional(a);
-    int threads = 0;
-    if (auto t = a.value("threads")) {
-        threads = parseInt(*t, "threads");
-        if (threads < 0)
-            throw ValueError("invalid threads '" + *t
-                             + "': expected 0 (all cores) or a positive count");
-    }
+    const int threads = parseThreads(a);
     std::vector<BenchConfig> configs = standardBenchConfigs();
     std::string source = "the standard configurations";
     if (auto file = a.value("config-file")) {

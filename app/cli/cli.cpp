@@ -142,12 +142,7 @@ int runConv(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     Conv2dParams p;
     applyConvOptions(a, p);
     ForwardOptions options;
-    if (auto t = a.value("threads")) {
-        options.threads = parseInt(*t, "threads");
-        if (options.threads < 0)
-            throw ValueError("invalid threads '" + *t
-                             + "': expected 0 (all cores) or a positive count");
-    }
+    options.threads = parseThreads(a);
 
     const Tensor input = readNpyArgument(*a.value("input"), std::cin);
     const Tensor weight = readNpy(*a.value("weight"));

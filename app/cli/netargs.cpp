@@ -64,18 +64,6 @@ std::size_t parseLayer(const std::string &text, std::size_t layers)
     return static_cast<std::size_t>(v);
 }
 
-int parseThreads(const ParsedArgs &a)
-{
-    const auto t = a.value("threads");
-    if (!t)
-        return 0;
-    const int v = parseInt(*t, "threads");
-    if (v < 0)
-        throw ValueError("invalid threads '" + *t
-                         + "': expected 0 (all cores) or a positive count");
-    return v;
-}
-
 Network networkTensors(const TorchPrintModel &model, const ParsedArgs &a)
 {
     if (auto w = a.value("weights")) {

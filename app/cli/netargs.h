@@ -26,9 +26,6 @@ core::TorchPrintModel readNetworkFile(const std::string &path);
 // --layer K of a network with `layers` layers: 1 to layers, else ValueError.
 std::size_t parseLayer(const std::string &text, std::size_t layers);
 
-// --threads: 0 (every core) or a positive count; 0 when absent.
-int parseThreads(const ParsedArgs &a);
-
 // The model with its tensors: from --weights, else drawn from --seed (default 0). UsageError
 // when both are given.
 core::Network networkTensors(const core::TorchPrintModel &model, const ParsedArgs &a);
