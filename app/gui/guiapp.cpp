@@ -81,7 +81,7 @@ void applyScreenshotState(MainWindow &w, const QString &state)
         p.dilation = state == QLatin1String("explain") ? core::Hw{1, 1} : core::Hw{2, 2};
         p.paddingMode = state == QLatin1String("explain") ? core::PaddingMode::Reflect
                                                           : core::PaddingMode::Circular;
-    } else if (state == QLatin1String("matrix")) {
+    } else if (state == QLatin1String("matrix") || state == QLatin1String("matrix-docked")) {
         // A grey input and two output channels: a matrix a class can read row by row.
         p.inChannels = 1;
         p.outChannels = 2;
@@ -151,9 +151,12 @@ QWidget *prepareScreenshot(MainWindow &w, const QString &state)
             if (auto *input = w.dock(DockId::Input); input)
                 w.resizeDocks({input, dock}, {300, 700}, Qt::Vertical);
         }
-    } else if (state == QLatin1String("matrix")) {
+    } else if (state == QLatin1String("matrix") || state == QLatin1String("matrix-docked")) {
         w.matrixView()->setHoveredRow(64 + 3 * 8 + 4); // out[1, 3, 4]
-        if (auto *dock = qobject_cast<QDockWidget *>(w.matrixView()->parentWidget())) {
+        auto *dock = qobject_cast<QDockWidget *>(w.matrixView()->parentWidget());
+        if (dock && state == QLatin1String("matrix-docked")) {
+            dock->raise(); // in its place in the window, as a user finds it
+        } else if (dock) {
             dock->setFloating(true);
             dock->resize(720, 860);
             return dock;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: the print(model) importer on any text, and every network it accepts run
-// through validate() and, when small, forward() with default tensors: each layer kind's
-// checks and loops meet geometries no hand-written test chose.
+// through validate() and, when small, forward() with default tensors and the walk back
+// (gradient, path counts, box, coverage): each layer kind's checks and loops meet
+// geometries no hand-written test chose. The walk back is checked against itself: a pixel
+// with a nonzero gradient has a path to the output.
+#include "backward.h"
 #include "network.h"
 #include "statedict.h"
 #include "torchprint.h"
@@ -62,5 +65,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     NetworkOptions options;
     options.threads = 1;
     forward(withTensors, input, outputs, options);
+
+    if (net.empty())
+        return 0;
+    const Shape last = layerShapes(net, in).back();
+    const std::int64_t h = last[last.size() - 2], w = last[last.size() - 1];
+    if (last[last.size() - 3] < 1 || h < 1 || w < 1)
+        return 0;
+    const GradientTarget t = GradientTarget::at(net.size(), 0, h / 2, w / 2);
+    Tensor grad;
+    inputGradient(withTensors, input, t, grad, {}, 1);
+    (void)theoreticalBox(net, in, t);
+    for (std::size_t layer = 1; layer <= net.size(); ++layer)
+        (void)layerCoverage(net, in, layer);
+    try {
+        const Counts paths = pathCounts(net, in, t);
+        for (std::size_t i = 0; i < grad.data.size(); ++i)
+            if (grad.data[i] != 0.0f && paths.data[i] == 0)
+                __builtin_trap(); // a gradient where no path leads
+    } catch (const std::overflow_error &) {
+        // Counts past 2^63 are refused by name; nothing to compare.
+    }
     return 0;
 }
