@@ -2,7 +2,9 @@
 #include "rf.h"
 
 #include "args.h"
+#include "backward.h"
 #include "cli.h"
+#include "netargs.h"
 #include "receptivefield.h"
 
 #include <algorithm>
@@ -18,6 +20,7 @@ namespace {
 
 const std::string kRfUsage =
     "usage: convscope rf --input-size H[,W] --layer SPEC [--layer SPEC ...] [--at Y,X]\n"
+    "       convscope rf --input-size H[,W] --network NET.txt [--at Y,X]\n"
     "\n"
     "Prints, per layer and per axis, the receptive field of a stack of conv layers on the\n"
     "network input (Araujo et al., Distill 2019): output size, effective kernel\n"
@@ -34,7 +37,12 @@ const std::string kRfUsage =
     "Pooling-like layers are just geometry (e.g. k=2,s=2); a ReLU changes no coordinate.\n"
     "\n"
     "example: convscope rf --input-size 32,32 --layer k=3,s=1,p=1 --layer k=3,s=2,p=1 \\\n"
-    "           --layer k=2,s=2 --layer k=3,d=2,p=2 --at 2,3\n";
+    "           --layer k=2,s=2 --layer k=3,d=2,p=2 --at 2,3\n"
+    "\n"
+    "With --network (the text print(model) gives), every layer kind: per layer its output\n"
+    "shape, the theoretical box of its centre output (r rows x r cols) and where output\n"
+    "0's box lies; pools, padding layers and transposed convolutions move it, element-wise\n"
+    "layers pass it through. With --at, the box of output (Y, X) of the last layer.\n";
 
 const char *kKeys = "k, s, p, d or mode";
 
@@ -219,6 +227,56 @@ std::string formatLayerSpec(const Conv2dParams &p)
     return s;
 }
 
+namespace {
+
+// `rf --network`: the boxes of core::theoreticalBox, which follow every layer kind.
+int runNetworkRf(const ParsedArgs &a, PlaneSize input, std::ostream &out)
+{
+    const TorchPrintModel model = readNetworkFile(*a.value("network"));
+    const Network &net = model.network;
+    const int channels = inputChannels(net) > 0 ? inputChannels(net) : 1;
+    const Shape shape{1, channels, input.h, input.w};
+    if (auto e = validate(net, shape))
+        throw ValueError(e->message());
+    const std::vector<Shape> shapes = layerShapes(net, shape);
+    const Shape &last = shapes.back();
+    std::int64_t y = last[2] / 2, x = last[3] / 2;
+    if (auto at = a.value("at")) {
+        std::tie(y, x) = parsePair(*at, "--at position");
+        if (y < 0 || y >= last[2] || x < 0 || x >= last[3])
+            throw ValueError("invalid --at '" + *at + "': the last layer's output is "
+                             + std::to_string(last[2]) + " x " + std::to_string(last[3])
+                             + ", expected 0 <= y < " + std::to_string(last[2]) + " and 0 <= x < "
+                             + std::to_string(last[3]));
+    }
+    std::vector<std::vector<std::string>> rows{
+        {"layer", "module", "output", "centre's box", "output 0's box"}};
+    for (std::size_t l = 0; l < net.size(); ++l) {
+        const Shape &s = shapes[l];
+        const Box centre =
+            theoreticalBox(net, shape, GradientTarget::at(l + 1, 0, s[2] / 2, s[3] / 2));
+        const Box first = theoreticalBox(net, shape, GradientTarget::at(l + 1, 0, 0, 0));
+        rows.push_back(
+            {std::to_string(l + 1), torchRepr(net.layers[l]), formatShape(s),
+             std::to_string(centre.height()) + " x " + std::to_string(centre.width()),
+             "rows " + range(first.y0, first.y1 - 1) + ", cols " + range(first.x0, first.x1 - 1)});
+    }
+    out << "input " << input.h << " x " << input.w << " (H x W), " << net.size()
+        << (net.size() == 1 ? " layer\n" : " layers\n");
+    out << renderTable(rows);
+    out << "box: the input rows and columns an output's windows can reach, unclipped\n"
+           "(negative = padding); 'convscope erf' says how much each pixel of it counts.\n";
+    if (a.has("at")) {
+        const Box b = theoreticalBox(net, shape, GradientTarget::at(net.size(), 0, y, x));
+        out << "\noutput (" << y << ", " << x << ") of layer " << net.size() << ": rows "
+            << range(b.y0, b.y1 - 1) << ", cols " << range(b.x0, b.x1 - 1) << " (" << b.height()
+            << " x " << b.width() << ")\n";
+    }
+    return 0;
+}
+
+} // namespace
+
 int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
 {
     for (const auto &a : args)
@@ -226,11 +284,15 @@ int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream 
             out << kRfUsage;
             return 0;
         }
-    const ParsedArgs a = parseArgs(args, {{"input-size"}, {"layer", true, true}, {"at"}}, "rf");
+    const ParsedArgs a =
+        parseArgs(args, {{"input-size"}, {"layer", true, true}, {"network"}, {"at"}}, "rf");
     rejectPositional(a);
     requireOptions(a, {"input-size"});
-    if (!a.has("layer"))
-        throw UsageError("missing required option '--layer' (give one per layer, input first)");
+    if (a.has("layer") && a.has("network"))
+        throw UsageError("give either --layer specs or --network, not both");
+    if (!a.has("layer") && !a.has("network"))
+        throw UsageError("missing required option '--layer' (give one per layer, input first) "
+                         "or '--network'");
 
     const std::string sizeText = *a.value("input-size");
     const auto [h, w] = parsePair(sizeText, "input size");
@@ -238,6 +300,8 @@ int runRf(const std::vector<std::string> &args, std::ostream &out, std::ostream 
         throw ValueError("invalid input size '" + sizeText
                          + "': expected H,W (or one size for both) of positive integers");
     const PlaneSize input{h, w};
+    if (a.has("network"))
+        return runNetworkRf(a, input, out);
 
     LayerStack stack;
     for (const std::string &spec : a.values("layer"))

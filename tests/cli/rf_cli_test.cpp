@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/rf.h"
 #include "receptivefield.h"
+#include "test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include <sstream>
 
 using namespace convscope;
+using convscope::test::hasSubstr;
 
 namespace {
 
@@ -186,4 +188,24 @@ TEST(RfCli, parseLayerSpec_readsEveryKey)
     EXPECT_THROW(cli::parseLayerSpec("k=3,k=3"), cli::ValueError);
     EXPECT_THROW(cli::parseLayerSpec("k=3x5x7"), cli::ValueError);
     EXPECT_THROW(cli::parseLayerSpec("k=3,p=half"), cli::ValueError);
+}
+
+TEST(RfCli, network_boxesFollowEveryLayerKind)
+{
+    const std::string net =
+        std::string(CONVSCOPE_TEST_DATA) + "/fixtures/gradients/vgg_like_centre/net.txt";
+    const Result r = rf({"--input-size", "32", "--network", net, "--at", "8,8"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    // Conv 3x3 p1 -> BN -> ReLU -> MaxPool 2 -> conv 'same' -> ReLU -> conv p1 -> SiLU: the
+    // max-pool doubles the jump, so each conv after it adds 4 rows.
+    EXPECT_TRUE(hasSubstr(r.out, "[1, 8, 16, 16]  4 x 4         rows -1..2, cols -1..2"));
+    EXPECT_TRUE(hasSubstr(r.out, "[1, 4, 16, 16]  12 x 12       rows -5..6, cols -5..6"));
+    EXPECT_TRUE(hasSubstr(r.out, "output (8, 8) of layer 8: rows 11..22, cols 11..22 (12 x 12)"));
+    Result bad = rf({"--input-size", "32", "--network", net, "--layer", "k=3"});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_TRUE(hasSubstr(bad.err, "either --layer specs or --network"));
+    bad = rf({"--input-size", "32", "--network", net, "--at", "16,0"});
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_TRUE(hasSubstr(bad.err, "the last layer's output is 16 x 16"));
+    EXPECT_TRUE(bad.out.empty());
 }
