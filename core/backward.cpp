@@ -27,28 +27,6 @@ GradientTarget GradientTarget::at(std::size_t layer, int c, std::int64_t y, std:
 
 namespace {
 
-struct Dims {
-    std::int64_t n, c, h, w;
-};
-
-Dims dims(const Shape &s)
-{
-    if (s.size() == 4)
-        return {s[0], s[1], s[2], s[3]};
-    return {1, s[0], s[1], s[2]};
-}
-
-std::int64_t floorDiv(std::int64_t a, std::int64_t b)
-{
-    const std::int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-std::int64_t ceilDiv(std::int64_t a, std::int64_t b)
-{
-    return -floorDiv(-a, b);
-}
-
 // Rows [y0, y1) and columns [x0, x1) outside which a plane holds only zeros: the loops of the
 // next layer back skip the rest, so the gradient of one output costs its receptive field.
 struct Span {
@@ -108,7 +86,7 @@ struct Values {
 // The window `s` of batch entry `batch` of a 3-D or 4-D tensor, copied.
 Values copyWindow(const Tensor &t, std::int64_t batch, const Span &s)
 {
-    const Dims d = dims(t.shape);
+    const Nchw d = nchw(t.shape);
     Values v;
     v.c = d.c;
     v.s = s;
@@ -126,7 +104,7 @@ Values copyWindow(const Tensor &t, std::int64_t batch, const Span &s)
 // Batch entry `batch` of a whole tensor, without a copy.
 Values viewOf(const Tensor &t, std::int64_t batch)
 {
-    const Dims d = dims(t.shape);
+    const Nchw d = nchw(t.shape);
     Values v;
     v.c = d.c;
     v.s = Span{0, d.h, 0, d.w};
@@ -177,7 +155,7 @@ template <class V> V scaled(V g, float w)
 template <class V> class LayerBackward {
 public:
     // `written` receives the span of `gi` the layer wrote (or may write, when dry).
-    LayerBackward(const Dims &in, const Dims &out, const Values *x, const Values *y,
+    LayerBackward(const Nchw &in, const Nchw &out, const Values *x, const Values *y,
                   const Plane<V> *go, const Span &span, Plane<V> *gi, Span &written)
         : m_in(in), m_out(out), m_x(x), m_y(y), m_go(go), m_span(span), m_gi(gi), m_written(written)
     {
@@ -476,7 +454,7 @@ private:
         });
     }
 
-    Dims m_in, m_out;
+    Nchw m_in, m_out;
     const Values *m_x;
     const Values *m_y;
     const Plane<V> *m_go;
@@ -493,7 +471,7 @@ std::vector<Span> walkWindows(const Network &net, const Shape &inputShape,
     std::vector<Span> spans(t.layer + 1);
     spans[t.layer] = Span{t.y0, t.y1, t.x0, t.x1};
     for (std::size_t i = t.layer; i-- > 0;) {
-        const Dims in = dims(i == 0 ? inputShape : shapes[i - 1]), out = dims(shapes[i]);
+        const Nchw in = nchw(i == 0 ? inputShape : shapes[i - 1]), out = nchw(shapes[i]);
         if (!spans[i + 1].empty())
             std::visit(LayerBackward<double>(in, out, nullptr, nullptr, nullptr, spans[i + 1],
                                              nullptr, spans[i]),
@@ -519,7 +497,7 @@ ForwardStatus walkBack(const Network &net, const Shape &inputShape,
 {
     const std::size_t k = t.layer;
     Plane<V> go;
-    go.reset(dims(shapes[k - 1]).c, spans[k]);
+    go.reset(nchw(shapes[k - 1]).c, spans[k]);
     for (std::int64_t c = 0; c < go.c; ++c) {
         if (t.channel >= 0 && c != t.channel)
             continue;
@@ -529,7 +507,7 @@ ForwardStatus walkBack(const Network &net, const Shape &inputShape,
     }
     Plane<V> gi;
     for (std::size_t i = k; i-- > 0;) {
-        const Dims in = dims(i == 0 ? inputShape : shapes[i - 1]), out = dims(shapes[i]);
+        const Nchw in = nchw(i == 0 ? inputShape : shapes[i - 1]), out = nchw(shapes[i]);
         gi.reset(in.c, spans[i]);
         if (!spans[i + 1].empty() && !spans[i].empty()) {
             const Values *x = values && needsInput(net.layers[i]) ? &values->inputs[i] : nullptr;
@@ -617,7 +595,7 @@ ForwardStatus windowedForward(const Network &net, const Tensor &input,
 Tensor toTensor(const Plane<double> &p, const Shape &inputShape, std::int64_t batch)
 {
     Tensor g(inputShape, 0.0f);
-    const Dims d = dims(inputShape);
+    const Nchw d = nchw(inputShape);
     for (std::int64_t c = 0; c < p.c; ++c)
         for (std::int64_t y = p.s.y0; y < p.s.y1; ++y)
             for (std::int64_t x = p.s.x0; x < p.s.x1; ++x)
@@ -637,7 +615,7 @@ std::optional<std::string> validateTarget(const Network &net, const Shape &input
     if (auto e = validate(net, inputShape))
         return e->message();
     const Shape out = layerShapes(net, inputShape)[t.layer - 1];
-    const Dims d = dims(out);
+    const Nchw d = nchw(out);
     const std::string where =
         " of layer " + std::to_string(t.layer) + "'s output " + formatShape(out);
     if (t.batch < 0 || t.batch >= d.n)
@@ -689,7 +667,7 @@ Counts pathCounts(const Network &net, const Shape &inputShape, const GradientTar
     Counts c;
     c.shape = inputShape;
     c.data.assign(static_cast<std::size_t>(numel(inputShape)), 0);
-    const Dims d = dims(inputShape);
+    const Nchw d = nchw(inputShape);
     for (std::int64_t ch = 0; ch < p.c; ++ch)
         for (std::int64_t y = p.s.y0; y < p.s.y1; ++y)
             for (std::int64_t x = p.s.x0; x < p.s.x1; ++x)
@@ -704,7 +682,7 @@ Box theoreticalBox(const Network &net, const Shape &inputShape, const GradientTa
     // Inclusive intervals, walked back one layer at a time.
     std::int64_t ya = target.y0, yb = target.y1 - 1, xa = target.x0, xb = target.x1 - 1;
     for (std::size_t i = target.layer; i-- > 0;) {
-        const Dims in = dims(i == 0 ? inputShape : shapes[i - 1]), out = dims(shapes[i]);
+        const Nchw in = nchw(i == 0 ? inputShape : shapes[i - 1]), out = nchw(shapes[i]);
         const auto window = [](std::int64_t &a, std::int64_t &b, int stride, int pad, int dil,
                                int k) {
             a = a * stride - pad;
@@ -756,7 +734,7 @@ Box theoreticalBox(const Network &net, const Shape &inputShape, const GradientTa
 
 std::vector<double> channelMagnitude(const Tensor &grad)
 {
-    const Dims d = dims(grad.shape);
+    const Nchw d = nchw(grad.shape);
     std::vector<double> m(static_cast<std::size_t>(d.h * d.w), 0.0);
     for (std::int64_t c = 0; c < d.n * d.c; ++c)
         for (std::size_t i = 0; i < m.size(); ++i)
@@ -824,7 +802,7 @@ ForwardStatus averagedGradient(const Network &net, const Tensor &input, std::siz
     if (samples < 1)
         throw std::invalid_argument("samples " + std::to_string(samples)
                                     + ": expected at least 1 position a side");
-    const Dims in = dims(input.shape), out = dims(shapes[layer - 1]);
+    const Nchw in = nchw(input.shape), out = nchw(shapes[layer - 1]);
     // Rows (columns) whose box lies inside the input: the box of a row does not depend on
     // the column, so each axis is chosen on its own.
     const auto inside = [&](bool rows) {
@@ -917,8 +895,8 @@ Coverage layerCoverage(const Network &net, const Shape &inputShape, std::size_t 
                                     + " is outside the network: expected 1 to "
                                     + std::to_string(net.size()));
     const std::vector<Shape> shapes = layerShapes(net, inputShape);
-    const Dims in = dims(layer == 1 ? inputShape : shapes[layer - 2]),
-               out = dims(shapes[layer - 1]);
+    const Nchw in = nchw(layer == 1 ? inputShape : shapes[layer - 2]),
+               out = nchw(shapes[layer - 1]);
     std::vector<std::int64_t> rows(static_cast<std::size_t>(in.h), 1);
     std::vector<std::int64_t> cols(static_cast<std::size_t>(in.w), 1);
     bool overOutput = false;

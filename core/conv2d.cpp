@@ -154,11 +154,6 @@ void mapColumns(const Geometry &g, std::vector<std::int64_t> &columns)
         }
 }
 
-std::int64_t floorDiv(std::int64_t a, std::int64_t b)
-{
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
 // One padded input row split into its sW phase rows: dst[pw][j] = row[columns[pw][j]]
 // (0 where the map says -1). In the interior, where every phase reads a real pixel, the
 // map is an arithmetic sequence and the copy runs without it: a memcpy for stride 1, a

@@ -2,6 +2,7 @@
 #include "layers.h"
 
 #include "padding.h"
+#include "shape.h"
 
 #include <algorithm>
 #include <charconv>
@@ -31,25 +32,6 @@ std::string pyBool(bool b)
     return b ? "True" : "False";
 }
 
-// Floor division (ATen's div_rtn): the numerator of the pool size formula may be negative.
-std::int64_t floorDiv(std::int64_t a, std::int64_t b)
-{
-    const std::int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-// [N, C, H, W] of a 3-D or 4-D shape (N = 1 for 3-D).
-struct Dims {
-    std::int64_t n, c, h, w;
-};
-
-Dims dims(const Shape &s)
-{
-    if (s.size() == 4)
-        return {s[0], s[1], s[2], s[3]};
-    return {1, s[0], s[1], s[2]};
-}
-
 Shape withPlane(const Shape &in, std::int64_t h, std::int64_t w)
 {
     Shape out = in;
@@ -62,7 +44,7 @@ Shape withPlane(const Shape &in, std::int64_t h, std::int64_t w)
 // non-constant pads' common rule.
 bool emptyPlane(const Shape &in)
 {
-    const Dims d = dims(in);
+    const Nchw d = nchw(in);
     return d.c == 0 || d.h == 0 || d.w == 0;
 }
 
@@ -100,7 +82,7 @@ std::optional<ValidationError> poolInput(const Shape &in, Hw kernel, Hw stride, 
         return err(Field::Input, "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
                                  "size for input, but got: "
                                      + formatShape(in));
-    const Dims d = dims(in);
+    const Nchw d = nchw(in);
     const std::int64_t oh =
         poolOutputSize(d.h, kernel.h, stride.h, padding.h, dilation.h, ceilMode);
     const std::int64_t ow =
@@ -312,7 +294,7 @@ std::optional<ValidationError> validatePad(const SidePadding &p, const Shape &in
                                  "and other non-zero dimensions for input, but got: "
                                      + formatShape(in));
     if (reflect) {
-        const Dims d = dims(in);
+        const Nchw d = nchw(in);
         const int r = static_cast<int>(in.size());
         const struct {
             int before, after;
@@ -335,7 +317,7 @@ std::optional<ValidationError> validatePad(const SidePadding &p, const Shape &in
 
 Shape outputShape(const MaxPool2dLayer &l, const Shape &in)
 {
-    const Dims d = dims(in);
+    const Nchw d = nchw(in);
     const Hw s = l.strideOrKernel();
     return withPlane(in,
                      poolOutputSize(d.h, l.kernel.h, s.h, l.padding.h, l.dilation.h, l.ceilMode),
@@ -344,7 +326,7 @@ Shape outputShape(const MaxPool2dLayer &l, const Shape &in)
 
 Shape outputShape(const AvgPool2dLayer &l, const Shape &in)
 {
-    const Dims d = dims(in);
+    const Nchw d = nchw(in);
     const Hw s = l.strideOrKernel();
     return withPlane(in, poolOutputSize(d.h, l.kernel.h, s.h, l.padding.h, 1, l.ceilMode),
                      poolOutputSize(d.w, l.kernel.w, s.w, l.padding.w, 1, l.ceilMode));
@@ -357,7 +339,7 @@ Shape outputShape(const AdaptiveAvgPool2dLayer &l, const Shape &in)
 
 Shape paddedShape(const SidePadding &p, const Shape &in)
 {
-    const Dims d = dims(in);
+    const Nchw d = nchw(in);
     return withPlane(in, d.h + p.top + p.bottom, d.w + p.left + p.right);
 }
 
@@ -405,9 +387,9 @@ std::string padTuple(const SidePadding &p)
 ForwardStatus maxPool2d(const Tensor &in, const MaxPool2dLayer &l, Tensor &out,
                         const ProgressCallback &progress)
 {
-    const Dims d = dims(in.shape);
+    const Nchw d = nchw(in.shape);
     out.shape = outputShape(l, in.shape);
-    const Dims o = dims(out.shape);
+    const Nchw o = nchw(out.shape);
     out.data.resize(static_cast<std::size_t>(numel(out.shape)));
     const Hw s = l.strideOrKernel();
     const std::int64_t planes = d.n * d.c;
@@ -445,9 +427,9 @@ ForwardStatus maxPool2d(const Tensor &in, const MaxPool2dLayer &l, Tensor &out,
 ForwardStatus avgPool2d(const Tensor &in, const AvgPool2dLayer &l, Tensor &out,
                         const ProgressCallback &progress)
 {
-    const Dims d = dims(in.shape);
+    const Nchw d = nchw(in.shape);
     out.shape = outputShape(l, in.shape);
-    const Dims o = dims(out.shape);
+    const Nchw o = nchw(out.shape);
     out.data.resize(static_cast<std::size_t>(numel(out.shape)));
     const Hw s = l.strideOrKernel();
     const std::int64_t planes = d.n * d.c;
@@ -494,9 +476,9 @@ ForwardStatus avgPool2d(const Tensor &in, const AvgPool2dLayer &l, Tensor &out,
 ForwardStatus adaptiveAvgPool2d(const Tensor &in, const AdaptiveAvgPool2dLayer &l, Tensor &out,
                                 const ProgressCallback &progress)
 {
-    const Dims d = dims(in.shape);
+    const Nchw d = nchw(in.shape);
     out.shape = outputShape(l, in.shape);
-    const Dims o = dims(out.shape);
+    const Nchw o = nchw(out.shape);
     out.data.resize(static_cast<std::size_t>(numel(out.shape)));
     // Window i of n over a size: [floor(i * size / n), ceil((i + 1) * size / n)), so windows
     // overlap when n does not divide the size.
@@ -534,7 +516,7 @@ ForwardStatus batchNorm2d(const Tensor &in, const BatchNorm2dLayer &l, Tensor &o
     if (!l.runningMean || !l.runningVar || (l.affine && (!l.weight || !l.bias)))
         throw std::invalid_argument("forward needs the running statistics (and, with affine, "
                                     "the weight and bias) of every BatchNorm2d layer");
-    const Dims d = dims(in.shape);
+    const Nchw d = nchw(in.shape);
     out.shape = in.shape;
     out.data.resize(in.data.size());
     const std::int64_t plane = d.h * d.w;
@@ -559,9 +541,9 @@ ForwardStatus batchNorm2d(const Tensor &in, const BatchNorm2dLayer &l, Tensor &o
 ForwardStatus pad2d(const Tensor &in, const SidePadding &padding, PadMode mode, float value,
                     Tensor &out, const ProgressCallback &progress)
 {
-    const Dims d = dims(in.shape);
+    const Nchw d = nchw(in.shape);
     out.shape = paddedShape(padding, in.shape);
-    const Dims o = dims(out.shape);
+    const Nchw o = nchw(out.shape);
     out.data.resize(static_cast<std::size_t>(numel(out.shape)));
     const PaddingMode m = mode == PadMode::Reflect     ? PaddingMode::Reflect
                           : mode == PadMode::Replicate ? PaddingMode::Replicate

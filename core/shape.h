@@ -18,6 +18,29 @@ struct SidePadding {
     bool operator==(const SidePadding &) const = default;
 };
 
+// [N, C, H, W] of a 3-D (unbatched: N = 1) or 4-D shape, for the loops over its planes.
+struct Nchw {
+    std::int64_t n, c, h, w;
+};
+inline Nchw nchw(const Shape &s)
+{
+    if (s.size() == 4)
+        return {s[0], s[1], s[2], s[3]};
+    return {1, s[0], s[1], s[2]};
+}
+
+// Division rounding toward minus infinity (ATen's div_rtn) and toward plus infinity, for
+// window arithmetic whose numerator may be negative (b != 0).
+inline std::int64_t floorDiv(std::int64_t a, std::int64_t b)
+{
+    const std::int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+inline std::int64_t ceilDiv(std::int64_t a, std::int64_t b)
+{
+    return -floorDiv(-a, b);
+}
+
 // Span of a dilated kernel: dilation * (k - 1) + 1 input pixels.
 std::int64_t effectiveKernel(int kernel, int dilation);
 
