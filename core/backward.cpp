@@ -5,6 +5,7 @@
 #include "shape.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -120,6 +121,37 @@ bool needsInput(const Layer &l)
            || std::holds_alternative<Relu6Layer>(l) || std::holds_alternative<GeluLayer>(l)
            || std::holds_alternative<SiluLayer>(l);
 }
+// One axis of a layer that slides windows over its input: output o reads input index
+// sourceIndex(o * stride - pad + k * dilation, size, mode) for k < kernel (-1: nothing; the
+// pools' padding reads nothing, as -inf never wins and the average skips it).
+struct AxisWindow {
+    int stride = 1, pad = 0, dilation = 1, kernel = 1;
+    PaddingMode mode = PaddingMode::Zeros;
+};
+
+// Rows then columns, for Conv2d, MaxPool2d and AvgPool2d; nullopt for the other kinds.
+std::optional<std::array<AxisWindow, 2>> slidingWindows(const Layer &layer)
+{
+    if (const auto *c = std::get_if<Conv2dLayer>(&layer)) {
+        const Conv2dParams &p = c->params;
+        const SidePadding pad = effectivePadding(p);
+        return std::array{
+            AxisWindow{p.stride.h, pad.top, p.dilation.h, p.kernel.h, p.paddingMode},
+            AxisWindow{p.stride.w, pad.left, p.dilation.w, p.kernel.w, p.paddingMode}};
+    }
+    if (const auto *m = std::get_if<MaxPool2dLayer>(&layer)) {
+        const Hw s = m->strideOrKernel();
+        return std::array{AxisWindow{s.h, m->padding.h, m->dilation.h, m->kernel.h},
+                          AxisWindow{s.w, m->padding.w, m->dilation.w, m->kernel.w}};
+    }
+    if (const auto *a = std::get_if<AvgPool2dLayer>(&layer)) {
+        const Hw s = a->strideOrKernel();
+        return std::array{AxisWindow{s.h, a->padding.h, 1, a->kernel.h},
+                          AxisWindow{s.w, a->padding.w, 1, a->kernel.w}};
+    }
+    return std::nullopt;
+}
+
 bool needsOutput(const Layer &l)
 {
     return std::holds_alternative<ReluLayer>(l) || std::holds_alternative<SigmoidLayer>(l)
@@ -683,28 +715,20 @@ Box theoreticalBox(const Network &net, const Shape &inputShape, const GradientTa
     std::int64_t ya = target.y0, yb = target.y1 - 1, xa = target.x0, xb = target.x1 - 1;
     for (std::size_t i = target.layer; i-- > 0;) {
         const Nchw in = nchw(i == 0 ? inputShape : shapes[i - 1]), out = nchw(shapes[i]);
-        const auto window = [](std::int64_t &a, std::int64_t &b, int stride, int pad, int dil,
-                               int k) {
-            a = a * stride - pad;
-            b = b * stride - pad + std::int64_t(dil) * (k - 1);
-        };
+        if (const auto w = slidingWindows(net.layers[i])) {
+            // Output o's window reads o * stride - pad + k * dilation for k < kernel.
+            const auto window = [](std::int64_t &a, std::int64_t &b, const AxisWindow &aw) {
+                a = a * aw.stride - aw.pad;
+                b = b * aw.stride - aw.pad + std::int64_t(aw.dilation) * (aw.kernel - 1);
+            };
+            window(ya, yb, (*w)[0]);
+            window(xa, xb, (*w)[1]);
+            continue;
+        }
         std::visit(
             [&](const auto &l) {
                 using T = std::decay_t<decltype(l)>;
-                if constexpr (std::is_same_v<T, Conv2dLayer>) {
-                    const Conv2dParams &p = l.params;
-                    const SidePadding pad = effectivePadding(p);
-                    window(ya, yb, p.stride.h, pad.top, p.dilation.h, p.kernel.h);
-                    window(xa, xb, p.stride.w, pad.left, p.dilation.w, p.kernel.w);
-                } else if constexpr (std::is_same_v<T, MaxPool2dLayer>) {
-                    const Hw s = l.strideOrKernel();
-                    window(ya, yb, s.h, l.padding.h, l.dilation.h, l.kernel.h);
-                    window(xa, xb, s.w, l.padding.w, l.dilation.w, l.kernel.w);
-                } else if constexpr (std::is_same_v<T, AvgPool2dLayer>) {
-                    const Hw s = l.strideOrKernel();
-                    window(ya, yb, s.h, l.padding.h, 1, l.kernel.h);
-                    window(xa, xb, s.w, l.padding.w, 1, l.kernel.w);
-                } else if constexpr (std::is_same_v<T, AdaptiveAvgPool2dLayer>) {
+                if constexpr (std::is_same_v<T, AdaptiveAvgPool2dLayer>) {
                     ya = (ya * in.h) / out.h;
                     yb = ((yb + 1) * in.h + out.h - 1) / out.h - 1;
                     xa = (xa * in.w) / out.w;
@@ -902,67 +926,54 @@ Coverage layerCoverage(const Network &net, const Shape &inputShape, std::size_t 
     bool overOutput = false;
     // Each layer's windows are a product of a row and a column pattern, so the count of a
     // pixel is its row's count times its column's.
-    std::visit(
-        [&](const auto &l) {
-            using T = std::decay_t<decltype(l)>;
-            if constexpr (std::is_same_v<T, Conv2dLayer>) {
-                const Conv2dParams &p = l.params;
-                const SidePadding pad = effectivePadding(p);
-                rows = axisCounts(in.h, out.h, p.kernel.h, [&](std::int64_t o, int k) {
-                    return sourceIndex(o * p.stride.h - pad.top + std::int64_t(k) * p.dilation.h,
-                                       in.h, p.paddingMode);
-                });
-                cols = axisCounts(in.w, out.w, p.kernel.w, [&](std::int64_t o, int k) {
-                    return sourceIndex(o * p.stride.w - pad.left + std::int64_t(k) * p.dilation.w,
-                                       in.w, p.paddingMode);
-                });
-            } else if constexpr (std::is_same_v<T, MaxPool2dLayer>) {
-                const Hw s = l.strideOrKernel();
-                rows = axisCounts(in.h, out.h, l.kernel.h, [&](std::int64_t o, int k) {
-                    return o * s.h - l.padding.h + std::int64_t(k) * l.dilation.h;
-                });
-                cols = axisCounts(in.w, out.w, l.kernel.w, [&](std::int64_t o, int k) {
-                    return o * s.w - l.padding.w + std::int64_t(k) * l.dilation.w;
-                });
-            } else if constexpr (std::is_same_v<T, AvgPool2dLayer>) {
-                const Hw s = l.strideOrKernel();
-                rows = axisCounts(in.h, out.h, l.kernel.h,
-                                  [&](std::int64_t o, int k) { return o * s.h - l.padding.h + k; });
-                cols = axisCounts(in.w, out.w, l.kernel.w,
-                                  [&](std::int64_t o, int k) { return o * s.w - l.padding.w + k; });
-            } else if constexpr (std::is_same_v<T, AdaptiveAvgPool2dLayer>) {
-                const auto adaptive = [](std::int64_t size, std::int64_t n) {
-                    std::vector<std::int64_t> c(static_cast<std::size_t>(size), 0);
-                    for (std::int64_t o = 0; o < n; ++o)
-                        for (std::int64_t i = (o * size) / n; i < ((o + 1) * size + n - 1) / n; ++i)
-                            ++c[static_cast<std::size_t>(i)];
-                    return c;
-                };
-                rows = adaptive(in.h, out.h);
-                cols = adaptive(in.w, out.w);
-            } else if constexpr (std::is_same_v<T, ConvTranspose2dLayer>) {
-                const ConvTranspose2dParams &p = l.params;
-                overOutput = true;
-                rows = axisCounts(out.h, in.h, p.kernel.h, [&](std::int64_t i, int k) {
-                    return i * p.stride.h - p.padding.h + std::int64_t(k) * p.dilation.h;
-                });
-                cols = axisCounts(out.w, in.w, p.kernel.w, [&](std::int64_t i, int k) {
-                    return i * p.stride.w - p.padding.w + std::int64_t(k) * p.dilation.w;
-                });
-            } else if constexpr (requires { l.padding.top; }) {
-                const PaddingMode m = std::is_same_v<T, ReflectionPad2dLayer> ? PaddingMode::Reflect
-                                      : std::is_same_v<T, ReplicationPad2dLayer>
-                                          ? PaddingMode::Replicate
-                                          : PaddingMode::Zeros;
-                rows = axisCounts(in.h, out.h, 1, [&](std::int64_t o, int) {
-                    return sourceIndex(o - l.padding.top, in.h, m);
-                });
-                cols = axisCounts(in.w, out.w, 1, [&](std::int64_t o, int) {
-                    return sourceIndex(o - l.padding.left, in.w, m);
-                });
-            }
-        },
-        net.layers[layer - 1]);
+    const auto windowCounts = [](std::int64_t size, std::int64_t n, const AxisWindow &aw) {
+        return axisCounts(size, n, aw.kernel, [&](std::int64_t o, int k) {
+            return sourceIndex(o * aw.stride - aw.pad + std::int64_t(k) * aw.dilation, size,
+                               aw.mode);
+        });
+    };
+    if (const auto w = slidingWindows(net.layers[layer - 1])) {
+        rows = windowCounts(in.h, out.h, (*w)[0]);
+        cols = windowCounts(in.w, out.w, (*w)[1]);
+    } else {
+        std::visit(
+            [&](const auto &l) {
+                using T = std::decay_t<decltype(l)>;
+                if constexpr (std::is_same_v<T, AdaptiveAvgPool2dLayer>) {
+                    const auto adaptive = [](std::int64_t size, std::int64_t n) {
+                        std::vector<std::int64_t> c(static_cast<std::size_t>(size), 0);
+                        for (std::int64_t o = 0; o < n; ++o)
+                            for (std::int64_t i = (o * size) / n; i < ((o + 1) * size + n - 1) / n;
+                                 ++i)
+                                ++c[static_cast<std::size_t>(i)];
+                        return c;
+                    };
+                    rows = adaptive(in.h, out.h);
+                    cols = adaptive(in.w, out.w);
+                } else if constexpr (std::is_same_v<T, ConvTranspose2dLayer>) {
+                    const ConvTranspose2dParams &p = l.params;
+                    overOutput = true;
+                    rows = axisCounts(out.h, in.h, p.kernel.h, [&](std::int64_t i, int k) {
+                        return i * p.stride.h - p.padding.h + std::int64_t(k) * p.dilation.h;
+                    });
+                    cols = axisCounts(out.w, in.w, p.kernel.w, [&](std::int64_t i, int k) {
+                        return i * p.stride.w - p.padding.w + std::int64_t(k) * p.dilation.w;
+                    });
+                } else if constexpr (requires { l.padding.top; }) {
+                    const PaddingMode m =
+                        std::is_same_v<T, ReflectionPad2dLayer>    ? PaddingMode::Reflect
+                        : std::is_same_v<T, ReplicationPad2dLayer> ? PaddingMode::Replicate
+                                                                   : PaddingMode::Zeros;
+                    rows = axisCounts(in.h, out.h, 1, [&](std::int64_t o, int) {
+                        return sourceIndex(o - l.padding.top, in.h, m);
+                    });
+                    cols = axisCounts(in.w, out.w, 1, [&](std::int64_t o, int) {
+                        return sourceIndex(o - l.padding.left, in.w, m);
+                    });
+                }
+            },
+            net.layers[layer - 1]);
+    }
     Coverage cov;
     cov.overOutput = overOutput;
     cov.rows = rows;
