@@ -14,8 +14,10 @@
 #include "validate.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QGuiApplication>
+#include <QMap>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -79,7 +83,7 @@ const std::string kUsage =
     "                         [--padding P|same|valid] [--padding-mode MODE] [--dilation D]\n"
     "                         [--groups G] [--no-bias] [--preset NAME | --seed N] [--grayscale]]\n"
     "                        [--colormap diverging|grayscale|viridis] [--range per-map|global]\n"
-    "                        [--sheet-width PX] [--threads T]\n"
+    "                        [--sheet-width PX] [--threads T] [--keep-going] [--quiet]\n"
     "\n"
     "Runs Conv2d on each image and writes, per image (prefix = the image's base name):\n"
     "  png      NAME_outCC.png         each output map in the colour map\n"
@@ -102,9 +106,19 @@ const std::string kUsage =
     "(default 0), or with a kernel preset (--preset identity|box|gaussian|sharpen|sobel-x|\n"
     "sobel-y|laplacian|emboss|edge; zero bias).\n"
     "\n"
-    "Everything is checked before anything is written: a missing image, a bad parameter or\n"
-    "an existing file (without --force) exits 1 and leaves the folder untouched. Files are\n"
-    "written to a staging folder and moved into place only when all of them are complete.\n";
+    "Images are done one at a time (peak memory is that of one image, whatever the count):\n"
+    "each image's files are moved into place together once they are all written, and their\n"
+    "paths printed on stdout. Before anything is written every image is checked as far as\n"
+    "its header allows (missing, unreadable, too large for the budget, truncated JPEG, too\n"
+    "small for the layers) and every file name (a clash, or an existing file without\n"
+    "--force): a failure exits 1 and leaves the folder untouched. An image whose pixels\n"
+    "turn out unreadable stops the batch there (the images before it stay written), or with\n"
+    "--keep-going is reported on stderr and skipped (exit 1 at the end). Ctrl+C or SIGTERM\n"
+    "keeps the images already done and nothing of the one in progress (exit 130/143).\n"
+    "\n"
+    "  --keep-going  report a bad image on stderr and go on with the next (exit 1 at the end)\n"
+    "  --quiet       do not list the written files on stdout (errors still go to stderr);\n"
+    "                without it, progress is shown on stderr when stderr is a terminal\n";
 
 // QPainter text needs a QGuiApplication; the offscreen platform keeps the command usable
 // without a display (ssh, CI, cron). Returned to the caller so it lives exactly as long as
@@ -137,10 +151,58 @@ QString q(const std::string &s)
     return QString::fromStdString(s);
 }
 
+// One image of the batch. The checks fill `error`, `outputShape` and `files` from the file's
+// header alone; the pixels are decoded only when its turn comes.
 struct Input {
-    QString path; // file path, or empty for a session's embedded image
-    QString name; // shown and used as the file prefix
-    QImage image;
+    QString path;            // file path, or empty for a session's embedded image
+    QString name;            // shown and used as the file prefix
+    QByteArray png;          // a session's embedded image
+    QString errorLabel;      // put before a reading error ("the session's image: ")
+    QString error;           // why it cannot be exported; empty while it can
+    core::Shape outputShape; // empty until known (a header without the size)
+    QString base() const { return QFileInfo(name).completeBaseName(); }
+};
+
+// Progress on stderr, only when stderr is a terminal (a log or a pipe gets none): one line,
+// rewritten in place at most every 100 ms, erased before anything else is printed.
+class ProgressLine {
+public:
+    ProgressLine(std::ostream &err, bool enabled) : m_err(err), m_on(enabled) {}
+    ProgressLine(const ProgressLine &) = delete;
+    ProgressLine &operator=(const ProgressLine &) = delete;
+    ~ProgressLine() { clear(); }
+
+    void setImage(std::size_t index, std::size_t count, const QString &name)
+    {
+        m_prefix = "[" + std::to_string(index + 1) + "/" + std::to_string(count) + "] "
+                   + name.toStdString() + ": ";
+        m_last = {};
+    }
+    void show(const char *step, double fraction)
+    {
+        if (!m_on)
+            return;
+        const auto now = std::chrono::steady_clock::now();
+        if (m_shown && now - m_last < std::chrono::milliseconds(100))
+            return;
+        m_last = now;
+        m_shown = true;
+        const int percent = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 100.0);
+        m_err << "\r\033[K" << m_prefix << step << " " << percent << "%" << std::flush;
+    }
+    void clear()
+    {
+        if (m_shown)
+            m_err << "\r\033[K" << std::flush;
+        m_shown = false;
+    }
+
+private:
+    std::ostream &m_err;
+    bool m_on = false;
+    bool m_shown = false;
+    std::string m_prefix;
+    std::chrono::steady_clock::time_point m_last;
 };
 
 core::Network networkFromFlags(const ParsedArgs &a, ui::InputMode mode)
@@ -231,12 +293,15 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
                                {"colormap"},
                                {"range"},
                                {"sheet-width"},
-                               {"threads"}});
+                               {"threads"},
+                               {"keep-going", false},
+                               {"quiet", false}});
     const ParsedArgs a = parseArgs(args, specs, "export");
     if (!a.has("out"))
         throw UsageError("missing required option '--out'");
 
-    // Everything below up to exportResults() only reads: all checks happen before any write.
+    // Everything below up to the first image's export only reads: every check that needs no
+    // decoded pixels happens before any write.
     std::optional<ui::SessionState> session;
     if (auto path = a.value("session")) {
         for (const auto &s : convOptionSpecs())
@@ -264,13 +329,9 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         throw ValueError(error.toStdString());
     if (auto w = a.value("sheet-width"))
         options.sheetWidth = parseInt(*w, "sheet width");
-    int threads = 0;
-    if (auto t = a.value("threads")) {
-        threads = parseInt(*t, "threads");
-        if (threads < 0)
-            throw ValueError("invalid threads '" + *t
-                             + "': expected 0 (all cores) or a positive count");
-    }
+    if (QString e = ui::checkOptions(options); !e.isEmpty())
+        throw ValueError(e.toStdString());
+    const int threads = parseThreads(a);
 
     ui::ViewSettings view = session ? session->view : ui::ViewSettings{};
     if (auto g = a.value("colormap"); g && !ui::parseGradient(q(*g), &view.gradient))
@@ -283,100 +344,213 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
     const ui::InputMode mode =
         session ? session->inputMode
                 : (a.has("grayscale") ? ui::InputMode::Grayscale : ui::InputMode::Rgb);
+    const int channels = mode == ui::InputMode::Grayscale ? 1 : 3;
     const core::Network network = session ? session->network : networkFromFlags(a, mode);
     const bool stack = core::convLayers(network).size() > 1;
+    const bool keepGoing = a.has("keep-going");
+    const bool quiet = a.has("quiet");
 
     std::vector<Input> inputs;
     for (const std::string &path : a.positional()) {
         Input in;
         in.path = q(path);
         in.name = QFileInfo(in.path).fileName();
-        in.image = ui::readImage(in.path, &error);
-        if (in.image.isNull())
-            throw ValueError(error.toStdString());
         inputs.push_back(std::move(in));
     }
     if (inputs.empty() && session) {
         Input in;
         if (!session->imagePng.isEmpty()) {
             in.name = QStringLiteral("session-image.png");
-            in.image.loadFromData(session->imagePng);
-            if (in.image.isNull())
-                throw ValueError("the session's embedded image cannot be decoded");
+            in.png = session->imagePng;
+            in.errorLabel = QStringLiteral("the session's embedded image: ");
         } else if (!session->imagePath.isEmpty()) {
             in.path = session->imagePath;
             in.name = QFileInfo(in.path).fileName();
-            in.image = ui::readImage(in.path, &error);
-            if (in.image.isNull())
-                throw ValueError("the session's image: " + error.toStdString());
+            in.errorLabel = QStringLiteral("the session's image: ");
         }
-        if (!in.image.isNull())
+        if (!in.name.isEmpty())
             inputs.push_back(std::move(in));
     }
     if (inputs.empty())
         throw UsageError("no image given");
 
+    // Whether the network runs on an image of `shape`, in the batch's words.
+    const auto shapeError = [&](const Input &in, const core::Shape &shape) -> QString {
+        auto e = core::validate(network, shape);
+        if (!e)
+            e = core::checkMemory(network, shape, core::memoryBudgetBytes());
+        if (!e)
+            return {};
+        return in.name + QStringLiteral(": ") + q(stack ? e->message() : e->error.message);
+    };
+    const auto inputShape = [channels](QSize size) {
+        return core::Shape{1, channels, size.height(), size.width()};
+    };
+
+    // Every check that needs no decoded pixels, for every image, before anything is read or
+    // written: a bad image stops the batch here (without --keep-going), with nothing written.
+    const QDir folder(options.folder);
+    QMap<QString, QString> owner; // file name -> the image that writes it
+    QStringList existing;
+    for (Input &in : inputs) {
+        if (!in.path.isEmpty()) {
+            bool readable = false;
+            const QSize size = ui::probeImage(in.path, &error, &readable);
+            if (!readable)
+                in.error = in.errorLabel + error;
+            else if (size.isValid())
+                in.error = shapeError(in, inputShape(size));
+            if (in.error.isEmpty() && size.isValid())
+                in.outputShape = core::layerShapes(network, inputShape(size)).back();
+        }
+        if (!in.error.isEmpty()) {
+            if (!keepGoing) {
+                err << "convscope export: " << in.error.toStdString() << "\n";
+                return 1;
+            }
+            continue;
+        }
+        if (in.outputShape.empty())
+            continue; // its names are checked when it is decoded
+        for (const QString &file :
+             ui::exportFileNames(in.base(), in.outputShape, network, options.formats)) {
+            if (auto it = owner.find(file); it != owner.end())
+                throw ValueError("'" + it.value().toStdString() + "' and '" + in.name.toStdString()
+                                 + "' would both write '" + file.toStdString()
+                                 + "'; give them different names (nothing was written)");
+            owner.insert(file, in.name);
+            const QFileInfo target(folder.absoluteFilePath(file));
+            if (target.isDir())
+                throw ValueError("'" + target.filePath().toStdString()
+                                 + "' is a folder; it cannot be replaced by an export file");
+            if (!options.overwrite && target.exists())
+                existing << target.filePath();
+        }
+    }
+    if (!existing.isEmpty()) {
+        err << "convscope export: " << existing.size() << " file(s) already exist in '"
+            << options.folder.toStdString() << "' (for example '"
+            << QFileInfo(existing.front()).fileName().toStdString()
+            << "'); nothing was written\nUse --force to replace them, or choose another --out "
+               "folder.\n";
+        return 1;
+    }
+
+    // One image at a time, each committed before the next is read: peak memory is that of
+    // one image whatever the count, and an interruption costs only the image in progress.
     const auto app = ensureGuiApplication();
-    std::vector<ui::ExportRequest> requests;
-    for (const Input &in : inputs) {
+    ProgressLine progress(err, !quiet && &err == &std::cerr && ::isatty(STDERR_FILENO) == 1);
+    std::size_t written = 0;
+    QStringList failures;
+    const auto interrupted = [&](const Input &in) {
+        progress.clear();
+        if (written == 0)
+            err << "convscope export: interrupted; the folder is as it was\n";
+        else
+            err << "convscope export: interrupted; nothing of '" << in.name.toStdString()
+                << "' was written, the " << written << " image(s) before it are complete\n";
+        return StopOnSignals::exitCode();
+    };
+    // A bad image: reported, and the batch goes on with --keep-going or stops here.
+    const auto bad = [&](const QString &message) {
+        progress.clear();
+        err << "convscope export: " << message.toStdString();
+        if (!keepGoing && written > 0)
+            err << " (the " << written << " image(s) before it are complete)";
+        err << "\n";
+        failures << message;
+        return !keepGoing;
+    };
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const Input &in = inputs[i];
+        if (StopOnSignals::stopped())
+            return interrupted(in);
+        progress.setImage(i, inputs.size(), in.name);
+        if (!in.error.isEmpty()) { // only with --keep-going
+            bad(in.error);
+            continue;
+        }
+        progress.show("reading", 0.0);
+        QImage image;
+        if (in.png.isEmpty()) {
+            image = ui::readImage(in.path, &error);
+            if (image.isNull() && bad(in.errorLabel + error))
+                return 1;
+        } else if (!image.loadFromData(in.png)
+                   && bad(QStringLiteral("the session's embedded image cannot be decoded"))) {
+            return 1;
+        }
+        if (image.isNull())
+            continue;
+        const core::Shape shape = inputShape(image.size());
+        if (in.outputShape.empty()) {
+            if (QString e = shapeError(in, shape); !e.isEmpty()) {
+                if (bad(e))
+                    return 1;
+                continue;
+            }
+        }
+
         ui::ExportRequest r;
         r.inputName = in.name;
-        r.baseName = QFileInfo(in.name).completeBaseName();
+        r.baseName = in.base();
         if (!in.path.isEmpty())
             r.inputSha256 = ui::sha256OfFile(in.path);
         r.inputMode = mode;
-        r.input = ui::imageToTensor(in.image, mode == ui::InputMode::Grayscale ? 1 : 3);
-        r.pixelMax = ui::pixelMax(in.image);
+        r.pixelMax = ui::pixelMax(image);
+        r.input = ui::imageToTensor(image, channels);
+        image = QImage(); // the tensor holds the pixels now
         r.network = network;
         r.view = view;
-        // Validate the whole stack on this image's shape before computing anything.
-        auto e = core::validate(network, r.input.shape);
-        if (!e)
-            e = core::checkMemory(network, r.input.shape, core::memoryBudgetBytes());
-        if (e) {
-            err << "convscope export: " << in.name.toStdString() << ": "
-                << (stack ? e->message() : e->error.message) << "\n";
-            return 1;
-        }
-        requests.push_back(std::move(r));
-    }
-    const auto interrupted = [&err] {
-        err << "convscope export: interrupted; the folder is as it was\n";
-        return StopOnSignals::exitCode();
-    };
-    if (StopOnSignals::stopped())
-        return interrupted();
-    for (ui::ExportRequest &r : requests) {
+
         std::vector<core::Tensor> outputs;
         core::NetworkOptions forwardOptions;
         forwardOptions.threads = threads;
-        forwardOptions.progress = [](double) { return !StopOnSignals::stopped(); };
+        forwardOptions.progress = [&progress](double f) {
+            progress.show("computing", f);
+            return !StopOnSignals::stopped();
+        };
         if (core::forward(network, r.input, outputs, forwardOptions)
             == core::ForwardStatus::Cancelled)
-            return interrupted();
+            return interrupted(in);
         r.output = std::move(outputs.back());
-    }
-    if (QString e = ui::checkRequests(requests, options); !e.isEmpty())
-        throw ValueError(e.toStdString());
+        outputs.clear();
 
-    const ui::ExportResult result = ui::exportResults(
-        requests, options, [](double, const QString &) { return !StopOnSignals::stopped(); });
-    if (result.status == ui::ExportResult::Status::Cancelled)
-        return interrupted();
-    switch (result.status) {
-    case ui::ExportResult::Status::Ok:
-        for (const QString &f : result.files)
-            out << f.toStdString() << "\n";
-        return 0;
-    case ui::ExportResult::Status::ExistingFiles:
-        err << "convscope export: " << result.message.toStdString()
-            << "\nUse --force to replace them, or choose another --out folder.\n";
+        // Moved, not copied: a braced list would copy the input and output tensors twice.
+        std::vector<ui::ExportRequest> one;
+        one.push_back(std::move(r));
+        const ui::ExportResult result =
+            ui::exportResults(one, options, [&progress](double f, const QString &) {
+                progress.show("writing", f);
+                return !StopOnSignals::stopped();
+            });
+        progress.clear();
+        switch (result.status) {
+        case ui::ExportResult::Status::Ok:
+            ++written;
+            if (!quiet) {
+                for (const QString &f : result.files)
+                    out << f.toStdString() << "\n";
+                out.flush(); // a script reading the list sees each image once it is complete
+            }
+            continue;
+        case ui::ExportResult::Status::Cancelled: return interrupted(in);
+        case ui::ExportResult::Status::ExistingFiles:
+            err << "convscope export: " << result.message.toStdString()
+                << "\nUse --force to replace them, or choose another --out folder.\n";
+            return 1;
+        case ui::ExportResult::Status::Failed: break;
+        }
+        // A failed write (full disk, permissions) is no bad image: the rest would fail too.
+        err << "convscope export: " << result.message.toStdString() << "\n";
         return 1;
-    case ui::ExportResult::Status::Cancelled:
-    case ui::ExportResult::Status::Failed: break;
     }
-    err << "convscope export: " << result.message.toStdString() << "\n";
-    return 1;
+    if (!failures.isEmpty()) {
+        err << "convscope export: " << failures.size() << " of " << inputs.size()
+            << " image(s) could not be exported (named above); " << written << " were written\n";
+        return 1;
+    }
+    return 0;
 }
 
 } // namespace convscope::cli

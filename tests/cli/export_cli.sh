@@ -78,6 +78,43 @@ expect 0 "grayscale, preset, every format" -- "$bin" export "$tmp/img/b.ppm" --o
 grep -q '"mode": "grayscale"' "$tmp/o7/b_export.json" || fail "grayscale mode in the sidecar"
 head -c 4 "$tmp/o7/b_sheet.pdf" | grep -q "%PDF" || fail "PDF contact sheet"
 
+# A batch goes one image at a time. A file that is an image only by its name passes the
+# header checks and fails when decoded: without --keep-going the batch stops there (the image
+# before it is complete, nothing of it or after it); with --keep-going it is reported and
+# skipped, the others are written, exit 1.
+printf 'P6\n23 17\n255\n' >"$tmp/img/broken.ppm"; head -c 100 /dev/urandom >>"$tmp/img/broken.ppm"
+expect 1 "a corrupt image mid-batch stops the batch there" -- "$bin" export "$tmp/img/a.ppm" "$tmp/img/broken.ppm" \
+  "$tmp/img/b.ppm" --out "$tmp/k1" --format npy,json --out-channels 2
+grep -q "broken.ppm" "$err" || fail "the corrupt image is not named: $(cat "$err")"
+[ "$(ls "$tmp/k1" 2>/dev/null | tr '\n' ' ')" = "a_export.json a_output.npy " ] \
+  || fail "expected exactly a's files after a stop at the corrupt image: $(ls -A "$tmp/k1" 2>&1)"
+[ "$(wc -l <"$out")" = 2 ] || fail "stdout should list a's 2 files: $(cat "$out")"
+expect 1 "--keep-going skips a corrupt and a missing image, writes the others" -- "$bin" export "$tmp/img/a.ppm" \
+  "$tmp/img/broken.ppm" "$tmp/img/nope.ppm" "$tmp/img/b.ppm" --out "$tmp/k2" --format npy,json --out-channels 2 --keep-going
+grep -q "broken.ppm" "$err" && grep -q "nope.ppm" "$err" || fail "--keep-going does not name both bad files: $(cat "$err")"
+grep -q "2 of 4 image(s) could not be exported" "$err" || fail "--keep-going summary: $(cat "$err")"
+[ "$(ls "$tmp/k2" | tr '\n' ' ')" = "a_export.json a_output.npy b_export.json b_output.npy " ] \
+  || fail "--keep-going: expected a's and b's files: $(ls -A "$tmp/k2")"
+[ "$(wc -l <"$out")" = 4 ] || fail "--keep-going: stdout should list 4 files: $(cat "$out")"
+expect 1 "without --keep-going a missing image mid-batch writes nothing" -- "$bin" export "$tmp/img/a.ppm" \
+  "$tmp/img/nope.ppm" "$tmp/img/b.ppm" --out "$tmp/k3" --format npy
+[ ! -e "$tmp/k3" ] || fail "a batch refused by its checks wrote files"
+expect 0 "--quiet lists nothing and prints nothing" -- "$bin" export "$tmp/img/a.ppm" "$tmp/img/b.ppm" \
+  --out "$tmp/k4" --format npy,json --out-channels 2 --quiet
+[ ! -s "$out" ] && [ ! -s "$err" ] || fail "--quiet printed: $(cat "$out" "$err")"
+[ "$(ls "$tmp/k4" | wc -l)" = 4 ] || fail "--quiet: expected 4 files"
+# Progress goes to stderr only when it is a terminal: under script(1) it shows "[2/2] b.ppm".
+if command -v script >/dev/null; then
+  script -qec "'$bin' export '$tmp/img/a.ppm' '$tmp/img/b.ppm' --out '$tmp/k5' --format npy --out-channels 2" \
+    /dev/null >"$tmp/tty" 2>&1 </dev/null
+  grep -q "\[2/2\] b.ppm" "$tmp/tty" && echo "ok:   progress on a terminal" || fail "no progress on a terminal: $(cat -v "$tmp/tty")"
+  script -qec "'$bin' export '$tmp/img/a.ppm' --out '$tmp/k6' --format npy --out-channels 2 --quiet" \
+    /dev/null >"$tmp/tty" 2>&1 </dev/null
+  [ ! -s "$tmp/tty" ] && echo "ok:   --quiet on a terminal" || fail "--quiet on a terminal printed: $(cat -v "$tmp/tty")"
+else
+  echo "skip: script(1) is missing, progress on a terminal not checked"
+fi
+
 # A PNG whose embedded colour profile libpng dislikes: the pixels are read, the profile never,
 # so its warning ("libpng warning: iCCP: too short") stays out of a batch log.
 expect 0 "a PNG with a broken colour profile, quietly" -- "$bin" export "$(dirname "$0")/../data/bogus_iccp.png" \
@@ -101,6 +138,17 @@ before=$(cd "$tmp/o1" && ls -A && sha256sum -- *)
 pid=$!; sleep 1; kill -TERM $pid; wait $pid; rc=$?
 if [ $rc = 143 ]; then echo "ok:   SIGTERM mid-export exits 143"; else fail "SIGTERM mid-export: exit $rc, expected 143"; cat "$err"; fi
 [ "$(cd "$tmp/o1" && ls -A && sha256sum -- *)" = "$before" ] || fail "an interrupted --force export changed the folder"
+# A batch interrupted in its second image keeps the first, complete, and nothing of the second.
+# The fault hook pauses the export as it writes the second image's first file; the signal then
+# lands exactly there.
+CONVSCOPE_EXPORT_FAULT="pause@writing b_output.npy" "$bin" export "$tmp/img/a.ppm" "$tmp/img/b.ppm" --out "$tmp/o10" --format npy,json --out-channels 2 \
+  >"$out" 2>"$err" </dev/null &
+pid=$!
+for _ in $(seq 1 100); do grep -q "paused" "$err" && break; sleep 0.1; done
+kill -INT $pid; wait $pid; rc=$?
+if [ $rc = 130 ]; then echo "ok:   SIGINT in a batch's second image exits 130"; else fail "SIGINT in the second image: exit $rc"; cat "$err"; fi
+grep -q "nothing of 'b.ppm' was written, the 1 image(s) before it are complete" "$err" || fail "batch SIGINT message: $(cat "$err")"
+[ "$(ls -A "$tmp/o10" | tr '\n' ' ')" = "a_export.json a_output.npy " ] || fail "after SIGINT in b: $(ls -A "$tmp/o10")"
 set +m
 
 echo "$fails failure(s)"

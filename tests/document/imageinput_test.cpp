@@ -104,6 +104,68 @@ private slots:
         QVERIFY2(error.contains("truncated"), qPrintable(error));
     }
 
+    void probe_givesTheDecodedSizeWithTheExifOrientation()
+    {
+        QTemporaryDir dir;
+        const QString path =
+            write(pattern(64, 32, QImage::Format_RGB32), dir.filePath("portrait.jpg"), "jpeg");
+        QVERIFY(!path.isEmpty());
+        // What a phone held upright writes: the pixels landscape, an EXIF orientation of 6
+        // (rotate 90 degrees to show). An APP1 segment with a one-entry IFD, after the SOI.
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QByteArray bytes = f.readAll();
+        f.close();
+        static const char exif[] = "\xff\xe1\x00\x22"
+                                   "Exif\0\0"
+                                   "II*\0\x08\0\0\0"
+                                   "\x01\0"
+                                   "\x12\x01\x03\0\x01\0\0\0\x06\0\0\0"
+                                   "\0\0\0\0";
+        bytes.insert(2, QByteArray(exif, sizeof exif - 1));
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        QCOMPARE(f.write(bytes), bytes.size());
+        f.close();
+        QString error;
+        bool ok = false;
+        const QSize probed = probeImage(path, &error, &ok);
+        QVERIFY2(ok, qPrintable(error));
+        const QImage img = readImage(path, &error);
+        QVERIFY2(!img.isNull(), qPrintable(error));
+        QCOMPARE(img.size(), QSize(32, 64)); // upright
+        QCOMPARE(probed, img.size());
+    }
+
+    void probe_refusesBeforeDecodingWhatReadImageRefuses()
+    {
+        QTemporaryDir dir;
+        QString error;
+        bool ok = true;
+        probeImage(dir.filePath("missing.png"), &error, &ok);
+        QVERIFY(!ok);
+        QVERIFY2(error.contains("missing.png"), qPrintable(error));
+
+        const QString wide =
+            write(pattern(4096, 2048, QImage::Format_RGB32), dir.filePath("wide.png"), "png");
+        error.clear();
+        QCOMPARE(probeImage(wide, &error, &ok, 16), QSize());
+        QVERIFY(!ok);
+        QVERIFY2(error.contains("needs 32 MB, more than the 16 MB budget"), qPrintable(error));
+        QCOMPARE(probeImage(wide, &error, &ok, 32), QSize(4096, 2048));
+        QVERIFY(ok);
+
+        const QString jpeg =
+            write(pattern(640, 480, QImage::Format_RGB32), dir.filePath("photo.jpg"), "jpeg");
+        QFile f(jpeg);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.resize(f.size() / 2));
+        f.close();
+        error.clear();
+        probeImage(jpeg, &error, &ok);
+        QVERIFY(!ok);
+        QVERIFY2(error.contains("truncated"), qPrintable(error));
+    }
+
     void sixteenBitImage_tensorIsItsValuesOver65535()
     {
         QImage img(3, 2, QImage::Format_RGBA64);

@@ -77,20 +77,25 @@ int imageBudgetMB()
     return kDefaultBudgetMB;
 }
 
-QImage readImage(const QString &path, QString *error, int budgetMB)
+namespace {
+
+// The checks before any pixel is decoded, on a reader set up as readImage() reads: the file
+// is readable, its decoded size fits `budgetMB`, a JPEG is complete. Returns the decoded
+// size with the EXIF orientation applied (invalid when the header does not give it).
+QSize checkBeforeDecoding(QImageReader &reader, const QString &path, QString *error, bool *ok,
+                          int budgetMB)
 {
-    quietColourProfileWarnings(); // before the header is read: libpng warns there
+    *ok = false;
     // QImageReader says "File not found" for a folder or an unreadable file: ask the system.
     if (const QString why = unreadableFileReason(path); !why.isEmpty()) {
         if (error)
             *error = tr("%1: %2").arg(path, why);
         return {};
     }
-    QImageReader reader(path);
     reader.setAutoTransform(true); // EXIF orientation: phone photos stand upright
     // The decoded size from the header, before any pixel is decoded: 8 bytes per pixel for
     // 16-bit images, 4 otherwise (Qt decodes to 32-bit formats).
-    const QSize size = reader.size();
+    QSize size = reader.size();
     if (size.isValid()) {
         const int bytesPerPixel = reader.imageFormat() == QImage::Format_RGBA64
                                           || reader.imageFormat() == QImage::Format_RGBX64
@@ -108,6 +113,8 @@ QImage readImage(const QString &path, QString *error, int budgetMB)
                              .arg(budgetMB);
             return {};
         }
+        if (reader.transformation().testFlag(QImageIOHandler::TransformationRotate90))
+            size.transpose();
     }
     if (reader.format() == "jpeg" && !jpegIsComplete(path)) {
         if (error)
@@ -116,6 +123,31 @@ QImage readImage(const QString &path, QString *error, int budgetMB)
                          .arg(path);
         return {};
     }
+    *ok = true;
+    return size;
+}
+
+} // namespace
+
+QSize probeImage(const QString &path, QString *error, bool *ok, int budgetMB)
+{
+    quietColourProfileWarnings(); // before the header is read: libpng warns there
+    QImageReader reader(path);
+    bool fine = false;
+    const QSize size = checkBeforeDecoding(reader, path, error, &fine, budgetMB);
+    if (ok)
+        *ok = fine;
+    return size;
+}
+
+QImage readImage(const QString &path, QString *error, int budgetMB)
+{
+    quietColourProfileWarnings(); // before the header is read: libpng warns there
+    QImageReader reader(path);
+    bool fine = false;
+    checkBeforeDecoding(reader, path, error, &fine, budgetMB);
+    if (!fine)
+        return {};
     // Qt refuses images above its own allocation limit (128 MB by default). The limit is
     // process-wide: set once, to the configured budget (the check above applies `budgetMB`
     // whenever the header gives the size; the limit catches formats whose header does not).

@@ -6,6 +6,7 @@
 #include "tensor.h"
 
 #include <QImage>
+#include <QSize>
 #include <QString>
 
 namespace convscope::ui {
@@ -31,6 +32,12 @@ void quietColourProfileWarnings();
 // would fill the missing part with grey). On failure returns a null image and a message in
 // *error.
 QImage readImage(const QString &path, QString *error, int budgetMB = imageBudgetMB());
+
+// Every check readImage() makes before decoding, without decoding: *ok false and *error set
+// when readImage() would refuse the file before reading its pixels. Returns the size the
+// decoded image will have (EXIF orientation applied), or an invalid size when the header does
+// not tell it. A batch checks all its images with it before reading any.
+QSize probeImage(const QString &path, QString *error, bool *ok, int budgetMB = imageBudgetMB());
 
 // 16 bits per channel (16-bit PNGs and TIFFs): kept end to end, pixel / 65535.
 bool isSixteenBit(const QImage &image);

@@ -11,18 +11,29 @@ namespace convscope::ui {
 
 ExportFileNames ExportFileNames::of(const ExportRequest &r)
 {
+    return of(r.baseName, r.output.shape);
+}
+
+ExportFileNames ExportFileNames::of(const QString &base, const core::Shape &outputShape)
+{
     ExportFileNames f;
-    f.base = r.baseName;
-    if (r.output.rank() == 4) {
-        f.samples = static_cast<int>(r.output.dim(0));
-        f.channels = static_cast<int>(r.output.dim(1));
+    f.base = base;
+    if (outputShape.size() == 4) {
+        f.samples = static_cast<int>(outputShape[0]);
+        f.channels = static_cast<int>(outputShape[1]);
     }
     return f;
 }
 
 QStringList exportFileNames(const ExportRequest &r, const ExportFormats &fm)
 {
-    const ExportFileNames f = ExportFileNames::of(r);
+    return exportFileNames(r.baseName, r.output.shape, r.network, fm);
+}
+
+QStringList exportFileNames(const QString &base, const core::Shape &outputShape,
+                            const core::Network &network, const ExportFormats &fm)
+{
+    const ExportFileNames f = ExportFileNames::of(base, outputShape);
     QStringList names;
     for (int n = 0; n < f.samples; ++n)
         for (int c = 0; c < f.channels; ++c) {
@@ -41,7 +52,7 @@ QStringList exportFileNames(const ExportRequest &r, const ExportFormats &fm)
         names << f.sheet(QStringLiteral("svg"));
     if (fm.pytorch) {
         names << f.input();
-        const auto convs = core::convLayers(r.network);
+        const auto convs = core::convLayers(network);
         for (int i = 0; i < static_cast<int>(convs.size()); ++i) {
             names << f.weight(i);
             if (convs[static_cast<std::size_t>(i)]->params.bias)
@@ -113,10 +124,8 @@ QStringList plannedFiles(const std::vector<ExportRequest> &requests, const Expor
     return paths;
 }
 
-QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOptions &options)
+QString checkOptions(const ExportOptions &options)
 {
-    if (requests.empty())
-        return QStringLiteral("nothing to export");
     if (!options.formats.any())
         return QStringLiteral("choose at least one format (%1)").arg(formatNames().join(", "));
     if (options.formats.svg && !svgSupported())
@@ -127,6 +136,15 @@ QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOp
         && (options.sheetWidth < 200 || options.sheetWidth > 20000))
         return QStringLiteral("contact sheet width must be between 200 and 20000 pixels, got %1")
             .arg(options.sheetWidth);
+    return {};
+}
+
+QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOptions &options)
+{
+    if (requests.empty())
+        return QStringLiteral("nothing to export");
+    if (QString e = checkOptions(options); !e.isEmpty())
+        return e;
     QSet<QString> seen;
     for (const ExportRequest &r : requests) {
         if (r.baseName.isEmpty() || r.baseName.contains('/') || r.baseName.contains('\\')

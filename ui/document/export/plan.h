@@ -75,8 +75,11 @@ struct ExportResult {
 // The absolute paths an export would write, in order; the sidecar comes last.
 QStringList plannedFiles(const std::vector<ExportRequest> &requests, const ExportOptions &options);
 
-// Checks everything that can be checked without writing (shapes, duplicate names, formats);
-// returns an empty string when fine.
+// The checks of the options alone (formats, folder, sheet width); empty when fine.
+QString checkOptions(const ExportOptions &options);
+
+// Checks everything that can be checked without writing (checkOptions, shapes, duplicate
+// names); returns an empty string when fine.
 QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOptions &options);
 
 // The name of every file one request writes, relative to the export folder.
@@ -104,9 +107,15 @@ struct ExportFileNames {
     QString json() const { return base + QStringLiteral("_export.json"); }
 
     static ExportFileNames of(const ExportRequest &r);
+    // Before the output exists: its [N, C, H, W] shape is enough.
+    static ExportFileNames of(const QString &base, const core::Shape &outputShape);
 };
 
 // The names `r` writes for `formats`, in the order of the export; the sidecar comes last.
 QStringList exportFileNames(const ExportRequest &r, const ExportFormats &formats);
+// The same before anything is computed: a batch checks every image's names (clashes,
+// existing files) before it writes the first one.
+QStringList exportFileNames(const QString &base, const core::Shape &outputShape,
+                            const core::Network &network, const ExportFormats &formats);
 
 } // namespace convscope::ui
