@@ -332,6 +332,7 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
     if (QString e = ui::checkOptions(options); !e.isEmpty())
         throw ValueError(e.toStdString());
     const int threads = parseThreads(a);
+    options.threads = threads;
 
     ui::ViewSettings view = session ? session->view : ui::ViewSettings{};
     if (auto g = a.value("colormap"); g && !ui::parseGradient(q(*g), &view.gradient))

@@ -135,6 +135,52 @@ private slots:
         }
     }
 
+    void colourPngs_areOpaqueRgbAndTheSameOnAnyThreadCount()
+    {
+        // Larger than a thread count's worth of maps, with both PNG kinds interleaved: the
+        // maps are encoded a group at a time on several threads and must land in order.
+        ExportRequest r = makeRequest();
+        core::Conv2dParams p = conv(r).params;
+        p.outChannels = 7;
+        const core::Tensor weight = randomTensor(core::weightShape(p), 4);
+        const core::Tensor bias = randomTensor({7}, 5);
+        r.network.layers = {core::makeConv2d(p, weight, bias)};
+        core::conv2d(r.input, weight, &bias, p, r.output);
+        ExportFormats f;
+        f.png = f.png16 = f.json = true;
+        QByteArray reference;
+        for (int threads : {1, 2, 3, 8}) {
+            QTemporaryDir dir;
+            ExportOptions o{dir.path(), f};
+            o.threads = threads;
+            const ExportResult res = exportResults({r}, o);
+            QVERIFY2(res.ok(), qPrintable(res.message));
+            QByteArray all;
+            for (const QString &path : res.files) {
+                QFile file(path);
+                QVERIFY(file.open(QIODevice::ReadOnly));
+                const QByteArray bytes = file.readAll();
+                if (!path.endsWith(".json"))
+                    all += bytes;
+                if (path.endsWith("_raw16.png") || !path.endsWith(".png"))
+                    continue;
+                // IHDR's colour type (byte 25): 2 = RGB, 6 would be RGBA.
+                QCOMPARE(int(bytes.at(25)), 2);
+                QCOMPARE(int(bytes.at(24)), 8); // 8 bits per channel
+            }
+            if (threads == 1)
+                reference = all;
+            else
+                QVERIFY2(all == reference, qPrintable(QStringLiteral("%1 threads").arg(threads)));
+            // The sidecar names each 16-bit map with its own scale, in the order written.
+            const QJsonArray maps =
+                readJson(dir.filePath("cat_export.json"))["png16"].toObject()["maps"].toArray();
+            QCOMPARE(maps.size(), 7);
+            for (int c = 0; c < 7; ++c)
+                QCOMPARE(maps[c].toObject()["channel"].toInt(), c);
+        }
+    }
+
     void png16AndSidecarRecoverValues()
     {
         QTemporaryDir dir;

@@ -161,7 +161,7 @@ void paintContactSheet(QPainter &p, const ExportRequest &r, int width)
         y += L.titleLineHeight;
     }
 
-    const ValueRange all = outputRange(r.output);
+    const OutputRanges ranges = outputRanges(r.output);
     const bool perMap = !isGlobal(r.view.rangeMode);
     for (int c = 0; c < L.channels; ++c) {
         const int row = c / L.cols;
@@ -169,7 +169,7 @@ void paintContactSheet(QPainter &p, const ExportRequest &r, int width)
         const double x0 = L.margin + col * (L.cellW + L.gap);
         const double y0 = L.gridTop + row * L.rowH;
         const QRectF target(x0 + (L.cellW - L.mapW) / 2, y0, L.mapW, L.mapH);
-        p.drawImage(target, renderChannel(r.output, 0, c, r.view));
+        p.drawImage(target, renderChannel(r.output, 0, c, r.view, ranges));
         p.setPen(QPen(QColor(160, 160, 160), 0));
         p.drawRect(target);
         p.setPen(Qt::black);
@@ -179,7 +179,7 @@ void paintContactSheet(QPainter &p, const ExportRequest &r, int width)
                    QStringLiteral("out[%1]").arg(c));
         if (perMap) {
             const ValueRange cr =
-                colourRange(r.view.rangeMode, r.view.gradient, mapRange(r.output, 0, c), all);
+                colourRange(r.view.rangeMode, r.view.gradient, ranges.of(0, c), ranges.all);
             p.setFont(L.smallFont);
             p.drawText(QRectF(x0, y0 + L.mapH + labelPx * 1.4, L.cellW, labelPx * 1.2),
                        Qt::AlignCenter,
@@ -209,13 +209,14 @@ void paintContactSheet(QPainter &p, const ExportRequest &r, int width)
     };
     QString caption;
     if (!perMap) {
-        const ValueRange cr = colourRange(r.view.rangeMode, r.view.gradient, all, all);
+        const ValueRange cr =
+            colourRange(r.view.rangeMode, r.view.gradient, ranges.all, ranges.all);
         const double span = static_cast<double>(cr.hi) - cr.lo;
         for (double v : niceTicks(cr.lo, cr.hi))
             tick(span > 0 ? (v - cr.lo) / span : 0.5, number(v));
         caption =
             QStringLiteral("colour scale shared by all maps: [%1, %2]; output values in [%3, %4]")
-                .arg(number(cr.lo), number(cr.hi), number(all.lo), number(all.hi));
+                .arg(number(cr.lo), number(cr.hi), number(ranges.all.lo), number(ranges.all.hi));
     } else if (r.view.gradient == Gradient::Diverging) {
         tick(0.0, QStringLiteral("\u2212max|v|"));
         tick(0.5, QStringLiteral("0"));

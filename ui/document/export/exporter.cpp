@@ -6,22 +6,43 @@
 
 #include "npy.h"
 #include "pytorchsnippet.h"
+#include "threadpool.h"
 
+#include <QBuffer>
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
+#include <QImageWriter>
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 namespace convscope::ui {
 
 namespace {
 
+// zlib level 1 (QImageWriter's quality 80): on 4K feature maps it encodes ~3x faster than
+// Qt's default level and the files came out no larger (measured: README, "Export speed").
+constexpr int kPngQuality = 80;
+
+QByteArray encodePng(const QImage &image)
+{
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    QImageWriter writer(&buffer, "png");
+    writer.setQuality(kPngQuality);
+    return writer.write(image) ? bytes : QByteArray();
+}
+
 // A failed save is nearly always a failed write (full disk, I/O error): the transaction
 // reports the device's reason then, and this text only when the device saw no error.
 bool writeImage(QIODevice *d, const QImage &image, QString *error)
 {
-    if (!image.save(d, "PNG")) {
+    QImageWriter writer(d, "png");
+    writer.setQuality(kPngQuality);
+    if (!writer.write(image)) {
         *error = QStringLiteral("PNG encoding failed");
         return false;
     }
@@ -34,6 +55,32 @@ bool writeNpy(QIODevice *d, const core::Tensor &t)
     return core::writeNpyTo(t, [d](const char *p, std::size_t n) {
         return d->write(p, static_cast<qint64>(n)) == static_cast<qint64>(n);
     });
+}
+
+// One per-map PNG of the export, encoded on a pool thread.
+struct MapPng {
+    int n = 0;
+    int c = 0;
+    bool raw16 = false; // png16, else the colour map
+    QString name;
+    QByteArray bytes;                 // the encoded file; empty after a failure
+    double offset = 0.0, scale = 0.0; // png16 only
+};
+
+void encodeMap(const ExportRequest &r, const OutputRanges &ranges, MapPng &m)
+{
+    const int width = static_cast<int>(r.output.dim(3));
+    const int height = static_cast<int>(r.output.dim(2));
+    if (m.raw16) {
+        const Png16 p16 = encodePng16(mapData(r.output, m.n, m.c), width, height);
+        m.offset = p16.offset;
+        m.scale = p16.scale;
+        m.bytes = encodePng(p16.image);
+        return;
+    }
+    // The colour maps are opaque: RGB, a quarter fewer bytes to filter and deflate than ARGB.
+    m.bytes = encodePng(
+        renderChannel(r.output, m.n, m.c, r.view, ranges).convertToFormat(QImage::Format_RGB888));
 }
 
 } // namespace
@@ -92,32 +139,49 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
     for (const ExportRequest &r : requests) {
         const ExportFileNames f = ExportFileNames::of(r);
         const ExportFormats &fm = options.formats;
-        const int width = static_cast<int>(r.output.dim(3));
-        const int height = static_cast<int>(r.output.dim(2));
         std::vector<Png16Scale> png16Maps;
-        for (int n = 0; n < f.samples; ++n) {
+        // The per-map PNGs, encoded `threads` at a time on the engine's pool (the encoding is
+        // most of an export's time); each group is written, in order, before the next one is
+        // encoded, so at most `threads` encoded maps wait in memory.
+        std::vector<MapPng> maps;
+        for (int n = 0; n < f.samples; ++n)
             for (int c = 0; c < f.channels; ++c) {
-                if (fm.png) {
-                    if (!next(f.png(n, c)))
-                        return cancelled();
-                    const QImage image = renderChannel(r.output, n, c, r.view);
-                    if (!tx.write(
-                            f.png(n, c),
-                            [&](QIODevice *d, QString *e) { return writeImage(d, image, e); },
-                            &error))
-                        return failed();
+                if (fm.png)
+                    maps.push_back({n, c, false, f.png(n, c), {}, 0.0, 0.0});
+                if (fm.png16)
+                    maps.push_back({n, c, true, f.png16(n, c), {}, 0.0, 0.0});
+            }
+        const OutputRanges ranges = fm.png ? outputRanges(r.output) : OutputRanges{};
+        const int threads =
+            options.threads > 0 ? options.threads : core::ThreadPool::hardwareThreads();
+        for (std::size_t first = 0; first < maps.size(); first += std::size_t(threads)) {
+            const std::size_t count = std::min(maps.size() - first, std::size_t(threads));
+            if (!next(maps[first].name))
+                return cancelled();
+            bool stopped = false;
+            core::ThreadPool::instance().run(
+                threads, static_cast<std::int64_t>(count),
+                [&](std::int64_t i) { encodeMap(r, ranges, maps[first + std::size_t(i)]); },
+                [&](std::int64_t) {
+                    stopped = progress && !progress(step / total, maps[first].name);
+                    return !stopped;
+                });
+            if (stopped)
+                return cancelled();
+            for (std::size_t i = first; i < first + count; ++i) {
+                MapPng &m = maps[i];
+                if (i != first && !next(m.name))
+                    return cancelled();
+                if (m.bytes.isEmpty()) {
+                    error = QStringLiteral("cannot write '%1' in folder '%2': PNG encoding failed")
+                                .arg(m.name, options.folder);
+                    return failed();
                 }
-                if (fm.png16) {
-                    if (!next(f.png16(n, c)))
-                        return cancelled();
-                    const Png16 p16 = encodePng16(mapData(r.output, n, c), width, height);
-                    if (!tx.write(
-                            f.png16(n, c),
-                            [&](QIODevice *d, QString *e) { return writeImage(d, p16.image, e); },
-                            &error))
-                        return failed();
-                    png16Maps.push_back({f.png16(n, c), n, c, p16.offset, p16.scale});
-                }
+                if (!tx.writeBytes(m.name, m.bytes, &error))
+                    return failed();
+                m.bytes = QByteArray();
+                if (m.raw16)
+                    png16Maps.push_back({m.name, m.n, m.c, m.offset, m.scale});
             }
         }
         if (fm.npy) {
@@ -131,7 +195,9 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
         if (fm.sheet) {
             if (!next(f.sheet("png")))
                 return cancelled();
-            const QImage sheet = renderContactSheet(r, options.sheetWidth);
+            // Opaque (a white page): RGB, like the maps.
+            const QImage sheet =
+                renderContactSheet(r, options.sheetWidth).convertToFormat(QImage::Format_RGB888);
             if (!tx.write(
                     f.sheet("png"),
                     [&](QIODevice *d, QString *e) { return writeImage(d, sheet, e); }, &error))

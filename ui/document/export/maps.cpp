@@ -35,12 +35,39 @@ ValueRange outputRange(const Tensor &output)
     return rangeOf(output.data.data(), output.data.size());
 }
 
-QImage renderChannel(const Tensor &output, int n, int c, const ViewSettings &view)
+OutputRanges outputRanges(const Tensor &output)
+{
+    OutputRanges r;
+    r.channels = static_cast<int>(output.dim(1));
+    const int samples = static_cast<int>(output.dim(0));
+    bool any = false;
+    for (int n = 0; n < samples; ++n)
+        for (int c = 0; c < r.channels; ++c) {
+            r.maps.push_back(mapRange(output, n, c));
+            // rangeOf's [0, 1] for a map without a finite value is no value of the output.
+            const float *d = mapData(output, n, c);
+            if (!std::any_of(d, d + mapSize(output), [](float v) { return std::isfinite(v); }))
+                continue;
+            r.all = any ? unite(r.all, r.maps.back()) : r.maps.back();
+            any = true;
+        }
+    if (!any)
+        r.all = outputRange(output);
+    return r;
+}
+
+QImage renderChannel(const Tensor &output, int n, int c, const ViewSettings &view,
+                     const OutputRanges &ranges)
 {
     const ValueRange range =
-        colourRange(view.rangeMode, view.gradient, mapRange(output, n, c), outputRange(output));
+        colourRange(view.rangeMode, view.gradient, ranges.of(n, c), ranges.all);
     return renderMap(mapData(output, n, c), static_cast<int>(output.dim(3)),
                      static_cast<int>(output.dim(2)), range, view.gradient);
+}
+
+QImage renderChannel(const Tensor &output, int n, int c, const ViewSettings &view)
+{
+    return renderChannel(output, n, c, view, outputRanges(output));
 }
 
 Png16 encodePng16(const float *data, int width, int height)

@@ -9,6 +9,7 @@
 #include <QImage>
 
 #include <cstddef>
+#include <vector>
 
 namespace convscope::ui {
 
@@ -16,7 +17,23 @@ namespace convscope::ui {
 ValueRange outputRange(const core::Tensor &output);
 ValueRange mapRange(const core::Tensor &output, int n, int c);
 
+// Both at once, in one pass over an [N, C, H, W] output: what colouring every map needs
+// (asking outputRange() per map re-reads the whole output once per map).
+struct OutputRanges {
+    std::vector<ValueRange> maps; // index n * channels + c
+    ValueRange all;
+    int channels = 0;
+    ValueRange of(int n, int c) const
+    {
+        return maps[static_cast<std::size_t>(n) * static_cast<std::size_t>(channels)
+                    + static_cast<std::size_t>(c)];
+    }
+};
+OutputRanges outputRanges(const core::Tensor &output);
+
 // One map (sample n, channel c) in the colours and range mode of `view`.
+QImage renderChannel(const core::Tensor &output, int n, int c, const ViewSettings &view,
+                     const OutputRanges &ranges);
 QImage renderChannel(const core::Tensor &output, int n, int c, const ViewSettings &view);
 
 // A map as 16-bit grayscale: value = offset + pixel * scale (scale 0 for a flat map).

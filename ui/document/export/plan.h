@@ -59,6 +59,7 @@ struct ExportOptions {
     ExportFormats formats;
     int sheetWidth = 1600;  // contact sheet width in pixels (PDF/SVG: same layout)
     bool overwrite = false; // replace existing files (the GUI asks first)
+    int threads = 0;        // maps encoded at once; 0 = every CPU the process may use
 };
 
 // fraction in [0, 1] and what is being written; return false to cancel.

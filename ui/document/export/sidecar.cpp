@@ -47,17 +47,17 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
                          const std::vector<Png16Scale> &png16, const QString &created)
 {
     const ExportFormats &fm = options.formats;
-    const ValueRange all = outputRange(r.output);
+    const OutputRanges ranges = outputRanges(r.output);
     QJsonArray mapRanges;
     for (int n = 0; n < static_cast<int>(r.output.dim(0)); ++n) {
         for (int c = 0; c < static_cast<int>(r.output.dim(1)); ++c) {
-            const ValueRange own = mapRange(r.output, n, c);
-            mapRanges.append(
-                QJsonObject{{"sample", n},
-                            {"channel", c},
-                            {"range", rangeJson(own)},
-                            {"colour_range",
-                             rangeJson(colourRange(r.view.rangeMode, r.view.gradient, own, all))}});
+            const ValueRange own = ranges.of(n, c);
+            mapRanges.append(QJsonObject{
+                {"sample", n},
+                {"channel", c},
+                {"range", rangeJson(own)},
+                {"colour_range",
+                 rangeJson(colourRange(r.view.rangeMode, r.view.gradient, own, ranges.all))}});
         }
     }
     QJsonArray png16Maps;
@@ -112,7 +112,7 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
                                   {"full_resolution", r.downscaledFrom.isEmpty()}};
     o["output"] = QJsonObject{{"shape", shapeJson(r.output.shape)},
                               {"dtype", "float32"},
-                              {"range", rangeJson(all)},
+                              {"range", rangeJson(ranges.all)},
                               {"maps", mapRanges}};
     o["view"] = QJsonObject{{"colormap", gradientName(r.view.gradient)},
                             {"range_mode", rangeModeName(r.view.rangeMode)}};
