@@ -13,8 +13,12 @@
 #include "ids.h"
 #include "kernels.h"
 #include "layerstackmodel.h"
+#include "lesson.h"
 #include "mainwindow.h"
+#include "quiz.h"
 #include "receptivefieldcontroller.h"
+#include "teachingmode.h"
+#include "teachingpanel.h"
 
 #ifdef __GLIBC__
 #endif
@@ -67,6 +71,16 @@ void applyScreenshotState(MainWindow &w, const QString &state)
         p.padding = {12, 12};
         p.kernel = {5, 5};
         p.paddingMode = core::PaddingMode::Reflect;
+    } else if (state.startsWith(QLatin1String("lesson"))) {
+        // A lesson step as a class sees it: the dilation lesson's first question (which
+        // pixels does an output read, on a 9x9 grid), answered and revealed in
+        // prepareScreenshot; "lesson-presentation" on the projector.
+        for (const QString &path : shippedLessonPaths())
+            if (path.contains(QLatin1String("dilation")))
+                w.openFile(path);
+        if (state == QLatin1String("lesson-presentation"))
+            w.setPresentationMode(true);
+        return;
     } else if (state == QLatin1String("dark")) {
         w.setTheme(MainWindow::Theme::Dark);
     } else if (state == QLatin1String("receptive-field") || state == QLatin1String("explain")) {
@@ -161,6 +175,10 @@ QWidget *prepareScreenshot(MainWindow &w, const QString &state)
             dock->resize(720, 860);
             return dock;
         }
+    } else if (state.startsWith(QLatin1String("lesson"))) {
+        TeachingPanel *panel = w.teaching()->panel();
+        if (panel->question())
+            panel->revealWith(core::correctAnswer(*panel->question()));
     } else if (state == QLatin1String("kernel-short")) {
         // A short Kernel dock (the Parameters dock takes the height): it must scroll, not
         // draw its boxes over each other.

@@ -38,6 +38,7 @@ public:
     explicit ConnectivityMatrix(ConnectivityView *view) : QWidget(view), m_view(view)
     {
         setObjectName(QStringLiteral("connectivityMatrix"));
+        setAccessibleName(ConnectivityView::tr("Channel connectivity"));
         setMinimumSize(160, 140);
         setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
     }
@@ -136,6 +137,7 @@ private:
 ConnectivityView::ConnectivityView(QWidget *parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("connectivityView"));
+    setAccessibleName(tr("Connectivity"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     m_matrix = new ConnectivityMatrix(this);

@@ -90,6 +90,7 @@ Conv2dParamsForm::Conv2dParamsForm(const Options &options, QWidget *parent)
     if (m_options.sliders) {
         m_outSlider = makeSlider(QStringLiteral("outChannelsSlider"), limits::kChannels.lo,
                                  limits::kChannelsSlider);
+        m_outSlider->setAccessibleName(tr("out_channels slider"));
         grid->addWidget(m_outSlider, row++, 1, 1, 4);
         connect(m_outSlider, &QSlider::sliderPressed, this, [this] { ++m_dragSerial; });
         connect(m_outSlider, &QSlider::valueChanged, this, [this](int v) {
@@ -219,6 +220,7 @@ QSpinBox *Conv2dParamsForm::makeSpin(const QString &base, int lo, int hi, const 
     QString field = tip.section(QLatin1Char(':'), 0, 0).section(QStringLiteral(" ("), 0, 0);
     if (tip.endsWith(tr("height")) || tip.endsWith(tr("width")))
         field += QLatin1Char(' ') + tip.section(QLatin1Char(' '), -1);
+    s->setAccessibleName(field); // a screen reader says "kernel_size width", not the row's label
     connect(s, &RangeSpinBox::outOfRange, this, [this, s, field](qlonglong typed) {
         m_rangeNote->setText(tr("%1: %2 is outside %3..%4, the range this editor offers; it "
                                 "stays %5.")
@@ -284,6 +286,7 @@ Conv2dParamsForm::addPair(QGridLayout *grid, int &row, const QString &base, cons
         pair.link->setCheckable(true);
         pair.link->setText(QStringLiteral("="));
         pair.link->setToolTip(tr("Linked: height and width change together (square)"));
+        pair.link->setAccessibleName(tr("%1: height and width linked").arg(what));
         pair.link->setChecked(true);
         grid->addWidget(pair.h, row, 1);
         grid->addWidget(new QLabel(QStringLiteral("×")), row, 2);
@@ -314,6 +317,7 @@ Conv2dParamsForm::addPair(QGridLayout *grid, int &row, const QString &base, cons
         pair.label->setBuddy(pair.h);
     if (m_options.sliders) {
         pair.slider = makeSlider(base + QStringLiteral("Slider"), lo, std::min(hi, sliderHi));
+        pair.slider->setAccessibleName(tr("%1 slider").arg(what));
         grid->addWidget(pair.slider, row++, 1, 1, 4);
         QSlider *slider = pair.slider;
         QToolButton *link = pair.link;

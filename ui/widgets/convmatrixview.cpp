@@ -35,6 +35,7 @@ ConvMatrixView::ConvMatrixView(Session *session, QWidget *parent)
       m_transpose(new QCheckBox(tr("Transpose (ConvTranspose2d)"))), m_caption(new QLabel)
 {
     setMouseTracking(true);
+    setAccessibleName(tr("Convolution as a matrix"));
     m_caption->setWordWrap(true);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);

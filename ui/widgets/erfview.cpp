@@ -14,6 +14,7 @@ namespace convscope::ui {
 ErfView::ErfView(QWidget *parent) : QWidget(parent)
 {
     setAttribute(Qt::WA_OpaquePaintEvent, false);
+    setAccessibleName(tr("Effective receptive field"));
 }
 
 void ErfView::setResult(std::shared_ptr<const ErfResult> result, const QImage &image)

@@ -51,6 +51,7 @@ ExplainPanel::ExplainPanel(QWidget *parent) : QWidget(parent)
     layout->addWidget(m_header);
     m_body = new QTextBrowser;
     m_body->setObjectName(QStringLiteral("explainBody"));
+    m_body->setAccessibleName(tr("Explanation of the selected output"));
     m_body->setOpenLinks(false);
     m_body->setFrameShape(QFrame::NoFrame);
     layout->addWidget(m_body, 1);

@@ -198,10 +198,12 @@ FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
     m_gradientBox->setObjectName(QStringLiteral("gradient"));
     m_gradientBox->addItems({tr("Diverging (signed)"), tr("Grayscale"), tr("Viridis")});
     m_gradientBox->setToolTip(tr("Colour gradient of the feature maps"));
+    m_gradientBox->setAccessibleName(tr("Colour gradient"));
     bar->addWidget(m_gradientBox);
     m_rangeBox = new QComboBox;
     m_rangeBox->setObjectName(QStringLiteral("rangeMode"));
     m_rangeBox->addItems({tr("Per-map range"), tr("Global range")});
+    m_rangeBox->setAccessibleName(tr("Colour range"));
     m_rangeBox->setToolTip(tr("Per-map: each map uses its own min..max. Global: one scale for "
                               "all maps, so channels can be compared."));
     m_toolGroups.push_back(m_colourControls);
@@ -212,9 +214,11 @@ FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
     m_prev = new QToolButton;
     m_prev->setArrowType(Qt::LeftArrow);
     m_prev->setToolTip(tr("Previous page of maps (Page Up)"));
+    m_prev->setAccessibleName(tr("Previous page of maps"));
     m_next = new QToolButton;
     m_next->setArrowType(Qt::RightArrow);
     m_next->setToolTip(tr("Next page of maps (Page Down)"));
+    m_next->setAccessibleName(tr("Next page of maps"));
     m_pageLabel = new QLabel;
     m_pageLabel->setObjectName(QStringLiteral("pageLabel"));
     m_perPageBox = new QComboBox;
@@ -222,6 +226,7 @@ FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
     for (int n : {4, 8, 16, 32, 64})
         m_perPageBox->addItem(tr("%1 per page").arg(n), n);
     m_perPageBox->setCurrentIndex(2);
+    m_perPageBox->setAccessibleName(tr("Maps per page"));
     pagerBar->addWidget(m_prev);
     pagerBar->addWidget(m_pageLabel);
     pagerBar->addWidget(m_next);
@@ -247,6 +252,7 @@ FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
     layout->addWidget(m_banner);
 
     m_scalePlot = new QCustomPlot;
+    m_scalePlot->setAccessibleName(tr("Colour scale"));
     m_scalePlot->plotLayout()->clear();
     m_scale = new QCPColorScale(m_scalePlot);
     m_scale->setType(QCPAxis::atBottom);
@@ -258,6 +264,7 @@ FeatureMapGrid::FeatureMapGrid(Session *session, QWidget *parent)
     layout->addWidget(m_scalePlot);
 
     m_scroll = new QScrollArea;
+    m_scroll->setAccessibleName(tr("Feature maps"));
     m_scroll->setFrameShape(QFrame::NoFrame);
     m_scroll->setWidgetResizable(true);
     m_gridHost = new QWidget;
@@ -405,7 +412,8 @@ QCustomPlot *FeatureMapGrid::makePlot()
     p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     p->setMouseTracking(true);
     p->setAntialiasedElements(QCP::aeNone);
-    p->setFocusPolicy(Qt::NoFocus);
+    // Tab reaches the maps; the arrow keys then move the selected output (keyPressed).
+    p->setFocusPolicy(Qt::StrongFocus);
     p->installEventFilter(this);
     const int slot = static_cast<int>(m_plots.size());
     auto *layer = new MapLayer(p);
@@ -554,6 +562,11 @@ void FeatureMapGrid::redraw(bool newResult)
             text += QStringLiteral("  %1 … %2")
                         .arg(formatValue(ranges[s].lo), formatValue(ranges[s].hi));
         title->setText(text);
+        // What a screen reader says for the map: its channel and its values.
+        m_plots[s]->setAccessibleName(tr("Feature map out[%1]").arg(first + i));
+        m_plots[s]->setAccessibleDescription(
+            tr("values %1 to %2; arrow keys select an output")
+                .arg(formatValue(ranges[s].lo), formatValue(ranges[s].hi)));
         MapLayer *layer = m_layers[s];
         layer->result = m_shown;
         layer->channel = first + i;
@@ -684,8 +697,14 @@ void FeatureMapGrid::applyPalette()
         p->setBackground(bg);
         if (p->plotLayout()->elementCount() > 0)
             if (auto *t = qobject_cast<QCPTextElement *>(p->plotLayout()->element(0, 0))) {
-                t->setTextColor(fg);
-                t->setFont(font());
+                // The map with the keyboard focus says so in its title.
+                const bool focused = p->hasFocus();
+                t->setTextColor(focused ? pal.color(QPalette::Highlight) : fg);
+                QFont f = font();
+                f.setBold(focused);
+                f.setUnderline(focused);
+                t->setFont(f);
+                p->replot(QCustomPlot::rpQueuedReplot);
             }
     };
     for (auto *p : m_plots) {
@@ -760,7 +779,55 @@ bool FeatureMapGrid::eventFilter(QObject *watched, QEvent *event)
 {
     if (event->type() == QEvent::Leave)
         emit hovered(QString());
+    const auto it = std::find(m_plots.begin(), m_plots.end(), watched);
+    if (it != m_plots.end()) {
+        const int slot = static_cast<int>(it - m_plots.begin());
+        if (event->type() == QEvent::KeyPress && keyPressed(slot, static_cast<QKeyEvent *>(event)))
+            return true;
+        if (event->type() == QEvent::FocusIn || event->type() == QEvent::FocusOut)
+            applyPalette(); // the focused map's title shows it has the keys
+    }
     return QWidget::eventFilter(watched, event);
+}
+
+bool FeatureMapGrid::keyPressed(int slot, const QKeyEvent *event)
+{
+    if (!m_shown || slot >= m_visible || m_mapW <= 0 || m_mapH <= 0)
+        return false;
+    // The keyboard's way to click an output: the arrows move the selection from the selected
+    // output (Shift: 8 pixels at a time), Return or Space selects the output under the cursor.
+    const int step = (event->modifiers() & Qt::ShiftModifier) ? 8 : 1;
+    int dy = 0, dx = 0;
+    switch (event->key()) {
+    case Qt::Key_Left: dx = -step; break;
+    case Qt::Key_Right: dx = step; break;
+    case Qt::Key_Up: dy = -step; break;
+    case Qt::Key_Down: dy = step; break;
+    case Qt::Key_Home:
+    case Qt::Key_End:
+    case Qt::Key_Return:
+    case Qt::Key_Enter:
+    case Qt::Key_Space: break;
+    default: return false;
+    }
+    if (event->modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier))
+        return false; // Ctrl+PgUp and friends stay the window's shortcuts
+    // Start from the selected output when there is one (a click, Explain, a lesson step).
+    std::pair<int, int> at = m_keyCursor.value_or(std::pair<int, int>{0, 0});
+    if (m_highlight.y && m_highlight.x)
+        at = {int(*m_highlight.y), int(*m_highlight.x)};
+    if (event->key() == Qt::Key_Home)
+        at = {0, 0};
+    else if (event->key() == Qt::Key_End)
+        at = {m_mapH - 1, m_mapW - 1};
+    at = {std::clamp(at.first + dy, 0, m_mapH - 1), std::clamp(at.second + dx, 0, m_mapW - 1)};
+    m_keyCursor = at;
+    const int channel = firstChannel() + slot;
+    emit outputClicked(channel, at.first, at.second);
+    const QString text = hoverText(channel, at.first, at.second);
+    m_plots[static_cast<std::size_t>(slot)]->setAccessibleDescription(text);
+    emit hovered(text);
+    return true;
 }
 
 void FeatureMapGrid::changeEvent(QEvent *event)

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 class QCustomPlot;
@@ -21,6 +22,7 @@ class QLabel;
 class QScrollArea;
 class QSpinBox;
 class QGridLayout;
+class QKeyEvent;
 class QVBoxLayout;
 class QToolButton;
 
@@ -94,6 +96,8 @@ private:
     void updatePager();
     void applyPalette();
     void syncRanges(QCustomPlot *source);
+    // Arrow keys, Home/End, Return and Space on the focused map of `slot`; true if used.
+    bool keyPressed(int slot, const QKeyEvent *event);
     QCustomPlot *makePlot();
 
     Session *m_session;
@@ -101,6 +105,7 @@ private:
     std::shared_ptr<const ComputeResult> m_override; // setShownResult
     MapHighlight m_highlight;
     QPointF m_pressPos;
+    std::optional<std::pair<int, int>> m_keyCursor; // (y, x) the keyboard selected last
     QWidget *m_colourControls;
     QWidget *m_pageControls;
     QVBoxLayout *m_toolbar;              // lines of tool groups

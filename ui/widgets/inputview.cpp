@@ -110,8 +110,10 @@ QImage buildPaddedImage(const QImage &source, bool gray, int top, int bottom, in
 InputView::InputView(Session *session, QWidget *parent) : QWidget(parent), m_session(session)
 {
     setObjectName(QStringLiteral("inputView"));
+    setAccessibleName(tr("Input image"));
     auto dirty = [this] {
         m_dirty = true;
+        setAccessibleDescription(caption()); // what is fed, and the padding around it
         update();
     };
     connect(session, &Session::imageChanged, this, dirty);

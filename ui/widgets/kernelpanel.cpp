@@ -297,7 +297,9 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
                                  "to any kernel size. Each input channel of a group gets the "
                                  "kernel divided by the channels per group, so the output is "
                                  "the filter applied to their mean. Bias is set to 0."));
+    m_presetCombo->setAccessibleName(tr("Preset"));
     m_scopeCombo = new QComboBox(makeBox);
+    m_scopeCombo->setAccessibleName(tr("Apply the preset to"));
     m_scopeCombo->addItem(tr("every output channel"));
     m_scopeCombo->addItem(tr("selected output channel"));
     m_applyButton = new QPushButton(tr("Apply"), makeBox);
@@ -308,6 +310,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     m_seedSpin->setRange(0, std::numeric_limits<int>::max());
     m_seedSpin->setValue(0);
     m_seedSpin->setAccelerated(true);
+    m_seedSpin->setAccessibleName(tr("Seed"));
     m_seedSpin->setToolTip(tr("The same seed gives the same weights on every computer, so a "
                               "class can reproduce them. (Same distribution as PyTorch, not "
                               "the same numbers as torch.manual_seed.)"));
@@ -339,9 +342,11 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     m_shapeLabel->setTextFormat(Qt::RichText);
     m_outSpin = new QSpinBox(kernelBox);
     m_outSpin->setPrefix(tr("out "));
+    m_outSpin->setAccessibleName(tr("Kernel of output channel"));
     m_outSpin->setToolTip(tr("Output channel: which feature map this kernel makes"));
     m_inSpin = new QSpinBox(kernelBox);
     m_inSpin->setPrefix(tr("in "));
+    m_inSpin->setAccessibleName(tr("Kernel of input channel"));
     m_inSpin->setToolTip(tr("Input channel within the output channel's group"));
     m_pairLabel = new QLabel(kernelBox);
     m_pairLabel->setTextFormat(Qt::RichText);
@@ -352,6 +357,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
 
     m_kernelTable = new FittedTable(kernelBox);
     m_kernelTable->setObjectName(QStringLiteral("kernelTable"));
+    m_kernelTable->setAccessibleName(tr("Kernel weights"));
     styleValueTable(m_kernelTable);
     const auto showRefusal = [this](const QString &why) {
         m_typingNote->setText(why);
@@ -392,6 +398,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     auto *biasBox = new QGroupBox(tr("Bias"), content);
     m_biasTable = new QTableWidget(biasBox);
     m_biasTable->setObjectName(QStringLiteral("biasTable"));
+    m_biasTable->setAccessibleName(tr("Bias values"));
     styleValueTable(m_biasTable);
     // The list takes what the kernel grid leaves (its own hint would squeeze the grid).
     m_biasTable->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
@@ -412,6 +419,7 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
 
     auto *scroll = new VerticalScrollArea(content, this);
     scroll->setObjectName(QStringLiteral("kernelPanelScroll"));
+    scroll->setAccessibleName(tr("Kernel panel"));
     // On the window colour like the other docks, not on the (white) Base of a list.
     scroll->setBackgroundRole(QPalette::Window);
     scroll->viewport()->setBackgroundRole(QPalette::Window);

@@ -55,6 +55,7 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     auto *scroll = new QScrollArea;
+    scroll->setAccessibleName(tr("Layers"));
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     auto *content = new QWidget;
@@ -65,6 +66,7 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
 
     m_list = new QListWidget;
     m_list->setObjectName(QStringLiteral("layerList"));
+    m_list->setAccessibleName(tr("Layers of the stack"));
     m_list->setToolTip(tr("The stack, network input first. Layer 1 is edited in the Parameters "
                           "and Kernel panels."));
     m_list->setMaximumHeight(120);
@@ -120,6 +122,7 @@ LayerStackPanel::LayerStackPanel(LayerStackModel *model, QWidget *parent)
 
     m_table = new QTableWidget(0, int(tableColumns().size()));
     m_table->setObjectName(QStringLiteral("receptiveFieldTable"));
+    m_table->setAccessibleName(tr("Receptive field of each layer"));
     m_table->setHorizontalHeaderLabels(tableColumns());
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);

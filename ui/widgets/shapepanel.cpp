@@ -68,6 +68,7 @@ ShapePanel::ShapePanel(Session *session, QWidget *parent) : QWidget(parent), m_s
     // (~2 ms of each live redraw, bench-ui); the view lays it out once, at its own width.
     m_text = new QTextBrowser;
     m_text->setObjectName(QStringLiteral("shapeText"));
+    m_text->setAccessibleName(tr("Shapes and formulas"));
     m_text->setFrameShape(QFrame::NoFrame);
     m_text->setOpenLinks(false);
     m_text->document()->setDocumentMargin(8);

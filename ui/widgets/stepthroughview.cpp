@@ -53,6 +53,7 @@ StepThroughView::StepThroughView(QWidget *parent) : QWidget(parent)
 {
     setMouseTracking(false);
     setFocusPolicy(Qt::ClickFocus);
+    setAccessibleName(tr("Step-through grid"));
     // Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
     m_normal = {QColor(0xff, 0xff, 0xff), QColor(0x20, 0x20, 0x20), QColor(0x70, 0x70, 0x70),
                 QColor(0xa0, 0xa0, 0xa0), QColor(0xe9, 0xe9, 0xe9), QColor(0x68, 0x68, 0x68),

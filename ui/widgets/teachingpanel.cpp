@@ -98,6 +98,7 @@ void TeachingPanel::buildUi()
     auto *middle = new QHBoxLayout;
     m_middle = middle;
     auto *side = new QVBoxLayout;
+    m_side = side;
     layout->addWidget(m_caption);
     layout->addLayout(middle, 1);
     connect(m_prevStep, &QPushButton::clicked, this, &TeachingPanel::previousLessonStep);
@@ -119,6 +120,7 @@ void TeachingPanel::buildUi()
         auto *b = new QToolButton(this);
         b->setIcon(style()->standardIcon(icon));
         b->setToolTip(tip);
+        b->setAccessibleName(tip.section(QStringLiteral(" ("), 0, 0)); // without the key
         b->setAutoRaise(false);
         transport->addWidget(b);
         return b;
@@ -130,6 +132,7 @@ void TeachingPanel::buildUi()
     m_last = tool(QStyle::SP_MediaSkipForward, tr("Last position (End)"));
     m_scrub = new QSlider(Qt::Horizontal, this);
     m_scrub->setToolTip(tr("Scrub to any output position"));
+    m_scrub->setAccessibleName(tr("Output position"));
     transport->addWidget(m_scrub, 1);
     m_stepLabel = new QLabel(this);
     m_stepLabel->setMinimumWidth(
@@ -140,6 +143,7 @@ void TeachingPanel::buildUi()
         m_speed->addItem(tr("%1 steps/s").arg(s), s);
     m_speed->setCurrentIndex(2);
     m_speed->setToolTip(tr("Playback speed"));
+    m_speed->setAccessibleName(tr("Playback speed"));
     transport->addWidget(m_speed);
     m_loopBox = new QCheckBox(tr("Loop"), this);
     transport->addWidget(m_loopBox);
@@ -176,6 +180,7 @@ void TeachingPanel::buildUi()
          {GridPattern::Ramp, GridPattern::Edge, GridPattern::Checker, GridPattern::Digits})
         m_source->addItem(tr("pattern: %1").arg(identifier(p)), identifier(p));
     m_source->addItem(tr("crop of the image"), QStringLiteral("image"));
+    m_source->setAccessibleName(tr("Input grid"));
     inputRow->addWidget(m_source);
     m_gridH = new QSpinBox(m_inputRow);
     m_gridW = new QSpinBox(m_inputRow);
@@ -185,6 +190,8 @@ void TeachingPanel::buildUi()
     }
     m_gridH->setToolTip(tr("Grid height (up to 16 so the numbers stay readable)"));
     m_gridW->setToolTip(tr("Grid width"));
+    m_gridH->setAccessibleName(tr("Grid height"));
+    m_gridW->setAccessibleName(tr("Grid width"));
     inputRow->addWidget(m_gridH);
     inputRow->addWidget(new QLabel(QStringLiteral("×"), m_inputRow));
     inputRow->addWidget(m_gridW);
@@ -195,6 +202,8 @@ void TeachingPanel::buildUi()
         s->setRange(0, 100000);
     m_cropY->setToolTip(tr("Top row of the crop in the image (snapped to the stride)"));
     m_cropX->setToolTip(tr("Left column of the crop in the image (snapped to the stride)"));
+    m_cropY->setAccessibleName(tr("Crop top row"));
+    m_cropX->setAccessibleName(tr("Crop left column"));
     inputRow->addWidget(m_cropY);
     inputRow->addWidget(m_cropX);
     m_followBox = new QCheckBox(tr("Follow main window"), m_inputRow);
@@ -232,6 +241,7 @@ void TeachingPanel::buildUi()
     m_quizKind = new QComboBox(m_quizBox);
     for (core::QuizKind k : core::allQuizKinds())
         m_quizKind->addItem(quizTitle(k), static_cast<int>(k));
+    m_quizKind->setAccessibleName(tr("Question"));
     m_ask = new QPushButton(tr("Ask"), m_quizBox);
     m_scoreLabel = new QLabel(m_quizBox);
     quiz->addWidget(m_quizKind);
@@ -242,6 +252,7 @@ void TeachingPanel::buildUi()
     // word-wrapped label in a group box does not grow reliably.
     m_verdictLabel = new QTextBrowser(m_quizBox);
     m_verdictLabel->setObjectName(QStringLiteral("quizText"));
+    m_verdictLabel->setAccessibleName(tr("Question and verdict"));
     m_verdictLabel->setFrameShape(QFrame::NoFrame);
     m_verdictLabel->viewport()->setAutoFillBackground(false);
     quiz->addWidget(m_verdictLabel, 1);
@@ -249,6 +260,7 @@ void TeachingPanel::buildUi()
     m_answer = new QLineEdit(m_quizBox);
     m_answer->setObjectName(QStringLiteral("answer"));
     m_answer->setPlaceholderText(tr("your answer"));
+    m_answer->setAccessibleName(tr("Your answer"));
     m_reveal = new QPushButton(tr("Reveal"), m_quizBox);
     answerRow->addWidget(m_answer, 1);
     answerRow->addWidget(m_reveal);
@@ -275,6 +287,7 @@ void TeachingPanel::buildUi()
     m_lessonKeys = {key(QKeySequence(Qt::Key_PageDown), [this] { nextLessonStep(); }),
                     key(QKeySequence(Qt::Key_PageUp), [this] { previousLessonStep(); })};
     setFocusPolicy(Qt::StrongFocus);
+    setAccessibleName(tr("Teaching: step through the convolution"));
 
     syncLessonBar();
     syncInputControls();
@@ -630,6 +643,20 @@ void TeachingPanel::onPixelClicked(std::int64_t, std::int64_t y, std::int64_t x)
     m_answer->setText(tr("%n pixel(s) chosen", nullptr, static_cast<int>(m_clicked.size())));
 }
 
+std::optional<core::Verdict> TeachingPanel::revealWith(const core::Answer &given)
+{
+    if (!m_question || m_verdict)
+        return m_verdict;
+    if (core::expectsNumber(m_question->kind)) {
+        m_answer->setText(given.number ? QString::number(*given.number) : QString());
+    } else {
+        m_clicked = given.pixels;
+        m_view->setSelection(m_clicked);
+        m_answer->setText(tr("%n pixel(s) chosen", nullptr, static_cast<int>(m_clicked.size())));
+    }
+    return reveal();
+}
+
 std::optional<core::Verdict> TeachingPanel::reveal()
 {
     if (!m_question)
@@ -680,11 +707,12 @@ void TeachingPanel::showQuizText(const QString &prompt)
                                .arg(c)
                                .arg(StepThroughView::formatValue(in.at(0, c, px.y, px.x)));
         }
-        html += QStringLiteral("<p style=\"color:%1\"><b>%2</b></p><p>%3</p>")
-                    .arg(m_verdict->correct ? QStringLiteral("#009e73") : QStringLiteral("#d55e00"))
-                    .arg(verdictText().section(QLatin1Char('.'), 0, 0).toHtmlEscaped()
-                         + QLatin1Char('.'))
-                    .arg(explanation.toHtmlEscaped());
+        // The verdict first: the room sees it without scrolling past the question.
+        html = QStringLiteral("<p style=\"color:%1\"><b>%2</b></p>")
+                   .arg(m_verdict->correct ? QStringLiteral("#009e73") : QStringLiteral("#d55e00"))
+                   .arg(verdictText().section(QLatin1Char('.'), 0, 0).toHtmlEscaped()
+                        + QLatin1Char('.'))
+               + html + QStringLiteral("<p>%1</p>").arg(explanation.toHtmlEscaped());
     }
     m_verdictLabel->setHtml(html);
 }
@@ -883,8 +911,18 @@ void TeachingPanel::setPresentationMode(bool on)
     // Only the lesson's panels: the grid chooser is an authoring tool.
     m_inputRow->setVisible(!on);
     // Large text needs a wider quiz column.
-    m_middle->setStretch(0, on ? 2 : 3);
-    m_middle->setStretch(1, 1);
+    m_middle->setStretch(0, 3);
+    m_middle->setStretch(1, on ? 2 : 1);
+    // Projected, the grid takes the whole height beside a column of caption and quiz (across
+    // the top, a caption in large type left a projector's grid a few rows tall).
+    if (auto *top = qobject_cast<QBoxLayout *>(layout())) {
+        top->removeWidget(m_caption);
+        m_side->removeWidget(m_caption);
+        if (on)
+            m_side->insertWidget(0, m_caption);
+        else
+            top->insertWidget(top->indexOf(m_lessonBar) + 1, m_caption);
+    }
     applyFonts();
 }
 
@@ -903,6 +941,10 @@ void TeachingPanel::applyFonts()
     if (m_presentation)
         caption.setPointSizeF(caption.pointSizeF() * 1.1);
     m_caption->setFont(caption);
+    // The transport's icons grow with the text, to be seen (and hit) from afar.
+    const int icon = QFontMetrics(font()).height();
+    for (QToolButton *b : {m_first, m_back, m_play, m_forward, m_last})
+        b->setIconSize(QSize(icon, icon));
     renderCaption();
 }
 

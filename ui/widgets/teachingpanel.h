@@ -27,6 +27,7 @@ class QTimer;
 class QToolButton;
 class QGroupBox;
 class QHBoxLayout;
+class QVBoxLayout;
 class QTextBrowser;
 
 namespace convscope::ui {
@@ -81,6 +82,8 @@ public:
     // Checks the typed number or the clicked pixels, reveals and explains. Counts towards
     // the score once per question.
     std::optional<core::Verdict> reveal();
+    // Gives `given` as the class's answer (typed number or chosen pixels) and reveals.
+    std::optional<core::Verdict> revealWith(const core::Answer &given);
     const std::vector<core::Pixel> &clickedPixels() const { return m_clicked; }
     int score() const { return m_score; }
     int answered() const { return m_answered; }
@@ -193,6 +196,7 @@ private:
     QLabel *m_problemLabel = nullptr;
     QGroupBox *m_quizBox = nullptr;
     QHBoxLayout *m_middle = nullptr;
+    QVBoxLayout *m_side = nullptr; // the column beside the grid: caption (presenting), quiz
     QComboBox *m_quizKind = nullptr;
     QPushButton *m_ask = nullptr;
     QLineEdit *m_answer = nullptr;

@@ -384,22 +384,25 @@ bool ExportActions::openSessionFile(const QString &path)
     return true;
 }
 
-void ExportActions::saveSession()
+bool ExportActions::saveSession()
 {
     QString path = QFileDialog::getSaveFileName(
         m_window, tr("Save Session"),
         QDir(lastFolder(&Settings::sessionFolder)).filePath("session.convscope.json"),
         tr("convscope sessions (*.convscope.json)"));
     if (path.isEmpty())
-        return;
+        return false;
     if (!path.endsWith(".json"))
         path += ".convscope.json";
     QString error;
     if (!ui::saveSession(path, sessionStateFor(*m_session, m_stack), &error)) {
         warn(tr("Save Session"), error);
-        return;
+        return false;
     }
     rememberFolder(&Settings::sessionFolder, QFileInfo(path).absolutePath());
+    if (m_undo)
+        m_undo->setClean(); // what the window shows is what the file holds
+    return true;
 }
 
 void ExportActions::importWeights()

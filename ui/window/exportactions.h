@@ -81,7 +81,7 @@ public slots:
     void exportMaps();
     void openSession();
     bool openSessionFile(const QString &path); // false (and a warning shown) on failure
-    void saveSession();
+    bool saveSession(); // false when cancelled or refused (a warning says why)
     void importWeights();
     // Import Weights without its file dialog: one weight .npy and optionally a bias .npy.
     // Weights of another shape offer to change the layer to the one that owns them.

@@ -15,6 +15,7 @@
 #include "inputview.h"
 #include "kernelbinding.h"
 #include "kernelpanel.h"
+#include "keyboardpolicy.h"
 #include "layerstackmodel.h"
 #include "layerstackpanel.h"
 #include "parameterpanel.h"
@@ -102,8 +103,14 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_session, &Session::imageChanged, this, &MainWindow::updateStatus);
     connect(m_session, &Session::imageChanged, this, &MainWindow::updateTitle);
     connect(m_undo, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+    // Wheel, Tab and Undo behave the same in every dock and dialog (keyboardpolicy.h).
+    new KeyboardPolicy(this);
 
     setWindowIcon(QIcon(QStringLiteral(":/convscope/convscope.png")));
+    // An explicit minimum keeps the layout from growing the window to the sum of its panels'
+    // minimum sizes (presentation fonts, teaching mode): that pushed it past a 1024x768
+    // screen and un-maximised it. A panel that needs more than it gets scrolls or squeezes.
+    setMinimumSize(640, 480);
     if (const QScreen *screen = this->screen())
         resize(firstLaunchSize(screen->availableGeometry().size()));
     else
@@ -450,10 +457,34 @@ void MainWindow::updateStatus()
 void MainWindow::updateTitle()
 {
     const QString src = m_session->imageSource();
-    setWindowTitle(tr("%1 — convscope")
+    // "[*]" shows as "*" while the session has edits that no saved session holds.
+    setWindowTitle(tr("%1[*] — convscope")
                        .arg(src.startsWith(QLatin1Char(':'))      ? tr("sample")
                             : QFileInfo(src).fileName().isEmpty() ? src
                                                                   : QFileInfo(src).fileName()));
+    setWindowModified(hasUnsavedChanges());
+}
+
+bool MainWindow::hasUnsavedChanges() const
+{
+    return !m_undo->isClean();
+}
+
+bool MainWindow::mayDiscardChanges()
+{
+    if (!hasUnsavedChanges())
+        return true;
+    QMessageBox box(QMessageBox::Question, tr("convscope"),
+                    tr("The session has changes that are not saved."),
+                    QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+    box.setInformativeText(tr("Save them as a session before closing?"));
+    box.setDefaultButton(QMessageBox::Save);
+    box.setEscapeButton(QMessageBox::Cancel);
+    switch (box.exec()) {
+    case QMessageBox::Save: return m_share->saveSession(); // false: cancelled or failed
+    case QMessageBox::Discard: return true;
+    default: return false;
+    }
 }
 
 void MainWindow::showError(const QString &message)
@@ -609,6 +640,8 @@ void MainWindow::about()
 
 void MainWindow::setPresentationMode(bool on)
 {
+    // F5 changes fonts, not the window: maximised or full screen stays so.
+    const Qt::WindowStates state = windowState();
     m_presentation = on;
     {
         QSignalBlocker b(m_presentationAction);
@@ -617,6 +650,8 @@ void MainWindow::setPresentationMode(bool on)
     appearance::applyPresentationFont(this, m_normalFont, on);
     if (m_teaching)
         m_teaching->setPresentation(on); // a running lesson keeps only its own panels
+    if (windowState() != state)
+        setWindowState(state);
 }
 
 void MainWindow::setTheme(Theme theme)
@@ -685,6 +720,10 @@ void MainWindow::collectSettings(Settings &s) const
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!mayDiscardChanges()) {
+        event->ignore();
+        return;
+    }
     writeSettings();
     event->accept();
 }

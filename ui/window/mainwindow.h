@@ -69,6 +69,7 @@ public:
     ConnectivityView *connectivityView() const { return m_connectivity; }
     LayerStackModel *layerStack() const { return m_layers; }
     LayerStackPanel *layerStackPanel() const { return m_layerPanel; }
+    TeachingMode *teaching() const { return m_teaching; }
 
     // The window's menus and actions by identity (nullptr for one it does not have).
     QMenu *menu(MenuId id) const;
@@ -84,6 +85,9 @@ public:
     bool teachingActive() const; // a lesson is open in teaching mode
     // Loads the bundled sample image.
     void openSample();
+    // Edits since the session was last saved or opened (the undo stack's clean state); the
+    // title shows them as "*", and closing asks whether to save them.
+    bool hasUnsavedChanges() const;
     // The last error shown to the user (for tests and the status bar).
     QString lastError() const { return m_lastError; }
 
@@ -127,6 +131,9 @@ private:
     void about();
     void updateStatus();
     void updateTitle();
+    // Asks Save / Discard / Cancel when there are unsaved changes; true when they were saved
+    // or may go.
+    bool mayDiscardChanges();
     void applySettings(const Settings &s);
     void collectSettings(Settings &s) const;
 
