@@ -458,11 +458,14 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
         const std::int64_t y0 = b * g.bandRows, rows = std::min(g.bandRows, g.Ho - y0);
         if (g.direct) {
             directBand(g, inData, weight.data.data(), biasValues, outData, n, gi, y0, rows);
-            if (!partial.empty())
-                for (std::int64_t c = 0; c < g.Og; ++c)
-                    widenRange(partial[static_cast<std::size_t>(t * g.Og + c)],
-                               outData + ((n * g.O + gi * g.Og + c) * g.Ho + y0) * g.Wo,
-                               static_cast<std::size_t>(rows * g.Wo));
+            for (std::int64_t c = 0; c < g.Og; ++c) {
+                float *o = outData + ((n * g.O + gi * g.Og + c) * g.Ho + y0) * g.Wo;
+                const auto count = static_cast<std::size_t>(rows * g.Wo);
+                if (options.epilogue)
+                    options.epilogue(gi * g.Og + c, o, count);
+                if (!partial.empty())
+                    widenRange(partial[static_cast<std::size_t>(t * g.Og + c)], o, count);
+            }
             return;
         }
         float *band = t_band.get(static_cast<std::size_t>(g.bandFloats));
@@ -482,11 +485,14 @@ ForwardStatus conv2d(const Tensor &input, const Tensor &weight, const Tensor *bi
             a.bias = biasValues + oc;
             ko.out = outData + ((n * g.O + oc) * g.Ho + y0) * g.Wo;
             kernel.convRange(a, ko, 0, rows * g.Wq);
-            if (!partial.empty())
-                for (int c = 0; c < a.channels; ++c)
-                    widenRange(partial[static_cast<std::size_t>(t * g.Og + o0 + c)],
-                               ko.out + c * ko.channelStride,
-                               static_cast<std::size_t>(rows * g.Wo));
+            for (int c = 0; c < a.channels; ++c) {
+                float *o = ko.out + c * ko.channelStride;
+                const auto count = static_cast<std::size_t>(rows * g.Wo);
+                if (options.epilogue)
+                    options.epilogue(oc + c, o, count);
+                if (!partial.empty())
+                    widenRange(partial[static_cast<std::size_t>(t * g.Og + o0 + c)], o, count);
+            }
         }
     };
     ProgressTicker ticker(progress, tasks);

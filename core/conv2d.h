@@ -30,6 +30,11 @@ struct ForwardOptions {
     // it is written while it is still in cache (a separate pass over a 1920x1080 x 8 output
     // re-reads 66 MB from memory: ~6 ms of a live redraw's budget).
     std::vector<MinMax> *channelRanges = nullptr;
+    // When set, called on every stretch of output right after it is written, while it is
+    // still in cache: channel c's `count` values at `data`, to transform in place (the
+    // element-wise layers after a conv, fused into it). Runs on worker threads, before the
+    // ranges are taken, so channelRanges describe the transformed output.
+    std::function<void(std::int64_t channel, float *data, std::size_t count)> epilogue;
     // The micro-kernel's instruction set; nullopt: core::activeIsa(). One the CPU lacks
     // throws std::invalid_argument.
     std::optional<Isa> isa;

@@ -3,10 +3,12 @@
 
 #include "padding.h"
 #include "shape.h"
+#include "threadpool.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -384,8 +386,8 @@ std::string padTuple(const SidePadding &p)
 // Each loop walks the [H, W] planes of a contiguous NCHW (or CHW) tensor, in PyTorch's order
 // of accumulation within a window (rows, then columns), in float32 as PyTorch's CPU kernels.
 
-ForwardStatus maxPool2d(const Tensor &in, const MaxPool2dLayer &l, Tensor &out,
-                        const ProgressCallback &progress)
+ForwardStatus maxPool2dReference(const Tensor &in, const MaxPool2dLayer &l, Tensor &out,
+                                 const ProgressCallback &progress)
 {
     const Nchw d = nchw(in.shape);
     out.shape = outputShape(l, in.shape);
@@ -422,6 +424,103 @@ ForwardStatus maxPool2d(const Tensor &in, const MaxPool2dLayer &l, Tensor &out,
             return ForwardStatus::Cancelled;
     }
     return ForwardStatus::Done;
+}
+
+namespace {
+
+// PyTorch's comparison: a larger value or a NaN replaces the best so far, so a NaN anywhere
+// in the window wins. Branch-free, so the row loops below vectorise.
+inline float maxOrNan(float best, float v)
+{
+    return v > best || v != v ? v : best;
+}
+
+} // namespace
+
+ForwardStatus maxPool2d(const Tensor &in, const MaxPool2dLayer &l, Tensor &out,
+                        const ProgressCallback &progress, int threads)
+{
+    const Nchw d = nchw(in.shape);
+    out.shape = outputShape(l, in.shape);
+    const Nchw o = nchw(out.shape);
+    out.data.resize(static_cast<std::size_t>(numel(out.shape)));
+    const Hw s = l.strideOrKernel();
+    const std::int64_t planes = d.n * d.c;
+    if (out.data.empty() || planes == 0) {
+        if (progress && !progress(1.0))
+            return ForwardStatus::Cancelled;
+        return ForwardStatus::Done;
+    }
+    // Row by row: first the column maximum of the window's kH input rows, one contiguous pass
+    // per row, into a row padded with -inf (padded positions never win); then the windows
+    // along that row, read from its stride phases (phase p holds columns p, p + sW, ...), so
+    // every tap is a contiguous run of outputs. Max is exact, so the order of the comparisons
+    // changes nothing but which of two equal values (0.0 and -0.0) is kept.
+    const std::int64_t padW = l.padding.w;
+    const std::int64_t rowLen = std::max<std::int64_t>(
+        d.w + 2 * padW,
+        (o.w - 1) * s.w + static_cast<std::int64_t>(l.kernel.w - 1) * l.dilation.w + 1);
+    const std::int64_t phaseLen = (rowLen + s.w - 1) / s.w + 1;
+    constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+    // Tasks: blocks of output rows within a plane, so one image of few channels still
+    // spreads over the threads.
+    const std::int64_t rowBlock = std::max<std::int64_t>(
+        1, std::min<std::int64_t>(o.h, 16384 / std::max<std::int64_t>(1, o.w)));
+    const std::int64_t blocks = (o.h + rowBlock - 1) / rowBlock;
+    const std::int64_t tasks = planes * blocks;
+    const std::function<void(std::int64_t)> task = [&](std::int64_t t) {
+        thread_local std::vector<float> row, phases;
+        row.assign(static_cast<std::size_t>(rowLen), kNegInf);
+        phases.resize(static_cast<std::size_t>(phaseLen * s.w));
+        const std::int64_t p = t / blocks, b = t % blocks;
+        const float *src = in.data.data() + p * d.h * d.w;
+        float *dst = out.data.data() + p * o.h * o.w;
+        for (std::int64_t oy = b * rowBlock; oy < std::min(o.h, (b + 1) * rowBlock); ++oy) {
+            std::int64_t y0 = oy * s.h - l.padding.h;
+            const std::int64_t y1 =
+                std::min(y0 + static_cast<std::int64_t>(l.kernel.h - 1) * l.dilation.h + 1, d.h);
+            while (y0 < 0)
+                y0 += l.dilation.h;
+            float *r = row.data() + padW;
+            std::fill(r, r + d.w, kNegInf);
+            for (std::int64_t y = y0; y < y1; y += l.dilation.h) {
+                const float *line = src + y * d.w;
+                for (std::int64_t x = 0; x < d.w; ++x)
+                    r[x] = maxOrNan(r[x], line[x]);
+            }
+            float *dr = dst + oy * o.w;
+            if (s.w == 1) {
+                std::fill(dr, dr + o.w, kNegInf);
+                for (int kx = 0; kx < l.kernel.w; ++kx) {
+                    const float *tap = row.data() + static_cast<std::int64_t>(kx) * l.dilation.w;
+                    for (std::int64_t x = 0; x < o.w; ++x)
+                        dr[x] = maxOrNan(dr[x], tap[x]);
+                }
+                continue;
+            }
+            for (std::int64_t x = 0; x < rowLen; ++x)
+                phases[static_cast<std::size_t>((x % s.w) * phaseLen + x / s.w)] =
+                    row[static_cast<std::size_t>(x)];
+            std::fill(dr, dr + o.w, kNegInf);
+            for (int kx = 0; kx < l.kernel.w; ++kx) {
+                const std::int64_t off = static_cast<std::int64_t>(kx) * l.dilation.w;
+                const float *tap = phases.data() + (off % s.w) * phaseLen + off / s.w;
+                for (std::int64_t x = 0; x < o.w; ++x)
+                    dr[x] = maxOrNan(dr[x], tap[x]);
+            }
+        }
+    };
+    const auto tick = [&](std::int64_t finished) {
+        return !progress || progress(static_cast<double>(finished) / static_cast<double>(tasks));
+    };
+    // The pool ticks only after the tasks the caller's thread runs, which may be none: ask
+    // before and after too.
+    if (progress && !progress(0.0))
+        return ForwardStatus::Cancelled;
+    const int workers = threads > 0 ? std::min(threads, 256) : ThreadPool::hardwareThreads();
+    if (!ThreadPool::instance().run(workers, tasks, task, tick))
+        return ForwardStatus::Cancelled;
+    return !progress || progress(1.0) ? ForwardStatus::Done : ForwardStatus::Cancelled;
 }
 
 ForwardStatus avgPool2d(const Tensor &in, const AvgPool2dLayer &l, Tensor &out,
@@ -510,28 +609,44 @@ ForwardStatus adaptiveAvgPool2d(const Tensor &in, const AdaptiveAvgPool2dLayer &
     return ForwardStatus::Done;
 }
 
-ForwardStatus batchNorm2d(const Tensor &in, const BatchNorm2dLayer &l, Tensor &out,
-                          const ProgressCallback &progress)
+ChannelAffine foldBatchNorm(const BatchNorm2dLayer &l)
 {
     if (!l.runningMean || !l.runningVar || (l.affine && (!l.weight || !l.bias)))
         throw std::invalid_argument("forward needs the running statistics (and, with affine, "
                                     "the weight and bias) of every BatchNorm2d layer");
+    const auto channels = static_cast<std::size_t>(l.numFeatures);
+    ChannelAffine f;
+    f.alpha.resize(channels);
+    f.beta.resize(channels);
+    const auto eps = static_cast<float>(l.eps);
+    for (std::size_t c = 0; c < channels; ++c) {
+        // PyTorch folds the statistics into y = x * alpha + beta per channel.
+        const float invstd = 1.0f / std::sqrt(l.runningVar->data[c] + eps);
+        f.alpha[c] = l.affine ? invstd * l.weight->data[c] : invstd;
+        f.beta[c] = (l.affine ? l.bias->data[c] : 0.0f) - l.runningMean->data[c] * f.alpha[c];
+    }
+    return f;
+}
+
+void affineValues(const float *src, float *dst, std::size_t count, float alpha, float beta)
+{
+    for (std::size_t i = 0; i < count; ++i)
+        dst[i] = src[i] * alpha + beta;
+}
+
+ForwardStatus batchNorm2d(const Tensor &in, const BatchNorm2dLayer &l, Tensor &out,
+                          const ProgressCallback &progress)
+{
+    const ChannelAffine f = foldBatchNorm(l);
     const Nchw d = nchw(in.shape);
     out.shape = in.shape;
     out.data.resize(in.data.size());
     const std::int64_t plane = d.h * d.w;
     const std::int64_t planes = d.n * d.c;
-    const auto eps = static_cast<float>(l.eps);
     for (std::int64_t p = 0; p < planes; ++p) {
         const auto c = static_cast<std::size_t>(p % d.c);
-        // PyTorch folds the statistics into y = x * alpha + beta per channel.
-        const float invstd = 1.0f / std::sqrt(l.runningVar->data[c] + eps);
-        const float alpha = l.affine ? invstd * l.weight->data[c] : invstd;
-        const float beta = (l.affine ? l.bias->data[c] : 0.0f) - l.runningMean->data[c] * alpha;
-        const float *src = in.data.data() + p * plane;
-        float *dst = out.data.data() + p * plane;
-        for (std::int64_t i = 0; i < plane; ++i)
-            dst[i] = src[i] * alpha + beta;
+        affineValues(in.data.data() + p * plane, out.data.data() + p * plane,
+                     static_cast<std::size_t>(plane), f.alpha[c], f.beta[c]);
         if (!planeDone(progress, p, planes))
             return ForwardStatus::Cancelled;
     }
@@ -569,34 +684,53 @@ ForwardStatus pad2d(const Tensor &in, const SidePadding &padding, PadMode mode, 
     return ForwardStatus::Done;
 }
 
+void activateValues(const float *src, float *dst, std::size_t count, Activation kind, float slope)
+{
+    // One loop per kind, so the simple ones vectorise.
+    switch (kind) {
+    case Activation::Relu:
+        for (std::size_t i = 0; i < count; ++i)
+            dst[i] = std::max(src[i], 0.0f); // NaN passes through
+        return;
+    case Activation::LeakyRelu:
+        for (std::size_t i = 0; i < count; ++i)
+            dst[i] = src[i] > 0.0f ? src[i] : src[i] * slope;
+        return;
+    case Activation::Relu6: // hardtanh(0, 6): NaN passes through
+        for (std::size_t i = 0; i < count; ++i)
+            dst[i] = src[i] <= 0.0f ? 0.0f : (src[i] >= 6.0f ? 6.0f : src[i]);
+        return;
+    case Activation::Gelu:
+        for (std::size_t i = 0; i < count; ++i)
+            dst[i] = src[i] * 0.5f * (1.0f + std::erf(src[i] * static_cast<float>(M_SQRT1_2)));
+        return;
+    case Activation::Silu:
+        for (std::size_t i = 0; i < count; ++i)
+            dst[i] = src[i] / (1.0f + std::exp(-src[i]));
+        return;
+    case Activation::Sigmoid:
+        for (std::size_t i = 0; i < count; ++i)
+            dst[i] = 1.0f / (1.0f + std::exp(-src[i]));
+        return;
+    case Activation::Tanh:
+        for (std::size_t i = 0; i < count; ++i)
+            dst[i] = std::tanh(src[i]);
+        return;
+    }
+}
+
 ForwardStatus activate(const Tensor &in, Activation kind, float slope, Tensor &out,
                        const ProgressCallback &progress)
 {
     out.shape = in.shape;
     out.data.resize(in.data.size());
-    const auto apply = [kind, slope](float v) -> float {
-        switch (kind) {
-        case Activation::Relu: return std::max(v, 0.0f);
-        case Activation::LeakyRelu: return v > 0.0f ? v : v * slope;
-        case Activation::Relu6: // hardtanh(0, 6): NaN passes through
-            return v <= 0.0f ? 0.0f : (v >= 6.0f ? 6.0f : v);
-        case Activation::Gelu:
-            return v * 0.5f * (1.0f + std::erf(v * static_cast<float>(M_SQRT1_2)));
-        case Activation::Silu: return v / (1.0f + std::exp(-v));
-        case Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-v));
-        case Activation::Tanh: return std::tanh(v);
-        }
-        return v;
-    };
     // Chunks rather than planes: a plane may be empty (an adaptive pool to size 0).
     constexpr std::size_t kChunk = 1 << 16;
     const std::size_t n = in.data.size();
     const std::size_t chunks = std::max<std::size_t>(1, (n + kChunk - 1) / kChunk);
     for (std::size_t c = 0; c < chunks; ++c) {
         const std::size_t b = c * kChunk, e = std::min(n, b + kChunk);
-        std::transform(in.data.begin() + static_cast<std::ptrdiff_t>(b),
-                       in.data.begin() + static_cast<std::ptrdiff_t>(e),
-                       out.data.begin() + static_cast<std::ptrdiff_t>(b), apply);
+        activateValues(in.data.data() + b, out.data.data() + b, e - b, kind, slope);
         if (!planeDone(progress, static_cast<std::int64_t>(c), static_cast<std::int64_t>(chunks)))
             return ForwardStatus::Cancelled;
     }

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace convscope::core {
 
@@ -138,8 +139,13 @@ std::string padTuple(const SidePadding &padding);
 
 // --- forward loops, on validated shapes. `progress` (may be empty) gets the fraction of
 // this layer done after each [H, W] plane; false cancels. ----------------------------------
+// The fast path: row-wise and vectorised, on up to `threads` threads (0: every CPU the
+// process may use; progress is reported on the caller's thread). The same values as
+// maxPool2dReference, the plain window loop kept to test it against.
 ForwardStatus maxPool2d(const Tensor &in, const MaxPool2dLayer &l, Tensor &out,
-                        const ProgressCallback &progress);
+                        const ProgressCallback &progress, int threads = 1);
+ForwardStatus maxPool2dReference(const Tensor &in, const MaxPool2dLayer &l, Tensor &out,
+                                 const ProgressCallback &progress);
 ForwardStatus avgPool2d(const Tensor &in, const AvgPool2dLayer &l, Tensor &out,
                         const ProgressCallback &progress);
 ForwardStatus adaptiveAvgPool2d(const Tensor &in, const AdaptiveAvgPool2dLayer &l, Tensor &out,
@@ -156,5 +162,18 @@ enum class Activation { Relu, LeakyRelu, Relu6, Gelu, Silu, Sigmoid, Tanh };
 // `slope` is LeakyReLU's negative_slope (ignored by the others).
 ForwardStatus activate(const Tensor &in, Activation kind, float slope, Tensor &out,
                        const ProgressCallback &progress);
+
+// The element-wise kernels behind batchNorm2d and activate, on `count` values from `src` to
+// `dst` (which may be `src`: in place). A network runs them on a conv's output while it is in
+// cache (core::forward fuses a Conv2d with the BatchNorm2d and activations after it); the
+// values are the layer-by-layer ones because the code is the same.
+void activateValues(const float *src, float *dst, std::size_t count, Activation kind, float slope);
+// BatchNorm2d in eval mode as PyTorch computes it, folded per channel: y = x * alpha + beta.
+struct ChannelAffine {
+    std::vector<float> alpha, beta;
+};
+// Needs the tensors the layer uses (as batchNorm2d).
+ChannelAffine foldBatchNorm(const BatchNorm2dLayer &l);
+void affineValues(const float *src, float *dst, std::size_t count, float alpha, float beta);
 
 } // namespace convscope::core

@@ -2,9 +2,11 @@
 #include "network.h"
 
 #include "shape.h"
+#include "threadpool.h"
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 #include <type_traits>
 
@@ -190,7 +192,7 @@ Shape nextShape(const Layer &layer, const Shape &in)
 
 // One layer other than a Conv2d on a validated input; `progress` gets this layer's fraction.
 ForwardStatus runOther(const Layer &layer, const Tensor &x, Tensor &y,
-                       const ProgressCallback &progress)
+                       const ProgressCallback &progress, int threads)
 {
     const auto act = [&](Activation a, float slope = 0.0f) {
         return activate(x, a, slope, y, progress);
@@ -212,7 +214,7 @@ ForwardStatus runOther(const Layer &layer, const Tensor &x, Tensor &y,
             [&](const SiluLayer &) { return act(Activation::Silu); },
             [&](const SigmoidLayer &) { return act(Activation::Sigmoid); },
             [&](const TanhLayer &) { return act(Activation::Tanh); },
-            [&](const MaxPool2dLayer &l) { return maxPool2d(x, l, y, progress); },
+            [&](const MaxPool2dLayer &l) { return maxPool2d(x, l, y, progress, threads); },
             [&](const AvgPool2dLayer &l) { return avgPool2d(x, l, y, progress); },
             [&](const AdaptiveAvgPool2dLayer &l) { return adaptiveAvgPool2d(x, l, y, progress); },
             [&](const BatchNorm2dLayer &l) { return batchNorm2d(x, l, y, progress); },
@@ -230,6 +232,104 @@ ForwardStatus runOther(const Layer &layer, const Tensor &x, Tensor &y,
                 return pad2d(x, l.padding, PadMode::Replicate, 0.0f, y, progress);
             }},
         layer);
+}
+
+// An element-wise layer (an activation, or a BatchNorm2d folded per channel) as one step
+// of a fused pass: the kernels batchNorm2d and activate run, so the values are theirs.
+struct ElementwiseStep {
+    std::optional<ChannelAffine> affine;
+    Activation kind = Activation::Relu;
+    float slope = 0.0f;
+
+    void apply(std::int64_t channel, const float *src, float *dst, std::size_t count) const
+    {
+        if (affine)
+            affineValues(src, dst, count, affine->alpha[static_cast<std::size_t>(channel)],
+                         affine->beta[static_cast<std::size_t>(channel)]);
+        else
+            activateValues(src, dst, count, kind, slope);
+    }
+};
+
+std::optional<ElementwiseStep> elementwiseStep(const Layer &layer)
+{
+    ElementwiseStep s;
+    const auto act = [&s](Activation a, double slope = 0.0) {
+        s.kind = a;
+        s.slope = static_cast<float>(slope);
+        return s;
+    };
+    return std::visit(
+        Overloaded{[&](const BatchNorm2dLayer &l) -> std::optional<ElementwiseStep> {
+                       s.affine = foldBatchNorm(l);
+                       return s;
+                   },
+                   [&](const ReluLayer &) -> std::optional<ElementwiseStep> {
+                       return act(Activation::Relu);
+                   },
+                   [&](const LeakyReluLayer &l) -> std::optional<ElementwiseStep> {
+                       return act(Activation::LeakyRelu, l.negativeSlope);
+                   },
+                   [&](const Relu6Layer &) -> std::optional<ElementwiseStep> {
+                       return act(Activation::Relu6);
+                   },
+                   [&](const GeluLayer &) -> std::optional<ElementwiseStep> {
+                       return act(Activation::Gelu);
+                   },
+                   [&](const SiluLayer &) -> std::optional<ElementwiseStep> {
+                       return act(Activation::Silu);
+                   },
+                   [&](const SigmoidLayer &) -> std::optional<ElementwiseStep> {
+                       return act(Activation::Sigmoid);
+                   },
+                   [&](const TanhLayer &) -> std::optional<ElementwiseStep> {
+                       return act(Activation::Tanh);
+                   },
+                   [](const auto &) -> std::optional<ElementwiseStep> { return std::nullopt; }},
+        layer);
+}
+
+// Applies `steps` in order to channel `channel`'s `count` values, from src into dst (the first
+// step reads src, the others work in place in dst).
+void applySteps(const std::vector<ElementwiseStep> &steps, std::int64_t channel, const float *src,
+                float *dst, std::size_t count)
+{
+    for (const ElementwiseStep &step : steps) {
+        step.apply(channel, src, dst, count);
+        src = dst;
+    }
+}
+
+// A run of element-wise layers as one pass over x into y, on up to `threads` threads (tasks
+// of whole planes or slices of one, so an image of few channels still spreads).
+ForwardStatus elementwisePass(const std::vector<ElementwiseStep> &steps, const Tensor &x, Tensor &y,
+                              int threads, const ProgressCallback &progress)
+{
+    y.shape = x.shape;
+    y.data.resize(x.data.size());
+    const Nchw d = nchw(x.shape);
+    const std::int64_t plane = d.h * d.w;
+    const std::int64_t planes = d.n * d.c;
+    constexpr std::int64_t kSlice = 1 << 15;
+    const std::int64_t slices = std::max<std::int64_t>(1, (plane + kSlice - 1) / kSlice);
+    const std::int64_t tasks = plane == 0 ? 0 : planes * slices;
+    const std::function<void(std::int64_t)> task = [&](std::int64_t t) {
+        const std::int64_t p = t / slices, b = (t % slices) * kSlice;
+        const std::int64_t e = std::min(plane, b + kSlice);
+        applySteps(steps, p % d.c, x.data.data() + p * plane + b, y.data.data() + p * plane + b,
+                   static_cast<std::size_t>(e - b));
+    };
+    const auto tick = [&](std::int64_t finished) {
+        return !progress || progress(static_cast<double>(finished) / static_cast<double>(tasks));
+    };
+    // The pool ticks only after the tasks the caller's thread runs, which may be none: ask
+    // before and after too.
+    if (progress && !progress(0.0))
+        return ForwardStatus::Cancelled;
+    const int workers = threads > 0 ? std::min(threads, 256) : ThreadPool::hardwareThreads();
+    if (tasks > 0 && !ThreadPool::instance().run(workers, tasks, task, tick))
+        return ForwardStatus::Cancelled;
+    return !progress || progress(1.0) ? ForwardStatus::Done : ForwardStatus::Cancelled;
 }
 
 std::vector<MinMax> rangesOf(const Tensor &t)
@@ -539,21 +639,55 @@ ForwardStatus forward(const Network &net, const Tensor &input, std::vector<Tenso
         total += w;
     double done = 0.0;
 
+    // A Conv2d runs the element-wise layers after it (BatchNorm2d, activations) on each band
+    // of its output while it is in cache, and a run of element-wise layers is one pass: only
+    // where the outputs in between are not kept, so every kept output is still computed.
+    // The kernels are the layers' own (batchNorm2d's and activate's), so the values are too.
+    const auto fusedSteps = [&](std::size_t first) {
+        std::vector<ElementwiseStep> steps;
+        for (std::size_t j = first; j < n && (j == first || !kept(j - 1)); ++j) {
+            auto step = elementwiseStep(net.layers[j]);
+            if (!step)
+                break;
+            steps.push_back(std::move(*step));
+        }
+        return steps;
+    };
     const Tensor *x = &input;
-    for (std::size_t i = 0; i < n; ++i) {
-        Tensor &y = outputs[i];
+    std::optional<std::size_t> xLayer; // the layer whose output x is
+    for (std::size_t i = 0; i < n;) {
+        std::vector<ElementwiseStep> steps;
+        std::size_t last = i;
+        const auto *conv = std::get_if<Conv2dLayer>(&net.layers[i]);
+        if (conv && !kept(i)) {
+            steps = fusedSteps(i + 1);
+            last = i + steps.size();
+        } else if (!conv) {
+            steps = fusedSteps(i);
+            last = steps.empty() ? i : i + steps.size() - 1;
+        }
+        double groupWork = 0.0;
+        for (std::size_t j = i; j <= last; ++j)
+            groupWork += work[j];
+        for (std::size_t j = i; j < last; ++j)
+            outputs[j] = Tensor(); // fused: not kept, so not computed
+        Tensor &y = outputs[last];
         const auto report = [&](double f) {
-            return !options.progress || options.progress((done + f * work[i]) / total);
+            return !options.progress || options.progress((done + f * groupWork) / total);
         };
         std::vector<MinMax> *ranges =
-            options.channelRanges && kept(i) ? &(*options.channelRanges)[i] : nullptr;
-        if (const auto *c = std::get_if<Conv2dLayer>(&net.layers[i])) {
+            options.channelRanges && kept(last) ? &(*options.channelRanges)[last] : nullptr;
+        if (conv) {
             ForwardOptions o;
             o.threads = options.threads;
             o.progress = report;
             o.channelRanges = ranges;
-            const Tensor *bias = c->params.bias ? c->bias.get() : nullptr;
-            if (conv2d(*x, *c->weight, bias, c->params, y, o) == ForwardStatus::Cancelled)
+            if (!steps.empty())
+                o.epilogue = [&steps](std::int64_t c, float *data, std::size_t count) {
+                    applySteps(steps, c, data, data, count);
+                };
+            const Tensor *bias = conv->params.bias ? conv->bias.get() : nullptr;
+            if (conv2d(*x, *conv->weight, bias, conv->params, y, o) == ForwardStatus::Cancelled)
                 return ForwardStatus::Cancelled;
         } else if (const auto *t = std::get_if<ConvTranspose2dLayer>(&net.layers[i])) {
             if (convTranspose2d(*x, *t, y, options.threads, report) == ForwardStatus::Cancelled)
@@ -563,16 +697,21 @@ ForwardStatus forward(const Network &net, const Tensor &input, std::vector<Tenso
         } else {
             if (!report(0.0))
                 return ForwardStatus::Cancelled;
-            if (runOther(net.layers[i], *x, y, report) == ForwardStatus::Cancelled)
+            const ForwardStatus status =
+                steps.empty() ? runOther(net.layers[i], *x, y, report, options.threads)
+                              : elementwisePass(steps, *x, y, options.threads, report);
+            if (status == ForwardStatus::Cancelled)
                 return ForwardStatus::Cancelled;
             if (ranges)
                 *ranges = rangesOf(y);
         }
-        done += work[i];
+        done += groupWork;
         // The previous output has been read: drop it unless the caller keeps it.
-        if (i > 0 && !kept(i - 1))
-            outputs[i - 1] = Tensor();
+        if (xLayer && !kept(*xLayer))
+            outputs[*xLayer] = Tensor();
         x = &y;
+        xLayer = last;
+        i = last + 1;
         if (options.progress && !options.progress(done / total))
             return ForwardStatus::Cancelled;
     }
