@@ -40,9 +40,11 @@ const std::string kRfUsage =
     "           --layer k=2,s=2 --layer k=3,d=2,p=2 --at 2,3\n"
     "\n"
     "With --network (the text print(model) gives), every layer kind: per layer its output\n"
-    "shape, the theoretical box of its centre output (r rows x r cols) and where output\n"
-    "0's box lies; pools, padding layers and transposed convolutions move it, element-wise\n"
-    "layers pass it through. With --at, the box of output (Y, X) of the last layer.\n";
+    "shape, the theoretical box of its centre output (r rows x r cols), where output 0's\n"
+    "box lies (its first row and column are minus the effective padding) and the jump (how\n"
+    "far the box moves from one output to the next); pools, padding layers and transposed\n"
+    "convolutions move it, element-wise layers pass it through. With --at, the box of\n"
+    "output (Y, X) of the last layer.\n";
 
 const char *kKeys = "k, s, p, d or mode";
 
@@ -250,16 +252,27 @@ int runNetworkRf(const ParsedArgs &a, PlaneSize input, std::ostream &out)
                              + std::to_string(last[3]));
     }
     std::vector<std::vector<std::string>> rows{
-        {"layer", "module", "output", "centre's box", "output 0's box"}};
+        {"layer", "module", "output", "centre's box", "output 0's box", "jump"}};
     for (std::size_t l = 0; l < net.size(); ++l) {
         const Shape &s = shapes[l];
         const Box centre =
             theoreticalBox(net, shape, GradientTarget::at(l + 1, 0, s[2] / 2, s[3] / 2));
         const Box first = theoreticalBox(net, shape, GradientTarget::at(l + 1, 0, 0, 0));
+        // The jump (effective stride): how far the box moves from output 0 to its neighbour
+        // below and to the right; "-" along an axis with one output.
+        const std::string jumpH =
+            s[2] > 1 ? std::to_string(
+                theoreticalBox(net, shape, GradientTarget::at(l + 1, 0, 1, 0)).y0 - first.y0)
+                     : "-";
+        const std::string jumpW =
+            s[3] > 1 ? std::to_string(
+                theoreticalBox(net, shape, GradientTarget::at(l + 1, 0, 0, 1)).x0 - first.x0)
+                     : "-";
         rows.push_back(
             {std::to_string(l + 1), torchRepr(net.layers[l]), formatShape(s),
              std::to_string(centre.height()) + " x " + std::to_string(centre.width()),
-             "rows " + range(first.y0, first.y1 - 1) + ", cols " + range(first.x0, first.x1 - 1)});
+             "rows " + range(first.y0, first.y1 - 1) + ", cols " + range(first.x0, first.x1 - 1),
+             jumpH + " x " + jumpW});
     }
     out << "input " << input.h << " x " << input.w << " (H x W), " << net.size()
         << (net.size() == 1 ? " layer\n" : " layers\n");

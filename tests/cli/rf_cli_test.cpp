@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <regex>
 #include <sstream>
 
 using namespace convscope;
@@ -208,4 +209,76 @@ TEST(RfCli, network_boxesFollowEveryLayerKind)
     EXPECT_EQ(bad.code, 1);
     EXPECT_TRUE(hasSubstr(bad.err, "the last layer's output is 16 x 16"));
     EXPECT_TRUE(bad.out.empty());
+}
+
+namespace {
+
+// One table row of `rf --network`: the centre output's box, output 0's rows and the jump.
+struct RfRow {
+    int layer, field, firstRow, lastRow, jump;
+};
+
+// Checks the rows of `layers` (counted from 1) in the output of rf --network on a square
+// input: field r x r, output 0's box rows (and columns) -P..-P+r-1, jump J x J.
+void expectRows(const std::string &out, const std::vector<RfRow> &want)
+{
+    for (const RfRow &w : want) {
+        const std::regex row("(^|\\n) *" + std::to_string(w.layer)
+                             + " +[^\\n]*? ([0-9]+) x ([0-9]+) +rows (-?[0-9]+)\\.\\.(-?[0-9]+), "
+                               "cols (-?[0-9]+)\\.\\.(-?[0-9]+) +([0-9]+) x ([0-9]+) *(\\n|$)");
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(out, m, row)) << "no row for layer " << w.layer << " in\n"
+                                                    << out;
+        const auto at = [&](int i) { return std::stoi(m[i].str()); };
+        EXPECT_EQ(at(2), w.field) << "receptive field of layer " << w.layer;
+        EXPECT_EQ(at(3), w.field) << "receptive field (cols) of layer " << w.layer;
+        EXPECT_EQ(at(4), w.firstRow) << "output 0's first row (-padding) of layer " << w.layer;
+        EXPECT_EQ(at(5), w.lastRow) << "output 0's last row of layer " << w.layer;
+        EXPECT_EQ(at(6), w.firstRow) << "output 0's first column of layer " << w.layer;
+        EXPECT_EQ(at(7), w.lastRow) << "output 0's last column of layer " << w.layer;
+        EXPECT_EQ(at(8), w.jump) << "jump of layer " << w.layer;
+        EXPECT_EQ(at(9), w.jump) << "jump (cols) of layer " << w.layer;
+    }
+}
+
+} // namespace
+
+// torchvision's printed vgg16().features: r, jump and padding per conv and pool as Araujo et
+// al. (Distill 2019) publish them for VGG-16 (pool5: r = 212, jump 32, padding 90). By hand:
+// a 3x3 conv with padding 1 adds 2 jumps to r and one jump to the padding, a 2x2/2 pool adds
+// one jump to r and doubles the jump.
+TEST(RfCli, network_vgg16FeaturesReproducesThePublishedFields)
+{
+    const std::string net =
+        std::string(CONVSCOPE_TEST_DATA) + "/fixtures/torchprint/vgg16_features.txt";
+    const Result r = rf({"--input-size", "224", "--network", net});
+    ASSERT_EQ(r.code, 0) << r.err;
+    expectRows(r.out, {{1, 3, -1, 1, 1},        {2, 3, -1, 1, 1},       {3, 5, -2, 2, 1},
+                       {5, 6, -2, 3, 2},        {6, 10, -4, 5, 2},      {8, 14, -6, 7, 2},
+                       {10, 16, -6, 9, 4},      {11, 24, -10, 13, 4},   {13, 32, -14, 17, 4},
+                       {15, 40, -18, 21, 4},    {17, 44, -18, 25, 8},   {18, 60, -26, 33, 8},
+                       {20, 76, -34, 41, 8},    {22, 92, -42, 49, 8},   {24, 100, -42, 57, 16},
+                       {25, 132, -58, 73, 16},  {27, 164, -74, 89, 16}, {29, 196, -90, 105, 16},
+                       {30, 196, -90, 105, 16}, {31, 212, -90, 121, 32}});
+}
+
+// torchvision's printed alexnet().features: conv1 11x11/4 padding 2, 3x3/2 pools, 5x5 and 3x3
+// convs. Distill's table gives r = 195 and jump 32 at pool5 (for TF-slim's alexnet_v2, whose
+// conv1 has no padding: padding 64 there, 66 here, where conv1 pads 2).
+TEST(RfCli, network_alexnetFeaturesReproducesThePublishedFields)
+{
+    const std::string net =
+        std::string(CONVSCOPE_TEST_DATA) + "/fixtures/torchprint/alexnet_features.txt";
+    const Result r = rf({"--input-size", "224", "--network", net});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(hasSubstr(r.out, "[1, 256, 6, 6]"));
+    expectRows(r.out, {{1, 11, -2, 8, 4},
+                       {3, 19, -2, 16, 8},
+                       {4, 51, -18, 32, 8},
+                       {6, 67, -18, 48, 16},
+                       {7, 99, -34, 64, 16},
+                       {9, 131, -50, 80, 16},
+                       {11, 163, -66, 96, 16},
+                       {12, 163, -66, 96, 16},
+                       {13, 195, -66, 128, 32}});
 }

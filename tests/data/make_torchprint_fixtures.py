@@ -11,7 +11,7 @@ module's state_dict keys in order (one a line), and NAME.shapes: an input shape 
 shape torch's forward pass gives for it ("1,3,64,64 -> 1,512,2,2"), read by
 torchprint_test.cpp. The
 models are built here, not downloaded: a VGG-16-like feature stack written out as
-torchvision's vgg16().features is (same layer list), a nested Sequential with named
+torchvision's vgg16().features is (same layer list), alexnet().features likewise, a nested Sequential with named
 children, one with every layer kind convscope reads, and the stacks of a small
 encoder-decoder.
 """
@@ -39,6 +39,20 @@ def vgg16_features():
             layers += [nn.Conv2d(c, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
             c = v
     return nn.Sequential(*layers)
+
+
+def alexnet_features():
+    # torchvision.models.alexnet().features.
+    return nn.Sequential(
+        nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+    )
 
 
 def vgg11_bn_features():
@@ -123,6 +137,7 @@ CASES = [
     ("encoder_decoder", encoder_decoder, [1, 1, 28, 28]),
     ("bare_conv", lambda: nn.Conv2d(3, 64, kernel_size=3, padding=1), [1, 3, 9, 8]),
     ("empty", lambda: nn.Sequential(), [1, 2, 3, 4]),
+    ("alexnet_features", alexnet_features, [1, 3, 224, 224]),
 ]
 
 
