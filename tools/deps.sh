@@ -19,8 +19,9 @@ packages=(
   # The fuzz stage: libFuzzer and the sanitizer runtimes come with clang 14
   clang-14 libclang-rt-14-dev
 )
-# Optional extras: PyTorch for the fixture script, the benchmark and the snippet tests.
-if [ "${CONVSCOPE_WITH_TORCH:-1}" = 1 ]; then packages+=(python3-torch); fi
+# Optional extras: PyTorch for the fixture script, the benchmark and the snippet tests;
+# torchvision for tools/bench_network.py's networks (it builds them by hand without it).
+if [ "${CONVSCOPE_WITH_TORCH:-1}" = 1 ]; then packages+=(python3-torch python3-torchvision); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,17 +2,23 @@
 #include "bench.h"
 
 #include "args.h"
+#include "cli.h"
 #include "conv2d.h"
 #include "cpus.h"
 #include "isa.h"
 #include "json.h"
+#include "memory.h"
+#include "netargs.h"
+#include "network.h"
 #include "shape.h"
 #include "validate.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <random>
 #include <sstream>
@@ -26,6 +32,8 @@ namespace {
 
 const std::string kBenchUsage =
     "usage: convscope bench [--config-file CONFIGS.json] [--only NAME] [--threads T] [--json]\n"
+    "       convscope bench --network NET.txt --input-shape N,C,H,W [--weights FILE|--seed S]\n"
+    "                       [--normalize imagenet|mean=A,B,C:std=D,E,F] [--threads T] [--json]\n"
     "\n"
     "Times the engine's Conv2d forward on each configuration (x ~ N(0,1), weight ~\n"
     "N(0,1)/sqrt(fan_in), bias ~ N(0,1), float32, zeros padding): warm-up, then repeated runs\n"
@@ -38,7 +46,18 @@ const std::string kBenchUsage =
     "photo1080, mid, depthwise, dilated, grouped, bigkernel, deep256, mid256, tiny, rgb4k.\n"
     "CONFIGS.json holds {\"configs\": [{\"name\": TEXT, \"N\", \"C_in\", \"H\", \"W\", \"C_out\",\n"
     "\"k\", \"stride\", \"padding\", \"dilation\", \"groups\": integers}, ...]} (a square\n"
-    "kernel k x k; other fields are ignored).\n";
+    "kernel k x k; other fields are ignored).\n"
+    "\n"
+    "With --network, times the whole forward of the nn.Sequential NET.txt (the text\n"
+    "print(model) gives, as for `convscope forward`) on an input of the given shape (x ~\n"
+    "N(0,1), seed 0; C,H,W is a batch of one) in the same way: warm-up, then at least ten\n"
+    "runs and a second of them, and the median and minimum milliseconds of one forward.\n"
+    "FILE is the network's state_dict (.npz, .safetensors, .pt/.pth); without it the layers\n"
+    "get PyTorch's default initialisation from seed S (default 0). --normalize times the\n"
+    "input normalisation as the first step (as for `convscope forward`). With --json it\n"
+    "prints one object {\"isa\": PATH, \"threads\": T, \"input_shape\": [N, C, H, W],\n"
+    "\"normalize\": null or \"Normalize(mean=[...], std=[...])\", \"results\": [{\"name\":\n"
+    "NET's file name without extension, \"median_ms\", \"min_ms\", \"runs\"}]}.\n";
 
 std::int64_t intField(const JsonObject &obj, const std::string &key, const std::string &where,
                       std::int64_t minimum)
@@ -80,6 +99,33 @@ struct Timing {
     int runs = 0;
 };
 
+// Warm-up, then at least ten runs and at least a second of them.
+Timing timeRuns(const std::function<void()> &run)
+{
+    using Clock = std::chrono::steady_clock;
+    // Warm-up: the first calls allocate the workspaces and start the pool's threads.
+    const auto warmStart = Clock::now();
+    for (int i = 0; i < 3 || Clock::now() - warmStart < std::chrono::milliseconds(200); ++i) {
+        run();
+        if (i >= 20)
+            break;
+    }
+    std::vector<double> ms;
+    const auto start = Clock::now();
+    while (ms.size() < 10 || Clock::now() - start < std::chrono::seconds(1)) {
+        const auto t0 = Clock::now();
+        run();
+        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    Timing t;
+    t.runs = static_cast<int>(ms.size());
+    t.minMs = ms.front();
+    t.medianMs =
+        ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+    return t;
+}
+
 Timing timeConfig(const BenchConfig &c, int threads)
 {
     const Conv2dParams p = paramsOf(c);
@@ -91,30 +137,7 @@ Timing timeConfig(const BenchConfig &c, int threads)
     Tensor out;
     ForwardOptions options;
     options.threads = threads;
-
-    using Clock = std::chrono::steady_clock;
-    // Warm-up: the first calls allocate the workspaces and start the pool's threads.
-    const auto warmStart = Clock::now();
-    for (int i = 0; i < 3 || Clock::now() - warmStart < std::chrono::milliseconds(200); ++i) {
-        conv2d(x, w, &b, p, out, options);
-        if (i >= 20)
-            break;
-    }
-    std::vector<double> ms;
-    const auto start = Clock::now();
-    // At least ten runs and at least a second of them.
-    while (ms.size() < 10 || Clock::now() - start < std::chrono::seconds(1)) {
-        const auto t0 = Clock::now();
-        conv2d(x, w, &b, p, out, options);
-        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    }
-    std::sort(ms.begin(), ms.end());
-    Timing t;
-    t.runs = static_cast<int>(ms.size());
-    t.minMs = ms.front();
-    t.medianMs =
-        ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
-    return t;
+    return timeRuns([&] { conv2d(x, w, &b, p, out, options); });
 }
 
 std::string jsonString(const std::string &s)
@@ -198,16 +221,116 @@ std::vector<BenchConfig> parseBenchConfigs(const std::string &json)
     return configs;
 }
 
-int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostream &)
+namespace {
+
+// [N, C, H, W] from "N,C,H,W" or "C,H,W" (a batch of one), each at least 1.
+Shape parseInputShape(const std::string &text)
 {
-    for (const auto &a : args)
-        if (a == "--help" || a == "-h") {
-            out << kBenchUsage;
-            return 0;
+    const auto v = parseIntList(text, "input-shape");
+    if ((v.size() != 4 && v.size() != 3)
+        || std::any_of(v.begin(), v.end(), [](long long d) { return d < 1; }))
+        throw ValueError("invalid input-shape '" + text
+                         + "': expected N,C,H,W or C,H,W, each at least 1");
+    Shape shape(v.begin(), v.end());
+    if (shape.size() == 3)
+        shape.insert(shape.begin(), 1);
+    return shape;
+}
+
+int runNetworkBench(const ParsedArgs &a, std::ostream &out, std::ostream &err)
+{
+    if (a.has("config-file") || a.has("only"))
+        throw UsageError("--config-file and --only choose Conv2d configurations; they cannot "
+                         "go with --network");
+    requireOptions(a, {"input-shape"});
+    const int threads = parseThreads(a);
+    const Shape shape = parseInputShape(*a.value("input-shape"));
+    const std::optional<InputNormalization> normalization = parseNormalize(a);
+    if (normalization)
+        if (auto e = validate(*normalization, shape)) {
+            err << "convscope bench: --normalize: " << e->message << "\n";
+            return 1;
         }
-    const ParsedArgs a =
-        parseArgs(args, {{"config-file"}, {"only"}, {"threads"}, {"json", false}}, "bench");
+    const std::string path = *a.value("network");
+    const TorchPrintModel model = readNetworkFile(path);
+    // Geometry and memory first, as forward does: nothing is allocated for a network that
+    // cannot run on this input or would not fit.
+    if (auto e = validate(model.network, shape)) {
+        err << "convscope bench: " << e->message() << "\n";
+        return 1;
+    }
+    if (auto e = checkMemory(model.network, shape, memoryBudgetBytes())) {
+        err << "convscope bench: " << e->message() << "\n";
+        return 1;
+    }
+    const Network net = networkTensors(model, a);
+    if (auto e = validate(net, shape)) {
+        err << "convscope bench: " << e->message() << "\n";
+        return 1;
+    }
+    keepLargeAllocationsInHeap(); // the window's setting: freed layer outputs stay mapped
+    std::mt19937 rng(0);
+    const Tensor x = randomTensor(shape, rng, 1.0f);
+    std::vector<Tensor> outputs;
+    NetworkOptions options;
+    options.threads = threads;
+    Tensor normalized;
+    const Timing t = timeRuns([&] {
+        if (normalization)
+            normalizeInput(*normalization, x, normalized);
+        forward(net, normalization ? normalized : x, outputs, options);
+    });
+    const std::string normalize = normalization ? torchRepr(*normalization) : std::string();
+
+    const std::string name = std::filesystem::path(path).stem().string();
+    const std::string isa = isaName(activeIsa());
+    const int used = threads > 0 ? threads : availableCpus();
+    if (a.has("json")) {
+        out << "{\"isa\": " << jsonString(isa) << ", \"threads\": " << used
+            << ", \"input_shape\": [";
+        for (std::size_t i = 0; i < shape.size(); ++i)
+            out << (i ? ", " : "") << shape[i];
+        out << "], \"normalize\": " << (normalization ? jsonString(normalize) : "null")
+            << ", \"results\": [{\"name\": " << jsonString(name)
+            << ", \"median_ms\": " << std::setprecision(6) << t.medianMs
+            << ", \"min_ms\": " << t.minMs << ", \"runs\": " << t.runs << "}]}\n";
+        return 0;
+    }
+    out << "network: " << path << " (" << net.size() << " layers), input " << formatShape(shape)
+        << ", output " << formatShape(layerShapes(net, shape).back()) << "\n"
+        << (normalization ? "normalize: " + normalize + "\n" : std::string()) << "kernel: " << isa
+        << ", threads: " << used << "\n"
+        << std::fixed << std::setprecision(3) << "median " << t.medianMs << " ms, min " << t.minMs
+        << " ms, " << t.runs << " runs\n"
+        << std::defaultfloat;
+    return 0;
+}
+
+} // namespace
+
+int runBench(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    if (wantsHelp(args)) {
+        out << kBenchUsage;
+        return 0;
+    }
+    const ParsedArgs a = parseArgs(args,
+                                   {{"config-file"},
+                                    {"only"},
+                                    {"threads"},
+                                    {"json", false},
+                                    {"network"},
+                                    {"input-shape"},
+                                    {"weights"},
+                                    {"seed"},
+                                    {"normalize"}},
+                                   "bench");
     rejectPositional(a);
+    if (a.has("network"))
+        return runNetworkBench(a, out, err);
+    for (const char *name : {"input-shape", "weights", "seed", "normalize"})
+        if (a.has(name))
+            throw UsageError(std::string("--") + name + " goes with --network");
     const int threads = parseThreads(a);
     std::vector<BenchConfig> configs = standardBenchConfigs();
     std::string source = "the standard configurations";

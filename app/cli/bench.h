@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // `convscope bench`: times core::conv2d on the standard benchmark configurations
-// (../shared/bench/configs.json) so compare.py can put it beside PyTorch.
+// (../shared/bench/configs.json) so compare.py can put it beside PyTorch, or with --network
+// the whole forward of an nn.Sequential (tools/bench_network.py puts that beside PyTorch).
 #include <cstdint>
 #include <ostream>
 #include <string>

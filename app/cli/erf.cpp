@@ -30,6 +30,7 @@ const std::string kErfUsage =
     "                     --input IMAGE|X.npy|- --layer K --at C,Y,X [--region H,W]\n"
     "                     [--mode gradient|paths|average] [--samples N]\n"
     "                     --output G.npy|- [--png HEAT.png] [--force] [--threads T]\n"
+    "                     [--normalize imagenet|mean=A,B,C:std=D,E,F]\n"
     "\n"
     "The effective receptive field of output (C, Y, X) of layer K (counted from 1; C = -1\n"
     "takes every channel, --region sums an H x W block from (Y, X)):\n"
@@ -45,7 +46,9 @@ const std::string kErfUsage =
     "--png also draws the map (|gradient| summed over channels, or the counts) as a heat\n"
     "map: Viridis on a square-root scale, at least 512 px a side.\n"
     "IMAGE is any image Qt reads, as 1 (grey) or 3 (RGB) channels in [0, 1]; weights as\n"
-    "for 'convscope forward'.\n";
+    "for 'convscope forward'. --normalize puts transforms.Normalize(mean, std) before the\n"
+    "first layer (as for 'convscope forward'): the gradient is then with respect to the\n"
+    "image before it (divided by std per channel); the paths do not change.\n";
 
 const std::string kCoverageUsage =
     "usage: convscope coverage --network NET.txt (--input IMAGE|X.npy|- | --input-shape C,H,W)\n"
@@ -125,7 +128,8 @@ int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream
                                     {"output"},
                                     {"png"},
                                     {"force", false},
-                                    {"threads"}},
+                                    {"threads"},
+                                    {"normalize"}},
                                    "erf");
     rejectPositional(a);
     requireOptions(a, {"network", "input", "layer", "at", "output"});
@@ -167,12 +171,18 @@ int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream
     Network geometry = model.network;
     geometry.layers.resize(static_cast<std::size_t>(layer));
     const int channels = inputChannels(geometry) > 0 ? inputChannels(geometry) : 3;
+    const std::optional<InputNormalization> normalization = parseNormalize(a);
     const Tensor input = readInputArgument(*a.value("input"), channels, std::cin);
+    if (normalization)
+        if (auto e = validate(*normalization, input.shape))
+            throw ValueError("--normalize: " + e->message);
     if (auto e = validateTarget(geometry, input.shape, target))
         throw ValueError(*e);
     const Box box = theoreticalBox(geometry, input.shape, target);
     const Shape outShape = layerShapes(geometry, input.shape).back();
     std::ostringstream summary;
+    if (normalization)
+        summary << "normalize: " << torchRepr(*normalization) << " before layer 1\n";
     summary << "output:    layer " << layer << " (" << kindName(geometry.layers.back()) << ") "
             << formatShape(outShape) << ", channel "
             << (target.channel < 0 ? std::string("all") : std::to_string(target.channel))
@@ -218,9 +228,17 @@ int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream
     net.layers.resize(static_cast<std::size_t>(layer));
     if (auto e = validate(net, input.shape))
         throw ValueError(e->message());
+    // The network sees the normalised input; the gradient is taken back through the
+    // normalisation to the input as given.
+    Tensor normalized;
+    if (normalization)
+        normalizeInput(*normalization, input, normalized);
+    const Tensor &seen = normalization ? normalized : input;
     if (mode == "gradient") {
         Tensor grad;
-        inputGradient(net, input, target, grad, {}, threads);
+        inputGradient(net, seen, target, grad, {}, threads);
+        if (normalization)
+            normalizeGradient(*normalization, grad);
         summary << "input:     " << formatShape(input.shape) << "\n";
         std::ostringstream mass;
         const std::vector<double> magnitude = channelMagnitude(grad);
@@ -236,8 +254,10 @@ int runErf(const std::vector<std::string> &args, std::ostream &out, std::ostream
     if (target.channel < 0)
         throw ValueError("average mode takes one channel: got -1");
     AveragedGradient avg;
-    averagedGradient(net, input, static_cast<std::size_t>(layer), target.channel, samples, avg, {},
+    averagedGradient(net, seen, static_cast<std::size_t>(layer), target.channel, samples, avg, {},
                      threads);
+    if (normalization)
+        normalizeGradient(*normalization, avg.map); // |g| / std: std > 0
     const Shape mapShape = avg.map.shape;
     summary << "averaged:  " << avg.positions << " output positions of channel " << target.channel
             << ", each aligned on its " << mapShape[1] << " x " << mapShape[2] << " box\n";

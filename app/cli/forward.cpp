@@ -19,7 +19,7 @@ namespace {
 const std::string kForwardUsage =
     "usage: convscope forward --network NET.txt [--weights FILE] --input X.npy|-\n"
     "                         --output Y.npy|- [--force] [--layer K] [--seed S]\n"
-    "                         [--threads T]\n"
+    "                         [--threads T] [--normalize imagenet|mean=A,B,C:std=D,E,F]\n"
     "\n"
     "Runs an nn.Sequential in eval mode, as PyTorch would, on a float32/float64 .npy input\n"
     "[N, C, H, W] or [C, H, W], and writes the output of the last layer (or of layer K,\n"
@@ -32,7 +32,10 @@ const std::string kForwardUsage =
     "Without --weights, every layer gets PyTorch's default initialisation, drawn from\n"
     "seed S (default 0): same numbers for the same seed, not torch.manual_seed's.\n"
     "'-' reads X from standard input or writes Y to standard output; an existing Y is\n"
-    "replaced only with --force.\n";
+    "replaced only with --force.\n"
+    "--normalize runs transforms.Normalize(mean, std) on X first, one value per input\n"
+    "channel: (x - mean[c]) / std[c] in float32, as torchvision; imagenet is mean\n"
+    "0.485,0.456,0.406 and std 0.229,0.224,0.225 (what pretrained torchvision models expect).\n";
 
 } // namespace
 
@@ -50,7 +53,8 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
                                     {"force", false},
                                     {"layer"},
                                     {"seed"},
-                                    {"threads"}},
+                                    {"threads"},
+                                    {"normalize"}},
                                    "forward");
     rejectPositional(a);
     requireOptions(a, {"network", "input", "output"});
@@ -61,6 +65,7 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
     options.threads = parseThreads(a);
     if (a.has("seed") && a.has("weights"))
         throw UsageError("--seed draws default weights; it cannot go with --weights");
+    const std::optional<InputNormalization> normalization = parseNormalize(a);
     const TorchPrintModel model = readNetworkFile(*a.value("network"));
     const std::size_t upTo =
         a.has("layer") ? parseLayer(*a.value("layer"), model.network.size()) : model.network.size();
@@ -69,7 +74,12 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
     // tensor is read or made: a network too big for the machine allocates nothing.
     Network geometry = model.network;
     geometry.layers.resize(upTo);
-    const Tensor input = readNpyArgument(*a.value("input"), std::cin);
+    Tensor input = readNpyArgument(*a.value("input"), std::cin);
+    if (normalization)
+        if (auto e = validate(*normalization, input.shape)) {
+            err << "convscope forward: --normalize: " << e->message << "\n";
+            return 1;
+        }
     if (auto e = validate(geometry, input.shape)) {
         err << "convscope forward: " << e->message() << "\n";
         return 1;
@@ -84,6 +94,8 @@ int runForward(const std::vector<std::string> &args, std::ostream &out, std::ost
         err << "convscope forward: " << e->message() << "\n";
         return 1;
     }
+    if (normalization)
+        normalizeInput(*normalization, input, input);
     std::vector<Tensor> outputs;
     forward(net, input, outputs, options);
     writeNpyArgument(*a.value("output"), outputs.back(), out);

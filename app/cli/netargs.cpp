@@ -4,7 +4,9 @@
 #include "npyargs.h"
 #include "statedict.h"
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -79,6 +81,56 @@ Network networkTensors(const TorchPrintModel &model, const ParsedArgs &a)
         seed = v[0];
     }
     return withDefaultTensors(model.network, static_cast<std::uint64_t>(seed));
+}
+
+namespace {
+
+// "0.5,1e-3,-2" -> {0.5, 0.001, -2}; ValueError naming `what` and the text otherwise.
+std::vector<double> parseFloatList(const std::string &text, const std::string &what,
+                                   const std::string &spec)
+{
+    std::vector<double> values;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = text.find(',', start);
+        const std::string item = text.substr(start, comma - start);
+        char *end = nullptr;
+        errno = 0;
+        const double v = item.empty() ? 0.0 : std::strtod(item.c_str(), &end);
+        if (item.empty() || end != item.c_str() + item.size() || errno == ERANGE
+            || std::isspace(static_cast<unsigned char>(item[0])))
+            throw ValueError("invalid normalize '" + spec + "': expected " + what
+                             + " to be comma-separated numbers, but got '" + item + "'");
+        values.push_back(v);
+        if (comma == std::string::npos)
+            return values;
+        start = comma + 1;
+    }
+}
+
+} // namespace
+
+std::optional<InputNormalization> parseNormalize(const ParsedArgs &a)
+{
+    const auto spec = a.value("normalize");
+    if (!spec)
+        return std::nullopt;
+    InputNormalization n;
+    if (*spec == "imagenet") {
+        n = imagenetNormalization();
+    } else {
+        const std::size_t colon = spec->find(':');
+        const std::string meanPart = spec->substr(0, colon);
+        const std::string stdPart = colon == std::string::npos ? "" : spec->substr(colon + 1);
+        if (meanPart.rfind("mean=", 0) != 0 || stdPart.rfind("std=", 0) != 0)
+            throw ValueError("invalid normalize '" + *spec
+                             + "': expected imagenet or mean=A,B,C:std=D,E,F");
+        n.mean = parseFloatList(meanPart.substr(5), "mean", *spec);
+        n.stdDev = parseFloatList(stdPart.substr(4), "std", *spec);
+    }
+    if (auto e = validate(n))
+        throw ValueError("invalid normalize '" + *spec + "': " + e->message);
+    return n;
 }
 
 void setImageReader(ImageReader reader)

@@ -7,6 +7,7 @@
 // still links without QtGui.
 #include "args.h"
 #include "network.h"
+#include "normalization.h"
 #include "tensor.h"
 #include "torchprint.h"
 
@@ -29,6 +30,13 @@ std::size_t parseLayer(const std::string &text, std::size_t layers);
 // The model with its tensors: from --weights, else drawn from --seed (default 0). UsageError
 // when both are given.
 core::Network networkTensors(const core::TorchPrintModel &model, const ParsedArgs &a);
+
+// --normalize SPEC, the input normalisation before the first layer: "imagenet" (mean
+// 0.485,0.456,0.406, std 0.229,0.224,0.225) or "mean=A,B,C:std=D,E,F" (one value per input
+// channel). nullopt without the option; ValueError naming the text when it is malformed or
+// fails core::validate (std > 0, finite values). The channel count is checked against the
+// input by the caller (core::validate(normalization, inputShape)).
+std::optional<core::InputNormalization> parseNormalize(const ParsedArgs &a);
 
 // Reads an image file as a [1, channels, H, W] float tensor in [0, 1], or throws ValueError
 // with the reason.

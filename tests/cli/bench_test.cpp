@@ -124,3 +124,72 @@ TEST(Bench, standardConfigurations_areTheSharedKitsWhenItIsThere)
                                        kit[i].padding, kit[i].dilation, kit[i].groups}));
     }
 }
+
+TEST(Bench, network_timesTheWholeForwardAndSaysWhatRan)
+{
+    const std::string net =
+        std::string(CONVSCOPE_TEST_DATA) + "/fixtures/gradients/vgg_like_centre/net.txt";
+    std::ostringstream out, err;
+    ASSERT_EQ(runCli({"bench", "--network", net, "--input-shape", "1,3,16,16", "--threads", "1",
+                      "--seed", "3", "--json"},
+                     out, err),
+              0)
+        << err.str();
+    const std::string s = out.str();
+    EXPECT_EQ(s.rfind("{\"isa\": \"" + convscope::core::isaName(convscope::core::activeIsa())
+                          + "\", \"threads\": 1, \"input_shape\": [1, 3, 16, 16], \"normalize\": "
+                            "null, \"results\": "
+                            "[{\"name\": \"net\", \"median_ms\": ",
+                      0),
+              0u)
+        << s;
+    EXPECT_NE(s.find("\"runs\": "), std::string::npos) << s;
+
+    std::ostringstream text, err2;
+    ASSERT_EQ(runCli({"bench", "--network", net, "--input-shape", "3,16,16", "--threads", "1",
+                      "--normalize", "imagenet"},
+                     text, err2),
+              0)
+        << err2.str();
+    EXPECT_NE(text.str().find("normalize: Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, "
+                              "0.224, 0.225])\n"),
+              std::string::npos)
+        << text.str();
+    EXPECT_NE(text.str().find("input [1, 3, 16, 16], output [1, 4, 8, 8]"), std::string::npos)
+        << text.str();
+    EXPECT_NE(text.str().find(" runs\n"), std::string::npos) << text.str();
+}
+
+TEST(Bench, network_refusesBadArgumentsBeforeAnyWork)
+{
+    const std::string net =
+        std::string(CONVSCOPE_TEST_DATA) + "/fixtures/gradients/vgg_like_centre/net.txt";
+    const auto run = [](std::vector<std::string> args, std::string &err) {
+        args.insert(args.begin(), "bench");
+        std::ostringstream o, e;
+        const int code = runCli(args, o, e);
+        err = e.str();
+        return code;
+    };
+    std::string e;
+    EXPECT_EQ(run({"--network", net}, e), 2);
+    EXPECT_NE(e.find("--input-shape"), std::string::npos) << e;
+    EXPECT_EQ(run({"--network", net, "--input-shape", "1,3,8,8", "--only", "tiny"}, e), 2);
+    EXPECT_NE(e.find("cannot go with --network"), std::string::npos) << e;
+    EXPECT_EQ(run({"--input-shape", "1,3,8,8"}, e), 2);
+    EXPECT_NE(e.find("--input-shape goes with --network"), std::string::npos) << e;
+    EXPECT_EQ(run({"--network", net, "--input-shape", "1,3,0,8"}, e), 1);
+    EXPECT_NE(e.find("invalid input-shape '1,3,0,8'"), std::string::npos) << e;
+    EXPECT_EQ(run({"--network", net, "--input-shape", "1,2,8,8"}, e), 1);
+    EXPECT_NE(e.find("layer 1 (Conv2d)"), std::string::npos) << e;
+    EXPECT_EQ(
+        run({"--network", net, "--input-shape", "1,3,8,8", "--seed", "1", "--weights", "w.npz"}, e),
+        2);
+    EXPECT_EQ(run({"--network", net, "--input-shape", "1,3,8,8", "--normalize", "mean=0:std=1"}, e),
+              1);
+    EXPECT_NE(e.find("--normalize: expected one mean and one std value per input channel (3)"),
+              std::string::npos)
+        << e;
+    EXPECT_EQ(run({"--network", "/nonexistent/net.txt", "--input-shape", "1,3,8,8"}, e), 1);
+    EXPECT_NE(e.find("/nonexistent/net.txt"), std::string::npos) << e;
+}

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 using namespace convscope;
@@ -155,4 +156,59 @@ TEST(ForwardCli, usageErrors_exit2AndHelpIsListed)
     std::ostringstream out, err;
     cli::runCli({"--help"}, out, err);
     EXPECT_TRUE(hasSubstr(out.str(), "forward"));
+}
+
+TEST(ForwardCli, normalize_runsTorchvisionsNormalizeBeforeLayerOne)
+{
+    // A ReLU alone: the output is max(Normalize(x), 0), with Normalize(x) from torchvision
+    // (tests/data/make_normalize_fixtures.py).
+    test::TempDir dir;
+    const std::string norm = std::string(CONVSCOPE_TEST_DATA) + "/fixtures/normalize/";
+    {
+        std::ofstream f(dir.file("relu.txt"));
+        f << "Sequential(\n  (0): ReLU()\n)\n";
+    }
+    const std::vector<std::string> base{
+        "--network", dir.file("relu.txt"), "--input", norm + "input3.npy",
+        "--output",  dir.file("y.npy"),    "--force"};
+    auto args = base;
+    args.insert(args.end(), {"--normalize", "imagenet"});
+    Result r = forward(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    core::Tensor want = core::readNpy(norm + "imagenet.npy");
+    for (float &v : want.data)
+        v = std::max(v, 0.0f);
+    EXPECT_EQ(maxAbsDiff(core::readNpy(dir.file("y.npy")), want), 0.0f);
+
+    args = base;
+    args[3] = norm + "input2.npy";
+    args.insert(args.end(), {"--normalize", "mean=0.5,-1.25:std=0.3,2"});
+    r = forward(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    want = core::readNpy(norm + "custom.npy");
+    for (float &v : want.data)
+        v = std::max(v, 0.0f);
+    EXPECT_EQ(maxAbsDiff(core::readNpy(dir.file("y.npy")), want), 0.0f);
+
+    // Refusals name the value, before anything is written.
+    const auto refused = [&](const std::string &spec, const std::string &input) {
+        std::filesystem::remove(dir.file("y.npy"));
+        auto a = base;
+        a[3] = norm + input;
+        a.insert(a.end(), {"--normalize", spec});
+        const Result bad = forward(a);
+        EXPECT_EQ(bad.code, 1) << spec;
+        EXPECT_FALSE(std::filesystem::exists(dir.file("y.npy"))) << spec;
+        return bad.err;
+    };
+    EXPECT_TRUE(hasSubstr(refused("imagenet", "input2.npy"),
+                          "--normalize: expected one mean and one std value per input channel "
+                          "(2), but got 3"));
+    EXPECT_TRUE(hasSubstr(refused("mean=0,0:std=1,0", "input2.npy"), "but got std[1]=0.0"));
+    EXPECT_TRUE(hasSubstr(refused("mean=0,x:std=1,1", "input2.npy"),
+                          "expected mean to be comma-separated numbers, but got 'x'"));
+    EXPECT_TRUE(hasSubstr(refused("mean=0,nan:std=1,1", "input2.npy"), "mean[1]=nan"));
+    EXPECT_TRUE(
+        hasSubstr(refused("std=1,1", "input2.npy"), "expected imagenet or mean=A,B,C:std=D,E,F"));
+    EXPECT_TRUE(hasSubstr(refused("mean=0:std=1,1", "input2.npy"), "1 mean and 2 std values"));
 }
