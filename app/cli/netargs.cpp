@@ -85,6 +85,12 @@ Network networkTensors(const TorchPrintModel &model, const ParsedArgs &a)
 
 namespace {
 
+std::string notNumbers(const std::string &spec, const std::string &what, const std::string &item)
+{
+    return "invalid normalize '" + spec + "': expected " + what
+           + " to be comma-separated numbers, but got '" + item + "'";
+}
+
 // "0.5,1e-3,-2" -> {0.5, 0.001, -2}; ValueError naming `what` and the text otherwise.
 std::vector<double> parseFloatList(const std::string &text, const std::string &what,
                                    const std::string &spec)
@@ -99,8 +105,7 @@ std::vector<double> parseFloatList(const std::string &text, const std::string &w
         const double v = item.empty() ? 0.0 : std::strtod(item.c_str(), &end);
         if (item.empty() || end != item.c_str() + item.size() || errno == ERANGE
             || std::isspace(static_cast<unsigned char>(item[0])))
-            throw ValueError("invalid normalize '" + spec + "': expected " + what
-                             + " to be comma-separated numbers, but got '" + item + "'");
+            throw ValueError(notNumbers(spec, what, item));
         values.push_back(v);
         if (comma == std::string::npos)
             return values;

@@ -260,7 +260,7 @@ int runNetworkRf(const ParsedArgs &a, PlaneSize input, std::ostream &out)
         const Box first = theoreticalBox(net, shape, GradientTarget::at(l + 1, 0, 0, 0));
         // The jump (effective stride): how far the box moves from output 0 to its neighbour
         // below and to the right; "-" along an axis with one output.
-        const std::string jumpH =
+        std::string jump =
             s[2] > 1 ? std::to_string(
                 theoreticalBox(net, shape, GradientTarget::at(l + 1, 0, 1, 0)).y0 - first.y0)
                      : "-";
@@ -272,7 +272,7 @@ int runNetworkRf(const ParsedArgs &a, PlaneSize input, std::ostream &out)
             {std::to_string(l + 1), torchRepr(net.layers[l]), formatShape(s),
              std::to_string(centre.height()) + " x " + std::to_string(centre.width()),
              "rows " + range(first.y0, first.y1 - 1) + ", cols " + range(first.x0, first.x1 - 1),
-             jumpH + " x " + jumpW});
+             jump.append(" x ").append(jumpW)});
     }
     out << "input " << input.h << " x " << input.w << " (H x W), " << net.size()
         << (net.size() == 1 ? " layer\n" : " layers\n");
