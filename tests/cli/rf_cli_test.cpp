@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <regex>
+#include <cstdio>
 #include <sstream>
 
 using namespace convscope;
@@ -223,13 +223,22 @@ struct RfRow {
 void expectRows(const std::string &out, const std::vector<RfRow> &want)
 {
     for (const RfRow &w : want) {
-        const std::regex row("(^|\\n) *" + std::to_string(w.layer)
-                             + " +[^\\n]*? ([0-9]+) x ([0-9]+) +rows (-?[0-9]+)\\.\\.(-?[0-9]+), "
-                               "cols (-?[0-9]+)\\.\\.(-?[0-9]+) +([0-9]+) x ([0-9]+) *(\\n|$)");
-        std::smatch m;
-        ASSERT_TRUE(std::regex_search(out, m, row)) << "no row for layer " << w.layer << " in\n"
-                                                    << out;
-        const auto at = [&](int i) { return std::stoi(m[i].str()); };
+        // The row is the line that starts with the layer's number; its numbers follow the
+        // output shape's closing bracket. (No std::regex: GCC 12 warns inside <regex> at -O1.)
+        std::istringstream lines(out);
+        std::string line, found;
+        const std::string prefix = std::to_string(w.layer) + " ";
+        while (std::getline(lines, line))
+            if (line.rfind(prefix, 0) == 0 && line.find(']') != std::string::npos)
+                found = line;
+        ASSERT_FALSE(found.empty()) << "no row for layer " << w.layer << " in\n" << out;
+        int v[9] = {};
+        ASSERT_EQ(std::sscanf(found.c_str() + found.rfind(']') + 1,
+                              " %d x %d rows %d..%d, cols %d..%d %d x %d", &v[2], &v[3], &v[4],
+                              &v[5], &v[6], &v[7], &v[8], &v[1]),
+                  8)
+            << "row of layer " << w.layer << " does not parse: " << found;
+        const auto at = [&](int i) { return i == 9 ? v[1] : v[i]; };
         EXPECT_EQ(at(2), w.field) << "receptive field of layer " << w.layer;
         EXPECT_EQ(at(3), w.field) << "receptive field (cols) of layer " << w.layer;
         EXPECT_EQ(at(4), w.firstRow) << "output 0's first row (-padding) of layer " << w.layer;
