@@ -9,6 +9,8 @@
 #include "kernels.h"
 #include "memory.h"
 #include "network.h"
+#include "normalization.h"
+#include "npy.h"
 #include "sessionfile.h"
 #include "shape.h"
 #include "validate.h"
@@ -79,9 +81,13 @@ private:
 
 const std::string kUsage =
     "usage: convscope export IMAGE... --out DIR [--format LIST] [--force]\n"
-    "                        [--session FILE | --out-channels C --kernel K[,K] [--stride S]\n"
+    "                        [--session FILE | --network NET.txt [--weights FILE | --seed N]\n"
+    "                         | --out-channels C --kernel K[,K] [--stride S]\n"
     "                         [--padding P|same|valid] [--padding-mode MODE] [--dilation D]\n"
-    "                         [--groups G] [--no-bias] [--preset NAME | --seed N] [--grayscale]]\n"
+    "                         [--groups G] [--no-bias]\n"
+    "                         [--weight W.npy [--bias B.npy] | --preset NAME | --seed N]]\n"
+    "                        [--grayscale] [--layer K] [--normalize "
+    "imagenet|mean=A,B,C:std=D,E,F]\n"
     "                        [--colormap diverging|grayscale|viridis] [--range per-map|global]\n"
     "                        [--sheet-width PX] [--threads T] [--keep-going] [--quiet]\n"
     "\n"
@@ -104,7 +110,19 @@ const std::string kUsage =
     "the flags (defaults: --out-channels 8 --kernel 3) with PyTorch's default initialisation\n"
     "(Kaiming-uniform, bound 1/sqrt(fan_in), bias from the same range) seeded by --seed\n"
     "(default 0), or with a kernel preset (--preset identity|box|gaussian|sharpen|sobel-x|\n"
-    "sobel-y|laplacian|emboss|edge; zero bias).\n"
+    "sobel-y|laplacian|emboss|edge; zero bias), or with trained weights: --weight W.npy\n"
+    "[C_out, C_in/groups, kH, kW] (e.g. conv.weight.detach().numpy()) and --bias B.npy [C_out]\n"
+    "(without --bias the layer has none); without --out-channels, --kernel and --groups the\n"
+    "layer is the one that owns W, with them W must have their shape.\n"
+    "--network NET.txt takes an nn.Sequential as print(model) shows it (every layer kind\n"
+    "`convscope forward` runs) with its state_dict from --weights FILE (.npz, .safetensors,\n"
+    "or .pt/.pth from torch.save(model.state_dict())), else PyTorch's default\n"
+    "initialisation from --seed; a first layer reading 1 channel takes the image's luma.\n"
+    "--layer K exports the maps of layer K (counted from 1) instead of the last layer's.\n"
+    "--normalize runs transforms.Normalize(mean, std) on the image tensor before the first\n"
+    "layer (imagenet: mean 0.485,0.456,0.406, std 0.229,0.224,0.225); the sidecar and the\n"
+    "PyTorch script record it. The pytorch format writes Conv2d tensors only: a network\n"
+    "with BatchNorm2d or ConvTranspose2d is exported without it.\n"
     "\n"
     "Images are done one at a time (peak memory is that of one image, whatever the count):\n"
     "each image's files are moved into place together once they are all written, and their\n"
@@ -221,7 +239,42 @@ core::Network networkFromFlags(const ParsedArgs &a, ui::InputMode mode)
         throw ValueError(e->message);
 
     core::Tensor weight, bias;
-    if (auto name = a.value("preset")) {
+    if (auto weightPath = a.value("weight")) {
+        for (const char *other : {"preset", "seed"})
+            if (a.has(other))
+                throw UsageError(std::string("--") + other
+                                 + " makes weights; it cannot go with --weight");
+        const std::string biasPath = a.value("bias").value_or("");
+        if (!biasPath.empty() && a.has("no-bias"))
+            throw UsageError("--bias gives the layer a bias; it cannot go with --no-bias");
+        // The bias comes from --bias or not at all: a weight file alone is a layer without one.
+        p.bias = !biasPath.empty();
+        // Without the shape flags the layer is the one that owns the weight (out_channels,
+        // kernel_size and groups read off its shape); with them, the file must fit them.
+        if (!a.has("out-channels") && !a.has("kernel") && !a.has("groups")) {
+            const core::Shape weightShape = core::readNpy(*weightPath).shape;
+            const core::Shape biasShape =
+                biasPath.empty() ? core::Shape{} : core::readNpy(biasPath).shape;
+            QString why;
+            const auto owner =
+                ui::paramsForWeights(p, weightShape, biasPath.empty() ? nullptr : &biasShape, &why);
+            if (!owner)
+                throw ValueError(*weightPath + (biasPath.empty() ? "" : " and " + biasPath) + ": "
+                                 + why.toStdString());
+            p = *owner;
+            if (auto e = core::validateModule(p))
+                throw ValueError(*weightPath + ": " + e->message);
+        }
+        QString error;
+        auto imported = ui::importWeights(q(*weightPath), q(biasPath), p, &error);
+        if (!imported)
+            throw ValueError(error.toStdString());
+        weight = std::move(imported->weight);
+        if (imported->bias)
+            bias = std::move(*imported->bias);
+    } else if (a.has("bias")) {
+        throw UsageError("--bias needs --weight (the file of the layer's weights)");
+    } else if (auto name = a.value("preset")) {
         if (a.has("seed"))
             throw UsageError("--preset and --seed do not combine (--seed draws random weights)");
         const auto preset = core::parseKernelPreset(*name);
@@ -284,9 +337,14 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
     const StopOnSignals stopOnSignals;
     auto specs = convOptionSpecs();
     const std::vector<OptionSpec> layerFlags{{"out-channels"}, {"kernel"}, {"no-bias", false},
-                                             {"preset"},       {"seed"},   {"grayscale", false}};
+                                             {"preset"},       {"seed"},   {"grayscale", false},
+                                             {"weight"},       {"bias"}};
     specs.insert(specs.end(), layerFlags.begin(), layerFlags.end());
     specs.insert(specs.end(), {{"session"},
+                               {"network"},
+                               {"weights"},
+                               {"layer"},
+                               {"normalize"},
                                {"out"},
                                {"format"},
                                {"force", false},
@@ -303,17 +361,35 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
     // Everything below up to the first image's export only reads: every check that needs no
     // decoded pixels happens before any write.
     std::optional<ui::SessionState> session;
-    if (auto path = a.value("session")) {
+    // --session and --network hold the layers: the flags that build one Conv2d do not go
+    // with them (--network keeps --seed for its default weights and --grayscale).
+    const auto layersFrom = [&](const std::string &source, const std::string &what,
+                                std::initializer_list<const char *> allowed) {
+        const auto refuse = [&](const std::string &name) {
+            for (const char *ok : allowed)
+                if (name == ok)
+                    return;
+            if (a.has(name))
+                throw UsageError("--" + name + " cannot be combined with --" + source + " (" + what
+                                 + " holds the layers)");
+        };
         for (const auto &s : convOptionSpecs())
-            if (a.has(s.name))
-                throw UsageError(
-                    "--" + s.name
-                    + " cannot be combined with --session (the session holds the layers)");
+            refuse(s.name);
         for (const auto &s : layerFlags)
-            if (a.has(s.name))
-                throw UsageError(
-                    "--" + s.name
-                    + " cannot be combined with --session (the session holds the layers)");
+            refuse(s.name);
+    };
+    if (a.has("session") && a.has("network"))
+        throw UsageError("--session and --network both give the layers; choose one");
+    if (a.has("weights") && !a.has("network"))
+        throw UsageError("--weights is the state_dict of a --network; use --weight W.npy "
+                         "[--bias B.npy] for the one Conv2d the flags build");
+    std::optional<core::TorchPrintModel> model;
+    if (auto path = a.value("network")) {
+        layersFrom("network", "the network file", {"seed", "grayscale"});
+        model = readNetworkFile(*path);
+    }
+    if (auto path = a.value("session")) {
+        layersFrom("session", "the session", {});
         QString error;
         session = ui::loadSession(q(*path), &error);
         if (!session)
@@ -342,12 +418,24 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         throw ValueError("unknown range mode '" + *r + "': expected one of "
                          + ui::rangeModeNames().join(", ").toStdString());
 
+    // A network file's first layer says how many channels it reads: one is the image's luma.
+    const bool grey = a.has("grayscale") || (model && core::inputChannels(model->network) == 1);
     const ui::InputMode mode =
-        session ? session->inputMode
-                : (a.has("grayscale") ? ui::InputMode::Grayscale : ui::InputMode::Rgb);
+        session ? session->inputMode : (grey ? ui::InputMode::Grayscale : ui::InputMode::Rgb);
     const int channels = mode == ui::InputMode::Grayscale ? 1 : 3;
-    const core::Network network = session ? session->network : networkFromFlags(a, mode);
-    const bool stack = core::convLayers(network).size() > 1;
+    const std::optional<core::InputNormalization> normalization = parseNormalize(a);
+    if (normalization)
+        if (auto e = core::validate(*normalization, channels))
+            throw ValueError("--normalize: " + e->message);
+    core::Network network = session ? session->network
+                            : model ? networkTensors(*model, a)
+                                    : networkFromFlags(a, mode);
+    // --layer K: the maps of layer K (counted from 1), as `forward --layer`.
+    if (auto k = a.value("layer"))
+        network.layers.resize(parseLayer(*k, network.size()));
+    if (QString e = ui::checkNetworkForExport(network, options.formats); !e.isEmpty())
+        throw ValueError(e.toStdString());
+    const bool stack = network.size() > 1;
     const bool keepGoing = a.has("keep-going");
     const bool quiet = a.has("quiet");
 
@@ -504,6 +592,13 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         r.network = network;
         r.view = view;
 
+        r.normalization = normalization;
+        // The raw image stays the request's input (the sidecar and the PyTorch script start
+        // from it and normalise as torchvision would); the network runs on the normalised copy.
+        core::Tensor normalized;
+        if (normalization)
+            core::normalizeInput(*normalization, r.input, normalized);
+
         std::vector<core::Tensor> outputs;
         core::NetworkOptions forwardOptions;
         forwardOptions.threads = threads;
@@ -511,9 +606,10 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
             progress.show("computing", f);
             return !StopOnSignals::stopped();
         };
-        if (core::forward(network, r.input, outputs, forwardOptions)
+        if (core::forward(network, normalization ? normalized : r.input, outputs, forwardOptions)
             == core::ForwardStatus::Cancelled)
             return interrupted(in);
+        normalized = core::Tensor();
         r.output = std::move(outputs.back());
         outputs.clear();
 

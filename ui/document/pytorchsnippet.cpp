@@ -2,6 +2,7 @@
 #include "pytorchsnippet.h"
 
 #include <QDateTime>
+#include <QLocale>
 
 #include <variant>
 
@@ -73,8 +74,8 @@ QString pytorchSnippet(const core::Network &network, const SnippetFiles &files)
         if (const auto *c = std::get_if<core::Conv2dLayer>(&layer))
             return torchConstructor(c->params);
         // The other kinds' reprs are their constructor calls ("ReLU()", "MaxPool2d(...)").
-        // BatchNorm2d's statistics are not exported: the export plan refuses it
-        // (checkNetwork), so it never reaches a script.
+        // BatchNorm2d and ConvTranspose2d own tensors the script does not load: the export
+        // plan refuses them for the pytorch format (checkRequests), so they never reach it.
         return QStringLiteral("nn.%1").arg(QString::fromStdString(core::torchRepr(layer)));
     };
     const auto convs = core::convLayers(network);
@@ -103,12 +104,27 @@ QString pytorchSnippet(const core::Network &network, const SnippetFiles &files)
                      .arg(conv, pyString(bias));
     }
     s += QStringLiteral("\n# The image as convscope fed it: [1, C, H, W] float32, pixels / %2.\n"
-                        "x = torch.from_numpy(np.load(FOLDER / %1))\n"
-                        "with torch.no_grad():\n"
-                        "    y = model(x)\n"
-                        "print(\"output shape:\", tuple(y.shape))\n")
+                        "x = torch.from_numpy(np.load(FOLDER / %1))\n")
              .arg(pyString(files.inputNpy))
              .arg(files.pixelMax);
+    if (files.normalization) {
+        // torchvision's Normalize: float32 mean and std, a subtraction then a division.
+        const auto list = [](const std::vector<double> &v) {
+            QStringList items;
+            for (double d : v)
+                items << QString::number(d, 'g', QLocale::FloatingPointShortest);
+            return items.join(QStringLiteral(", "));
+        };
+        s += QStringLiteral("# Then normalised as convscope did: %1\n"
+                            "mean = torch.tensor([%2], dtype=torch.float32).view(1, -1, 1, 1)\n"
+                            "std = torch.tensor([%3], dtype=torch.float32).view(1, -1, 1, 1)\n"
+                            "x = (x - mean) / std\n")
+                 .arg(QString::fromStdString(core::torchRepr(*files.normalization)),
+                      list(files.normalization->mean), list(files.normalization->stdDev));
+    }
+    s += QStringLiteral("with torch.no_grad():\n"
+                        "    y = model(x)\n"
+                        "print(\"output shape:\", tuple(y.shape))\n");
     if (!files.outputNpy.isEmpty()) {
         s += QStringLiteral(
                  "\nexpected_path = FOLDER / %1\n"

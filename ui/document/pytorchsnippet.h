@@ -5,10 +5,12 @@
 // convscope exported (numpy only, no PIL), prints the output shape and, when convscope's
 // output.npy is there, compares.
 #include "network.h"
+#include "normalization.h"
 
 #include <QString>
 #include <QStringList>
 
+#include <optional>
 #include <vector>
 
 namespace convscope::ui {
@@ -23,6 +25,8 @@ struct SnippetFiles {
     QString outputNpy;       // convscope's output to compare with; empty = no comparison
     double tolerance = 1e-4; // max |torch - convscope| that counts as a match
     int pixelMax = 255;      // the input is pixel / pixelMax (65535 for 16-bit images)
+    // transforms.Normalize applied to the input before the first layer; none: fed as is.
+    std::optional<core::InputNormalization> normalization;
 };
 
 // The constructor call as Python source, every argument spelt out, e.g.

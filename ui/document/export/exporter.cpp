@@ -220,6 +220,7 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
             sf.folder = QDir(options.folder).absolutePath();
             sf.inputNpy = f.input();
             sf.pixelMax = r.pixelMax;
+            sf.normalization = r.normalization;
             if (fm.npy)
                 sf.outputNpy = f.npy();
             if (!next(f.input()))

@@ -139,6 +139,28 @@ QString checkOptions(const ExportOptions &options)
     return {};
 }
 
+QString checkNetworkForExport(const core::Network &network, const ExportFormats &formats)
+{
+    if (network.empty())
+        return QStringLiteral("the network has no layers");
+    // Every kind the forward pass runs can be exported; the PyTorch script loads the tensors
+    // of Conv2d layers only.
+    if (auto bad = core::validateModules(network))
+        return layerMessage(*bad);
+    if (formats.pytorch)
+        for (std::size_t i = 0; i < network.size(); ++i) {
+            const core::Layer &layer = network.layers[i];
+            if (std::holds_alternative<core::BatchNorm2dLayer>(layer)
+                || std::holds_alternative<core::ConvTranspose2dLayer>(layer))
+                return QStringLiteral("layer %1 (%2) has tensors the pytorch format does not write "
+                                      "(it writes Conv2d weights and biases); leave pytorch out "
+                                      "of the formats")
+                    .arg(i + 1)
+                    .arg(QString::fromStdString(core::kindName(layer)));
+        }
+    return {};
+}
+
 QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOptions &options)
 {
     if (requests.empty())
@@ -165,8 +187,12 @@ QString checkRequests(const std::vector<ExportRequest> &requests, const ExportOp
         if (options.formats.pytorch && r.input.rank() != 4)
             return QStringLiteral("'%1': the input %2 is not an [N, C, H, W] tensor")
                 .arg(r.baseName, QString::fromStdString(core::formatShape(r.input.shape)));
-        if (const auto bad = checkNetwork(r.network))
-            return QStringLiteral("'%1': %2").arg(r.baseName, layerMessage(*bad));
+        if (QString e = checkNetworkForExport(r.network, options.formats); !e.isEmpty())
+            return QStringLiteral("'%1': %2").arg(r.baseName, e);
+        if (r.normalization)
+            if (auto e = core::validate(*r.normalization, r.input.shape))
+                return QStringLiteral("'%1': normalize: %2")
+                    .arg(r.baseName, QString::fromStdString(e->message));
         const auto convs = core::convLayers(r.network);
         for (std::size_t i = 0; i < convs.size(); ++i)
             if (!convs[i]->weight || (convs[i]->params.bias && !convs[i]->bias))

@@ -4,6 +4,7 @@
 // format names, the file names (one place, so plannedFiles() and the export agree) and the
 // checks that need no writing.
 #include "network.h"
+#include "normalization.h"
 #include "sessionfile.h"
 #include "tensor.h"
 #include "viewsettings.h"
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace convscope::ui {
@@ -44,8 +46,10 @@ struct ExportRequest {
     QString inputName;      // the input's file name, for titles and the sidecar
     QByteArray inputSha256; // hex; empty when the input did not come from a file
     InputMode inputMode = InputMode::Rgb;
-    int pixelMax = 255;    // input = pixel / pixelMax: 65535 for 16-bit images
-    core::Tensor input;    // [N, C, H, W] as fed to the first layer
+    int pixelMax = 255; // input = pixel / pixelMax: 65535 for 16-bit images
+    core::Tensor input; // [N, C, H, W]: the image's pixel / pixelMax
+    // Applied to `input` before the first layer (torchvision's Normalize); none: fed as is.
+    std::optional<core::InputNormalization> normalization;
     core::Network network; // the layers that made `output` from `input`, in order
     core::Tensor output;   // [N, C_out, H_out, W_out]
     ViewSettings view;
@@ -78,6 +82,10 @@ QStringList plannedFiles(const std::vector<ExportRequest> &requests, const Expor
 
 // The checks of the options alone (formats, folder, sheet width); empty when fine.
 QString checkOptions(const ExportOptions &options);
+
+// Whether `network` can be exported in `formats`: layers there, their module checks, and
+// for the pytorch format only layers whose tensors the script loads. Empty when fine.
+QString checkNetworkForExport(const core::Network &network, const ExportFormats &formats);
 
 // Checks everything that can be checked without writing (checkOptions, shapes, duplicate
 // names); returns an empty string when fine.
