@@ -3,6 +3,7 @@
 
 #include "colormap.h"
 #include "shape.h"
+#include "verticalscrollarea.h"
 
 #include <QComboBox>
 #include <QEvent>
@@ -200,37 +201,6 @@ public:
     QSize sizeHint() const override { return maximumSize(); }
 };
 
-// Scrolls vertically only: as wide as the content needs (a narrow Kernel dock would otherwise
-// hide the Apply button and the tiles' right side behind a horizontal scroll bar), as short as
-// the dock allows.
-class VerticalScrollArea : public QScrollArea {
-public:
-    explicit VerticalScrollArea(QWidget *content, QWidget *parent) : QScrollArea(parent)
-    {
-        setFrameShape(QFrame::NoFrame);
-        setWidgetResizable(true);
-        setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-        setWidget(content);
-        content->installEventFilter(this);
-    }
-
-    QSize minimumSizeHint() const override
-    {
-        const int bar = verticalScrollBar()->sizeHint().width();
-        return {widget()->minimumSizeHint().width() + bar + 2 * frameWidth(),
-                QScrollArea::minimumSizeHint().height()};
-    }
-
-protected:
-    bool eventFilter(QObject *watched, QEvent *event) override
-    {
-        // The content's layout changed (fonts, kernel size): so does our minimum width.
-        if (watched == widget() && event->type() == QEvent::LayoutRequest)
-            updateGeometry();
-        return QScrollArea::eventFilter(watched, event);
-    }
-};
-
 void styleValueTable(QTableWidget *table)
 {
     table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -420,9 +390,6 @@ KernelPanel::KernelPanel(QWidget *parent) : QWidget(parent)
     auto *scroll = new VerticalScrollArea(content, this);
     scroll->setObjectName(QStringLiteral("kernelPanelScroll"));
     scroll->setAccessibleName(tr("Kernel panel"));
-    // On the window colour like the other docks, not on the (white) Base of a list.
-    scroll->setBackgroundRole(QPalette::Window);
-    scroll->viewport()->setBackgroundRole(QPalette::Window);
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(scroll);

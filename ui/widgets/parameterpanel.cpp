@@ -2,6 +2,7 @@
 #include "parameterpanel.h"
 
 #include "conv2dparamsform.h"
+#include "verticalscrollarea.h"
 
 #include <QLabel>
 #include <QVBoxLayout>
@@ -13,9 +14,12 @@ ParameterPanel::ParameterPanel(Session *session, QWidget *parent)
 {
     setObjectName(QStringLiteral("parameterPanel"));
 
-    auto *outer = new QVBoxLayout(this);
+    // Whole by default; squeezed (teaching mode on a 1024x768 screen gives the lesson most of
+    // the height) the form scrolls instead of drawing its rows over the dock below.
+    auto *content = new QWidget;
+    auto *inner = new QVBoxLayout(content);
     m_form = new Conv2dParamsForm({});
-    outer->addWidget(m_form);
+    inner->addWidget(m_form);
 
     m_error = new QLabel;
     m_error->setObjectName(QStringLiteral("errorLabel"));
@@ -25,8 +29,15 @@ ParameterPanel::ParameterPanel(Session *session, QWidget *parent)
         QStringLiteral("QLabel { color: #7a1010; background: #fde2e1; border: 1px solid #d62728;"
                        " border-radius: 4px; padding: 6px; }"));
     m_error->hide();
-    outer->addWidget(m_error);
-    outer->addStretch();
+    inner->addWidget(m_error);
+    inner->addStretch();
+    m_scroll = new VerticalScrollArea(content, this);
+    m_scroll->setObjectName(QStringLiteral("parameterPanelScroll"));
+    m_scroll->setAccessibleName(tr("Parameters panel"));
+    m_scroll->setKeepsWholeContent(true);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_scroll);
 
     connect(m_form, &Conv2dParamsForm::paramsEdited, this, &ParameterPanel::paramsEdited);
     connect(session, &Session::paramsChanged, this,
@@ -47,6 +58,16 @@ void ParameterPanel::showValidation()
         m_error->clear();
         m_error->hide();
     }
+}
+
+void ParameterPanel::setSqueezable(bool on)
+{
+    m_scroll->setKeepsWholeContent(!on);
+}
+
+bool ParameterPanel::isSqueezable() const
+{
+    return !m_scroll->keepsWholeContent();
 }
 
 bool ParameterPanel::isMarked(core::Field field) const

@@ -14,6 +14,7 @@ class QLabel;
 namespace convscope::ui {
 
 class Conv2dParamsForm;
+class VerticalScrollArea;
 
 class ParameterPanel : public QWidget {
     Q_OBJECT
@@ -30,6 +31,11 @@ public:
     void setLocked(core::Field field, bool locked);
     bool isLocked(core::Field field) const;
 
+    // Off (default): the dock is as tall as the form. On: the form scrolls in a shorter dock
+    // (teaching mode gives the lesson the height).
+    void setSqueezable(bool on);
+    bool isSqueezable() const;
+
 signals:
     // One user edit. `mergeKey` is non-empty while a slider is dragged (same key for the
     // whole drag) so the undo stack can collapse the drag into one step.
@@ -42,6 +48,7 @@ private:
     Session *m_session;
     Conv2dParamsForm *m_form;
     QLabel *m_error;
+    VerticalScrollArea *m_scroll;
 };
 
 } // namespace convscope::ui

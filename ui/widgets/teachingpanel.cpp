@@ -90,6 +90,7 @@ void TeachingPanel::buildUi()
     lessonRow->addWidget(m_nextStep);
     layout->addWidget(m_lessonBar);
     m_caption = new QLabel(this);
+    m_caption->setObjectName(QStringLiteral("lessonCaption"));
     m_caption->setTextFormat(Qt::RichText);
     m_caption->setWordWrap(true);
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -244,9 +245,10 @@ void TeachingPanel::buildUi()
     m_quizKind->setAccessibleName(tr("Question"));
     m_ask = new QPushButton(tr("Ask"), m_quizBox);
     m_scoreLabel = new QLabel(m_quizBox);
-    quiz->addWidget(m_quizKind);
+    // One row for the question chooser, Ask and the score: the height goes to the text.
+    askRow->addWidget(m_quizKind, 1);
     askRow->addWidget(m_ask);
-    askRow->addWidget(m_scoreLabel, 1);
+    askRow->addWidget(m_scoreLabel);
     quiz->addLayout(askRow);
     // Prompt and verdict share one scrolling text: an explanation can be long, and a
     // word-wrapped label in a group box does not grow reliably.
@@ -292,6 +294,14 @@ void TeachingPanel::buildUi()
     syncLessonBar();
     syncInputControls();
     clearQuestion();
+}
+
+void TeachingPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    // Projected, the type follows the window's height (applyFonts).
+    if (m_presentation && window()->height() != m_fontForHeight)
+        applyFonts();
 }
 
 // Keys that arrive when no child has focus (the shortcuts cover the children).
@@ -932,7 +942,13 @@ void TeachingPanel::applyFonts()
         // On top of whatever the window uses (its presentation mode already enlarges the
         // application font), at least 18 pt.
         QFont f = QApplication::font();
-        f.setPointSizeF(std::max(18.0, f.pointSizeF() * 1.25));
+        double points = std::max(18.0, f.pointSizeF() * 1.25);
+        // A lesson on a small projector must still fit: lines of at most a 36th of the
+        // window's height (20 px on a 1024x768 screen; a 1080p window keeps the 18+ pt).
+        if (const int h = window()->height(); h > 0 && logicalDpiY() > 0)
+            points = std::min(points, h / 36.0 * 72.0 / logicalDpiY() / 1.1);
+        f.setPointSizeF(points);
+        m_fontForHeight = window()->height();
         setFont(f);
     } else {
         setFont(QFont()); // inherit again: follow the window

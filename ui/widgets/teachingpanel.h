@@ -128,6 +128,7 @@ signals:
 
 protected:
     void keyPressEvent(QKeyEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void buildUi();
@@ -156,6 +157,7 @@ private:
     double m_rate = 2.0;
     bool m_loop = false;
     bool m_presentation = false;
+    int m_fontForHeight = 0; // the window height the presentation font was chosen for
 
     std::optional<core::Question> m_question;
     std::optional<core::Verdict> m_verdict;

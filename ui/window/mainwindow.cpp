@@ -267,8 +267,12 @@ void MainWindow::createActions()
     full->setShortcut(QKeySequence::FullScreen);
     full->setStatusTip(tr("Use the whole screen"));
     m_actions[ActionId::FullScreen] = full;
-    connect(full, &QAction::toggled, this,
-            [this](bool on) { on ? showFullScreen() : showNormal(); });
+    // Full screen on top of the window's state: leaving it gives back a maximised window
+    // (showNormal() would not).
+    connect(full, &QAction::toggled, this, [this](bool on) {
+        setWindowState(on ? windowState() | Qt::WindowFullScreen
+                          : windowState() & ~Qt::WindowFullScreen);
+    });
     m_viewMenu->addSeparator();
     QAction *fit = m_viewMenu->addAction(tr("&Fit Maps"), m_grid, &FeatureMapGrid::resetZoom);
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
@@ -398,6 +402,7 @@ void MainWindow::createTeachingMode()
     host.lockParameter = [this](core::Field field, bool locked) {
         m_parameters->setLocked(field, locked);
     };
+    host.squeezeParameters = [this](bool on) { m_parameters->setSqueezable(on); };
     // The stepping is about the session's layer (layer 1); with a deeper layer shown in the
     // maps a position of layer 1 would select the wrong output, so nothing is selected.
     host.selectOutput = [this](int channel, int y, int x) {

@@ -27,6 +27,9 @@ struct TeachingHost {
     KernelPanel *kernelPanel = nullptr;
     // Locks (true) or gives back the controls of a Conv2d argument (the Parameters dock).
     std::function<void(core::Field field, bool locked)> lockParameter;
+    // Lets the Parameters dock scroll in less than its full height (true while teaching or
+    // presenting, so the lesson and the large type fit a short screen) or keeps it whole.
+    std::function<void(bool squeezable)> squeezeParameters;
     // The full-size view's "select this output"; the stepping highlights its position there.
     std::function<void(int channel, int y, int x)> selectOutput;
     // The docks that stay beside the lesson while teaching (presenting, none do).

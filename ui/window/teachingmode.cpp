@@ -281,6 +281,13 @@ void TeachingMode::setPresentation(bool on)
 void TeachingMode::applyPresentation()
 {
     m_panel->setPresentationMode(m_presentation);
+    // The status bar's read-outs are the teacher's, not the class's: a projected lesson
+    // gives its line to the grid.
+    m_window->statusBar()->setVisible(!(m_presentation && isOn()));
+    // Teaching gives the lesson the height, presenting the type grows: either way the
+    // Parameters dock scrolls rather than pushing the docks below it off the screen.
+    if (m_host.squeezeParameters)
+        m_host.squeezeParameters(isOn() || m_presentation);
     if (isOn()) {
         // The animation needs the room: while teaching, only the parameters and the input
         // stay beside it (the teacher edits, the class sees the image); presenting, only
