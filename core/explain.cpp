@@ -3,6 +3,8 @@
 
 #include "shape.h"
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -94,6 +96,37 @@ std::string formatExplanation(const Explanation &e)
         s << "  bias " << *e.bias << "\n";
     s << "  total " << e.value << "\n";
     return s.str();
+}
+
+std::optional<int> agreeingDecimals(const Explanation &e, int minDecimals, int maxDecimals)
+{
+    for (int d = std::max(0, minDecimals); d <= maxDecimals; ++d) {
+        const double scale = std::pow(10.0, d);
+        // v in units of 10^-d, as printed; false when it would not fit the integer, or when a
+        // non-zero number would print as 0 (it would hide a term).
+        auto printed = [scale](double v, long long &out) {
+            if (!(std::fabs(v) * scale < 1e15))
+                return false;
+            out = std::llround(v * scale);
+            return v == 0 || out != 0;
+        };
+        bool ok = !e.bias || [&] {
+            long long b = 0;
+            return printed(*e.bias, b);
+        }();
+        for (const ExplainChannel &ch : e.channels)
+            for (const ExplainTerm &t : ch.terms) {
+                long long in = 0, w = 0;
+                ok = ok && printed(t.input, in) && printed(t.weight, w)
+                     && std::fabs(t.product) * scale < 1e15
+                     // What a student gets from the printed factors, rounded to d decimals.
+                     && std::llround(double(in) * double(w) / scale)
+                            == std::llround(t.product * scale);
+            }
+        if (ok)
+            return d;
+    }
+    return std::nullopt;
 }
 
 } // namespace convscope::core

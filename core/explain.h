@@ -43,6 +43,15 @@ struct Explanation {
     float value = 0; // static_cast<float>(total): the map's value
 };
 
+// The fewest decimals, from minDecimals up to maxDecimals, at which the products of `e` can
+// be checked by hand as printed: every non-zero input, weight and bias prints non-zero, and
+// every printed product is the printed input times the printed weight, rounded to the same
+// decimals. 1/27 needs 3 (6 x 0.037 = 0.222, where 2 would print 6 x 0.04 = 0.22); whole
+// numbers agree at any count (they print without decimals). Sums of printed products may
+// still differ from a printed sum in the last digit (each product was rounded). nullopt when
+// no count up to maxDecimals does.
+std::optional<int> agreeingDecimals(const Explanation &e, int minDecimals = 2, int maxDecimals = 6);
+
 // The input channels that feed output channel o: [first, first + count), o's group. With
 // groups = g, o belongs to group o / (C_out / g), which reads C_in / g channels; this is
 // the row of the C_out x C_in connectivity matrix (block diagonal; depthwise when

@@ -175,3 +175,51 @@ TEST(Explain, unbatchedInputAndBadPosition)
     EXPECT_THROW(explainOutput(input, weight, nullptr, p, 0, 3, 0, 0), std::out_of_range);
     EXPECT_THROW(explainOutput(input, weight, nullptr, p, 0, 0, 4, 0), std::out_of_range);
 }
+
+TEST(Explain, agreeingDecimals_printedProductsMultiplyOut)
+{
+    // out = 6 * w + 3 * w with w = 1/27: at 2 decimals 6 x 0.04 would print 0.22, at 3
+    // 6 x 0.037 = 0.222 and 3 x 0.037 = 0.111.
+    Explanation e;
+    ExplainChannel ch;
+    const float w = 1.0f / 27.0f;
+    for (float in : {6.0f, 3.0f}) {
+        ExplainTerm t;
+        t.input = in;
+        t.weight = w;
+        t.product = double(in) * double(w);
+        ch.subtotal += t.product;
+        ch.terms.push_back(t);
+    }
+    e.channels.push_back(ch);
+    e.total = ch.subtotal;
+    e.value = static_cast<float>(e.total);
+    EXPECT_EQ(agreeingDecimals(e), 3);
+
+    // Whole numbers agree at the fewest decimals asked for.
+    for (auto &t : e.channels[0].terms) {
+        t.weight = -2.0f;
+        t.product = double(t.input) * -2.0;
+    }
+    e.channels[0].subtotal = -18.0;
+    e.bias = 4.0f;
+    e.value = -14.0f;
+    EXPECT_EQ(agreeingDecimals(e), 2);
+    EXPECT_EQ(agreeingDecimals(e, 0), 0);
+
+    // A bias that would print as 0 hides a term.
+    e.bias = 0.004f;
+    e.value = -17.996f;
+    EXPECT_EQ(agreeingDecimals(e), 3);
+    e.bias = 0.0f;
+    EXPECT_EQ(agreeingDecimals(e), 2);
+    EXPECT_EQ(agreeingDecimals(e, 0), 0);
+
+    // Digits no few decimals carry: 9 x 0.2345678 is 2.111110, but 9 x 0.234568 prints
+    // 2.111112 (and 9 x 0.23 = 2.07, not 2.11). The caller prints every digit.
+    e.bias.reset();
+    e.channels[0].terms[0].input = 9.0f;
+    e.channels[0].terms[0].weight = 0.2345678f;
+    e.channels[0].terms[0].product = 9.0 * double(0.2345678f);
+    EXPECT_EQ(agreeingDecimals(e), std::nullopt);
+}

@@ -5,11 +5,13 @@
 #include "teachingpanel.h"
 
 #include "conv2d.h"
+#include "kernels.h"
 #include "lesson.h"
 #include "shape.h"
 #include "stepthroughview.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QDir>
 #include <QLabel>
 #include <QLineEdit>
@@ -17,6 +19,7 @@
 #include <QTest>
 #include <QTextBrowser>
 
+#include <cmath>
 #include <random>
 
 using namespace convscope;
@@ -61,6 +64,7 @@ private slots:
     void newLesson_resetsTheScore();
     void presentationMode_hidesAuthoringAndEnlarges();
     void savedStep_keepsTheWeightsRecipe();
+    void printedProducts_agreeWithPrintedWeights();
 };
 
 void TeachingPanelTest::keyboardStepping_visitsEveryPositionWithTheEngineValue()
@@ -117,8 +121,7 @@ void TeachingPanelTest::keyboardStepping_visitsEveryPositionWithTheEngineValue()
                                 QCOMPARE(f->position, (core::OutputPosition{0, o, y, xx}));
                                 const float e = engine.at(0, o, y, xx);
                                 QCOMPARE(f->sum(), e);
-                                QCOMPARE(panel.view()->displayedSum(),
-                                         StepThroughView::formatValue(e));
+                                QCOMPARE(panel.view()->displayedSum(), panel.view()->formatted(e));
                                 ++visited;
                                 QTest::keyClick(&panel, Qt::Key_Right);
                             }
@@ -156,7 +159,7 @@ void TeachingPanelTest::floatWeights_sumMatchesEngine()
         const float e = engine.at(pos.n, pos.o, pos.y, pos.x);
         QVERIFY(std::abs(panel.view()->frame()->sum() - e) <= 1e-5f * std::max(1.0f, std::abs(e)));
         QCOMPARE(panel.view()->displayedSum(),
-                 StepThroughView::formatValue(panel.view()->frame()->sum()));
+                 panel.view()->formatted(panel.view()->frame()->sum()));
     }
     panel.show();
     panel.seek(9);
@@ -436,6 +439,57 @@ void TeachingPanelTest::presentationMode_hidesAuthoringAndEnlarges()
     saveShot(&panel, "panel-presentation.png");
     panel.setPresentationMode(false);
     QCOMPARE(panel.font().pointSizeF(), before);
+}
+
+void TeachingPanelTest::printedProducts_agreeWithPrintedWeights()
+{
+    // The start-up mix's box blur, 1/27 per tap, on a whole-numbered ramp: every product on
+    // screen is the printed input times the printed weight, never "6 x 0.04 = 0.22".
+    TeachingPanel panel;
+    panel.resize(900, 700);
+    core::Conv2dParams p;
+    p.kernel = {3, 3};
+    p.padding = {1, 1};
+    p.bias = false;
+    const core::Tensor w(core::weightShape(p), 1.0f / 27.0f);
+    LessonInput grid;
+    grid.height = grid.width = 6;
+    panel.setGridInput(grid);
+    QVERIFY(panel.setConfiguration(p, w, std::nullopt));
+    StepThroughView *view = panel.view();
+    for (std::int64_t i = 0; i < panel.stepper()->count(); ++i) {
+        panel.seek(i);
+        const std::optional<int> d = view->decimals();
+        QVERIFY(d.has_value());
+        const double scale = std::pow(10.0, *d);
+        for (const core::ExplainTerm &t : view->frame()->explanation.channels[0].terms) {
+            const double in = view->formatted(t.input).toDouble();
+            const double weight = view->formatted(t.weight).toDouble();
+            QVERIFY(weight != 0.0);
+            QCOMPARE(view->formatted(std::round(in * weight * scale) / scale),
+                     view->formatted(t.product));
+        }
+    }
+    QCOMPARE(view->formatted(double(1.0f / 27.0f)), QStringLiteral("0.037"));
+    panel.show();
+    panel.seek(9);
+    saveShot(&panel, "panel-decimals.png");
+    // Every digit on demand.
+    auto *exact = panel.findChild<QCheckBox *>(QStringLiteral("exactValues"));
+    QVERIFY(exact);
+    exact->setChecked(true);
+    QVERIFY(!view->decimals().has_value());
+    QCOMPARE(view->formatted(double(1.0f / 27.0f)), QString::number(double(1.0f / 27.0f), 'g', 9));
+    exact->setChecked(false);
+    QVERIFY(view->decimals().has_value());
+    QVERIFY(view->productsAgree());
+
+    // Weights no few decimals carry: rounded to 3 and said to be approximate.
+    const core::Tensor kaiming = core::kaimingUniformWeights(p, 3);
+    QVERIFY(panel.setConfiguration(p, kaiming, std::nullopt));
+    panel.seek(9);
+    QVERIFY(!view->productsAgree());
+    QCOMPARE(view->decimals(), std::optional<int>(3));
 }
 
 void TeachingPanelTest::savedStep_keepsTheWeightsRecipe()

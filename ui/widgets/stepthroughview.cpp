@@ -88,23 +88,44 @@ void StepThroughView::refresh()
     m_frame.reset();
     if (m_stepper && m_stepper->count() > 0)
         m_frame = m_stepper->frame();
+    const std::optional<int> agreeing =
+        m_frame ? core::agreeingDecimals(m_frame->explanation) : std::optional<int>(2);
+    m_agree = m_exact || agreeing.has_value();
+    m_decimals = m_exact ? std::nullopt : std::optional<int>(agreeing.value_or(3));
     relayout();
     update();
 }
 
-QString StepThroughView::formatValue(double v)
+QString StepThroughView::formatValue(double v, std::optional<int> decimals)
 {
     if (std::abs(v - std::round(v)) < 1e-9 && std::abs(v) < 1e7)
         return QString::number(static_cast<long long>(std::round(v)));
+    if (!decimals)
+        return QString::number(v, 'g', 9); // a float's every digit
     // Tiny values keep one significant digit: "-0.00" would read as a wrong sign of zero.
-    if (std::abs(v) < 0.005)
+    if (std::abs(v) < 0.5 * std::pow(10.0, -*decimals))
         return QString::number(v, 'g', 1);
-    return QString::number(v, 'f', 2);
+    QString text = QString::number(v, 'f', std::max(0, *decimals));
+    if (text.contains(QLatin1Char('.'))) { // 0.50 is 0.5
+        while (text.endsWith(QLatin1Char('0')))
+            text.chop(1);
+        if (text.endsWith(QLatin1Char('.')))
+            text.chop(1);
+    }
+    return text;
+}
+
+void StepThroughView::setExact(bool on)
+{
+    if (on == m_exact)
+        return;
+    m_exact = on;
+    refresh();
 }
 
 QString StepThroughView::displayedSum() const
 {
-    return m_frame ? formatValue(m_frame->sum()) : QString();
+    return m_frame ? formatted(m_frame->sum()) : QString();
 }
 
 void StepThroughView::setAnswerHidden(bool hidden)
@@ -465,7 +486,7 @@ void StepThroughView::paintInputGrid(QPainter &p, const InputGrid &g)
             if (inImage) {
                 p.fillRect(cell, pal.background);
                 if (numbers)
-                    text = formatValue(in.at(n, g.channel, py, px));
+                    text = formatted(in.at(n, g.channel, py, px));
             } else {
                 p.fillRect(cell, pal.padding);
                 p.fillRect(cell, QBrush(pal.gridLine, Qt::BDiagPattern));
@@ -473,7 +494,7 @@ void StepThroughView::paintInputGrid(QPainter &p, const InputGrid &g)
                     const std::int64_t sy = core::sourceIndex(py, H, layerMode);
                     const std::int64_t sx = core::sourceIndex(px, W, layerMode);
                     text = (sy < 0 || sx < 0) ? QStringLiteral("0")
-                                              : formatValue(in.at(n, g.channel, sy, sx));
+                                              : formatted(in.at(n, g.channel, sy, sx));
                 }
             }
             p.setPen(QPen(pal.gridLine, 1));
@@ -527,12 +548,12 @@ void StepThroughView::paintInputGrid(QPainter &p, const InputGrid &g)
             p.setPen(t.inPadding ? pal.paddingText : pal.text);
             QFont f = numberFont(g.cell, true);
             f.setItalic(t.inPadding);
-            drawFitted(p, r.adjusted(0, -g.cell / 8, 0, -g.cell / 8), formatValue(term.input), f);
+            drawFitted(p, r.adjusted(0, -g.cell / 8, 0, -g.cell / 8), formatted(term.input), f);
             if (g.cell >= 30) {
                 p.setPen(pal.tapBorder.darker(130));
                 p.setFont(wf);
                 p.drawText(r.adjusted(2, 0, -4, -1), Qt::AlignRight | Qt::AlignBottom,
-                           QStringLiteral("×") + formatValue(term.weight));
+                           QStringLiteral("×") + formatted(term.weight));
             }
         }
     }
@@ -604,7 +625,7 @@ void StepThroughView::paintOutputGrid(QPainter &p)
             p.drawRect(cell);
             if (i < current && m_outputCell >= kMinNumberCell) {
                 p.setPen(pal.text);
-                drawFitted(p, cell, formatValue(m_stepper->output().at(at.n, at.o, y, x)),
+                drawFitted(p, cell, formatted(m_stepper->output().at(at.n, at.o, y, x)),
                            numberFont(m_outputCell));
             } else if (i == current) {
                 p.setPen(QPen(pal.outBorder, m_presentation ? 5 : 4));
@@ -631,11 +652,10 @@ void StepThroughView::paintSmallGrid(QPainter &p, QRect r, int rows, int cols,
             p.setPen(QPen(pal.gridLine, 1));
             p.drawRect(c);
             p.setPen(pal.text);
-            drawFitted(
-                p, c,
-                formatValue(values[static_cast<std::size_t>(y) * static_cast<std::size_t>(cols)
-                                   + static_cast<std::size_t>(x)]),
-                f);
+            drawFitted(p, c,
+                       formatted(values[static_cast<std::size_t>(y) * static_cast<std::size_t>(cols)
+                                        + static_cast<std::size_t>(x)]),
+                       f);
         }
 }
 
@@ -698,14 +718,16 @@ void StepThroughView::paintMath(QPainter &p)
         x += gw;
         p.setFont(of);
         p.setPen(pal.text);
-        p.drawText(QRect(x, top, opW, gh), Qt::AlignCenter, QStringLiteral("="));
+        // Rounded factors that do not multiply out to the rounded products say so.
+        p.drawText(QRect(x, top, opW, gh), Qt::AlignCenter,
+                   m_agree ? QStringLiteral("=") : QStringLiteral("≈"));
         x += opW;
         paintSmallGrid(p, QRect(x, top, gw, gh), kH, kW, prod, pal.visitedFill, false);
         x += gw + 8;
         p.setFont(of);
         p.setPen(pal.text);
         p.drawText(QRect(x, top, m_mathRect.right() - x, gh), Qt::AlignVCenter | Qt::AlignLeft,
-                   QStringLiteral("Σ = ") + formatValue(ch.subtotal));
+                   QStringLiteral("Σ = ") + formatted(ch.subtotal));
     }
     int y = m_mathRect.top() + static_cast<int>(shownRows) * rowH;
     p.setFont(f);
@@ -715,7 +737,7 @@ void StepThroughView::paintMath(QPainter &p)
         for (std::size_t i = shownRows; i < channels; ++i)
             rest << tr("ch %1: %2")
                         .arg(e.channels[i].inputChannel)
-                        .arg(formatValue(e.channels[i].subtotal));
+                        .arg(formatted(e.channels[i].subtotal));
         p.drawText(QRect(m_mathRect.left(), y, m_mathRect.width(), lineH),
                    Qt::AlignVCenter | Qt::AlignLeft,
                    tr("… %1 more channels, Σ each: %2")
@@ -731,7 +753,7 @@ void StepThroughView::paintMath(QPainter &p)
     } else {
         for (std::size_t i = 0; i < e.channels.size(); ++i) {
             const double v = e.channels[i].subtotal;
-            const QString text = formatValue(v);
+            const QString text = formatted(v);
             if (i == 0)
                 sum = text;
             else if (text.startsWith(QLatin1Char('-')))
@@ -742,7 +764,7 @@ void StepThroughView::paintMath(QPainter &p)
     }
     QString total = tr("out[%1, %2, %3, %4] = ").arg(e.n).arg(e.o).arg(e.y).arg(e.x) + sum;
     if (e.bias) {
-        const QString b = formatValue(*e.bias);
+        const QString b = formatted(*e.bias);
         total +=
             tr(" + bias ") + (b.startsWith(QLatin1Char('-')) ? QStringLiteral("(%1)").arg(b) : b);
     }

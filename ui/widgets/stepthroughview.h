@@ -32,8 +32,20 @@ public:
 
     // The text written in the current output cell (what the class reads as "the sum").
     QString displayedSum() const;
-    // How every number is written: whole numbers without decimals, others with two.
-    static QString formatValue(double v);
+    // How a number is written: whole numbers without decimals, others with `decimals`
+    // decimals (trailing zeros dropped; a tiny value keeps one significant digit rather than
+    // reading as a signed zero); nullopt: every significant digit of the value.
+    static QString formatValue(double v, std::optional<int> decimals = 2);
+    // How this view writes a number now: with the decimals of decimals().
+    QString formatted(double v) const { return formatValue(v, m_decimals); }
+    // The decimals of every number drawn for the current position: the fewest at which the
+    // printed products agree with the printed inputs and weights (core::agreeingDecimals), so
+    // a class can check them by hand; 3 when no few decimals do (the products are then
+    // joined by "≈", not "="); nullopt (every digit) on demand (setExact).
+    std::optional<int> decimals() const { return m_decimals; }
+    bool productsAgree() const { return m_agree; }
+    void setExact(bool on);
+    bool isExact() const { return m_exact; }
 
     // Predict-then-reveal: while an answer is hidden the window, the products and the
     // output grid are not drawn (they would give the answer away).
@@ -95,6 +107,9 @@ private:
     std::optional<core::StepFrame> m_frame;
     bool m_answerHidden = false;
     bool m_presentation = false;
+    bool m_exact = false;
+    std::optional<int> m_decimals; // see decimals()
+    bool m_agree = true;
     std::vector<core::Pixel> m_selection;
     std::vector<core::Pixel> m_revealed;
     std::optional<core::Pixel> m_question;

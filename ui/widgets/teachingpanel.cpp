@@ -148,6 +148,13 @@ void TeachingPanel::buildUi()
     transport->addWidget(m_speed);
     m_loopBox = new QCheckBox(tr("Loop"), this);
     transport->addWidget(m_loopBox);
+    // Every digit on demand; by default the fewest decimals a class can multiply out.
+    m_exactBox = new QCheckBox(tr("Exact"), this);
+    m_exactBox->setObjectName(QStringLiteral("exactValues"));
+    m_exactBox->setToolTip(tr("Every digit of every number, instead of the fewest decimals at "
+                              "which the products and sums can be checked by hand"));
+    transport->addWidget(m_exactBox);
+    connect(m_exactBox, &QCheckBox::toggled, m_view, &StepThroughView::setExact);
     layout->addLayout(transport);
     connect(m_first, &QToolButton::clicked, this, &TeachingPanel::goFirst);
     connect(m_back, &QToolButton::clicked, this, &TeachingPanel::stepBack);

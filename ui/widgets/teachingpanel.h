@@ -188,6 +188,7 @@ private:
     QLabel *m_stepLabel = nullptr;
     QComboBox *m_speed = nullptr;
     QCheckBox *m_loopBox = nullptr;
+    QCheckBox *m_exactBox = nullptr;
     QWidget *m_inputRow = nullptr;
     QComboBox *m_source = nullptr;
     QSpinBox *m_gridH = nullptr;
