@@ -73,14 +73,18 @@ Network networkTensors(const TorchPrintModel &model, const ParsedArgs &a)
             throw UsageError("--seed draws default weights; it cannot go with --weights");
         return loadStateDict(model, readStateDict(*w));
     }
-    long long seed = 0;
-    if (auto s = a.value("seed")) {
-        const auto v = parseIntList(*s, "seed");
-        if (v.size() != 1 || v[0] < 0)
-            throw ValueError("invalid seed '" + *s + "': expected one non-negative integer");
-        seed = v[0];
-    }
-    return withDefaultTensors(model.network, static_cast<std::uint64_t>(seed));
+    return withDefaultTensors(model.network, parseSeed(a));
+}
+
+std::uint64_t parseSeed(const ParsedArgs &a)
+{
+    const auto s = a.value("seed");
+    if (!s)
+        return 0;
+    const auto v = parseIntList(*s, "seed");
+    if (v.size() != 1 || v[0] < 0)
+        throw ValueError("invalid seed '" + *s + "': expected one non-negative integer");
+    return static_cast<std::uint64_t>(v[0]);
 }
 
 namespace {

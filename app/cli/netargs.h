@@ -31,6 +31,9 @@ std::size_t parseLayer(const std::string &text, std::size_t layers);
 // when both are given.
 core::Network networkTensors(const core::TorchPrintModel &model, const ParsedArgs &a);
 
+// --seed N: one non-negative integer, 0 without the option; ValueError naming the text.
+std::uint64_t parseSeed(const ParsedArgs &a);
+
 // --normalize SPEC, the input normalisation before the first layer: "imagenet" (mean
 // 0.485,0.456,0.406, std 0.229,0.224,0.225) or "mean=A,B,C:std=D,E,F" (one value per input
 // channel). nullopt without the option; ValueError naming the text when it is malformed or

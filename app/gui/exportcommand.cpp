@@ -17,6 +17,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QMap>
@@ -223,7 +224,12 @@ private:
     std::chrono::steady_clock::time_point m_last;
 };
 
-core::Network networkFromFlags(const ParsedArgs &a, ui::InputMode mode)
+ui::SourceFile sourceFile(const QString &role, const std::string &path)
+{
+    return {role, QString::fromStdString(path), ui::sha256OfFile(QString::fromStdString(path))};
+}
+
+core::Network networkFromFlags(const ParsedArgs &a, ui::InputMode mode, ui::WeightsSource *source)
 {
     core::Conv2dParams p;
     p.inChannels = mode == ui::InputMode::Grayscale ? 1 : 3;
@@ -272,6 +278,10 @@ core::Network networkFromFlags(const ParsedArgs &a, ui::InputMode mode)
         weight = std::move(imported->weight);
         if (imported->bias)
             bias = std::move(*imported->bias);
+        source->method = QStringLiteral("files");
+        source->files.push_back(sourceFile(QStringLiteral("weight"), *weightPath));
+        if (!biasPath.empty())
+            source->files.push_back(sourceFile(QStringLiteral("bias"), biasPath));
     } else if (a.has("bias")) {
         throw UsageError("--bias needs --weight (the file of the layer's weights)");
     } else if (auto name = a.value("preset")) {
@@ -285,17 +295,15 @@ core::Network networkFromFlags(const ParsedArgs &a, ui::InputMode mode)
             throw ValueError("unknown preset '" + *name + "': expected one of " + names);
         }
         weight = core::presetWeights(p, *preset);
+        source->method = QStringLiteral("preset");
+        source->preset = q(*name);
         if (p.bias)
             bias = core::zeroBias(p);
     } else {
-        std::uint64_t seed = 0;
-        if (auto s = a.value("seed")) {
-            const auto v = parseIntList(*s, "seed");
-            if (v.size() != 1)
-                throw ValueError("invalid seed '" + *s + "': expected one non-negative integer");
-            seed = static_cast<std::uint64_t>(v.front());
-        }
+        const std::uint64_t seed = parseSeed(a);
         weight = core::kaimingUniformWeights(p, seed);
+        source->method = QStringLiteral("kaiming_uniform");
+        source->seed = seed;
         if (p.bias)
             bias = core::defaultBias(p, seed);
     }
@@ -427,9 +435,30 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
     if (normalization)
         if (auto e = core::validate(*normalization, channels))
             throw ValueError("--normalize: " + e->message);
-    core::Network network = session ? session->network
-                            : model ? networkTensors(*model, a)
-                                    : networkFromFlags(a, mode);
+    // What reproduces the weights, for the sidecar.
+    ui::WeightsSource weightsSource;
+    core::Network network;
+    if (session) {
+        network = session->network;
+        weightsSource.method = QStringLiteral("session");
+        weightsSource.files.push_back(sourceFile(QStringLiteral("session"), *a.value("session")));
+    } else if (model) {
+        network = networkTensors(*model, a);
+        weightsSource.files.push_back(sourceFile(QStringLiteral("network"), *a.value("network")));
+        if (auto w = a.value("weights")) {
+            weightsSource.method = QStringLiteral("state_dict");
+            weightsSource.files.push_back(sourceFile(QStringLiteral("state_dict"), *w));
+        } else {
+            // networkTensors' default: PyTorch's initialisation of every layer from --seed.
+            weightsSource.method = QStringLiteral("default_init");
+            weightsSource.seed = parseSeed(a);
+        }
+        QFile text(q(*a.value("network")));
+        if (text.open(QIODevice::ReadOnly))
+            weightsSource.networkText = QString::fromUtf8(text.readAll());
+    } else {
+        network = networkFromFlags(a, mode, &weightsSource);
+    }
     // --layer K: the maps of layer K (counted from 1), as `forward --layer`.
     if (auto k = a.value("layer"))
         network.layers.resize(parseLayer(*k, network.size()));
@@ -593,6 +622,11 @@ int runExport(const std::vector<std::string> &args, std::ostream &out, std::ostr
         r.view = view;
 
         r.normalization = normalization;
+        r.weights = weightsSource;
+        if (!in.path.isEmpty()) {
+            r.inputPath = QFileInfo(in.path).absoluteFilePath();
+            r.orientation = ui::imageOrientation(in.path);
+        }
         // The raw image stays the request's input (the sidecar and the PyTorch script start
         // from it and normalise as torchvision would); the network runs on the normalised copy.
         core::Tensor normalized;

@@ -162,6 +162,31 @@ QImage readImage(const QString &path, QString *error, int budgetMB)
     return img;
 }
 
+ImageOrientation imageOrientation(const QString &path)
+{
+    quietColourProfileWarnings();
+    QImageReader reader(path);
+    using T = QImageIOHandler::Transformation;
+    // Qt's reading of the tag (qjpeghandler's exif2Qt), inverted.
+    switch (static_cast<int>(reader.transformation())) {
+    case T::TransformationMirror: return {2, QStringLiteral("mirror horizontally")};
+    case T::TransformationRotate180: return {3, QStringLiteral("rotate 180")};
+    case T::TransformationFlip: return {4, QStringLiteral("mirror vertically")};
+    case T::TransformationFlipAndRotate90:
+        return {5, QStringLiteral("mirror horizontally and rotate 270 clockwise")};
+    case T::TransformationRotate90: return {6, QStringLiteral("rotate 90 clockwise")};
+    case T::TransformationMirrorAndRotate90:
+        return {7, QStringLiteral("mirror horizontally and rotate 90 clockwise")};
+    case T::TransformationRotate270: return {8, QStringLiteral("rotate 270 clockwise")};
+    default: return {1, QStringLiteral("none")};
+    }
+}
+
+QImage scaledPreview(const QImage &image, int limit)
+{
+    return image.scaled(limit, limit, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+}
+
 bool isSixteenBit(const QImage &image)
 {
     switch (image.format()) {

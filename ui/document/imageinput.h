@@ -39,6 +39,23 @@ QImage readImage(const QString &path, QString *error, int budgetMB = imageBudget
 // not tell it. A batch checks all its images with it before reading any.
 QSize probeImage(const QString &path, QString *error, bool *ok, int budgetMB = imageBudgetMB());
 
+// The EXIF orientation readImage() applies: the tag's value (1 = as stored, 3 = rotate 180,
+// 6 = rotate 90 clockwise, 8 = rotate 270, 2/4/5/7 mirrored) and what it does in words. 1
+// for a file without the tag or that cannot be read.
+struct ImageOrientation {
+    int exif = 1;
+    QString name;
+};
+ImageOrientation imageOrientation(const QString &path);
+
+// The copy the window computes on when an image is larger than its preview limit: at most
+// `limit` pixels a side, aspect ratio kept, Qt's smooth (bilinear, area-averaging when
+// shrinking) scaling. kPreviewScaling names the method for the sidecar.
+QImage scaledPreview(const QImage &image, int limit);
+inline constexpr const char *kPreviewScaling =
+    "QImage::scaled, Qt::KeepAspectRatio, Qt::SmoothTransformation (bilinear, area-averaged "
+    "when shrinking)";
+
 // 16 bits per channel (16-bit PNGs and TIFFs): kept end to end, pixel / 65535.
 bool isSixteenBit(const QImage &image);
 // The value a full-scale pixel has: 65535 for 16-bit images, 255 otherwise.

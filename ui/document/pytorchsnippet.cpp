@@ -107,6 +107,58 @@ QString pytorchSnippet(const core::Network &network, const SnippetFiles &files)
                         "x = torch.from_numpy(np.load(FOLDER / %1))\n")
              .arg(pyString(files.inputNpy))
              .arg(files.pixelMax);
+    if (!files.imageFile.isEmpty()) {
+        // How the .npy input was made from the file, as a function the reader can reuse on
+        // other photos, and a check that it gives the same tensor.
+        s +=
+            QStringLiteral("\n# How that input was made from the image file: EXIF orientation %1 "
+                           "applied (PIL's\n# ImageOps.exif_transpose)%2, pixel / %3%4.\n"
+                           "IMAGE = Path(%5)\n\n\n"
+                           "def input_from_image(path=IMAGE):\n"
+                           "    from PIL import Image, ImageOps\n"
+                           "    img = ImageOps.exif_transpose(Image.open(path)).convert(\"RGB\")\n")
+                .arg(files.exifOrientation)
+                .arg(files.downscaledTo.isEmpty() ? QStringLiteral(", full resolution")
+                                                  : QStringLiteral(", downscaled to %1 x %2")
+                                                        .arg(files.downscaledTo.width())
+                                                        .arg(files.downscaledTo.height()))
+                .arg(files.pixelMax)
+                .arg(files.grayscale ? QStringLiteral(", luma 0.299 R + 0.587 G + 0.114 B")
+                                     : QString(),
+                     pyString(files.imageFile));
+        if (!files.downscaledTo.isEmpty())
+            s += QStringLiteral("    # convscope scales with Qt's smooth transformation; PIL's "
+                                "bilinear filter comes close\n    # but is not the same: "
+                                "expect differences of a few levels.\n"
+                                "    img = img.resize((%1, %2), Image.BILINEAR)\n")
+                     .arg(files.downscaledTo.width())
+                     .arg(files.downscaledTo.height());
+        // convscope's arithmetic in float32, so the rebuilt tensor is the same bit for bit:
+        // the luma of the 0..255 values, then times the float32 reciprocal of pixelMax.
+        s += QStringLiteral("    a = np.asarray(img, dtype=np.float32)\n");
+        if (files.grayscale)
+            s += QStringLiteral(
+                "    a = (np.float32(0.299) * a[..., 0] + np.float32(0.587) * a[..., 1]\n"
+                "         + np.float32(0.114) * a[..., 2])[..., None]\n");
+        s += QStringLiteral(
+                 "    a = torch.from_numpy(a * np.float32(1 / %1)).permute(2, 0, 1)[None]\n")
+                 .arg(files.pixelMax);
+        s += QStringLiteral("    return a.contiguous()\n\n\n");
+        // PIL reads a 16-bit RGB image as 8 bits: the comparison would say nothing.
+        if (files.pixelMax == 255)
+            s += QStringLiteral(
+                "if IMAGE.exists():\n"
+                "    try:\n"
+                "        x_file = input_from_image()\n"
+                "    except ImportError:\n"
+                "        print(\"PIL is not installed: the input was not rebuilt from\", "
+                "IMAGE.name)\n"
+                "    else:\n"
+                "        d = float((x_file - x).abs().max()) if x_file.shape == x.shape else "
+                "float(\"inf\")\n"
+                "        print(f\"input rebuilt from {IMAGE.name}: max |PIL - convscope| = "
+                "{d:.3g}\")\n\n");
+    }
     if (files.normalization) {
         // torchvision's Normalize: float32 mean and std, a subtraction then a division.
         const auto list = [](const std::vector<double> &v) {

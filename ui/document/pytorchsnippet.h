@@ -7,6 +7,7 @@
 #include "network.h"
 #include "normalization.h"
 
+#include <QSize>
 #include <QString>
 #include <QStringList>
 
@@ -25,6 +26,12 @@ struct SnippetFiles {
     QString outputNpy;       // convscope's output to compare with; empty = no comparison
     double tolerance = 1e-4; // max |torch - convscope| that counts as a match
     int pixelMax = 255;      // the input is pixel / pixelMax (65535 for 16-bit images)
+    // The image file the input was read from, for the script to rebuild the input from it
+    // with PIL (EXIF orientation, downscale, scaling, luma) and compare; empty: none.
+    QString imageFile;
+    int exifOrientation = 1; // the EXIF Orientation convscope applied (1 = none)
+    QSize downscaledTo;      // the preview's size when the input is a downscaled copy
+    bool grayscale = false;  // the input is the image's luma
     // transforms.Normalize applied to the input before the first layer; none: fed as is.
     std::optional<core::InputNormalization> normalization;
 };

@@ -71,8 +71,7 @@ void Session::rebuildPreview()
 {
     const int longest = std::max(m_image.width(), m_image.height());
     if (m_previewLimit > 0 && longest > m_previewLimit)
-        m_preview = m_image.scaled(m_previewLimit, m_previewLimit, Qt::KeepAspectRatio,
-                                   Qt::SmoothTransformation);
+        m_preview = scaledPreview(m_image, m_previewLimit);
     else
         m_preview = m_image;
 }

@@ -83,6 +83,9 @@ std::optional<ExportRequest> exportRequestFor(const Session &session, QString *e
         r.inputName = QFileInfo(source).fileName();
         r.baseName = QFileInfo(source).completeBaseName();
         r.inputSha256 = sha256OfFile(source);
+        r.orientation = imageOrientation(source);
+        if (!source.startsWith(QLatin1Char(':'))) // a resource is no file PIL could open
+            r.inputPath = QFileInfo(source).absoluteFilePath();
     } else {
         r.inputName = source.isEmpty() ? QStringLiteral("image") : source;
         r.baseName = QStringLiteral("convscope");
@@ -145,6 +148,7 @@ std::optional<ExportRequest> recomputeAtFullResolution(const ExportRequest &show
     }
     ExportRequest r = shown;
     r.downscaledFrom = {};
+    r.downscaleMethod.clear();
     try {
         // The input channels follow layer 1, like Session::rebuildInput().
         const int channels = core::inputChannels(shown.network) == 1 ? 1 : 3;
@@ -190,8 +194,10 @@ std::unique_ptr<ExportDialog> exportDialogFor(const Session &session, QString *e
     const bool preview = session.isDownscaled() && result
                          && result->inputRevision == session.inputRevision()
                          && computed == session.previewImage().size();
-    if (preview)
+    if (preview) {
         request->downscaledFrom = session.image().size();
+        request->downscaleMethod = QString::fromLatin1(kPreviewScaling);
+    }
     auto dialog = std::make_unique<ExportDialog>(*request, parent);
     if (preview) {
         // The full output shape, for the dialog's Output line (empty when it does not fit).

@@ -221,6 +221,12 @@ ExportResult exportResults(const std::vector<ExportRequest> &requests, const Exp
             sf.inputNpy = f.input();
             sf.pixelMax = r.pixelMax;
             sf.normalization = r.normalization;
+            sf.imageFile = r.inputPath;
+            sf.exifOrientation = r.orientation.exif;
+            sf.grayscale = r.inputMode == InputMode::Grayscale;
+            if (!r.downscaledFrom.isEmpty() && r.input.rank() == 4)
+                sf.downscaledTo =
+                    QSize(static_cast<int>(r.input.dim(3)), static_cast<int>(r.input.dim(2)));
             if (fm.npy)
                 sf.outputNpy = f.npy();
             if (!next(f.input()))

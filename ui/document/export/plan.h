@@ -3,6 +3,7 @@
 // What an export is asked for and what it will write: the requests and options, the
 // format names, the file names (one place, so plannedFiles() and the export agree) and the
 // checks that need no writing.
+#include "imageinput.h"
 #include "network.h"
 #include "normalization.h"
 #include "sessionfile.h"
@@ -15,6 +16,7 @@
 #include <QStringList>
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -40,6 +42,24 @@ bool parseFormats(const QString &text, ExportFormats *out, QString *error);
 QStringList formatNames();
 bool svgSupported();
 
+// A file the export's numbers came from, with its SHA-256 (hex), for the sidecar.
+struct SourceFile {
+    QString role; // "weight", "bias", "state_dict", "network", "session"
+    QString path; // as given
+    QByteArray sha256;
+};
+
+// What reproduces the weights: how they were made (method "kaiming_uniform" with its seed,
+// "preset" with its name, "files", "session", "default_init" of a network from its seed;
+// empty when unknown) and the files they and the network came from.
+struct WeightsSource {
+    QString method;
+    std::optional<std::uint64_t> seed;
+    QString preset;
+    std::vector<SourceFile> files;
+    QString networkText; // the print(model) text, when the layers came from one
+};
+
 // One result to export. Several requests can share one transaction (headless batch).
 struct ExportRequest {
     QString baseName;       // prefix of every file name, e.g. the image's base name
@@ -56,6 +76,11 @@ struct ExportRequest {
     // The loaded image's size when `input` is a downscaled copy of it (the window's preview);
     // empty when `input` is the image at full resolution. The sidecar records both.
     QSize downscaledFrom;
+    QString downscaleMethod; // how, with downscaledFrom (imageinput.h's kPreviewScaling)
+    // The input file's EXIF orientation, applied before `input` was made.
+    ImageOrientation orientation{1, QStringLiteral("none")};
+    QString inputPath; // the image file, for the PyTorch script to re-read; empty: none
+    WeightsSource weights;
 };
 
 struct ExportOptions {

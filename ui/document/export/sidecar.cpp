@@ -41,6 +41,39 @@ QString lumaText(float weight)
     return QString::number(weight, 'g', std::numeric_limits<float>::digits10);
 }
 
+// Null without a normalisation: the image tensor went in as it is.
+QJsonValue normalizationJson(const std::optional<core::InputNormalization> &n)
+{
+    if (!n)
+        return QJsonValue();
+    QJsonArray mean, stdDev;
+    for (double v : n->mean)
+        mean.append(v);
+    for (double v : n->stdDev)
+        stdDev.append(v);
+    return QJsonObject{{"torch", QString::fromStdString(core::torchRepr(*n))},
+                       {"mean", mean},
+                       {"std", stdDev},
+                       {"formula", "(x - mean[c]) / std[c], float32, before the first layer"}};
+}
+
+QJsonObject weightsJson(const WeightsSource &w)
+{
+    QJsonObject o{{"method", w.method.isEmpty() ? QStringLiteral("unknown") : w.method}};
+    if (w.seed)
+        o["seed"] = static_cast<qint64>(*w.seed);
+    if (!w.preset.isEmpty())
+        o["preset"] = w.preset;
+    QJsonArray files;
+    for (const SourceFile &f : w.files)
+        files.append(QJsonObject{
+            {"role", f.role}, {"file", f.path}, {"sha256", QString::fromLatin1(f.sha256)}});
+    o["files"] = files;
+    if (!w.networkText.isEmpty())
+        o["network_text"] = w.networkText;
+    return o;
+}
+
 } // namespace
 
 QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
@@ -82,7 +115,11 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
                     {"bits_per_channel", r.pixelMax == 65535 ? 16 : 8},
                     {"shape", shapeJson(r.input.shape)},
                     {"range", rangeJson(rangeOf(r.input.data.data(), r.input.data.size()))},
-                    {"scaling", scaling}};
+                    {"scaling", scaling},
+                    {"exif_orientation",
+                     QJsonObject{{"value", r.orientation.exif}, {"applied", r.orientation.name}}},
+                    {"normalization", normalizationJson(r.normalization)}};
+    o["weights"] = weightsJson(r.weights);
     QStringList reprs;
     for (const core::Layer &layer : r.network.layers)
         reprs << QString::fromStdString(core::torchRepr(layer));
@@ -107,9 +144,14 @@ QByteArray exportSidecar(const ExportRequest &r, const ExportOptions &options,
     const auto sizeJson = [](QSize s) {
         return QJsonObject{{"width", s.width()}, {"height", s.height()}};
     };
-    o["resolution"] = QJsonObject{{"image", sizeJson(image)},
-                                  {"computed", sizeJson(computed)},
-                                  {"full_resolution", r.downscaledFrom.isEmpty()}};
+    o["resolution"] = QJsonObject{
+        {"image", sizeJson(image)},
+        {"computed", sizeJson(computed)},
+        {"full_resolution", r.downscaledFrom.isEmpty()},
+        {"downscale", r.downscaledFrom.isEmpty() ? QJsonValue()
+                                                 : QJsonObject{{"from", sizeJson(r.downscaledFrom)},
+                                                               {"to", sizeJson(computed)},
+                                                               {"method", r.downscaleMethod}}}};
     o["output"] = QJsonObject{{"shape", shapeJson(r.output.shape)},
                               {"dtype", "float32"},
                               {"range", rangeJson(ranges.all)},
