@@ -23,6 +23,7 @@ enum class ActionId {
     PreviousMapPage,
     GlobalRange,
     SelectOnHover,
+    GettingStarted,
     About,
     AboutQt,
 };

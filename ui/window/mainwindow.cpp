@@ -11,6 +11,7 @@
 #include "explainpanel.h"
 #include "exportactions.h"
 #include "featuremapgrid.h"
+#include "gettingstarted.h"
 #include "ids.h"
 #include "inputview.h"
 #include "kernelbinding.h"
@@ -341,6 +342,18 @@ void MainWindow::createActions()
         m_viewMenu->addAction(dock->toggleViewAction());
 
     QMenu *help = addMenu(MenuId::Help, menuBar(), tr("&Help"));
+    QAction *guide = help->addAction(tr("&Getting Started"), this, [this] {
+        // One guide, beside the window: the controls it names can be tried while reading.
+        auto *dialog = findChild<GettingStartedDialog *>();
+        if (!dialog)
+            dialog = new GettingStartedDialog(this);
+        dialog->show();
+        dialog->raise();
+        dialog->activateWindow();
+    });
+    guide->setShortcut(QKeySequence::HelpContents);
+    guide->setStatusTip(tr("What the eight maps show and where the main controls are"));
+    m_actions[ActionId::GettingStarted] = guide;
     QAction *about = help->addAction(tr("&About convscope"), this, &MainWindow::about);
     about->setStatusTip(tr("Version and licence"));
     m_actions[ActionId::About] = about;
